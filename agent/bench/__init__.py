@@ -1,0 +1,1 @@
+"""corral.bench: measure what users pay for."""
