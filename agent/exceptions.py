@@ -8,6 +8,7 @@ The hierarchy::
     │   ├── DuplicateToolError       two tools share a name; both origins are named
     │   ├── UnknownFormatError       no chat format by that name
     │   ├── GrammarError             a GBNF grammar failed validation (never handed to llama.cpp)
+    │   ├── RenderError              messages cannot be rendered in the chosen chat format
     │   ├── SpecError                an agent spec (TOML) has an unknown key or a bad value
     │   ├── ModelNotFoundError       no model file at that path, or not in the offline hub cache
     │   └── MissingExtraError        an optional dependency is needed: install the named extra
@@ -36,6 +37,7 @@ __all__ = [
     "DuplicateToolError",
     "UnknownFormatError",
     "GrammarError",
+    "RenderError",
     "SpecError",
     "ModelNotFoundError",
     "MissingExtraError",
@@ -74,6 +76,10 @@ class UnknownFormatError(UsageError, ValueError):
 
 class GrammarError(UsageError, ValueError):
     """A GBNF grammar is invalid; it was stopped before reaching llama.cpp (which would crash)."""
+
+
+class RenderError(UsageError, ValueError):
+    """Messages cannot be rendered in the chosen chat format (e.g. two calls where it allows one)."""
 
 
 class SpecError(UsageError, ValueError):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AsyncIterator, Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Literal, Protocol, Sequence, runtime_checkable
 
-__all__ = ["Completion", "Backend", "FinishReason"]
+if TYPE_CHECKING:
+    from corral.prompts.messages import AssistantTurn, Message
+
+__all__ = ["Completion", "CompletionDelta", "ChatReply", "Backend", "StreamingBackend", "ChatBackend", "FinishReason"]
 
 FinishReason = Literal["stop", "length", "error"]
 
@@ -39,3 +42,49 @@ class Backend(Protocol):
     async def acomplete(
         self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
     ) -> Completion: ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CompletionDelta:
+    """A piece of text from a streaming completion; the stream ends with the whole ``Completion``."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatReply:
+    """A chat-mode answer: the parsed assistant turn plus the raw completion (text, usage, times)."""
+
+    turn: "AssistantTurn"
+    completion: Completion
+
+
+@runtime_checkable
+class StreamingBackend(Backend, Protocol):
+    """A backend that can also stream: ``CompletionDelta`` items, then one final ``Completion``."""
+
+    def stream(
+        self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
+    ) -> Iterator[CompletionDelta | Completion]: ...
+
+    def astream(
+        self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
+    ) -> AsyncIterator[CompletionDelta | Completion]: ...
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """A backend whose server applies the chat template and returns tool calls itself.
+
+    The agent uses ``chat``/``achat`` instead of rendering a prompt when ``backend.chat_mode`` is true.
+    """
+
+    chat_mode: bool
+
+    def chat(
+        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+    ) -> ChatReply: ...
+
+    async def achat(
+        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+    ) -> ChatReply: ...

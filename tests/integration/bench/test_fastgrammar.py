@@ -1,0 +1,105 @@
+"""FastGrammarLlama on the real tiny model: same text as llama-cpp-python's grammar path, and valid."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+llama_cpp = pytest.importorskip("llama_cpp")
+
+from corral.backends.fastgrammar import FastGrammarLlama, GrammarSampler, SamplingParams, compile_grammar  # noqa: E402
+from corral.exceptions import GrammarError  # noqa: E402
+
+CALL = r'''
+root ::= call
+call ::= "{\"name\": \"get_weather\", \"arguments\": {\"city\": " string ", \"unit\": " unit "}}"
+unit ::= "\"celsius\"" | "\"fahrenheit\""
+string ::= "\"" char{1,40} "\""
+char ::= [^"\\\x00-\x1f] | "\\" ["\\/bfnrt]
+'''
+TEXT_OR_CALL = CALL.replace("root ::= call", "root ::= text | call\ntext ::= [^{] [^\\x00]*")
+CALL_RE = re.compile(r'^\{"name": "get_weather", "arguments": \{"city": "[^"]{1,40}", "unit": "(celsius|fahrenheit)"\}\}$')
+
+PROMPT = (
+    "<|im_start|>system\nYou can call get_weather(city, unit). To call it, answer only with JSON "
+    '{{"name": ..., "arguments": {{...}}}}.<|im_end|>\n<|im_start|>user\nWhat is the weather in {city}?'
+    "<|im_end|>\n<|im_start|>assistant\n"
+)
+
+
+@pytest.fixture(scope="module")
+def pair(tiny_model_path):
+    kwargs = dict(n_ctx=1024, n_threads=2, n_batch=512, verbose=False, seed=0)
+    return llama_cpp.Llama(str(tiny_model_path), **kwargs), FastGrammarLlama(str(tiny_model_path), **kwargs)
+
+
+def _text(llm, prompt, grammar_text, **kw):
+    grammar = llama_cpp.LlamaGrammar.from_string(grammar_text, verbose=False)
+    out = llm.create_completion(prompt, max_tokens=48, grammar=grammar, **kw)
+    return out["choices"][0]["text"]
+
+
+@pytest.mark.parametrize("city", ["Paris", "New York", "Tokyo"])
+@pytest.mark.parametrize("grammar_text", [CALL, TEXT_OR_CALL], ids=["call", "text-or-call"])
+def test_greedy_output_is_exactly_the_stock_output(pair, city, grammar_text):
+    stock, fast = pair
+    prompt = PROMPT.format(city=city)
+    expected = _text(stock, prompt, grammar_text, temperature=0.0)
+    assert _text(fast, prompt, grammar_text, temperature=0.0) == expected
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sampled_output_still_satisfies_the_grammar(pair, seed):
+    _, fast = pair
+    text = _text(fast, PROMPT.format(city="Lima"), CALL, temperature=0.9, seed=seed)
+    assert CALL_RE.match(text), text
+    json.loads(text)
+
+
+def test_penalties_fall_back_to_the_stock_path_and_stay_valid(pair):
+    _, fast = pair
+    text = _text(fast, PROMPT.format(city="Oslo"), CALL, temperature=0.0, repeat_penalty=1.3)
+    assert CALL_RE.match(text), text
+    assert fast._corral_grammar is None  # the windowed sampler was not used
+
+
+def test_free_text_is_untouched(pair):
+    stock, fast = pair
+    prompt = PROMPT.format(city="Rome")
+    a = stock.create_completion(prompt, max_tokens=24, temperature=0.0)["choices"][0]["text"]
+    b = fast.create_completion(prompt, max_tokens=24, temperature=0.0)["choices"][0]["text"]
+    assert a == b
+
+
+def test_most_steps_need_no_full_vocabulary_check(pair):
+    _, fast = pair
+    _text(fast, PROMPT.format(city="Berlin"), CALL, temperature=0.0)
+    sampler = fast._corral_grammar
+    assert sampler is not None and sampler.steps >= 10
+    assert sampler.full_checks <= 2  # the first token or two at most: later ones are found in the top window
+
+
+def test_invalid_grammar_is_an_error_not_a_crash(pair):
+    _, fast = pair
+    for bad in ("root ::= undefined_rule", "root ::= [a-", 'rot ::= "a"'):
+        with pytest.raises(GrammarError, match="could not parse"):
+            compile_grammar(fast._model.vocab, bad)
+
+
+def test_dead_end_grammar_raises_grammar_error(pair):
+    _, fast = pair
+    sampler = GrammarSampler(fast._model.vocab, 'root ::= "a"', SamplingParams(), n_vocab=fast.n_vocab())
+    import numpy as np
+
+    logits = np.zeros(fast.n_vocab(), dtype=np.float32)
+    first = sampler.choose(logits)
+    assert fast.detokenize([first]) == b"a"
+    sampler.accept(first)
+    # After "a" only end-of-generation is allowed; with EOG tokens filtered out nothing is left.
+    eog = [t for t in range(fast.n_vocab()) if llama_cpp.llama_vocab_is_eog(fast._model.vocab, t)]
+    logits[eog] = -np.inf
+    with pytest.raises(GrammarError, match="dead-ends"):
+        sampler.choose(logits)
+    sampler.close()
