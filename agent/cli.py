@@ -54,7 +54,8 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
 def _add_commands(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="offline guarded agent with tools on the default model")
     demo.add_argument("--model", metavar="PATH|hf:REPO/FILE", help="GGUF path or hf: reference")
-    demo.add_argument("--max-tokens", type=int, default=96, metavar="N", help="tokens per model turn")
+    demo.add_argument("--max-tokens", type=int, default=64, metavar="N", help="tokens per model turn")
+    demo.add_argument("--threads", type=int, metavar="N", help="CPU threads for llama.cpp (default: all cores)")
 
     run = sub.add_parser("run", help="answer one question (exit 1 when the run does not answer)")
     run.add_argument("question", help="the user message ('-' reads stdin)")

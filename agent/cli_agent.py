@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``corral run QUESTION``: print the answer (or the RunResult as JSON); exit 1 if not answered."""
     _, agent = agent_from_args(args)
     question = _question(args)
-    printer = TurnPrinter(sys.stderr, show_answer=False) if args.verbose else None
+    printer = TurnPrinter(sys.stderr, show_answer=False, show_guards=True) if args.verbose else None
     result = agent.run(question, hooks=[printer] if printer else [])
     if args.json:
         print(json.dumps({"ok": result.ok, **result.summary()}, ensure_ascii=False, indent=2, default=str))

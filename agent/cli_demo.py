@@ -66,7 +66,7 @@ def _agents(backend: Any, max_tokens: int) -> dict[str | None, Any]:
     return {name: Agent(backend, tool_choice=name or "auto", **common) for _, name, _ in SCENES}
 
 
-def _backend(model: str | None) -> tuple[Any, Any]:
+def _backend(model: str | None, threads: int | None = None) -> tuple[Any, Any]:
     from corral import LlamaCppBackend
     from corral.models import resolve_model
 
@@ -77,14 +77,14 @@ def _backend(model: str | None) -> tuple[Any, Any]:
               "Llama-3.2-3B-Instruct-Q4_K_M.gguf (or set CORRAL_MODEL).")
     else:
         print(f"Model: {resolved.path} ({resolved.source})")
-    backend = LlamaCppBackend(resolved.path, n_ctx=2048, n_threads=os.cpu_count() or 1)
+    backend = LlamaCppBackend(resolved.path, n_ctx=2048, n_threads=threads or os.cpu_count() or 1)
     return backend, resolved
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the three scenes; exit 0 when every guard decision went the way the scene expects."""
     started = time.monotonic()
-    backend, _ = _backend(args.model)
+    backend, _ = _backend(args.model, getattr(args, "threads", None))
     agents = _agents(backend, args.max_tokens)
     first = next(iter(agents.values()))
     print("Guards per stage:\n  " + first.guards.describe().replace("\n", "\n  "))

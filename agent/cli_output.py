@@ -34,7 +34,7 @@ def _verdict_text(verdict: Any) -> str:
     if verdict.score:
         parts.append(f"score {verdict.score:.2f}")
     if verdict.action != "allow" and verdict.reason:
-        parts.append(f"- {short(verdict.reason, 120)}")
+        parts.append(f"- {short(verdict.reason.split('; ')[0], 100)}")  # the gist; details are in --json
     return " ".join(parts)
 
 
@@ -50,13 +50,16 @@ def verdict_line(event: ev.GuardChecked, *, all_verdicts: bool) -> str | None:
 class TurnPrinter:
     """Prints turns, tool calls, results and guard verdicts as they happen (to stderr by default).
 
-    ``all_verdicts`` also shows guards that allowed (the demo does, to show what is checked).
+    ``all_verdicts`` also shows guards that allowed (the demo does, to show what is checked);
+    ``show_guards`` lists the active guards when a run starts.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, all_verdicts: bool = False, show_answer: bool = True) -> None:
+    def __init__(self, stream: TextIO | None = None, *, all_verdicts: bool = False, show_answer: bool = True,
+                 show_guards: bool = False) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.all_verdicts = all_verdicts
         self.show_answer = show_answer
+        self.show_guards = show_guards
         self.result: Any = None
 
     def say(self, text: str) -> None:
@@ -69,7 +72,7 @@ class TurnPrinter:
             handler(event)
 
     def _on_run_started(self, event: ev.RunStarted) -> None:
-        if event.guards:
+        if self.show_guards and event.guards:
             self.say(f"guards: {', '.join(event.guards)}")
 
     def _on_turn_started(self, event: ev.TurnStarted) -> None:

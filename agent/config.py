@@ -63,6 +63,10 @@ class LoopConfig:
 
     # --- tools and grammar per tool_choice -------------------------------------------------
 
+    @property
+    def calls_allowed(self) -> bool:
+        return self.tool_choice != "none" or self.output_type is not None
+
     def forced_choice(self, called_tool: bool) -> str | None:
         """``required`` or a tool name while the run has made no call yet; then free (else it never ends)."""
         if called_tool or self.tool_choice in ("auto", "none"):
@@ -75,9 +79,7 @@ class LoopConfig:
         if specs is None:
             if forced not in (None, "required"):
                 specs = [s for s in self.tool_specs if s["function"]["name"] == forced]
-            elif self.tool_choice == "none":
-                specs = []
-            else:
+            else:  # "none" still shows the tools: the prompt keeps its prefix (and the KV cache)
                 specs = list(self.tool_specs)
             if self.output_type is not None:
                 specs.append(self._output_spec)
@@ -90,7 +92,7 @@ class LoopConfig:
             return self._grammars[forced]
         tools = self.tools_for(forced)
         grammar = None
-        if self.use_grammar and tools and self.format is not None and hasattr(self.format, "grammar"):
+        if self.use_grammar and self.tool_choice != "none" and tools and self.format is not None and hasattr(self.format, "grammar"):
             grammar = _format_grammar(self.format, tools, require_call=forced is not None)
         self._grammars[forced] = grammar
         return grammar

@@ -75,10 +75,14 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RunStarted(Event):
-    """A run began with these ``messages`` (history plus the new input); which tools/guards are active."""
+    """A run began from ``messages`` (the history) with ``input`` (None: continue); active tools and guards.
+
+    The input joins the conversation as the next ``MessageAdded`` (after the input guard).
+    """
 
     type: ClassVar[str] = "run_started"
     messages: tuple[Message, ...]
+    input: str | None = None
     tools: tuple[str, ...] = ()
     guards: tuple[str, ...] = ()
     format: str = ""

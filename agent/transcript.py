@@ -104,7 +104,7 @@ def load_transcript(path: str | os.PathLike[str]) -> RunResult:
         raise UsageError(f"{path}: no run_started line; not a corral transcript (or empty)")
     run = lines[starts[-1]:]
     messages = [Message.model_validate(m) for m in run[0]["messages"]]
-    start = max(0, len(messages) - 1)
+    start = len(messages)
     records: list[ToolCallRecord] = []
     for line in run[1:]:
         kind = line.get("type")

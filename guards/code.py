@@ -70,6 +70,19 @@ def _recursive_flags(m: re.Match[str]) -> bool:
 
 
 _SQL_VERB = r"(?:select|insert|update|delete|drop)\b"
+
+
+def _quoted(quote: str, end: str) -> str:
+    """A string literal in ``quote`` holding an SQL verb, up to ``end`` (bounded: no blow-up)."""
+    body = "[^" + quote + r"\n]{0,300}"
+    return quote + body + r"\b" + _SQL_VERB + body + end
+
+
+# f"...SELECT ...{x}" or "...SELECT ..." + x / % x / .format(x)
+_SQL_BUILT = (
+    r"(?i)\bf(?:" + _quoted('"', r"\{") + "|" + _quoted("'", r"\{") + ")"
+    + "|(?:" + _quoted('"', '"') + "|" + _quoted("'", "'") + r")\s*(?:\+|%\s*[\w(]|\.format\s*\()"
+)
 RULES: tuple[Rule, ...] = (
     _rule("CORRAL-PY-001", "high", "CWE-95", "eval/exec of dynamic code", r"(?<![\w.])(?:eval|exec)\s*\(", "python"),
     _rule("CORRAL-PY-002", "high", "CWE-78", "subprocess with shell=True", r"\bsubprocess\.\w+\([^)]{0,400}?\bshell\s*=\s*True", "python"),
@@ -82,11 +95,7 @@ RULES: tuple[Rule, ...] = (
     _rule("CORRAL-PY-006", "high", "CWE-916", "fast/broken hash used for a password", r"(?i)\b(?:md5|sha1)\s*\([^)\n]{0,120}pass(?:word|wd|phrase)?", "python javascript"),
     _rule("CORRAL-PY-007", "medium", "CWE-328", "weak hash (MD5/SHA-1)", r"\bhashlib\.(?:md5|sha1)\s*\(|hashlib\.new\(\s*['\"](?:md5|sha1)['\"]", "python"),
     _rule("CORRAL-PY-008", "medium", "CWE-295", "TLS verification disabled", r"\bverify\s*=\s*False\b", "python"),
-    _rule(
-        "CORRAL-SQL-001", "high", "CWE-89", "SQL built by string formatting or concatenation",
-        rf"(?i)(?:\bf['\"][^'\"\n]{{0,300}}\b{_SQL_VERB}[^'\"\n]{{0,300}}\{{|['\"][^'\"\n]{{0,300}}\b{_SQL_VERB}[^'\"\n]{{0,300}}['\"]\s*(?:\+|%\s*[\w(]|\.format\s*\())",
-        "python javascript",
-    ),
+    _rule("CORRAL-SQL-001", "high", "CWE-89", "SQL built by string formatting or concatenation", _SQL_BUILT, "python javascript"),
     _rule("CORRAL-SQL-002", "high", "CWE-89", "tautology typical of SQL injection", r"(?i)'\s*or\s*'?1'?\s*=\s*'?1", "sql python javascript"),
     _rule("CORRAL-SQL-003", "medium", "CWE-89", "destructive statement", r"(?i)\bdrop\s+(?:table|database)\b|\btruncate\s+table\b", "sql"),
     _rule(

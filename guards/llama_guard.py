@@ -76,7 +76,7 @@ def parse_llama_guard(text: str, allowed: Iterable[str]) -> GuardReading:
     Example::
 
         >>> parse_llama_guard("unsafe\\nS1,S99", ["S1"])
-        (False, ('S1', 'S99'), "unknown category code(s) S99 (the prompt listed S1)")
+        (False, ('S1', 'S99'), 'unknown category code(s) S99 (the prompt listed S1)')
     """
     allowed = list(allowed)
     lines = text.strip().splitlines()

@@ -22,6 +22,7 @@ import argparse
 import gzip
 import json
 import random
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,8 +39,8 @@ MAX_FEATURES = 40_000
 STAGE_MODELS = ("input", "tool_result")
 # User-style requests hidden in documents look like imperative documentation ("Get the ..."):
 # they teach BIPIA's task-irrelevant attacks but must not dominate the tool-result model.
-SOURCE_WEIGHT = {"requests hidden": 0.5, "tool traffic": 2.0}
-L2 = 2.0
+SOURCE_WEIGHT = {"requests hidden": 0.3, "tool traffic": 2.0}
+L2 = 4.0
 
 
 @dataclass
@@ -85,8 +86,18 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split]:
         split.add("tool traffic", "input", 0, traffic[i][::4])
         split.add("jailbreak_llms", "tool_result", 1, (jb_train, jb_test)[i])
         split.add("tool traffic", "tool_result", 0, traffic[i])
+        # Single sentences and lines too: otherwise "short" itself would look like an attack,
+        # since most attack payloads are one sentence.
+        split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i], rng, 3000 if i == 0 else 600))
     _add_hidden(train, test, data, rng, seed, synth, turns)
     return train, test
+
+
+def _lines(docs: list[str], rng: random.Random, count: int) -> list[str]:
+    pieces = [p.strip() for d in docs for p in re.split(r"(?<=[.!?])\s+|\n+", d) if len(p.strip()) > 15]
+    pieces = sorted(set(pieces))
+    rng.shuffle(pieces)
+    return pieces[:count]
 
 
 def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed: int, synth, turns) -> None:
@@ -188,7 +199,7 @@ def keep_best_windows(wins: list[Window], weights: dict[str, float], share: floa
     return [w for w in wins if id(w) not in drop]
 
 
-def fit(wins: list[Window]) -> tuple[dict[str, float], float]:
+def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     """L2-regularised logistic regression (L-BFGS); the strongest MAX_FEATURES weights are kept."""
     try:
         import numpy as np
@@ -212,8 +223,8 @@ def fit(wins: list[Window]) -> tuple[dict[str, float], float]:
         p = 1.0 / (1.0 + np.exp(-z))
         ll = np.logaddexp(0, z) - y * z
         g = sw * (p - y)
-        grad = np.concatenate([X.T @ g + L2 * w, [g.sum()]])
-        return float(sw @ ll + 0.5 * L2 * w @ w), grad
+        grad = np.concatenate([X.T @ g + l2 * w, [g.sum()]])
+        return float(sw @ ll + 0.5 * l2 * w @ w), grad
 
     res = optimize.minimize(loss, np.zeros(len(vocab) + 1), jac=True, method="L-BFGS-B", options={"maxiter": 400})
     w = res.x[:-1]
@@ -243,25 +254,25 @@ def report(model: InjectionModel, split: Split) -> dict:
     return out
 
 
-def train_stage(train_split: Split, test_split: Split) -> tuple[InjectionModel, dict]:
+def train_stage(train_split: Split, test_split: Split, l2: float = L2) -> tuple[InjectionModel, dict]:
     wins = windows_of(train_split)
     print(f"  {len(wins)} windows ({sum(w.label for w in wins)} attack)", file=sys.stderr)
-    weights, bias = fit(wins)
+    weights, bias = fit(wins, l2)
     wins = keep_best_windows(wins, weights)
     print(f"  refit on {len(wins)} windows after keeping the best attack windows", file=sys.stderr)
-    weights, bias = fit(wins)
+    weights, bias = fit(wins, l2)
     model = InjectionModel(weights, bias=bias, threshold=0.5)
     model.threshold = choose_threshold(model, train_split)
     return model, {"train": report(model, train_split), "holdout": report(model, test_split)}
 
 
-def train(data: Path, seed: int = SEED) -> tuple[dict[str, InjectionModel], dict]:
+def train(data: Path, seed: int = SEED, l2: float = L2) -> tuple[dict[str, InjectionModel], dict]:
     """One model per stage it serves: ``input`` (also used for ``output``) and ``tool_result``."""
     train_split, test_split = build_splits(data, seed)
     models, metrics = {}, {}
     for stage in STAGE_MODELS:
         print(f"stage {stage}:", file=sys.stderr)
-        models[stage], metrics[stage] = train_stage(train_split.stage(stage), test_split.stage(stage))
+        models[stage], metrics[stage] = train_stage(train_split.stage(stage), test_split.stage(stage), l2)
     return models, metrics
 
 
@@ -277,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "injection.json.gz")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--l2", type=float, default=L2, help="L2 regularisation strength")
     args = parser.parse_args(argv)
-    models, metrics = train(args.data or default_data_dir(), args.seed)
+    models, metrics = train(args.data or default_data_dir(), args.seed, args.l2)
     save(models, metrics, args.out, args.seed)
     print(json.dumps(metrics, indent=1))
     sizes = ", ".join(f"{s}: {len(m.weights)} features, threshold {m.threshold}" for s, m in models.items())

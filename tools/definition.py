@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar, overload
 
@@ -31,7 +30,7 @@ from pydantic import TypeAdapter
 from corral.exceptions import ToolDefinitionError
 
 from ._fastcheck import compile_check
-from .schema import signature_schema
+from .schema import signature_schema, type_hints
 
 __all__ = ["Tool", "tool"]
 
@@ -199,9 +198,9 @@ def _coercers(func: Callable[..., Any] | None) -> dict[str, TypeAdapter[Any]]:
     if func is None:
         return {}
     try:
-        hints = typing.get_type_hints(func, include_extras=True)
+        hints = type_hints(func)
         params = inspect.signature(func).parameters
-    except (TypeError, ValueError, NameError):
+    except Exception:  # unresolvable hints: pass the JSON values through unconverted
         return {}
     out = {}
     for pname in params:

@@ -131,13 +131,15 @@ def _arguments(call: Any) -> dict[str, Any] | ToolError:
 
 
 def _prepare(registry: Registry, index: int, call: Any, default_timeout: float | None) -> _Job | ToolResult:
+    """Look the tool up and check the arguments: a job to run, or already an error result."""
     name, call_id = _field(call, "name"), _field(call, "id")
     args = _arguments(call)
     tool = registry.get(name) if isinstance(name, str) else None
-    error = args if isinstance(args, ToolError) else None
     if tool is None:
         error = _unknown(name, registry)
-    if error is None and tool is not None and not isinstance(args, ToolError):
+    elif isinstance(args, ToolError):
+        error = args
+    else:
         error = validate_arguments(tool, args)
         if error is None:
             kwargs = coerce_arguments(tool, args)

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import typing
 from typing import Any, Callable
@@ -26,7 +27,7 @@ from corral.exceptions import ToolDefinitionError
 
 from ._docstrings import parse_docstring
 
-__all__ = ["signature_schema", "arguments_model", "tidy_schema", "normalize_schema"]
+__all__ = ["signature_schema", "arguments_model", "tidy_schema", "normalize_schema", "type_hints"]
 
 _SUB_SCHEMA = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
@@ -37,10 +38,20 @@ def _origin(fn: Callable[..., Any]) -> str:
     return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
 
 
+def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """``typing.get_type_hints`` that also sees through functools.partial and callable objects."""
+    target: Any = fn
+    while isinstance(target, functools.partial):
+        target = target.func
+    if not (inspect.isroutine(target) or inspect.isclass(target)):
+        target = type(target).__call__
+    return typing.get_type_hints(target, include_extras=True)
+
+
 def _parameters(fn: Callable[..., Any], *, strict: bool) -> list[tuple[inspect.Parameter, Any]]:
     """The tool's parameters with resolved annotations (``Any`` for unhinted ones unless strict)."""
     try:
-        hints = typing.get_type_hints(fn, include_extras=True)
+        hints = type_hints(fn)
     except Exception as exc:  # a forward reference that cannot be resolved
         raise ToolDefinitionError(
             f"cannot resolve the type hints of {_origin(fn)}: {exc} (types named in hints must be "

@@ -99,7 +99,7 @@ def test_event_order_of_one_call(make_agent):
     agent, _ = make_agent(["[add(a=1, b=2)]", "3"])
     kinds = [type(e) for e in agent.stream("1+2") if not isinstance(e, ModelDelta)]
     assert kinds == [
-        RunStarted,
+        RunStarted, MessageAdded,
         TurnStarted, PromptRendered, ModelCompleted, ToolCallParsed, MessageAdded, ToolResultReady, MessageAdded,
         TurnStarted, PromptRendered, ModelCompleted, MessageAdded,
         RunFinished,
@@ -125,7 +125,7 @@ def test_hooks_get_every_event(make_agent):
     agent, _ = make_agent(["[add(a=1, b=2)]", "3"], hooks=[seen.append])
     extra = []
     result = agent.run("1+2", hooks=[extra.append])
-    assert seen == extra and seen[-1].result is result and len(seen) == 13
+    assert seen == extra and seen[-1].result is result and len(seen) == 14
 
 
 def test_arun_matches_run(make_agent):

@@ -88,7 +88,9 @@ def test_repeated_identical_call_stops(make_agent):
     backend.assert_all_used()
     assert result.stop_reason == "repeated_call"
     assert "3 times in a row" in result.stop_message and "lookup" in result.stop_message
-    assert len(result.tool_calls) == 2  # the third identical call was not run
+    # the first call ran; the second was answered with a reminder of its result; the third stopped the run
+    assert [(c.status, c.error_kind) for c in result.tool_calls] == [("ok", None), ("error", "repeated_call")]
+    assert "already called lookup" in backend.prompts[2] and "Sunny in Rome" in result.tool_calls[1].result
 
 
 def test_max_turns_is_a_stop_reason_not_an_exception(make_agent):
@@ -98,11 +100,15 @@ def test_max_turns_is_a_stop_reason_not_an_exception(make_agent):
     assert not result.ok and len(result.turns) == 2
 
 
-def test_tool_choice_none_hides_tools_and_takes_text(make_agent):
+def test_tool_choice_none_takes_text_and_keeps_the_prompt(make_agent):
     agent, backend = make_agent(["[add(a=1, b=1)]"], tool_choice="none")
     result = agent.run("hi")
     assert result.output == "[add(a=1, b=1)]" and not result.tool_calls
-    assert "lookup" not in backend.prompts[0] and backend.requests[0].grammar is None
+    assert backend.requests[0].grammar is None
+    # the tools stay in the prompt, so switching tool_choice mid-conversation keeps the KV prefix
+    auto, auto_backend = make_agent(["x"])
+    auto.run("hi")
+    assert backend.prompts[0] == auto_backend.prompts[0]
 
 
 def test_tool_choice_required_forces_a_first_call(make_agent):

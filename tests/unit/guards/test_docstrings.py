@@ -1,0 +1,17 @@
+"""The examples in corral.guards docstrings run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["base", "chain", "pii", "code", "policy", "features", "injection", "llama_guard", "prompt_guard", "corpus", "traffic", "__init__"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module("corral.guards" if name == "__init__" else f"corral.guards.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
