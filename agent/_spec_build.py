@@ -139,7 +139,9 @@ def build_guards(spec: "GuardsSpec", *, base_dir: Path | None = None) -> Any:
     llama_guard = None
     if spec.llama_guard is not None:
         guard_backend = build_backend(spec.llama_guard.backend, base_dir=base_dir)
-        llama_guard = LlamaGuard(guard_backend, categories=spec.llama_guard.categories)
+        llama_guard = LlamaGuard(guard_backend, model_size=spec.llama_guard.model_size,
+                                 categories=spec.llama_guard.categories,
+                                 custom_categories=spec.llama_guard.custom_categories or None)
     if spec.default:
         chain = GuardChain.default(llama_guard=llama_guard)
     elif llama_guard is not None:

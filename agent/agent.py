@@ -100,6 +100,16 @@ class Agent:
                                approval_handler=approval_handler, max_concurrency=max_concurrency,
                                tool_timeout=tool_timeout)
 
+    @classmethod
+    def from_spec(cls, path: str | os.PathLike[str], **overrides: Any) -> "Agent":
+        """Build an agent from a TOML spec file (see ``corral.spec``), e.g. ``Agent.from_spec("agent.toml")``.
+
+        ``overrides`` (``model=``, ``tools=``, ``backend=``) replace what the spec says.
+        """
+        from .spec import build_agent, load_spec
+
+        return build_agent(load_spec(path), **overrides)
+
     def replace(self, **changes: Any) -> "Agent":
         """A new Agent with some options changed (same backend unless given), e.g. per-item limits."""
         return Agent(**{**self._options, **changes})

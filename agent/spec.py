@@ -113,6 +113,7 @@ class LlamaGuardSpec(_Strict):
 
     backend: BackendSpec = Field(discriminator="type")
     categories: list[str] | None = None
+    custom_categories: dict[str, str] = Field(default_factory=dict)
     model_size: Literal["1B", "8B"] = "1B"
 
 

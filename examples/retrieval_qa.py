@@ -119,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\nQ: {question}\nA: {str(result.output or '').strip() or '(no answer: ' + result.stop_reason + ')'}")
             for passage in cited_passages(result):
                 print(f"   source: {passage}")
+            for call in result.tool_calls:
+                if call.status == "blocked":  # a guard judged the retrieved text unsafe to show the model
+                    print(f"   withheld: {call.name}({call.arguments}) by the {call.blocked_by} guard")
     return 0
 
 

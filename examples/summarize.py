@@ -136,11 +136,7 @@ A small fleet of inshore boats lands crab and lobster on the same quay where the
 
 def token_counter(backend) -> CountTokens:  # noqa: ANN001 - a corral LlamaCppBackend
     """``count_tokens`` with the model's own tokenizer (llama.cpp's, through the embedded backend)."""
-    tokenize = getattr(backend, "tokenize", None)
-    if tokenize is not None:
-        return lambda text: len(tokenize(text))
-    llm = backend.llm  # the llama_cpp.Llama the backend loaded
-    return lambda text: len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    return lambda text: len(backend.tokenize(text))
 
 
 def build(model: str | None, max_tokens: int):  # noqa: ANN201

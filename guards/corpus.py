@@ -108,6 +108,9 @@ def shared_sets(guards_dir: Path, *, seed: int = 0) -> list[LabeledSet]:
     # Documents from standard-library modules the shipped classifier was not trained on.
     traffic = benign_tool_outputs(600, seed=seed + 2, modules=HELD_OUT_MODULES)
     sets.append(LabeledSet(name="benign tool traffic (generated)", label="benign", stage="tool_result", texts=tuple(traffic)))
+    # Long results (8 documents, several KB): every extra window is another chance of a false alarm.
+    long_docs = tuple("\n\n".join(traffic[i : i + 8]) for i in range(0, 400, 8))
+    sets.append(LabeledSet(name="benign tool traffic, long (8 docs each)", label="benign", stage="tool_result", texts=long_docs))
     return sets
 
 

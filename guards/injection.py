@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,6 +37,18 @@ from .features import WINDOW, bigram_feature, tokens, word_features
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE"]
 
 MODEL_FILE = "injection.json.gz"
+
+# High-precision phrasings that need no statistics: overriding earlier instructions, chat-template
+# control tokens inside text, and role resets. Bounded gaps keep the patterns linear.
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("override-instructions", re.compile(
+        r"(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\W+(?:\w+\W+){0,3}?"
+        r"(?:previous|prior|above|earlier|preceding|original|all|any|your)\W+(?:\w+\W+){0,2}?"
+        r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b")),
+    ("chat-control-token", re.compile(r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?INST\]|<</?SYS>>")),
+    ("reveal-system-prompt", re.compile(r"(?i)\b(?:reveal|print|show|repeat|output|leak)\W+(?:\w+\W+){0,3}?(?:system|hidden|initial)\s+(?:prompt|instructions)\b")),
+    ("new-instructions", re.compile(r"(?i)\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))")),
+)
 _CACHE_LIMIT = 100_000
 
 
@@ -171,6 +184,9 @@ class InjectionGuard:
             return Verdict.allow(self.name)
         text, model = text_of(payload), self._model(stage)
         threshold = model.threshold if self.threshold is None else self.threshold
+        rule = _rule_hit(text)
+        if rule is not None:
+            return self._rule_verdict(stage, *rule)
         score = model.score(text)
         if score.probability < threshold:
             return Verdict.allow(self.name, score=score.probability)
@@ -183,3 +199,17 @@ class InjectionGuard:
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
+
+    def _rule_verdict(self, stage: str, rule: str, excerpt: str) -> Verdict:
+        where = "third-party content" if stage == "tool_result" else "the text"
+        reason = f"prompt injection in {where}: rule {rule} matched {excerpt!r}"
+        details = {"rule": rule, "window": excerpt, "features": []}
+        return Verdict.block(self.name, reason, categories=("prompt_injection",), score=1.0, details=details)
+
+
+def _rule_hit(text: str) -> tuple[str, str] | None:
+    for name, pattern in _RULES:
+        m = pattern.search(text)
+        if m:
+            return name, m.group(0)[:120]
+    return None

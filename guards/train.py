@@ -39,7 +39,7 @@ MAX_FEATURES = 40_000
 STAGE_MODELS = ("input", "tool_result")
 # User-style requests hidden in documents look like imperative documentation ("Get the ..."):
 # they teach BIPIA's task-irrelevant attacks but must not dominate the tool-result model.
-SOURCE_WEIGHT = {"requests hidden": 0.3, "tool traffic": 2.0}
+SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0}
 L2 = 4.0
 
 

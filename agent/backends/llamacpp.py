@@ -163,6 +163,11 @@ class LlamaCppBackend:
         """The shared ``llama_cpp.Llama`` (hold no reference across runs of other agents: it is shared)."""
         return self._loaded.llm
 
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of ``text`` with this model's own tokenizer (no BOS), e.g. for token-aware chunking."""
+        with self._loaded.lock:
+            return list(self._loaded.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     @property
     def wants_grammar(self) -> bool:
         return self.grammar

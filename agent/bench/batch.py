@@ -133,6 +133,6 @@ def batch_section(config: BenchConfig) -> SectionResult:
         rows.append(Row(metric=f"concurrency {c}: agent runs/s", value=level["runs_per_s"], unit="/s",
                         detail=f"raw httpx {level['raw_runs_per_s']:.0f}/s; {level['runs']} runs x {rounds}"))
         rows.append(Row(metric=f"concurrency {c}: corral overhead per run", value=level["overhead_us_per_run"], unit="us",
-                        detail="(agent wall - raw httpx wall) / runs, median of rounds"))
-        rows.append(Row(metric=f"concurrency {c}: lost runs", value=float(level["lost"]), unit="", target="0"))
+                        detail="(agent wall - raw httpx wall) / runs, median of rounds", signed=True))
+        rows.append(Row(metric=f"concurrency {c}: lost runs", value=float(level["lost"]), unit="runs", target="0"))
     return SectionResult(name="batch", rows=rows, data={"levels": levels, "requests_per_run": len(bodies)})

@@ -4,6 +4,7 @@ For a fixed-seed sample of items from each BFCL category, the model's first turn
 
 * ``corral, constrained``: an Agent on ``LlamaCppBackend`` with grammar-constrained decoding;
 * ``corral, free``: the same Agent with ``grammar=False``;
+* ``corral, constrained, tool_choice=required``: the grammar admits only calls (no prose);
 * ``llama-cpp-python chatml-function-calling``: llama-cpp-python's own tool-calling chat handler
   on the same model file, same threads and context.
 
@@ -26,6 +27,9 @@ from .spy import SpyBackend
 __all__ = ["quality_section", "Outcome"]
 
 MAX_TOKENS = 192
+# With tool_choice="auto" the tiny model mostly answers in prose; "required" shows what the grammar
+# does to the calls themselves (irrelevance items then fail by construction).
+VARIANTS = ("corral, constrained", "corral, free", "corral, constrained, tool_choice=required", "chatml-function-calling")
 Outcome = dict[str, Any]
 
 
@@ -43,13 +47,14 @@ def _valid(tools: list[Any], calls: list[Any]) -> bool:
     return all(c.name in by_name and validate_arguments(by_name[c.name], c.arguments) is None for c in calls)
 
 
-def _corral_outcome(inner: Any, item: BfclItem, constrained: bool) -> Outcome:
+def _corral_outcome(inner: Any, item: BfclItem, constrained: bool, choice: str = "auto") -> Outcome:
     from corral import Agent
     from corral.prompts import ToolCallParseError
 
     tools = _tools(item)
     spy = SpyBackend(inner)
-    agent = Agent(spy, tools=tools, guards=None, max_turns=1, max_retries=0, max_tokens=MAX_TOKENS, grammar=constrained)
+    agent = Agent(spy, tools=tools, guards=None, max_turns=1, max_retries=0, max_tokens=MAX_TOKENS, grammar=constrained,
+                  tool_choice=choice)
     agent.run(item.question)
     text = spy.calls[0].completion.text
     try:
@@ -107,15 +112,16 @@ def quality_section(config: BenchConfig) -> SectionResult:
     items = sample_items(load_items(config.data_dir / "bfcl"), config.size.bfcl_per_category, seed=config.seed)
     shipped = backend(config)
     chatml = raw_llama(config, _chatml_llama())
-    variants: dict[str, list[Outcome]] = {"corral, constrained": [], "corral, free": [], "chatml-function-calling": []}
+    variants: dict[str, list[Outcome]] = {name: [] for name in VARIANTS}
     for item in items:  # variants interleaved item by item
         variants["corral, constrained"].append(_corral_outcome(shipped, item, True))
         variants["corral, free"].append(_corral_outcome(shipped, item, False))
+        variants["corral, constrained, tool_choice=required"].append(_corral_outcome(shipped, item, True, "required"))
         variants["chatml-function-calling"].append(_chatml_outcome(chatml, item))
     rows = []
     for name, outcomes in variants.items():
         rows.append(Row(metric=f"{name}: parses and validates", value=_share(outcomes, "valid"), unit="%",
-                        target="100 %" if name == "corral, constrained" else "", detail=f"{len(outcomes)} items"))
+                        target="100 %" if name.startswith("corral, constrained") else "", detail=f"{len(outcomes)} items"))
         rows.append(Row(metric=f"{name}: BFCL accuracy", value=_share(outcomes, "correct"), unit="%",
                         detail=_per_category(items, outcomes)))
     return SectionResult(name="quality", rows=rows,

@@ -28,13 +28,17 @@ Status = Literal["ok", "skipped", "error"]
 
 @dataclass(frozen=True, kw_only=True)
 class Row:
-    """One line of the table: a figure, its unit (``x`` ratio, ``us``, ``%``, ``/s``), the target."""
+    """One line of the table: a figure, its unit (``x`` ratio, ``us``, ``%``, ``/s``), the target.
+
+    ``signed``: the figure is a difference of two measurements and may fall below zero in noise.
+    """
 
     metric: str
     value: float | None
     unit: str = ""
     target: str = ""
     detail: str = ""
+    signed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +47,7 @@ class Row:
             "unit": self.unit,
             "target": self.target,
             "detail": self.detail,
+            "signed": self.signed,
         }
 
 
@@ -73,6 +78,8 @@ def format_value(value: float | None, unit: str) -> str:
         return "n/a"
     if unit == "x":
         return f"{value:.3f}x" if abs(value) < 10 else f"{value:.1f}x"
+    if unit == "runs":
+        return f"{value:.0f} runs"
     if unit == "%":
         return f"{value:.1f} %"
     if abs(value) >= 100:

@@ -52,6 +52,8 @@ def tool_then_answer(call_text: str, answer_text: str = "Done.") -> Responder:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    # Headers and body go out in two writes: with Nagle on, the body waits for a delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
     server: "_BoundedServer"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's signature
@@ -127,6 +129,7 @@ def _usage(prompt: str, text: str) -> dict[str, int]:
 
 class _BoundedServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the stdlib's 5 resets connections when 32 clients connect at once
 
     def __init__(self, responder: Responder, max_requests: int, idle_timeout: float) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

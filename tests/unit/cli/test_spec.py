@@ -128,3 +128,29 @@ def test_load_object_resolves_dotted_attributes_and_spec_folder(tmp_path):
 def test_load_object_errors_say_what_to_fix(ref, message):
     with pytest.raises(UsageError, match=message):
         load_object(ref)
+
+
+def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
+    """The [guards] table becomes a real GuardChain (Llama Guard on a scripted backend: no model)."""
+    from corral.spec import build_agent
+
+    spec = parse_spec({
+        "backend": {"type": "scripted", "turns": ["Paris."]},
+        "guards": {
+            "llama_guard": {"backend": {"type": "scripted", "turns": ["safe", "safe"]}, "categories": ["S1", "S2"]},
+            "tool_policy": {"deny": ["rm"]},
+        },
+    })
+    agent = build_agent(spec)
+    active = agent.guards.active
+    assert "llama_guard" in " ".join(active["input"]) and "llama_guard" in " ".join(active["output"])
+    assert active["tool_call"].count("tool_policy") == 2  # the default one and the configured one
+    result = agent.run("Capital of France?")
+    assert result.output == "Paris." and result.ok
+
+
+def test_scripted_backend_needs_turns_or_script():
+    from corral.spec import build_agent
+
+    with pytest.raises(SpecError, match="exactly one of 'turns'"):
+        build_agent(parse_spec({"backend": {"type": "scripted"}, "guards": {"default": False}}))
