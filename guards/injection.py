@@ -39,15 +39,26 @@ __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FI
 MODEL_FILE = "injection.json.gz"
 
 # High-precision phrasings that need no statistics: overriding earlier instructions, chat-template
-# control tokens inside text, and role resets. Bounded gaps keep the patterns linear.
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+# control tokens inside text, and role resets. Bounded gaps keep the patterns linear. Each rule
+# names the words it cannot match without (groups of alternatives, all groups needed): a
+# substring test on the lower-cased text is far cheaper than a case-insensitive regex scan, so
+# most texts skip the regexes entirely.
+_VERBS = ("ignore", "disregard", "forget", "override", "bypass", "skip")
+_NOUNS = ("instruction", "direction", "rules", "guideline", "prompt", "directive", "orders")
+_RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
     ("override-instructions", re.compile(
         r"(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\W+(?:\w+\W+){0,3}?"
         r"(?:previous|prior|above|earlier|preceding|original|all|any|your)\W+(?:\w+\W+){0,2}?"
-        r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b")),
-    ("chat-control-token", re.compile(r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?INST\]|<</?SYS>>")),
-    ("reveal-system-prompt", re.compile(r"(?i)\b(?:reveal|print|show|repeat|output|leak)\W+(?:\w+\W+){0,3}?(?:system|hidden|initial)\s+(?:prompt|instructions)\b")),
-    ("new-instructions", re.compile(r"(?i)\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))")),
+        r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"), (_VERBS, _NOUNS)),
+    ("chat-control-token", re.compile(
+        r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?INST\]|<</?SYS>>"),
+        (("<|", "inst]", "sys>>"),)),
+    ("reveal-system-prompt", re.compile(
+        r"(?i)\b(?:reveal|print|show|repeat|output|leak)\W+(?:\w+\W+){0,3}?(?:system|hidden|initial)\s+(?:prompt|instructions)\b"),
+        (("reveal", "print", "show", "repeat", "output", "leak"), ("prompt", "instruction"))),
+    ("new-instructions", re.compile(
+        r"(?i)\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
+        (("instruction",),)),
 )
 _CACHE_LIMIT = 100_000
 
@@ -63,7 +74,12 @@ class Score:
 
 
 class InjectionModel:
-    """Feature weights + bias + threshold; scores texts in pure Python.
+    """Feature weights + bias + threshold (+ a length penalty); scores texts in pure Python.
+
+    A text's logit is ``bias + best window sum - length_penalty * ln(windows)`` where ``windows``
+    is the text's length in windows (at least 1): every extra window is another chance of a false
+    alarm, so a long document must show a stronger window than a short one to be blocked. The
+    penalty is calibrated by corral.guards.train on long benign results.
 
     Example::
 
@@ -72,38 +88,64 @@ class InjectionModel:
         0.881
     """
 
-    def __init__(self, weights: Mapping[str, float], *, bias: float, threshold: float, window: int = WINDOW, meta: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        weights: Mapping[str, float],
+        *,
+        bias: float,
+        threshold: float,
+        window: int = WINDOW,
+        length_penalty: float = 0.0,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
         self.weights = dict(weights)
         self.bias = bias
         self.threshold = threshold
         self.window = window
+        self.length_penalty = length_penalty
         self.meta = dict(meta or {})
         self._word_cache: dict[str, float] = {}
+        # Bigram weights by first word: two dict lookups per token instead of building a string.
+        self._bigrams: dict[str, dict[str, float]] = {}
+        for feat, weight in self.weights.items():
+            if feat.startswith("b:"):
+                first, _, second = feat[2:].partition(" ")
+                self._bigrams.setdefault(first, {})[second] = weight
 
     def _word(self, word: str) -> float:
-        cached = self._word_cache.get(word)
-        if cached is None:
-            get = self.weights.get
-            cached = sum(get(f, 0.0) for f in word_features(word))
-            if len(self._word_cache) >= _CACHE_LIMIT:
-                self._word_cache.clear()
-            self._word_cache[word] = cached
-        return cached
+        get = self.weights.get
+        value = sum(get(f, 0.0) for f in word_features(word))
+        if len(self._word_cache) >= _CACHE_LIMIT:
+            self._word_cache.clear()
+        self._word_cache[word] = value
+        return value
 
     def contributions(self, toks: list[str]) -> list[float]:
         """Each token's share of the logit: its word features plus the bigram ending at it."""
-        get, word = self.weights.get, self._word
+        cache, bigrams, word = self._word_cache.get, self._bigrams.get, self._word
         out, prev = [], "^"
+        append = out.append
         for tok in toks:
-            out.append(word(tok) + get(bigram_feature(prev, tok), 0.0))
+            value = cache(tok)
+            if value is None:
+                value = word(tok)
+            following = bigrams(prev)
+            if following is not None:
+                value += following.get(tok, 0.0)
+            append(value)
             prev = tok
         return out
 
+    def penalty(self, n_tokens: int) -> float:
+        """What the length costs in logit units: ``length_penalty * ln(windows)``."""
+        if n_tokens <= self.window or not self.length_penalty:
+            return 0.0
+        return self.length_penalty * math.log(n_tokens / self.window)
+
     def score(self, text: str) -> Score:
         toks = tokens(text)
-        contrib = self.contributions(toks)
-        best, start = _best_window(contrib, self.window)
-        logit = self.bias + best
+        best, start = _best_window(self.contributions(toks), self.window)
+        logit = self.bias + best - self.penalty(len(toks))
         return Score(probability=_sigmoid(logit), logit=logit, start=start, window=tuple(toks[start : start + self.window]))
 
     def explain(self, text: str, score: Score, top: int = 5) -> list[tuple[str, float]]:
@@ -142,7 +184,14 @@ def _sigmoid(x: float) -> float:
 
 
 def model_from_json(data: Mapping[str, Any]) -> InjectionModel:
-    return InjectionModel(data["weights"], bias=data["bias"], threshold=data["threshold"], window=data.get("window", WINDOW), meta=data.get("meta"))
+    return InjectionModel(
+        data["weights"],
+        bias=data["bias"],
+        threshold=data["threshold"],
+        window=data.get("window", WINDOW),
+        length_penalty=data.get("length_penalty", 0.0),
+        meta=data.get("meta"),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -208,8 +257,10 @@ class InjectionGuard:
 
 
 def _rule_hit(text: str) -> tuple[str, str] | None:
-    for name, pattern in _RULES:
-        m = pattern.search(text)
-        if m:
-            return name, m.group(0)[:120]
+    low = text.lower()
+    for name, pattern, needs in _RULES:
+        if all(any(word in low for word in group) for group in needs):
+            m = pattern.search(text)
+            if m:
+                return name, m.group(0)[:120]
     return None

@@ -60,9 +60,24 @@ def _digits(text: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class _Detector:
+    """One kind of span. ``quick`` is a cheap necessary condition on the text: when it says no,
+    the (slower, lookbehind-led) pattern cannot match and is skipped."""
+
     kind: str
     pattern: re.Pattern[str]
     valid: Callable[[str], bool] | None = None
+    quick: Callable[[str], bool] | None = None
+
+
+def _needles(*words: str) -> Callable[[str], bool]:
+    return lambda text: any(w in text for w in words)
+
+
+def _shape(pattern: str) -> Callable[[str], bool]:
+    # Patterns that start with a character class let the regex engine skip ahead fast, unlike the
+    # detectors' own patterns, which start with a lookbehind and are tried at every position.
+    search = re.compile(pattern).search
+    return lambda text: search(text) is not None
 
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -83,22 +98,26 @@ _DETECTORS: tuple[_Detector, ...] = (
             r"|xox[abprs]-[A-Za-z0-9-]{10,200}|hf_[A-Za-z0-9]{30,100}|glpat-[A-Za-z0-9_-]{20,100}"
             r"|eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000})(?![\w-])"
         ),
+        quick=_needles("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "AIza", "xox", "hf_", "glpat-", "eyJ"),
     ),
-    _Detector(kind="API_KEY", pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*")),
+    _Detector(kind="API_KEY", pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*"), quick=_shape(r"(?i)bearer ")),
     _Detector(
         kind="IBAN",
         pattern=re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         valid=iban_ok,
+        quick=_shape(r"[A-Z]{2}\d\d"),
     ),
     _Detector(
         kind="CREDIT_CARD",
         pattern=re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
         valid=lambda s: luhn_ok(_digits(s)),
+        quick=_shape(r"\d(?:[ -]?\d){12}"),
     ),
-    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")),
+    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"), quick=_shape(r"\d{3}-\d\d-\d{4}")),
     _Detector(
         kind="EMAIL",
         pattern=re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
+        quick=_needles("@"),
     ),
     _Detector(
         kind="PHONE",
@@ -107,13 +126,15 @@ _DETECTORS: tuple[_Detector, ...] = (
             r"(?!\w|[ .-]\d)"
         ),
         valid=lambda s: 9 <= len(_digits(s)) <= 15,
+        quick=_shape(r"\d{3}[ .-]\d{3}"),
     ),
-    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])")),
+    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"), quick=_shape(r"\d\.\d{1,3}\.\d{1,3}\.\d")),
     _Detector(
         kind="IP_ADDRESS",
         pattern=re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"),
+        quick=lambda text: text.count(":") >= 7,
     ),
-    _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret),
+    _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret, quick=_shape(r"[A-Za-z0-9+/_-]{24}")),
 )
 
 PII_KINDS: tuple[str, ...] = tuple(dict.fromkeys(d.kind for d in _DETECTORS))
@@ -158,6 +179,8 @@ class PIIRedactor:
         """Non-overlapping ``(start, end, kind)`` spans, in text order."""
         taken: list[tuple[int, int, str]] = []
         for det in self._detectors:
+            if det.quick is not None and not det.quick(text):
+                continue
             for m in det.pattern.finditer(text):
                 if det.valid is not None and not det.valid(m.group(0)):
                     continue

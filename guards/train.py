@@ -30,7 +30,8 @@ from pathlib import Path
 
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .features import WINDOW, tokens, window_features
-from .injection import InjectionModel
+from .injection import InjectionModel, _best_window, _sigmoid
+from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results
 from .traffic import HELD_OUT_MODULES, INJECTION_TEMPLATES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 
 SEED = 20240601
@@ -39,7 +40,8 @@ MAX_FEATURES = 40_000
 STAGE_MODELS = ("input", "tool_result")
 # User-style requests hidden in documents look like imperative documentation ("Get the ..."):
 # they teach BIPIA's task-irrelevant attacks but must not dominate the tool-result model.
-SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0}
+SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0, "pages": 2.0}
+LONG_DOCS = 8  # documents per long multi-document result in the held-out evaluation
 L2 = 4.0
 
 
@@ -64,33 +66,61 @@ def _cut(items: list, rng: random.Random, test_share: float = 0.2) -> tuple[list
     return items[k:], items[:k]
 
 
-def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split]:
-    """Train and held-out items for both stage models (``input`` and ``tool_result``)."""
+def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
+    """Train, calibration and held-out items for both stage models (``input`` and ``tool_result``).
+
+    The calibration split is never trained on: thresholds and the length penalty are set on it,
+    from benign documents drawn like the training ones (same modules and sentence pools, other
+    seeds) and long multi-document results, so the held-out split stays untouched by every choice.
+    """
     rng = random.Random(seed)
-    train, test = Split(), Split()
+    train, calib, test = Split(), Split(), Split()
     jb = json.loads((data / "jailbreak_llms" / "inthewild_jailbreak_llms.json").read_text(encoding="utf-8"))
     jb_train, jb_test = _cut(sorted(set(jb)), rng)
     tmpl_train, tmpl_test = _cut(list(range(len(INJECTION_TEMPLATES))), rng)
     synth = (synthetic_injections(tuple(sorted(tmpl_train))), synthetic_injections(tuple(sorted(tmpl_test))))
+    ai_train, ai_test = _cut(list(range(len(AI_TEMPLATES))), rng)
+    ai = (ai_injections(tuple(sorted(ai_train))), ai_injections(tuple(sorted(ai_test))))
     turns = _cut(bfcl_user_turns(data), rng)
     jbb = _cut(list(_csv_column(data / "jailbreakbench" / "benign-behaviors.csv", "goal")), rng)
     traffic = (
         benign_tool_outputs(5000, seed=seed + 1, modules=TRAINING_MODULES),
         benign_tool_outputs(1000, seed=seed + 2, modules=HELD_OUT_MODULES),
     )
+    pages = (benign_pages(1600, seed=seed + 10), benign_pages(300, seed=seed + 11, part="test"))
     for i, split in enumerate((train, test)):
         split.add("jailbreak_llms", "input", 1, (jb_train, jb_test)[i])
         split.add("injections", "input", 1, synth[i])
         split.add("bfcl user turns", "input", 0, turns[i])
         split.add("jbb benign", "input", 0, jbb[i])
         split.add("tool traffic", "input", 0, traffic[i][::4])
+        split.add("pages", "input", 0, pages[i][::4])
         split.add("jailbreak_llms", "tool_result", 1, (jb_train, jb_test)[i])
         split.add("tool traffic", "tool_result", 0, traffic[i])
+        split.add("pages", "tool_result", 0, pages[i])
         # Single sentences and lines too: otherwise "short" itself would look like an attack,
         # since most attack payloads are one sentence.
-        split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i], rng, 3000 if i == 0 else 600))
-    _add_hidden(train, test, data, rng, seed, synth, turns)
-    return train, test
+        split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i] + pages[i], rng, 3000 if i == 0 else 600))
+    _add_calibration(calib, data, seed, turns[0], jbb[0], (synth[0], ai[0]))
+    _add_hidden(train, test, data, rng, seed, synth, ai, turns)
+    return train, calib, test
+
+
+def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb: list[str], payloads) -> None:
+    """Benign items drawn like the training ones but never trained on, and long results."""
+    traffic = benign_tool_outputs(1000, seed=seed + 5, modules=TRAINING_MODULES)
+    pages = benign_pages(500, seed=seed + 6, part="calib")
+    rng = random.Random(seed + 7)
+    longs = long_results(traffic + pages, 300, seed=seed + 8)
+    calib.add("bfcl user turns", "input", 0, turns)
+    calib.add("jbb benign", "input", 0, jbb)
+    calib.add("tool traffic", "input", 0, traffic[::4] + pages[::4])
+    calib.add("tool traffic", "tool_result", 0, traffic + pages)
+    calib.add("tool traffic lines", "tool_result", 0, _lines(traffic + pages, rng, 600))
+    calib.add("long results", "tool_result", 0, longs)
+    hidden = [embed(p, rng.choice(longs), rng) for group in payloads for p in group]
+    calib.add("injections hidden in long results", "tool_result", 1, hidden)
+    calib.add("injections hidden", "tool_result", 1, [embed(p, rng.choice(traffic + pages)[:1500], rng) for group in payloads for p in group])
 
 
 def _lines(docs: list[str], rng: random.Random, count: int) -> list[str]:
@@ -100,11 +130,12 @@ def _lines(docs: list[str], rng: random.Random, count: int) -> list[str]:
     return pieces[:count]
 
 
-def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed: int, synth, turns) -> None:
+def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed: int, synth, ai, turns) -> None:
     """Tool-result attacks: BIPIA payloads, our injections and user-style requests hidden in documents.
 
     A request addressed to the assistant inside third-party content is BIPIA's task-irrelevant
     attack, whatever the request; BFCL user turns hidden in documents teach what such requests look like.
+    The held-out split also hides every payload in a long multi-document result (LONG_DOCS documents).
     """
     by_cat: dict[str, list[str]] = {}
     for cat, text in bipia_payloads(data):
@@ -115,18 +146,26 @@ def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed:
         bipia[0].extend(a)
         bipia[1].extend(b)
     carriers = (
-        benign_tool_outputs(400, seed=seed + 3, modules=TRAINING_MODULES),
-        benign_tool_outputs(200, seed=seed + 4, modules=HELD_OUT_MODULES),
+        benign_tool_outputs(400, seed=seed + 3, modules=TRAINING_MODULES) + benign_pages(200, seed=seed + 12),
+        benign_tool_outputs(200, seed=seed + 4, modules=HELD_OUT_MODULES) + benign_pages(100, seed=seed + 13, part="test"),
     )
+    # User-style requests hidden in documents are measured but not trained on: a plain question in
+    # a page cannot be told from an FAQ entry, and training on them made every FAQ an attack.
+    sources = [("bipia", bipia, (8, 10)), ("injections", synth, (2, 2)), ("ai injections", ai, (2, 2)), ("requests", ([], turns[1][::2]), (1, 1))]
     for i, split in enumerate((train, test)):
-        for source, payloads, copies in (("bipia", bipia[i], 8 if i == 0 else 10), ("injections", synth[i], 2), ("requests", turns[i][::2], 1)):
+        for source, payloads, copies in sources:
             if source != "requests":
-                split.add(source + " alone", "tool_result", 1, payloads)
-            for p in payloads:
-                for _ in range(copies):
+                split.add(source + " alone", "tool_result", 1, payloads[i])
+            for p in payloads[i]:
+                for _ in range(copies[i]):
                     doc = embed(p, rng.choice(carriers[i])[:1500], rng)
                     split.hidden[doc] = p
                     split.add(source + " hidden", "tool_result", 1, [doc])
+    held_out_docs = benign_tool_outputs(600, seed=seed + 2, modules=HELD_OUT_MODULES) + benign_pages(300, seed=seed + 11, part="test")
+    longs = long_results(held_out_docs, 400, seed=seed + 14, per_result=(LONG_DOCS, LONG_DOCS))
+    test.add("long results (8 docs)", "tool_result", 0, longs[:200])
+    attacks = [p for _, payloads, _ in sources[:3] for p in payloads[1]]
+    test.add("hidden in long results (8 docs)", "tool_result", 1, [embed(p, longs[200 + k % 200], rng) for k, p in enumerate(attacks)])
 
 
 def _windows(text: str) -> list[list[str]]:
@@ -234,11 +273,41 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     return weights_out, round(float(res.x[-1]), 4)
 
 
-def choose_threshold(model: InjectionModel, split: Split, fpr: float = 0.005) -> float:
-    """The lowest probability that keeps the training benign items' false-positive rate at ``fpr``."""
-    benign = sorted(model.score(t).probability for (_, _, lab), ts in split.items.items() if lab == 0 for t in ts)
-    q = benign[min(len(benign) - 1, int(len(benign) * (1 - fpr)))]
-    return round(max(0.5, q + 1e-4), 4)
+PENALTIES = tuple(round(0.25 * k, 2) for k in range(13))  # length penalties tried, 0 to 3
+
+
+def _quantile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("-inf")
+
+
+def calibrate(model: InjectionModel, split: Split, fpr: float = 0.005, long_fpr: float = 0.01) -> None:
+    """Set the model's length penalty and threshold on calibration items (never trained on).
+
+    For each penalty, the threshold is the lowest logit that keeps the benign FPR at ``fpr`` and
+    the benign long results' FPR at ``long_fpr``; the penalty with the best attack recall wins
+    (the smallest one on ties).
+    """
+    scored: list[tuple[float, int, int, bool]] = []  # raw logit, tokens, label, long result
+    for (source, _stage, label), texts in sorted(split.items.items()):
+        for text in texts:
+            toks = tokens(text)
+            best, _ = _best_window(model.contributions(toks), model.window)
+            scored.append((model.bias + best, len(toks), label, source.startswith("long")))
+    best_choice = None
+    for penalty in PENALTIES:
+        model.length_penalty = penalty
+        logits = [(raw - model.penalty(n), label, long) for raw, n, label, long in scored]
+        cut = max(
+            _quantile([z for z, label, long in logits if label == 0 and not long], 1 - fpr),
+            _quantile([z for z, label, long in logits if label == 0 and long], 1 - long_fpr),
+        )
+        attacks = [z for z, label, _ in logits if label == 1]
+        recall = sum(z > cut for z in attacks) / max(1, len(attacks))
+        if best_choice is None or recall > best_choice[0] + 1e-9:
+            best_choice = (recall, penalty, cut)
+    _, model.length_penalty, cut = best_choice
+    model.threshold = round(max(0.5, _sigmoid(cut) + 1e-4), 4)
 
 
 def report(model: InjectionModel, split: Split) -> dict:
@@ -250,11 +319,11 @@ def report(model: InjectionModel, split: Split) -> dict:
         out[source] = {"n": len(texts), "recall" if label else "fpr": round(hits / len(texts), 4)}
         tp, pos = (tp + hits, pos + len(texts)) if label else (tp, pos)
         fp, neg = (fp, neg) if label else (fp + hits, neg + len(texts))
-    out["overall"] = {"recall": round(tp / pos, 4), "fpr": round(fp / neg, 4), "precision": round(tp / max(tp + fp, 1), 4)}
+    out["overall"] = {"recall": round(tp / max(pos, 1), 4), "fpr": round(fp / max(neg, 1), 4), "precision": round(tp / max(tp + fp, 1), 4)}
     return out
 
 
-def train_stage(train_split: Split, test_split: Split, l2: float = L2) -> tuple[InjectionModel, dict]:
+def train_stage(train_split: Split, calib_split: Split, test_split: Split, l2: float = L2) -> tuple[InjectionModel, dict]:
     wins = windows_of(train_split)
     print(f"  {len(wins)} windows ({sum(w.label for w in wins)} attack)", file=sys.stderr)
     weights, bias = fit(wins, l2)
@@ -262,23 +331,24 @@ def train_stage(train_split: Split, test_split: Split, l2: float = L2) -> tuple[
     print(f"  refit on {len(wins)} windows after keeping the best attack windows", file=sys.stderr)
     weights, bias = fit(wins, l2)
     model = InjectionModel(weights, bias=bias, threshold=0.5)
-    model.threshold = choose_threshold(model, train_split)
-    return model, {"train": report(model, train_split), "holdout": report(model, test_split)}
+    calibrate(model, calib_split if calib_split.items else train_split)
+    print(f"  length penalty {model.length_penalty}, threshold {model.threshold}", file=sys.stderr)
+    return model, {"calibration": report(model, calib_split), "holdout": report(model, test_split)}
 
 
 def train(data: Path, seed: int = SEED, l2: float = L2) -> tuple[dict[str, InjectionModel], dict]:
     """One model per stage it serves: ``input`` (also used for ``output``) and ``tool_result``."""
-    train_split, test_split = build_splits(data, seed)
+    train_split, calib_split, test_split = build_splits(data, seed)
     models, metrics = {}, {}
     for stage in STAGE_MODELS:
         print(f"stage {stage}:", file=sys.stderr)
-        models[stage], metrics[stage] = train_stage(train_split.stage(stage), test_split.stage(stage), l2)
+        models[stage], metrics[stage] = train_stage(train_split.stage(stage), calib_split.stage(stage), test_split.stage(stage), l2)
     return models, metrics
 
 
 def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int) -> None:
     meta = {"seed": seed, "python": sys.version.split()[0], "holdout": {s: m["holdout"] for s, m in metrics.items()}}
-    data = {"meta": meta, "models": {s: {"window": m.window, "bias": m.bias, "threshold": m.threshold, "weights": dict(sorted(m.weights.items()))} for s, m in models.items()}}
+    data = {"meta": meta, "models": {s: {"window": m.window, "bias": m.bias, "threshold": m.threshold, "length_penalty": m.length_penalty, "weights": dict(sorted(m.weights.items()))} for s, m in models.items()}}
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     out.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 

@@ -1,0 +1,280 @@
+"""``Agent``: a backend, tools, a chat format and guards, run as a loop until the model answers.
+
+Example::
+
+    >>> from corral import Agent
+    >>> from corral.testing import ScriptedBackend
+    >>> from corral.tools import tool
+    >>> @tool
+    ... def add(a: int, b: int) -> int:
+    ...     '''Add two integers.'''
+    ...     return a + b
+    >>> agent = Agent(ScriptedBackend(["[add(a=2, b=3)]", "2 + 3 = 5."]), tools=[add], guards=None)
+    >>> result = agent.run("What is 2 + 3?")
+    >>> result.output, [(c.name, c.result) for c in result.tool_calls]
+    ('2 + 3 = 5.', [('add', '5')])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import time
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+
+from pydantic import BaseModel
+
+from corral.exceptions import UsageError
+from corral.prompts.messages import Message, to_messages
+
+from . import events as ev
+from .config import LoopConfig
+from .drivers import Runtime, adrive, as_decision, drive
+from .loop import Start, run_steps
+from .result import RunResult
+from .transcript import TranscriptWriter
+
+__all__ = ["Agent"]
+
+Hook = Callable[[ev.Event], Any]
+History = RunResult | Sequence[Message | dict[str, Any]] | None
+_STAGES = ("input", "tool_call", "tool_result", "output")
+
+
+class Agent:
+    """Runs a conversation with tool calls: render -> complete -> parse -> guard -> dispatch -> repeat.
+
+    ``guards="default"`` is ``corral.guards.GuardChain.default()``; ``None`` runs no guards; or pass
+    a ``GuardChain``. ``tool_choice``: ``auto``, ``none``, ``required`` or a tool name (the last two
+    force a call on the run's first turn). ``output_type``: a pydantic model the answer must
+    validate as (the model answers by calling ``final_result``). Tools marked
+    ``requires_approval`` pause the run unless an ``approval_handler`` decides.
+
+    One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
+    """
+
+    def __init__(
+        self,
+        backend: Any,
+        *,
+        tools: Any = None,
+        format: Any = None,
+        system: str | None = None,
+        guards: Any = "default",
+        max_turns: int = 10,
+        max_retries: int = 3,
+        max_repeats: int = 3,
+        max_tokens: int = 512,
+        tool_choice: str = "auto",
+        output_type: type[BaseModel] | None = None,
+        approval_handler: Callable[[Any], Any] | None = None,
+        hooks: Iterable[Hook] = (),
+        date: Any = None,
+        grammar: bool = True,
+        tool_timeout: float | None = 30.0,
+        max_concurrency: int = 8,
+        timeout: float | None = None,
+    ) -> None:
+        _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
+        self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        self.backend = backend
+        self.tools = _registry(tools)
+        self.guards = _chain(guards)
+        self.system = system
+        self.hooks = tuple(hooks)
+        self.timeout = timeout
+        chat_mode = bool(getattr(backend, "chat_mode", False))
+        self.format = None if chat_mode else _resolve_format(format, backend)
+        self.config = LoopConfig(
+            format=self.format, format_name="server" if chat_mode else _format_name(self.format, format),
+            tool_specs=[t.to_openai() for t in self.tools],
+            approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
+            guard_stages=frozenset(s for s in _STAGES if self.guards is not None and self.guards.guards(s)),
+            guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
+            max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
+            chat_mode=chat_mode, use_grammar=grammar and getattr(backend, "wants_grammar", True),
+            has_approval_handler=approval_handler is not None, date=date,
+        )
+        self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
+                               approval_handler=approval_handler, max_concurrency=max_concurrency,
+                               tool_timeout=tool_timeout)
+
+    @classmethod
+    def from_spec(cls, path: str | os.PathLike[str], **overrides: Any) -> "Agent":
+        """Build an agent from a TOML spec file (see ``corral.spec``), e.g. ``Agent.from_spec("agent.toml")``.
+
+        ``overrides`` (``model=``, ``tools=``, ``backend=``) replace what the spec says.
+        """
+        from .spec import build_agent, load_spec
+
+        return build_agent(load_spec(path), **overrides)
+
+    def replace(self, **changes: Any) -> "Agent":
+        """A new Agent with some options changed (same backend unless given), e.g. per-item limits."""
+        return Agent(**{**self._options, **changes})
+
+    # --- the public entry points: thin wrappers over the one loop --------------------------
+
+    def run(self, input: str | None = None, *, history: History = None, approvals: Mapping[str, Any] | None = None,
+            hooks: Iterable[Hook] = (), transcript: str | os.PathLike[str] | None = None) -> RunResult:
+        """Run to the end (an answer or a stop reason) and return the RunResult.
+
+        ``history``: a previous RunResult or messages to continue from. ``approvals``: decisions
+        for a paused run's pending calls, by call id. ``transcript``: a JSONL file to append to.
+        """
+        result = None
+        for event in self.stream(input, history=history, approvals=approvals, hooks=hooks, transcript=transcript,
+                                 _deltas=False):
+            if event.__class__ is ev.RunFinished:
+                result = event.result
+        return result  # type: ignore[return-value]
+
+    async def arun(self, input: str | None = None, *, history: History = None,
+                   approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
+                   transcript: str | os.PathLike[str] | None = None) -> RunResult:
+        """Async twin of :meth:`run`: backend, guards and tools are awaited on the running loop."""
+        result = None
+        async for event in self.astream(input, history=history, approvals=approvals, hooks=hooks,
+                                        transcript=transcript, _deltas=False):
+            if event.__class__ is ev.RunFinished:
+                result = event.result
+        return result  # type: ignore[return-value]
+
+    def stream(self, input: str | None = None, *, history: History = None,
+               approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
+               transcript: str | os.PathLike[str] | None = None, _deltas: bool = True) -> Iterator[ev.Event]:
+        """Yield every event of the run as it happens (``ModelDelta`` text pieces included); the last
+        one is ``RunFinished`` carrying the RunResult.
+
+        Example::
+
+            for event in agent.stream("hi"):
+                if isinstance(event, ModelDelta):
+                    print(event.text, end="")
+        """
+        start = self._start(input, history, approvals)
+        with self._observers(hooks, transcript) as emit:
+            for event in drive(run_steps(self.config, start), self.runtime, start.run_id, stream=_deltas):
+                if emit is not None:
+                    emit(event)
+                yield event
+
+    async def astream(self, input: str | None = None, *, history: History = None,
+                      approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
+                      transcript: str | os.PathLike[str] | None = None, _deltas: bool = True) -> AsyncIterator[ev.Event]:
+        """Async twin of :meth:`stream` (async hooks are awaited)."""
+        start = self._start(input, history, approvals)
+        with self._observers(hooks, transcript) as emit:
+            async for event in adrive(run_steps(self.config, start), self.runtime, start.run_id, stream=_deltas):
+                if emit is not None:
+                    outcome = emit(event)
+                    if outcome is not None:
+                        await outcome
+                yield event
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _start(self, input: str | None, history: History, approvals: Mapping[str, Any] | None) -> Start:
+        messages = _history(history)
+        if self.system and not (messages and messages[0].role == "system"):
+            messages.insert(0, Message(role="system", content=self.system))
+        if input is None and not messages:
+            raise UsageError("Nothing to run: give an input, or a history to continue from")
+        decisions = {str(k): as_decision(v) for k, v in (approvals or {}).items()}
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        return Start(run_id=os.urandom(6).hex(), history=messages, input=input, approvals=decisions, deadline=deadline)
+
+    @contextlib.contextmanager
+    def _observers(self, hooks: Iterable[Hook], transcript: Any) -> Iterator[Callable[[ev.Event], Any] | None]:
+        all_hooks = [*self.hooks, *hooks]
+        writer = TranscriptWriter(transcript) if transcript is not None else None
+        if writer is not None:
+            all_hooks.append(writer)
+        try:
+            yield _fan_out(all_hooks) if all_hooks else None
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def __repr__(self) -> str:
+        return (f"Agent(backend={type(self.backend).__name__}, format={self.config.format_name!r}, "
+                f"tools={list(self.config.tool_names)}, guards={list(self.config.guard_names)})")
+
+
+def _fan_out(hooks: list[Hook]) -> Callable[[ev.Event], Any]:
+    def emit(event: ev.Event) -> Any:
+        pending = []
+        for hook in hooks:
+            outcome = hook(event)
+            if inspect.isawaitable(outcome):
+                pending.append(outcome)
+        if not pending:
+            return None
+
+        async def wait() -> None:
+            for outcome in pending:
+                await outcome
+        return wait()
+    return emit
+
+
+def _check_limits(**limits: int) -> None:
+    for name, value in limits.items():
+        if not isinstance(value, int) or value < (0 if name == "max_retries" else 1):
+            raise UsageError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _history(history: History) -> list[Message]:
+    if history is None:
+        return []
+    if isinstance(history, RunResult):
+        return list(history.messages)
+    if isinstance(history, (str, bytes, os.PathLike)):
+        raise UsageError("history must be a RunResult or messages; for a transcript file use load_transcript(path)")
+    return to_messages(history)
+
+
+def _registry(tools: Any) -> Any:
+    from corral.tools import Registry
+
+    if tools is None:
+        return Registry()
+    if isinstance(tools, Registry):
+        return tools
+    return Registry(list(tools))
+
+
+def _chain(guards: Any) -> Any:
+    if guards is None:
+        return None
+    from corral.guards.chain import GuardChain
+
+    if isinstance(guards, str):
+        if guards != "default":
+            raise UsageError(f"guards={guards!r}: pass 'default', None, or a corral.guards.GuardChain")
+        return GuardChain.default()
+    if isinstance(guards, Mapping):
+        return GuardChain(guards)
+    return guards
+
+
+def _guard_names(chain: Any) -> tuple[str, ...]:
+    if chain is None:
+        return ()
+    return tuple(f"{stage}:{name}" for stage, names in chain.active.items() for name in names)
+
+
+def _resolve_format(format: Any, backend: Any) -> Any:
+    if format is None:
+        detect = getattr(backend, "detect_format", None)
+        format = detect() if detect is not None else "llama3.2"
+    if not isinstance(format, str):
+        return format
+    from corral.prompts import get_format
+
+    return get_format(format)
+
+
+def _format_name(fmt: Any, requested: Any) -> str:
+    return getattr(fmt, "name", None) or (requested if isinstance(requested, str) else type(fmt).__name__)

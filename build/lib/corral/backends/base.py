@@ -1,0 +1,90 @@
+"""The backend seam: prompt text in, completion text out. It knows nothing of chat or tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Literal, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:
+    from corral.prompts.messages import AssistantTurn, Message
+
+__all__ = ["Completion", "CompletionDelta", "ChatReply", "Backend", "StreamingBackend", "ChatBackend", "FinishReason"]
+
+FinishReason = Literal["stop", "length", "error"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Completion:
+    """One completion. ``stop_token`` is the stop string that ended it (e.g. ``<|eom_id|>``), if any.
+
+    ``prompt_tokens_evaluated`` counts the prompt tokens the backend actually computed: with prefix
+    reuse it is far below ``prompt_tokens`` on later turns. Times are in seconds.
+    """
+
+    text: str
+    finish_reason: FinishReason = "stop"
+    stop_token: str | None = None
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0
+    completion_tokens: int = 0
+    time_to_first_token: float = 0.0
+    total_time: float = 0.0
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Anything that completes a prompt. Implementations: LlamaCppBackend, OpenAIBackend, ScriptedBackend."""
+
+    def complete(
+        self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
+    ) -> Completion: ...
+
+    async def acomplete(
+        self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
+    ) -> Completion: ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CompletionDelta:
+    """A piece of text from a streaming completion; the stream ends with the whole ``Completion``."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatReply:
+    """A chat-mode answer: the parsed assistant turn plus the raw completion (text, usage, times)."""
+
+    turn: "AssistantTurn"
+    completion: Completion
+
+
+@runtime_checkable
+class StreamingBackend(Backend, Protocol):
+    """A backend that can also stream: ``CompletionDelta`` items, then one final ``Completion``."""
+
+    def stream(
+        self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
+    ) -> Iterator[CompletionDelta | Completion]: ...
+
+    def astream(
+        self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
+    ) -> AsyncIterator[CompletionDelta | Completion]: ...
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """A backend whose server applies the chat template and returns tool calls itself.
+
+    The agent uses ``chat``/``achat`` instead of rendering a prompt when ``backend.chat_mode`` is true.
+    """
+
+    chat_mode: bool
+
+    def chat(
+        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+    ) -> ChatReply: ...
+
+    async def achat(
+        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+    ) -> ChatReply: ...

@@ -1,0 +1,296 @@
+"""The batch runner: many agent runs concurrently, each result appended to a JSONL file as it lands.
+
+Crash-safe by construction: every result is one ``os.write`` of a whole line to a file opened in
+append mode, so a killed process leaves at most one truncated last line; ``resume`` repairs that
+line and skips every id already written. Restarting after SIGKILL therefore loses no item and
+duplicates none.
+
+Input lines are JSON objects: ``{"id": "q1", "input": "What is 2 + 2?"}``, optionally with
+per-item budgets ``max_turns``, ``max_tokens`` and ``timeout`` (seconds). A line without ``id``
+gets its 1-based line number as id.
+
+Example::
+
+    >>> import asyncio
+    >>> from corral.batch import read_items, run_batch
+    >>> items = read_items("tasks.jsonl")                                  # doctest: +SKIP
+    >>> summary = asyncio.run(run_batch(runner, items, "out.jsonl"))       # doctest: +SKIP
+    >>> summary.ok, summary.failed                                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterable, Iterator
+
+from .batch_progress import Progress, make_progress
+from .exceptions import BackendConnectError, UsageError
+
+__all__ = [
+    "BatchItem",
+    "BatchSummary",
+    "read_items",
+    "repair_output",
+    "run_batch",
+    "FATAL_ERRORS",
+    "record_from_result",
+]
+
+# Errors that would fail every remaining item the same way: stop the batch instead of recording them,
+# so that `--resume` retries those items once the cause is fixed.
+FATAL_ERRORS: tuple[type[BaseException], ...] = (UsageError, BackendConnectError)
+
+ITEM_KEYS = {"id", "input", "max_turns", "max_tokens", "timeout", "metadata"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchItem:
+    """One task: ``input`` text and optional per-item budgets (None: the spec's limits)."""
+
+    id: str
+    input: str
+    max_turns: int | None = None
+    max_tokens: int | None = None
+    timeout: float | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class BatchSummary:
+    """What a batch did: counts per status, skipped (already done) items, elapsed seconds."""
+
+    total: int = 0
+    skipped: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    repaired_bytes: int = 0
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get("ok", 0)
+
+    @property
+    def failed(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != "ok")
+
+
+Runner = Callable[[BatchItem], Awaitable[dict[str, Any]]]
+
+
+def _parse_item(line: str, lineno: int, source: str) -> BatchItem:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{source}:{lineno}: not valid JSON ({exc.msg}); one JSON object per line") from None
+    if not isinstance(raw, dict):
+        raise UsageError(f"{source}:{lineno}: expected a JSON object like {{\"id\": \"q1\", \"input\": \"...\"}}")
+    unknown = sorted(set(raw) - ITEM_KEYS)
+    if unknown:
+        raise UsageError(f"{source}:{lineno}: unknown key(s) {unknown}; allowed: {sorted(ITEM_KEYS)}")
+    if not isinstance(raw.get("input"), str) or not raw["input"].strip():
+        raise UsageError(f"{source}:{lineno}: 'input' must be a non-empty string")
+    for key, kind in (("max_turns", int), ("max_tokens", int), ("timeout", (int, float))):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool) or value <= 0):
+            raise UsageError(f"{source}:{lineno}: '{key}' must be a positive number (got {value!r})")
+    return BatchItem(
+        id=str(raw.get("id", lineno)),
+        input=raw["input"],
+        max_turns=raw.get("max_turns"),
+        max_tokens=raw.get("max_tokens"),
+        timeout=raw.get("timeout"),
+        metadata=raw.get("metadata") or {},
+    )
+
+
+def read_items(path: str | Path) -> list[BatchItem]:
+    """Read a JSONL task file; UsageError names the line of any bad item or duplicated id."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"Cannot read batch input {path}: {exc.strerror or exc}") from None
+    items: list[BatchItem] = []
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        item = _parse_item(line, lineno, str(path))
+        if item.id in seen:
+            raise UsageError(f"{path}:{lineno}: id {item.id!r} already used on line {seen[item.id]}; ids must be unique")
+        seen[item.id] = lineno
+        items.append(item)
+    return items
+
+
+def repair_output(path: str | Path) -> tuple[set[str], int]:
+    """Ids already written to a results file, after cutting off a truncated last line.
+
+    Returns ``(done_ids, repaired_bytes)``; ``repaired_bytes`` > 0 means a partial line left by a
+    crash was removed (its item runs again). A bad line in the middle is a UsageError: that file
+    was not written by an append-only batch.
+    """
+    path = Path(path)
+    if not path.exists():
+        return set(), 0
+    data = path.read_bytes()
+    cut = 0 if data.endswith(b"\n") or not data else len(data) - (data.rfind(b"\n") + 1)
+    if cut:
+        with open(path, "r+b") as handle:
+            handle.truncate(len(data) - cut)
+        data = data[: len(data) - cut]
+    done: set[str] = set()
+    for lineno, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            done.add(str(json.loads(line)["id"]))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise UsageError(
+                f"{path}:{lineno}: not a batch result line; pass a fresh --output file"
+            ) from None
+    return done, cut
+
+
+class _Appender:
+    """Appends whole lines with one os.write each (O_APPEND): a crash can only truncate the last one."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write(self, record: dict[str, Any]) -> None:
+        data = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        view = memoryview(data)
+        while view:  # os.write may write less than asked (rare for regular files)
+            view = view[os.write(self._fd, view):]
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def _verdict_record(verdict: Any) -> dict[str, Any]:
+    out = {"stage": verdict.stage, "guard": verdict.guard, "action": verdict.action}
+    if verdict.action != "allow":  # allows are many and say little: keep them short
+        out.update(reason=verdict.reason, categories=list(verdict.categories), score=verdict.score)
+    return out
+
+
+def record_from_result(result: Any) -> dict[str, Any]:
+    """The JSONL record of one RunResult: status, answer, calls, verdicts, usage, error.
+
+    ``status`` is ``ok`` when the model answered, else the run's stop reason (``blocked``,
+    ``max_turns``, ``repeated_call``, ``retries_exhausted``, ``timeout``, ...).
+    """
+    output = result.output
+    if hasattr(output, "model_dump"):
+        output = output.model_dump(mode="json")
+    return {
+        "status": "ok" if result.ok else result.stop_reason,
+        "answer": output,
+        "calls": [call.to_dict() for call in result.tool_calls],
+        "verdicts": [_verdict_record(v) for v in result.verdicts],
+        "usage": result.usage.to_dict(),
+        "error": None if result.ok else result.stop_message,
+    }
+
+
+def hard_limit(budget: float) -> float:
+    """Seconds after which an item is cancelled: its budget plus a grace for a clean stop."""
+    return budget * 1.2 + 1.0
+
+
+def _error_record(item: BatchItem, status: str, error: str, started: float) -> dict[str, Any]:
+    return {
+        "id": item.id, "status": status, "answer": None, "calls": [], "verdicts": [],
+        "usage": {}, "error": error, "elapsed_s": round(time.monotonic() - started, 3),
+    }
+
+
+async def _run_one(runner: Runner, item: BatchItem) -> dict[str, Any]:
+    started = time.monotonic()
+    try:
+        if item.timeout is not None:
+            # The agent stops itself at its budget (status "timeout", with what it did so far); this
+            # hard limit, a little later, cancels an item that cannot stop (a hung backend call).
+            record = await asyncio.wait_for(runner(item), timeout=hard_limit(item.timeout))
+        else:
+            record = await runner(item)
+    except asyncio.TimeoutError:
+        return _error_record(item, "timeout", f"item budget of {item.timeout:g} s exceeded (cancelled)", started)
+    except FATAL_ERRORS:
+        raise
+    except Exception as exc:  # one bad item must not sink the batch: record it and go on
+        return _error_record(item, "error", f"{type(exc).__name__}: {exc}", started)
+    return {"id": item.id, **record, "elapsed_s": round(time.monotonic() - started, 3)}
+
+
+def _pending(items: Iterable[BatchItem], done: set[str]) -> list[BatchItem]:
+    return [item for item in items if item.id not in done]
+
+
+async def _worker(queue: Iterator[BatchItem], runner: Runner, sink: _Appender,
+                  progress: Progress, summary: BatchSummary) -> None:
+    for item in queue:  # a shared iterator: each worker takes the next item when it is free
+        record = await _run_one(runner, item)
+        sink.write(record)
+        summary.statuses[record["status"]] = summary.statuses.get(record["status"], 0) + 1
+        progress.advance(record)
+
+
+async def _run_workers(coros: list[Awaitable[None]]) -> None:
+    # Like a TaskGroup (3.11+): the first failure cancels the other workers before it propagates,
+    # so nothing writes to the output after the batch has stopped.
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()
+
+
+async def run_batch(
+    runner: Runner,
+    items: list[BatchItem],
+    output: str | Path,
+    *,
+    concurrency: int = 4,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> BatchSummary:
+    """Run ``runner`` over ``items`` with at most ``concurrency`` in flight; append each result.
+
+    ``runner(item)`` returns a record (``status``, ``answer``, ``calls``, ``verdicts``, ``usage``,
+    ``error``); ``id`` and ``elapsed_s`` are added here. Without ``resume`` the output must not
+    already hold results.
+    """
+    if concurrency < 1:
+        raise UsageError(f"concurrency must be at least 1 (got {concurrency})")
+    output = Path(output)
+    if not resume and output.exists() and output.stat().st_size > 0:
+        raise UsageError(f"{output} already holds results: pass --resume to continue it, or choose another --output")
+    done, repaired = repair_output(output) if resume else (set(), 0)
+    todo = _pending(items, done)
+    summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), repaired_bytes=repaired)
+    progress = progress or make_progress(stream=None)
+    progress.start(total=len(todo), skipped=summary.skipped, repaired=repaired)
+    started = time.monotonic()
+    sink = _Appender(output)
+    queue = iter(todo)
+    try:
+        await _run_workers(
+            [_worker(queue, runner, sink, progress, summary) for _ in range(min(concurrency, len(todo)) or 1)]
+        )
+    finally:
+        sink.close()
+        summary.elapsed = time.monotonic() - started
+        progress.close(summary)
+    return summary

@@ -1,0 +1,188 @@
+"""CLI commands that build an agent: ``run``, ``batch``, ``tools``, ``render`` (and helpers for chat/demo).
+
+Command-line options become an AgentSpec (the spec file's values, overridden by the options) and
+go through the same validation and builder as a spec file: one path from options to an Agent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .batch import BatchItem, read_items, record_from_result, run_batch
+from .cli_output import TurnPrinter
+from .exceptions import UsageError
+from .spec import AgentSpec, build_agent, load_spec, parse_spec
+from ._spec_build import load_tools
+
+__all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
+
+EXIT_OK, EXIT_NOT_ANSWERED = 0, 1
+
+
+def _backend_override(spec: AgentSpec, args: argparse.Namespace) -> dict[str, Any]:
+    backend = spec.backend.model_dump()
+    if getattr(args, "base_url", None):
+        keep = {k: backend[k] for k in ("mode", "api_key_env", "timeout", "max_retries") if k in backend}
+        backend = {"type": "openai", **keep, "base_url": args.base_url, "model": args.model or backend.get("model") or ""}
+    elif getattr(args, "model", None) and backend["type"] in ("llamacpp", "openai"):
+        backend["model"] = args.model
+    if getattr(args, "api_mode", None):
+        if backend["type"] != "openai":
+            raise UsageError("--api-mode needs an OpenAI-compatible server: pass --base-url too")
+        backend["mode"] = args.api_mode
+    return backend
+
+
+def spec_from_args(args: argparse.Namespace) -> AgentSpec:
+    """The spec file (or the defaults) with command-line overrides applied, validated again."""
+    spec = load_spec(args.spec) if getattr(args, "spec", None) else parse_spec({}, source="command line")
+    data = spec.model_dump(exclude={"base_dir"}, exclude_none=True)
+    data["backend"] = _backend_override(spec, args)
+    data["tools"] = list(spec.tools) + list(getattr(args, "tools", None) or [])
+    for option, key in (("chat_format", "format"), ("system", "system")):
+        if getattr(args, option, None):
+            data[key] = getattr(args, option)
+    for option in ("max_turns", "max_tokens"):
+        if getattr(args, option, None) is not None:
+            data["limits"][option] = getattr(args, option)
+    if getattr(args, "no_guards", False):
+        data["guards"] = {"default": False}
+    source = f"{args.spec} (with command-line options)" if getattr(args, "spec", None) else "command line"
+    return parse_spec(data, source=source, base_dir=spec.base_dir or Path.cwd())
+
+
+def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
+    """Resolve the embedded backend's model and say which one runs (plainly, for the tiny stand-in).
+
+    Returns a spec whose backend names the resolved file, so the builder does not resolve twice.
+    """
+    if spec.backend.type != "llamacpp":
+        return spec
+    from .models import resolve_model
+
+    stream = stream or sys.stderr
+    resolved = resolve_model(spec.backend.model)
+    if resolved.is_tiny_stand_in:
+        print(
+            f"corral: model: {resolved.path.name} - a tiny offline stand-in (135M parameters), not Llama 3.2; "
+            "expect weak answers. For real ones: --model PATH.gguf or CORRAL_MODEL (see README, Models).",
+            file=stream,
+        )
+    else:
+        print(f"corral: model: {resolved.path} ({resolved.source})", file=stream)
+    backend = spec.backend.model_copy(update={"model": str(resolved.path)})
+    return spec.model_copy(update={"backend": backend})
+
+
+def agent_from_args(args: argparse.Namespace) -> tuple[AgentSpec, Any]:
+    """The validated spec and the Agent the options describe (the model announced on stderr)."""
+    spec = announce_model(spec_from_args(args))
+    return spec, build_agent(spec)
+
+
+def _question(args: argparse.Namespace) -> str:
+    text = sys.stdin.read() if args.question == "-" else args.question
+    if not text.strip():
+        raise UsageError("The question is empty: pass it as an argument, or '-' to read stdin")
+    return text
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``corral run QUESTION``: print the answer (or the RunResult as JSON); exit 1 if not answered."""
+    _, agent = agent_from_args(args)
+    question = _question(args)
+    printer = TurnPrinter(sys.stderr, show_answer=False, show_guards=True) if args.verbose else None
+    result = agent.run(question, hooks=[printer] if printer else [])
+    if args.json:
+        print(json.dumps({"ok": result.ok, **result.summary()}, ensure_ascii=False, indent=2, default=str))
+    elif result.ok:
+        print(_text(result.output))
+    else:
+        print(f"corral: no answer ({result.stop_reason}): {result.stop_message}", file=sys.stderr)
+        if result.output is not None:
+            print(_text(result.output))
+    return EXIT_OK if result.ok else EXIT_NOT_ANSWERED
+
+
+def _text(output: Any) -> str:
+    return output.model_dump_json() if hasattr(output, "model_dump_json") else str(output)
+
+
+def _with_budget(item: BatchItem, spec: AgentSpec) -> BatchItem:
+    return item if item.timeout is not None else dataclasses.replace(item, timeout=spec.limits.timeout)
+
+
+def batch_runner(spec: AgentSpec) -> Any:
+    """A batch runner over one backend; items with their own budgets get a variant of the Agent."""
+    base = build_agent(spec)
+    variants: dict[tuple[int, int, float | None], Any] = {}
+
+    def agent_for(item: BatchItem) -> Any:
+        key = (item.max_turns or spec.limits.max_turns, item.max_tokens or spec.limits.max_tokens, item.timeout)
+        if key not in variants:  # same backend, tools and guards; other limits
+            variants[key] = base.replace(max_turns=key[0], max_tokens=key[1], timeout=key[2])
+        return variants[key]
+
+    async def run(item: BatchItem) -> dict[str, Any]:
+        return record_from_result(await agent_for(item).arun(item.input))
+
+    return run
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``corral batch``: exit 0 when every item answered, 1 when some did not."""
+    spec = announce_model(spec_from_args(args))
+    items = [_with_budget(item, spec) for item in read_items(args.input)]
+    try:
+        summary = asyncio.run(run_batch(batch_runner(spec), items, args.output,
+                                        concurrency=args.concurrency, resume=args.resume))
+    except KeyboardInterrupt:
+        print(f"corral batch: interrupted; finished items are in {args.output}: rerun with --resume", file=sys.stderr)
+        raise
+    return EXIT_OK if summary.failed == 0 else EXIT_NOT_ANSWERED
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    """``corral tools``: each tool as the model sees it (the OpenAI-style JSON the templates embed)."""
+    registry = load_tools(args.tools, base_dir=Path.cwd())
+    for spec in registry.to_openai():
+        if args.names:
+            print(f"{spec['function']['name']}: {spec['function'].get('description', '')}")
+        else:
+            print(json.dumps(spec, indent=4, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _read_conversation(source: str) -> tuple[list[Any], list[dict[str, Any]]]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as exc:
+        raise UsageError(f"Cannot read conversation {source}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{source}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    if isinstance(data, list):
+        return data, []
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        return data["messages"], list(data.get("tools") or [])
+    raise UsageError(f'{source}: expected a list of messages or {{"messages": [...], "tools": [...]}}')
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``corral render``: the exact prompt text the model would receive for this conversation."""
+    from corral.prompts import render, to_messages
+
+    raw_messages, raw_tools = _read_conversation(args.conversation)
+    try:
+        messages = to_messages(raw_messages)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"{args.conversation}: bad message: {' '.join(str(exc).split())[:300]}") from None
+    tools = raw_tools + (load_tools(args.tools, base_dir=Path.cwd()).to_openai() if args.tools else [])
+    sys.stdout.write(render(messages, tools, format=args.chat_format))
+    return EXIT_OK

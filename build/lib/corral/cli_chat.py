@@ -1,0 +1,102 @@
+"""``corral chat``: an interactive session that keeps its history and shows tool calls as they happen.
+
+Ctrl-C while the model works stops that turn (the history stays as it was before it); Ctrl-C at
+the prompt clears the line; Ctrl-D, ``/exit`` or end of input quits. Works with piped stdin too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Callable
+
+from .cli_agent import agent_from_args
+from .cli_output import TurnPrinter
+
+__all__ = ["cmd_chat", "ChatSession"]
+
+HELP = "commands: /reset (forget the conversation), /tools (list tools), /history, /exit"
+
+
+class ChatSession:
+    """The state of one chat: the agent and the last RunResult (the history the next turn continues).
+
+    Example::
+
+        >>> session = ChatSession(agent)            # doctest: +SKIP
+        >>> session.handle("What is 2 + 2?")        # doctest: +SKIP
+    """
+
+    def __init__(self, agent: Any, out: Any = None) -> None:
+        self.agent = agent
+        self.out = out if out is not None else sys.stdout
+        self.history: Any = None
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def command(self, line: str) -> bool:
+        """Handle a /command; False means quit."""
+        name = line.split()[0].lower()
+        if name in ("/exit", "/quit"):
+            return False
+        if name == "/reset":
+            self.history = None
+            self.say("(conversation cleared)")
+        elif name == "/tools":
+            self.say(", ".join(self.agent.config.tool_names) or "(no tools)")
+        elif name == "/history":
+            for msg in (self.history.messages if self.history is not None else []):
+                self.say(f"  {msg.role}: {(msg.content or '')[:120]}{' [tool calls]' if msg.tool_calls else ''}")
+        else:
+            self.say(HELP)
+        return True
+
+    def handle(self, line: str) -> None:
+        """One user turn: stream the run, show calls and verdicts, keep the result as history."""
+        printer = TurnPrinter(self.out, show_answer=False)
+        try:
+            result = self.agent.run(line, history=self.history, hooks=[printer])
+        except KeyboardInterrupt:
+            self.say("\n(turn stopped; the conversation is as it was before it)")
+            return
+        if result.stop_reason != "final":
+            self.say(f"({result.stop_reason}: {result.stop_message})")
+        answer = result.output if result.output is not None else "(no answer)"
+        self.say(f"assistant> {answer}")
+        self.history = result
+
+
+def _read(prompt: str, reader: Callable[[str], str]) -> str | None:
+    while True:
+        try:
+            return reader(prompt)
+        except EOFError:
+            return None
+        except KeyboardInterrupt:  # at the prompt: drop the line, keep the session
+            sys.stdout.write("\n")
+
+
+def cmd_chat(args: argparse.Namespace, reader: Callable[[str], str] = input) -> int:
+    """Read lines until end of input or /exit; each line is one user turn."""
+    _, agent = agent_from_args(args)
+    session = ChatSession(agent)
+    tools = ", ".join(agent.config.tool_names) or "none"
+    session.say(f"corral chat: tools: {tools}; guards: {'on' if agent.guards is not None else 'off'}. {HELP}")
+    interactive = sys.stdin.isatty()
+    while True:
+        line = _read("you> " if interactive else "", reader)
+        if line is None:
+            session.say("" if interactive else "(end of input)")
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        if not interactive:
+            session.say(f"you> {line}")
+        if line.startswith("/"):
+            if not session.command(line):
+                return 0
+            continue
+        session.handle(line)

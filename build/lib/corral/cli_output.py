@@ -1,0 +1,114 @@
+"""How the CLI shows a run: one consumer of the agent's event stream, nothing special in the loop.
+
+Example::
+
+    >>> import io
+    >>> from corral.cli_output import TurnPrinter
+    >>> printer = TurnPrinter(io.StringIO())
+    >>> for event in agent.stream("What is 2 + 2?"):    # doctest: +SKIP
+    ...     printer(event)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from . import events as ev
+
+__all__ = ["TurnPrinter", "short", "verdict_line"]
+
+
+def short(value: Any, limit: int = 160) -> str:
+    """A one-line, length-capped rendering of a value for the terminal."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _verdict_text(verdict: Any) -> str:
+    parts = [f"{verdict.guard}: {verdict.action}"]
+    if verdict.categories:
+        parts.append("[" + ", ".join(verdict.categories) + "]")
+    if verdict.score:
+        parts.append(f"score {verdict.score:.2f}")
+    if verdict.action != "allow" and verdict.reason:
+        parts.append(f"- {short(verdict.reason.split('; ')[0], 100)}")  # the gist; details are in --json
+    return " ".join(parts)
+
+
+def verdict_line(event: ev.GuardChecked, *, all_verdicts: bool) -> str | None:
+    """``guard tool_result: BLOCK injection: block [injection] score 0.97 - ...``; None when quiet."""
+    shown = [v for v in event.verdicts if all_verdicts or v.action != "allow"]
+    if not shown:
+        return None
+    names = "; ".join(_verdict_text(v) for v in shown)
+    return f"guard {event.stage}: {event.action.upper()} ({names})"
+
+
+class TurnPrinter:
+    """Prints turns, tool calls, results and guard verdicts as they happen (to stderr by default).
+
+    ``all_verdicts`` also shows guards that allowed (the demo does, to show what is checked);
+    ``show_guards`` lists the active guards when a run starts.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, all_verdicts: bool = False, show_answer: bool = True,
+                 show_guards: bool = False) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.all_verdicts = all_verdicts
+        self.show_answer = show_answer
+        self.show_guards = show_guards
+        self.result: Any = None
+
+    def say(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def __call__(self, event: Any) -> None:
+        handler = getattr(self, f"_on_{event.type}", None)
+        if handler is not None:
+            handler(event)
+
+    def _on_run_started(self, event: ev.RunStarted) -> None:
+        if self.show_guards and event.guards:
+            self.say(f"guards: {', '.join(event.guards)}")
+
+    def _on_turn_started(self, event: ev.TurnStarted) -> None:
+        self.say(f"-- turn {event.turn}")
+
+    def _on_tool_call_parsed(self, event: ev.ToolCallParsed) -> None:
+        self.say(f"  call   {event.call.name}({short(event.call.arguments, 200)})")
+
+    def _on_correction(self, event: ev.Correction) -> None:
+        self.say(f"  retry  {event.kind}: {short(event.message, 140)} ({event.retries_left} left)")
+
+    def _on_guard_checked(self, event: ev.GuardChecked) -> None:
+        line = verdict_line(event, all_verdicts=self.all_verdicts)
+        if line:
+            self.say(f"  {line}")
+
+    def _on_tool_result(self, event: ev.ToolResultReady) -> None:
+        record = event.record
+        status = "" if record.status == "ok" else f" [{record.status}]"
+        self.say(f"  result {record.name}{status}: {short(record.result, 200)}")
+
+    def _on_run_finished(self, event: ev.RunFinished) -> None:
+        self.result = event.result
+        result = event.result
+        if result.stop_reason != "final":
+            self.say(f"-- stopped: {result.stop_reason}: {short(result.stop_message, 200)}")
+        if self.show_answer:
+            self.say(f"answer: {_output_text(result.output)}")
+
+    def _on_run_failed(self, event: ev.RunFailed) -> None:
+        self.say(f"-- failed: {event.error_type}: {short(event.error, 200)}")
+
+
+def _output_text(output: Any) -> str:
+    if output is None:
+        return "(no answer)"
+    if hasattr(output, "model_dump_json"):
+        return output.model_dump_json()
+    return str(output).strip()

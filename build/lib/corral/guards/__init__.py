@@ -1,0 +1,53 @@
+"""corral.guards: the safety layer, on all four stages (input, tool_call, tool_result, output).
+
+Every guard has ``check(stage, payload) -> Verdict`` and ``acheck``. Payloads: the text for
+``input``, ``tool_result`` and ``output`` (``output`` also takes ``Conversation(user, agent)`` so
+Llama Guard sees the user's turn); a ``ToolCallPayload`` for ``tool_call``. Guards compose per
+stage into a ``GuardChain``; ``GuardChain.default()`` is what runs when nothing is configured:
+
+=============  ==============================================
+input          InjectionGuard
+tool_call      ToolPolicy, CodeScanner
+tool_result    PIIRedactor, InjectionGuard
+output         PIIRedactor, CodeScanner
+=============  ==============================================
+
+Llama Guard (input, tool_call, output) and Prompt Guard (input, tool_result) join through
+``GuardChain.default(llama_guard=..., prompt_guard=...)``.
+
+Example::
+
+    >>> from corral.guards import GuardChain
+    >>> GuardChain.default().check("output", "Write to jo@example.com").payload
+    'Write to [EMAIL]'
+"""
+
+from .base import STAGES, Conversation, Guard, Stage, ToolCallPayload, Verdict
+from .chain import ChainResult, GuardChain
+from .code import CodeScanner, Finding, Rule
+from .injection import InjectionGuard
+from .llama_guard import LLAMA_GUARD_3_CATEGORIES, LlamaGuard
+from .pii import PIIRedactor
+from .policy import ToolPolicy, allowed_domains
+from .prompt_guard import PromptGuard
+
+__all__ = [
+    "Guard",
+    "Verdict",
+    "Stage",
+    "STAGES",
+    "ToolCallPayload",
+    "Conversation",
+    "GuardChain",
+    "ChainResult",
+    "LlamaGuard",
+    "LLAMA_GUARD_3_CATEGORIES",
+    "PromptGuard",
+    "InjectionGuard",
+    "CodeScanner",
+    "Rule",
+    "Finding",
+    "PIIRedactor",
+    "ToolPolicy",
+    "allowed_domains",
+]

@@ -1,0 +1,138 @@
+"""The guard seam: one Protocol, one Verdict, four fixed stages.
+
+Example::
+
+    >>> from corral.guards import Verdict
+    >>> Verdict.allow("noop").action
+    'allow'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Stage",
+    "STAGES",
+    "Action",
+    "Verdict",
+    "ToolCallPayload",
+    "Conversation",
+    "Guard",
+    "text_of",
+    "check_stage",
+]
+
+Stage = Literal["input", "tool_call", "tool_result", "output"]
+STAGES: tuple[Stage, ...] = ("input", "tool_call", "tool_result", "output")
+Action = Literal["allow", "block", "redact"]
+
+
+class Verdict(BaseModel):
+    """A guard's decision on one payload.
+
+    ``redacted`` holds the replacement text when ``action == "redact"``. ``latency_ms`` is filled in
+    by the chain that ran the guard.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    guard: str
+    stage: Stage | None = None
+    categories: tuple[str, ...] = ()
+    reason: str = ""
+    score: float = 0.0
+    redacted: str | None = None
+    latency_ms: float = 0.0
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def allow(cls, guard: str, **kw: Any) -> "Verdict":
+        return cls(action="allow", guard=guard, **kw)
+
+    @classmethod
+    def block(cls, guard: str, reason: str, **kw: Any) -> "Verdict":
+        return cls(action="block", guard=guard, reason=reason, **kw)
+
+    @classmethod
+    def redact(cls, guard: str, redacted: str, reason: str, **kw: Any) -> "Verdict":
+        return cls(action="redact", guard=guard, redacted=redacted, reason=reason, **kw)
+
+    @property
+    def blocked(self) -> bool:
+        return self.action == "block"
+
+    @property
+    def approval_required(self) -> bool:
+        """True when a ToolPolicy blocked a call only because a human must approve it first."""
+        return bool(self.details.get("approval_required"))
+
+
+class ToolCallPayload(BaseModel):
+    """The payload of the ``tool_call`` stage: the tool's name and the model's arguments."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    # How many times each tool was already called in this run: lets a stateless policy keep budgets
+    # per run even when one agent serves many runs concurrently.
+    calls_so_far: dict[str, int] = Field(default_factory=dict)
+    # The user request this call serves, when known: Llama Guard judges a call in that context.
+    user_text: str | None = None
+
+
+class Conversation(BaseModel):
+    """The ``output`` stage payload when a guard needs the user's turn too (Llama Guard's Agent role).
+
+    Every guard also accepts the plain answer text at ``output``; text-only guards read ``agent``.
+
+    Example::
+
+        >>> Conversation(user="What is 2+2?", agent="4").agent
+        '4'
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    user: str = ""
+    agent: str
+
+
+def text_of(payload: Any) -> str:
+    """The text a text-only guard should read: the answer of a Conversation, a tool call as JSON."""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, Conversation):
+        return payload.agent
+    if isinstance(payload, tuple) and len(payload) == 2:
+        return str(payload[1])
+    if isinstance(payload, ToolCallPayload):
+        return payload.model_dump_json(include={"name", "arguments"})
+    raise TypeError(
+        f"guard payload must be str, Conversation, (user, agent) or ToolCallPayload, not {type(payload).__name__}"
+    )
+
+
+def check_stage(stage: str) -> None:
+    """Raise ValueError naming the valid stages when ``stage`` is not one of them."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown guard stage {stage!r}; use one of {', '.join(STAGES)}")
+
+
+@runtime_checkable
+class Guard(Protocol):
+    """Checks one payload at one stage.
+
+    Payloads: the text itself for ``input``, ``tool_result`` and ``output``; a ``ToolCallPayload``
+    for ``tool_call``. A guard that does not apply to a stage returns ``Verdict.allow``.
+    """
+
+    name: str
+
+    def check(self, stage: Stage, payload: Any) -> Verdict: ...
+
+    async def acheck(self, stage: Stage, payload: Any) -> Verdict: ...

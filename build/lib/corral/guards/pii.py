@@ -1,0 +1,193 @@
+"""PII and secret redaction with typed placeholders.
+
+Every pattern has bounded repetition so matching stays linear in the text length (no
+catastrophic backtracking on adversarial tool output).
+
+Example::
+
+    >>> from corral.guards import PIIRedactor
+    >>> PIIRedactor().check("output", "Card 4111 1111 1111 1111, mail a@b.io").redacted
+    'Card [CREDIT_CARD], mail [EMAIL]'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
+
+__all__ = ["PIIRedactor", "PII_KINDS", "luhn_ok", "iban_ok"]
+
+
+def luhn_ok(digits: str) -> bool:
+    """True when the digit string passes the Luhn checksum (credit card numbers do)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def iban_ok(iban: str) -> bool:
+    """True when an IBAN (spaces allowed) passes the ISO 13616 mod-97 check."""
+    compact = iban.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def _looks_secret(token: str) -> bool:
+    # Mixed-case base64-like strings with high entropy; hex digests and UUIDs (no upper case) pass.
+    classes = sum(any(f(c) for c in token) for f in (str.isdigit, str.islower, str.isupper))
+    return classes == 3 and _entropy(token) >= 4.0
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Detector:
+    kind: str
+    pattern: re.Pattern[str]
+    valid: Callable[[str], bool] | None = None
+
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+# Order matters: on overlapping matches the earlier detector wins (a key beats the phone number
+# hidden inside it).
+_DETECTORS: tuple[_Detector, ...] = (
+    _Detector(
+        kind="PRIVATE_KEY",
+        pattern=re.compile(
+            r"-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----[\s\S]{0,10000}?-----END [A-Z ]{0,30}PRIVATE KEY-----"
+        ),
+    ),
+    _Detector(
+        kind="API_KEY",
+        pattern=re.compile(
+            r"(?<![\w-])(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,200}|gh[pousr]_[A-Za-z0-9]{30,255}"
+            r"|github_pat_[A-Za-z0-9_]{30,255}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}"
+            r"|xox[abprs]-[A-Za-z0-9-]{10,200}|hf_[A-Za-z0-9]{30,100}|glpat-[A-Za-z0-9_-]{20,100}"
+            r"|eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000})(?![\w-])"
+        ),
+    ),
+    _Detector(kind="API_KEY", pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*")),
+    _Detector(
+        kind="IBAN",
+        pattern=re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
+        valid=iban_ok,
+    ),
+    _Detector(
+        kind="CREDIT_CARD",
+        pattern=re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
+        valid=lambda s: luhn_ok(_digits(s)),
+    ),
+    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")),
+    _Detector(
+        kind="EMAIL",
+        pattern=re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
+    ),
+    _Detector(
+        kind="PHONE",
+        pattern=re.compile(
+            r"(?<![\w+])(?<!\d[ .-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}"
+            r"(?!\w|[ .-]\d)"
+        ),
+        valid=lambda s: 9 <= len(_digits(s)) <= 15,
+    ),
+    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])")),
+    _Detector(
+        kind="IP_ADDRESS",
+        pattern=re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"),
+    ),
+    _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret),
+)
+
+PII_KINDS: tuple[str, ...] = tuple(dict.fromkeys(d.kind for d in _DETECTORS))
+
+
+class PIIRedactor:
+    """Replaces emails, phones, credit cards (Luhn), IBANs (mod 97), US SSNs, IP addresses, API
+    keys, private keys and high-entropy secrets with ``[KIND]`` placeholders.
+
+    ``kinds`` limits the detectors (default: all of ``PII_KINDS``); ``placeholders`` overrides the
+    text per kind; ``extra`` adds ``{kind: regex}`` detectors; ``block=True`` blocks instead of
+    redacting. Tool-call payloads are allowed untouched (redacting a call's arguments would change
+    what the user asked for).
+
+    Example::
+
+        >>> PIIRedactor(kinds={"EMAIL"}).check("tool_result", "ip 10.0.0.1 x@y.org").redacted
+        'ip 10.0.0.1 [EMAIL]'
+    """
+
+    name = "pii"
+    cost = 10
+
+    def __init__(
+        self,
+        kinds: Iterable[str] | None = None,
+        *,
+        placeholders: Mapping[str, str] | None = None,
+        extra: Mapping[str, str] | None = None,
+        block: bool = False,
+    ) -> None:
+        wanted = set(kinds) if kinds is not None else set(PII_KINDS)
+        unknown = wanted - set(PII_KINDS)
+        if unknown:
+            raise ValueError(f"unknown PII kinds {sorted(unknown)}; known: {', '.join(PII_KINDS)}")
+        custom = tuple(_Detector(kind=k, pattern=re.compile(p)) for k, p in (extra or {}).items())
+        self._detectors = custom + tuple(d for d in _DETECTORS if d.kind in wanted)
+        self._placeholders = dict(placeholders or {})
+        self.block = block
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping ``(start, end, kind)`` spans, in text order."""
+        taken: list[tuple[int, int, str]] = []
+        for det in self._detectors:
+            for m in det.pattern.finditer(text):
+                if det.valid is not None and not det.valid(m.group(0)):
+                    continue
+                if not any(m.start() < e and s < m.end() for s, e, _ in taken):
+                    taken.append((m.start(), m.end(), det.kind))
+        return sorted(taken)
+
+    def redact(self, text: str) -> tuple[str, Counter[str]]:
+        """The text with each span replaced by its placeholder, and the count per kind."""
+        out, last, counts = [], 0, Counter()
+        for start, end, kind in self.find(text):
+            out += [text[last:start], self._placeholders.get(kind, f"[{kind}]")]
+            last = end
+            counts[kind] += 1
+        out.append(text[last:])
+        return "".join(out), counts
+
+    def check(self, stage: Stage, payload: Any) -> Verdict:
+        check_stage(stage)
+        if isinstance(payload, ToolCallPayload):
+            return Verdict.allow(self.name)
+        redacted, counts = self.redact(text_of(payload))
+        if not counts:
+            return Verdict.allow(self.name)
+        kinds = tuple(sorted(counts))
+        found = ", ".join(f"{counts[k]} {k}" for k in kinds)
+        details = {"counts": dict(counts)}
+        if self.block:
+            return Verdict.block(self.name, f"personal data or secrets found: {found}", categories=kinds, score=1.0, details=details)
+        return Verdict.redact(self.name, redacted, f"redacted {found}", categories=kinds, score=1.0, details=details)
+
+    async def acheck(self, stage: Stage, payload: Any) -> Verdict:
+        return self.check(stage, payload)

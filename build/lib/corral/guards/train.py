@@ -1,0 +1,302 @@
+"""Train the shipped injection classifier: ``python -m corral.guards.train [--data DIR] [--out FILE]``.
+
+Needs numpy and scipy (training only; inference is pure Python). Deterministic: a fixed seed
+drives every split and every generated document, gzip carries no timestamp, so the same Python
+and data regenerate the same ``injection.json.gz``.
+
+Data (see corral.guards.corpus): attacks are the in-the-wild jailbreak prompts, the BIPIA
+payloads (alone and hidden in generated documents) and corral's hand-written injections;
+benign texts are BFCL user turns, the benign JailbreakBench behaviours and generated tool
+traffic (mail, news, JSON, CSV, logs, standard-library docs and code). Harmful requests
+(HarmBench, JailbreakBench harmful) are left out on purpose: they attack no instruction and
+belong to Llama Guard; the evaluation reports them separately.
+
+Held out (never trained on): 20% of jailbreak prompts, one BIPIA payload per category, 4 of the 20
+injection templates, 20% of the user turns, and tool traffic from other standard-library modules
+and another seed. The threshold is set on the training items only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
+from .features import WINDOW, tokens, window_features
+from .injection import InjectionModel
+from .traffic import HELD_OUT_MODULES, INJECTION_TEMPLATES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
+
+SEED = 20240601
+STRIDE = WINDOW // 2
+MAX_FEATURES = 40_000
+STAGE_MODELS = ("input", "tool_result")
+# User-style requests hidden in documents look like imperative documentation ("Get the ..."):
+# they teach BIPIA's task-irrelevant attacks but must not dominate the tool-result model.
+SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0}
+L2 = 4.0
+
+
+@dataclass
+class Split:
+    """Items per (source, stage, label) for one side of the split."""
+
+    items: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
+    hidden: dict[str, str] = field(default_factory=dict)  # document -> the payload hidden in it
+
+    def add(self, source: str, stage: str, label: int, texts: list[str]) -> None:
+        self.items.setdefault((source, stage, label), []).extend(texts)
+
+    def stage(self, stage: str) -> "Split":
+        return Split({k: v for k, v in self.items.items() if k[1] == stage}, self.hidden)
+
+
+def _cut(items: list, rng: random.Random, test_share: float = 0.2) -> tuple[list, list]:
+    items = list(items)
+    rng.shuffle(items)
+    k = max(1, round(len(items) * test_share))
+    return items[k:], items[:k]
+
+
+def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split]:
+    """Train and held-out items for both stage models (``input`` and ``tool_result``)."""
+    rng = random.Random(seed)
+    train, test = Split(), Split()
+    jb = json.loads((data / "jailbreak_llms" / "inthewild_jailbreak_llms.json").read_text(encoding="utf-8"))
+    jb_train, jb_test = _cut(sorted(set(jb)), rng)
+    tmpl_train, tmpl_test = _cut(list(range(len(INJECTION_TEMPLATES))), rng)
+    synth = (synthetic_injections(tuple(sorted(tmpl_train))), synthetic_injections(tuple(sorted(tmpl_test))))
+    turns = _cut(bfcl_user_turns(data), rng)
+    jbb = _cut(list(_csv_column(data / "jailbreakbench" / "benign-behaviors.csv", "goal")), rng)
+    traffic = (
+        benign_tool_outputs(5000, seed=seed + 1, modules=TRAINING_MODULES),
+        benign_tool_outputs(1000, seed=seed + 2, modules=HELD_OUT_MODULES),
+    )
+    for i, split in enumerate((train, test)):
+        split.add("jailbreak_llms", "input", 1, (jb_train, jb_test)[i])
+        split.add("injections", "input", 1, synth[i])
+        split.add("bfcl user turns", "input", 0, turns[i])
+        split.add("jbb benign", "input", 0, jbb[i])
+        split.add("tool traffic", "input", 0, traffic[i][::4])
+        split.add("jailbreak_llms", "tool_result", 1, (jb_train, jb_test)[i])
+        split.add("tool traffic", "tool_result", 0, traffic[i])
+        # Single sentences and lines too: otherwise "short" itself would look like an attack,
+        # since most attack payloads are one sentence.
+        split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i], rng, 3000 if i == 0 else 600))
+    _add_hidden(train, test, data, rng, seed, synth, turns)
+    return train, test
+
+
+def _lines(docs: list[str], rng: random.Random, count: int) -> list[str]:
+    pieces = [p.strip() for d in docs for p in re.split(r"(?<=[.!?])\s+|\n+", d) if len(p.strip()) > 15]
+    pieces = sorted(set(pieces))
+    rng.shuffle(pieces)
+    return pieces[:count]
+
+
+def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed: int, synth, turns) -> None:
+    """Tool-result attacks: BIPIA payloads, our injections and user-style requests hidden in documents.
+
+    A request addressed to the assistant inside third-party content is BIPIA's task-irrelevant
+    attack, whatever the request; BFCL user turns hidden in documents teach what such requests look like.
+    """
+    by_cat: dict[str, list[str]] = {}
+    for cat, text in bipia_payloads(data):
+        by_cat.setdefault(cat, []).append(text)
+    bipia: tuple[list[str], list[str]] = ([], [])
+    for cat in sorted(by_cat):
+        a, b = _cut(by_cat[cat], rng)
+        bipia[0].extend(a)
+        bipia[1].extend(b)
+    carriers = (
+        benign_tool_outputs(400, seed=seed + 3, modules=TRAINING_MODULES),
+        benign_tool_outputs(200, seed=seed + 4, modules=HELD_OUT_MODULES),
+    )
+    for i, split in enumerate((train, test)):
+        for source, payloads, copies in (("bipia", bipia[i], 8 if i == 0 else 10), ("injections", synth[i], 2), ("requests", turns[i][::2], 1)):
+            if source != "requests":
+                split.add(source + " alone", "tool_result", 1, payloads)
+            for p in payloads:
+                for _ in range(copies):
+                    doc = embed(p, rng.choice(carriers[i])[:1500], rng)
+                    split.hidden[doc] = p
+                    split.add(source + " hidden", "tool_result", 1, [doc])
+
+
+def _windows(text: str) -> list[list[str]]:
+    """Training windows with the token before each (``^`` at the start) as first element."""
+    toks = tokens(text)
+    if len(toks) <= WINDOW:
+        return [["^"] + toks]
+    starts = list(range(0, len(toks) - WINDOW + 1, STRIDE))
+    if starts[-1] != len(toks) - WINDOW:
+        starts.append(len(toks) - WINDOW)
+    return [[toks[s - 1] if s else "^"] + toks[s : s + WINDOW] for s in starts]
+
+
+def _payload_windows(doc: str, payload: str) -> list[list[str]]:
+    """Windows of ``doc`` that contain the hidden payload (at its left, middle and right).
+
+    Windows without the payload are ordinary text; labelling them attacks would teach noise.
+    """
+    toks, ptoks = tokens(doc), tokens(payload)
+    at = next((i for i in range(len(toks) - len(ptoks) + 1) if toks[i : i + len(ptoks)] == ptoks), None)
+    if at is None or len(toks) <= WINDOW:
+        return _windows(doc) if at is not None else _windows(payload)
+    slack = max(0, WINDOW - len(ptoks))
+    starts = sorted({min(max(0, at - k), len(toks) - WINDOW) for k in (0, slack // 2, slack)})
+    return [[toks[s - 1] if s else "^"] + toks[s : s + WINDOW] for s in starts]
+
+
+@dataclass(frozen=True)
+class Window:
+    features: list[str]
+    label: int
+    source: str
+    text_id: int
+
+
+def windows_of(split: Split) -> list[Window]:
+    """All training windows; a hidden payload contributes only the windows that contain it."""
+    out, text_id = [], 0
+    for (source, _stage, label), texts in sorted(split.items.items()):
+        for text in texts:
+            wins = _payload_windows(text, split.hidden[text]) if text in split.hidden else _windows(text)
+            out += [Window(window_features(w[1:], w[0]), label, source, text_id) for w in wins]
+            text_id += 1
+    return out
+
+
+def sample_weights(wins: list[Window]) -> list[float]:
+    """Every source weighs the same within its class and both classes weigh the same, so 10,000
+    jailbreak windows do not drown 500 hidden-instruction windows."""
+    per_source = Counter(w.source for w in wins)
+    n_sources = {lab: len({w.source for w in wins if w.label == lab}) for lab in (0, 1)}
+    scale = len(wins) / 2.0
+    return [SOURCE_WEIGHT.get(w.source, 1.0) * scale / (per_source[w.source] * n_sources[w.label]) for w in wins]
+
+
+def keep_best_windows(wins: list[Window], weights: dict[str, float], share: float = 0.25) -> list[Window]:
+    """Multiple-instance step: of a long attack, keep only its highest-scoring windows.
+
+    A 2,000-character jailbreak holds plenty of ordinary prose; only some windows carry the attack.
+    """
+    by_text: dict[int, list[Window]] = {}
+    for w in wins:
+        if w.label == 1:
+            by_text.setdefault(w.text_id, []).append(w)
+    drop = set()
+    for group in by_text.values():
+        if len(group) > 2:
+            ranked = sorted(group, key=lambda w: -sum(weights.get(f, 0.0) for f in w.features))
+            drop.update(id(w) for w in ranked[max(2, round(len(group) * share)) :])
+    return [w for w in wins if id(w) not in drop]
+
+
+def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
+    """L2-regularised logistic regression (L-BFGS); the strongest MAX_FEATURES weights are kept."""
+    try:
+        import numpy as np
+        from scipy import optimize, sparse
+    except ImportError as exc:  # training only; inference never needs them
+        sys.exit(f"training needs numpy and scipy ({exc}); pip install numpy scipy")
+    rows, labels, weights = [w.features for w in wins], [w.label for w in wins], sample_weights(wins)
+    df = Counter(f for row in rows for f in set(row))
+    vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
+    indptr, indices = [0], []
+    for row in rows:
+        indices += [vocab[f] for f in row if f in vocab]
+        indptr.append(len(indices))
+    X = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), len(vocab)))
+    X.sum_duplicates()
+    y, sw = np.array(labels, dtype=float), np.array(weights)
+
+    def loss(theta):
+        w, b = theta[:-1], theta[-1]
+        z = X @ w + b
+        p = 1.0 / (1.0 + np.exp(-z))
+        ll = np.logaddexp(0, z) - y * z
+        g = sw * (p - y)
+        grad = np.concatenate([X.T @ g + l2 * w, [g.sum()]])
+        return float(sw @ ll + 0.5 * l2 * w @ w), grad
+
+    res = optimize.minimize(loss, np.zeros(len(vocab) + 1), jac=True, method="L-BFGS-B", options={"maxiter": 400})
+    w = res.x[:-1]
+    keep = np.argsort(-np.abs(w), kind="stable")[:MAX_FEATURES]
+    names = sorted(vocab, key=vocab.get)
+    weights_out = {names[i]: round(float(w[i]), 4) for i in sorted(keep) if round(float(w[i]), 4) != 0.0}
+    return weights_out, round(float(res.x[-1]), 4)
+
+
+def choose_threshold(model: InjectionModel, split: Split, fpr: float = 0.005) -> float:
+    """The lowest probability that keeps the training benign items' false-positive rate at ``fpr``."""
+    benign = sorted(model.score(t).probability for (_, _, lab), ts in split.items.items() if lab == 0 for t in ts)
+    q = benign[min(len(benign) - 1, int(len(benign) * (1 - fpr)))]
+    return round(max(0.5, q + 1e-4), 4)
+
+
+def report(model: InjectionModel, split: Split) -> dict:
+    """Recall per attack source, FPR per benign source, and the overall precision/recall/FPR."""
+    out: dict = {}
+    tp = fp = pos = neg = 0
+    for (source, _stage, label), texts in sorted(split.items.items()):
+        hits = sum(model.score(t).probability >= model.threshold for t in texts)
+        out[source] = {"n": len(texts), "recall" if label else "fpr": round(hits / len(texts), 4)}
+        tp, pos = (tp + hits, pos + len(texts)) if label else (tp, pos)
+        fp, neg = (fp, neg) if label else (fp + hits, neg + len(texts))
+    out["overall"] = {"recall": round(tp / pos, 4), "fpr": round(fp / neg, 4), "precision": round(tp / max(tp + fp, 1), 4)}
+    return out
+
+
+def train_stage(train_split: Split, test_split: Split, l2: float = L2) -> tuple[InjectionModel, dict]:
+    wins = windows_of(train_split)
+    print(f"  {len(wins)} windows ({sum(w.label for w in wins)} attack)", file=sys.stderr)
+    weights, bias = fit(wins, l2)
+    wins = keep_best_windows(wins, weights)
+    print(f"  refit on {len(wins)} windows after keeping the best attack windows", file=sys.stderr)
+    weights, bias = fit(wins, l2)
+    model = InjectionModel(weights, bias=bias, threshold=0.5)
+    model.threshold = choose_threshold(model, train_split)
+    return model, {"train": report(model, train_split), "holdout": report(model, test_split)}
+
+
+def train(data: Path, seed: int = SEED, l2: float = L2) -> tuple[dict[str, InjectionModel], dict]:
+    """One model per stage it serves: ``input`` (also used for ``output``) and ``tool_result``."""
+    train_split, test_split = build_splits(data, seed)
+    models, metrics = {}, {}
+    for stage in STAGE_MODELS:
+        print(f"stage {stage}:", file=sys.stderr)
+        models[stage], metrics[stage] = train_stage(train_split.stage(stage), test_split.stage(stage), l2)
+    return models, metrics
+
+
+def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int) -> None:
+    meta = {"seed": seed, "python": sys.version.split()[0], "holdout": {s: m["holdout"] for s, m in metrics.items()}}
+    data = {"meta": meta, "models": {s: {"window": m.window, "bias": m.bias, "threshold": m.threshold, "weights": dict(sorted(m.weights.items()))} for s, m in models.items()}}
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    out.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m corral.guards.train", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "injection.json.gz")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--l2", type=float, default=L2, help="L2 regularisation strength")
+    args = parser.parse_args(argv)
+    models, metrics = train(args.data or default_data_dir(), args.seed, args.l2)
+    save(models, metrics, args.out, args.seed)
+    print(json.dumps(metrics, indent=1))
+    sizes = ", ".join(f"{s}: {len(m.weights)} features, threshold {m.threshold}" for s, m in models.items())
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes; {sizes})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

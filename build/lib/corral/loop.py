@@ -1,0 +1,202 @@
+"""The agent loop, written once: a step machine that yields requests and receives their results.
+
+``run_steps`` is a generator. It yields either an :class:`~corral.events.Event` (the driver passes
+it on and sends back ``None``) or a request (``Complete``, ``Chat``, ``CheckGuard``, ``CallTools``,
+``AskApproval``) that the sync or async driver in ``corral.drivers`` carries out and sends the
+result back for. All decisions live here; the drivers only do I/O. (The shape is httpx's
+``auth_flow``.)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Generator
+
+from corral.exceptions import ToolCallParseError
+from corral.prompts.messages import AssistantTurn, Message, ToolCall
+
+from . import events as ev
+from .config import LoopConfig
+from .result import RunResult
+from .steps import (  # noqa: F401  (the request types are part of this module's API)
+    CONTINUE, AskApproval, CallTools, Chat, CheckGuard, Complete, Start, Steps, add_message, blocked_finish,
+    close_turn, finish, check_guard, RunState,
+)
+from .toolphase import append_results, make_record, repeat_text, tool_phase
+
+__all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start", "run_steps"]
+
+
+def run_steps(cfg: LoopConfig, start: Start) -> Steps:
+    """The whole run. Yields events and requests; returns the RunResult."""
+    st = RunState(run_id=start.run_id, messages=list(start.history), start=len(start.history))
+    yield ev.RunStarted(run_id=st.run_id, messages=tuple(st.messages), input=start.input, tools=cfg.tool_names,
+                        guards=cfg.guard_names, format=cfg.format_name)
+    if start.input is not None:
+        blocked = yield from _input_stage(cfg, st, start.input)
+        if blocked is not None:
+            return blocked
+    pending = _trailing_calls(st.messages)
+    if pending:
+        st.turn_start = time.perf_counter()
+        paused = yield from tool_phase(cfg, st, pending, start.approvals)
+        if paused is not None:
+            return paused
+    while True:
+        if st.turn >= cfg.max_turns:
+            why = f"No final answer within max_turns={cfg.max_turns} model turns."
+            return (yield from finish(cfg, st, "max_turns", None, why))
+        if start.deadline is not None and time.monotonic() > start.deadline:
+            return (yield from finish(cfg, st, "timeout", None, "The run's time budget ran out."))
+        done = yield from _turn(cfg, st)
+        if done is not CONTINUE:
+            return done
+
+
+def _input_stage(cfg: LoopConfig, st: RunState, text: str) -> Generator[Any, Any, RunResult | None]:
+    checked = None
+    if cfg.stage_active("input"):
+        checked = yield from check_guard(cfg, st, "input", text)
+        if checked.action == "redact":
+            text = checked.payload
+    yield from add_message(st, Message(role="user", content=text))
+    if checked is not None and checked.blocked:
+        return (yield from blocked_finish(cfg, st, "input", checked))
+    return None
+
+
+def _turn(cfg: LoopConfig, st: RunState) -> Generator[Any, Any, Any]:
+    st.turn += 1
+    st.turn_start, st.tool_seconds, st.completion = time.perf_counter(), 0.0, None
+    yield ev.TurnStarted(run_id=st.run_id, turn=st.turn)
+    forced = cfg.forced_choice(st.called_tool)
+    reply = yield from _model(cfg, st, forced)
+    if isinstance(reply, ToolCallParseError):
+        done = yield from _mistake(cfg, st, "parse_error", cfg.parse_correction(reply), st.completion.text)
+    elif not reply.tool_calls:
+        done = yield from _answer(cfg, st, reply, forced)
+    else:
+        done = yield from _calls(cfg, st, reply)
+    close_turn(st)
+    return done
+
+
+def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, Any]:
+    """One model call. Returns the AssistantTurn, or the ToolCallParseError for malformed calls."""
+    tools = cfg.tools_for(forced)
+    if cfg.chat_mode:
+        t0 = time.perf_counter()
+        reply = yield Chat(st.turn, list(st.messages), tools, forced or cfg.tool_choice, cfg.max_tokens)
+        st.model_seconds = time.perf_counter() - t0
+        completion, turn = reply.completion, reply.turn
+    else:
+        prompt = cfg.render(st.messages, tools)
+        grammar = cfg.grammar_for(forced)
+        yield ev.PromptRendered(run_id=st.run_id, turn=st.turn, prompt=prompt, grammar=grammar is not None)
+        t0 = time.perf_counter()
+        completion = yield Complete(st.turn, prompt, cfg.stop, cfg.max_tokens, grammar)
+        st.model_seconds = time.perf_counter() - t0
+        turn = cfg.parse(completion, has_tools=bool(tools) and cfg.calls_allowed)
+    st.completion = completion
+    yield ev.ModelCompleted(
+        run_id=st.run_id, turn=st.turn, text=completion.text, finish_reason=completion.finish_reason,
+        prompt_tokens=completion.prompt_tokens, prompt_tokens_evaluated=completion.prompt_tokens_evaluated,
+        completion_tokens=completion.completion_tokens, seconds=st.model_seconds,
+    )
+    return turn
+
+
+def _mistake(cfg: LoopConfig, st: RunState, kind: str, correction: str, raw: str | None) -> Generator[Any, Any, Any]:
+    """The model erred: show it what was wrong, or stop when the retry budget is spent."""
+    st.mistakes += 1
+    left = cfg.max_retries - st.mistakes
+    if raw is not None:
+        yield from add_message(st, Message(role="assistant", content=raw))
+    yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=kind, message=correction, retries_left=max(left, 0))
+    if left < 0:
+        why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
+               f"last one ({kind}): {correction}")
+        return (yield from finish(cfg, st, "retries_exhausted", None, why))
+    yield from add_message(st, Message(role="user", content=correction, name="corral"))
+    return CONTINUE
+
+
+def _answer(cfg: LoopConfig, st: RunState, reply: AssistantTurn, forced: Any) -> Generator[Any, Any, Any]:
+    text = reply.content or ""
+    if forced is not None:
+        return (yield from _mistake(cfg, st, "tool_required", cfg.required_correction(forced), text))
+    if cfg.output_type is not None:
+        value, problem = cfg.validate_output_text(text)
+        if problem is not None:
+            return (yield from _mistake(cfg, st, "invalid_output", problem, text))
+        return (yield from _final(cfg, st, text, value))
+    return (yield from _final(cfg, st, text, None))
+
+
+def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[Any, Any, RunResult]:
+    """Check the answer at the output stage, then finish."""
+    st.mistakes = 0
+    if cfg.stage_active("output"):
+        checked = yield from check_guard(cfg, st, "output", text)
+        if checked.blocked:
+            return (yield from blocked_finish(cfg, st, "output", checked))
+        if checked.action == "redact":
+            text = checked.payload
+            if value is not None:
+                value, problem = cfg.validate_output_text(text)
+                if problem is not None:  # the redaction broke the structure: withhold rather than leak
+                    return (yield from blocked_finish(cfg, st, "output", checked))
+    yield from add_message(st, Message(role="assistant", content=text))
+    return (yield from finish(cfg, st, "final", value if value is not None else text, ""))
+
+
+def _calls(cfg: LoopConfig, st: RunState, reply: AssistantTurn) -> Generator[Any, Any, Any]:
+    calls = [c if c.id else c.model_copy(update={"id": f"call_{st.turn}_{i}"}) for i, c in enumerate(reply.tool_calls)]
+    for call in calls:
+        yield ev.ToolCallParsed(run_id=st.run_id, turn=st.turn, call=call)
+    final = cfg.output_call(calls)
+    if final is not None:
+        return (yield from _structured_call(cfg, st, final))
+    key = [(c.name, c.arguments) for c in calls]  # dict equality is deep and order-blind: no JSON needed
+    st.repeats = st.repeats + 1 if key == st.last_key else 1
+    st.last_key = key
+    if st.repeats >= cfg.max_repeats:
+        shown = ", ".join(f"{name}({_canonical(args)})" for name, args in key)
+        why = f"The model made the same call {st.repeats} times in a row with identical arguments: {shown}."
+        return (yield from finish(cfg, st, "repeated_call", None, why))
+    st.called_tool = True
+    yield from add_message(st, Message(role="assistant", content=reply.content, tool_calls=calls))
+    if st.repeats > 1:  # not run again: remind the model of the result it already has
+        outcomes = {c.id: make_record(st, c, repeat_text(st, c), status="error", error_kind="repeated_call") for c in calls}
+        done = yield from append_results(cfg, st, calls, outcomes)
+    else:
+        done = yield from tool_phase(cfg, st, calls, {})
+    return CONTINUE if done is None else done
+
+
+def _canonical(arguments: dict[str, Any]) -> str:
+    return json.dumps(arguments, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _structured_call(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, Any]:
+    value, problem = cfg.validate_output_args(call.arguments)
+    text = _canonical(call.arguments)
+    if problem is not None:
+        return (yield from _mistake(cfg, st, "invalid_output", problem, text))
+    return (yield from _final(cfg, st, text, value))
+
+
+def _trailing_calls(messages: list[Message]) -> list[ToolCall]:
+    """Calls of the last assistant message that have no result yet (a paused or interrupted run)."""
+    answered: set[str] = set()
+    for msg in reversed(messages):
+        if msg.role in ("tool", "ipython"):
+            answered.add(msg.tool_call_id or "")
+        elif msg.role == "assistant":
+            return [c for c in msg.tool_calls if c.id not in answered]
+        else:
+            return []
+    return []
+
+

@@ -1,0 +1,243 @@
+"""GBNF grammars (llama.cpp) for tool calls with schema-shaped arguments.
+
+Two flavours share one builder: ``pythonic`` (``[f(a=1, b="x")]``, Python literals) and ``json``
+(``{"name": "f", "parameters": {"a": 1}}``). The grammars enforce the canonical spacing written
+by :mod:`.encode` (``", "`` between items, ``": "`` after keys, no other blanks), so constrained
+output re-renders to the same bytes. Arguments follow the tool's JSON Schema: types, ``enum`` /
+``const``, ``anyOf`` / type lists, arrays with ``items``, objects with ``properties``; keys come
+in the schema's order, required ones mandatory. BFCL's type names (``dict``, ``float``,
+``tuple``, ``any``) are understood. Anything else falls back to "any JSON value".
+
+Grammars stay small on purpose (llama.cpp's cost grows with size and ambiguity): shared
+primitive rules, no optional whitespace, and one deterministic choice point per key.
+
+Example::
+
+    >>> g = build_grammar([{"type": "function", "function": {"name": "ping", "parameters": {}}}], flavor="json")
+    >>> "root ::= " in g
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .encode import json_value, pythonic_value
+from .gbnf import validate_grammar
+from .specs import function_of
+
+__all__ = ["build_grammar", "tool_grammar", "choice_grammar", "call_prefix", "gbnf_literal", "FLAVORS"]
+
+FLAVORS = ("pythonic", "json")
+_TYPE_ALIASES = {"dict": "object", "float": "number", "int": "integer", "str": "string",
+                 "bool": "boolean", "tuple": "array", "list": "array", "any": "value", "none": "null"}
+
+_CHAR_JSON = r'[^"\\\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] )'
+_CHAR_PY = r'[^"\\\x00-\x1F] | "\\" ( ["\\bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] )'
+# Plain text must not start like a call (so a text answer can never be a malformed call) and
+# never contains "<" (so it cannot open a <function=...> tag).
+_TEXT = r'[^[{<` \t\r\n] [^<]*'
+
+
+def gbnf_literal(text: str) -> str:
+    """``text`` as a GBNF string literal."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+class _Builder:
+    def __init__(self, flavor: str) -> None:
+        if flavor not in FLAVORS:
+            raise ValueError(f"unknown grammar flavor {flavor!r}; use one of {FLAVORS}")
+        self.flavor = flavor
+        self.rules: dict[str, str] = {}
+        self._by_body: dict[str, str] = {}
+
+    def rule(self, name: str, body: str) -> str:
+        """Define a rule (reusing an identical one); returns the name to reference."""
+        if body in self._by_body:
+            return self._by_body[body]
+        base, n = name, 1
+        while name in self.rules:
+            n += 1
+            name = f"{base}-{n}"
+        self.rules[name] = body
+        self._by_body[body] = name
+        return name
+
+    def primitive(self, kind: str) -> str:
+        py = self.flavor == "pythonic"
+        if kind in ("string", "char"):
+            self.rules.setdefault("char", _CHAR_PY if py else _CHAR_JSON)
+            self.rules.setdefault("string", '"\\"" char* "\\""')
+        elif kind in ("integer", "number"):
+            self.rules.setdefault("integer", '"-"? ( "0" | [1-9] [0-9]* )')
+            self.rules.setdefault("number", 'integer ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )?')
+        elif kind == "boolean":
+            self.rules.setdefault("boolean", '"True" | "False"' if py else '"true" | "false"')
+        elif kind == "null":
+            self.rules.setdefault("null", '"None"' if py else '"null"')
+        elif kind in ("value", "object", "array"):
+            for dep in ("string", "number", "boolean", "null"):
+                self.primitive(dep)
+            self.rules.setdefault("value", "object | array | string | number | boolean | null")
+            self.rules.setdefault("object", '"{" ( string ": " value ( ", " string ": " value )* )? "}"')
+            self.rules.setdefault("array", '"[" ( value ( ", " value )* )? "]"')
+        else:
+            return self.primitive("value")
+        return kind
+
+    def literal_value(self, value: Any) -> str:
+        return gbnf_literal(pythonic_value(value) if self.flavor == "pythonic" else json_value(value))
+
+    def schema(self, schema: Any, hint: str) -> str:
+        """An expression matching values of ``schema``."""
+        if not isinstance(schema, dict):
+            return self.primitive("value")
+        if "const" in schema:
+            return self.literal_value(schema["const"])
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            alts = " | ".join(dict.fromkeys(self.literal_value(v) for v in schema["enum"]))
+            return self.rule(f"{hint}-enum", alts)
+        for key in ("anyOf", "oneOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                alts = [self.schema(s, f"{hint}-{i}") for i, s in enumerate(schema[key])]
+                return self.rule(f"{hint}-any", " | ".join(dict.fromkeys(alts)))
+        kind = schema.get("type")
+        if isinstance(kind, list) and kind:
+            alts = [self.schema({**schema, "type": k}, f"{hint}-{i}") for i, k in enumerate(kind)]
+            return self.rule(f"{hint}-types", " | ".join(dict.fromkeys(alts)))
+        kind = _TYPE_ALIASES.get(str(kind).lower(), kind) if isinstance(kind, str) else "value"
+        if kind == "array" and isinstance(schema.get("items"), dict) and schema["items"]:
+            item = self.schema(schema["items"], f"{hint}-item")
+            return self.rule(f"{hint}-list", f'"[" ( {item} ( ", " {item} )* )? "]"')
+        if kind == "object" and isinstance(schema.get("properties"), dict) and schema["properties"]:
+            fields = self.fields(schema, hint, lambda k: gbnf_literal(json_value(str(k)) + ": "))
+            return self.rule(f"{hint}-obj", f'"{{" {fields} "}}"')
+        return self.primitive(kind if kind in ("string", "integer", "number", "boolean", "null",
+                                               "object", "array") else "value")
+
+    def fields(self, schema: dict[str, Any], hint: str, key_literal) -> str:
+        """Keys in schema order, required ones mandatory, joined by ", " (an expression, maybe empty)."""
+        props = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        entries = [(f"{key_literal(k)} {self.schema(s, f'{hint}-{_slug(k)}')}", k in required)
+                   for k, s in props.items()]
+
+        def tail(i: int) -> str:
+            return " ".join(f'", " {e}' if req else f'( ", " {e} )?' for e, req in entries[i:])
+
+        def head(i: int) -> str:
+            if i == len(entries):
+                return ""
+            entry, req = entries[i]
+            with_it = f"{entry} {tail(i + 1)}".strip()
+            if req:
+                return with_it
+            without = head(i + 1)
+            return f"( {with_it} | {without} )" if without else f"( {with_it} )?"
+
+        return head(0)
+
+    def arguments(self, function: dict[str, Any], hint: str) -> str:
+        """The argument list of one tool: ``a=1, b="x"`` (pythonic) or ``{"a": 1}`` (json)."""
+        params = function.get("parameters") or {}
+        if self.flavor == "pythonic":
+            body = self.fields(params, hint, lambda k: gbnf_literal(f"{k}="))
+            return self.rule(f"{hint}-args", body) if body else ""
+        body = self.fields(params, hint, lambda k: gbnf_literal(json_value(str(k)) + ": "))
+        return self.rule(f"{hint}-args", f'"{{" {body} "}}"' if body else '"{}"')
+
+    def call(self, function: dict[str, Any], index: int) -> str:
+        hint = f"tool{index}"
+        args = self.arguments(function, hint)
+        name = function["name"]
+        if self.flavor == "pythonic":
+            return self.rule(hint, " ".join(x for x in (gbnf_literal(name + "("), args, '")"') if x))
+        head = gbnf_literal('{"name": ' + json_value(name) + ', "parameters": ')
+        return self.rule(hint, f'{head} {args} "}}"')
+
+    def render(self) -> str:
+        lines = [f"root ::= {self.rules['root']}"]
+        lines += [f"{name} ::= {body}" for name, body in self.rules.items() if name != "root"]
+        grammar = "\n".join(lines) + "\n"
+        validate_grammar(grammar)  # never hand llama.cpp something it may crash on
+        return grammar
+
+
+def _slug(name: str) -> str:
+    slug = "".join(c if c.isalnum() and c.isascii() else "-" for c in str(name)).strip("-")
+    return slug[:24] or "p"
+
+
+def build_grammar(specs: list[dict[str, Any]], *, flavor: str, text: bool = True,
+                  parallel: bool = True) -> str:
+    """Grammar for text (if ``text``) or calls to the given tools (several if ``parallel``).
+
+    Example::
+
+        >>> spec = {"type": "function", "function": {"name": "f", "parameters": {
+        ...     "type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}}
+        >>> print(build_grammar([spec], flavor="pythonic", text=False).splitlines()[0])
+        root ::= "[" call ( ", " call )* "]"
+    """
+    b = _Builder(flavor)
+    b.rules["root"] = ""  # keeps root first
+    alts = [b.call(function_of(s), i) for i, s in enumerate(specs)]
+    if alts:
+        b.rules["call"] = " | ".join(alts)
+        sep = '", "' if flavor == "pythonic" else '"; "'
+        more = f" ( {sep} call )*" if parallel else ""
+        calls = f'"[" call{more} "]"' if flavor == "pythonic" else f"call{more}"
+    else:
+        calls = ""
+    if text:
+        b.rules["text"] = _TEXT
+    b.rules["root"] = " | ".join(x for x in (("text" if text else ""), calls) if x)
+    if not b.rules["root"]:
+        b.rules["root"] = "text"
+        b.rules["text"] = _TEXT
+    return b.render()
+
+
+def call_prefix(name: str, *, flavor: str) -> str:
+    """The text that opens a call of ``name``; :func:`tool_grammar` constrains what follows."""
+    if flavor == "pythonic":
+        return f"[{name}("
+    return '{"name": ' + json_value(name) + ', "parameters": '
+
+
+def tool_grammar(spec: dict[str, Any], *, flavor: str) -> str:
+    """Grammar for the rest of one call after :func:`call_prefix`: its arguments and the closer."""
+    b = _Builder(flavor)
+    b.rules["root"] = ""
+    args = b.arguments(function_of(spec), "tool0")
+    closer = '")]"' if flavor == "pythonic" else '"}"'
+    b.rules["root"] = f"{args} {closer}".strip()
+    return b.render()
+
+
+def choice_grammar(specs: list[dict[str, Any]], *, flavor: str, text: bool = True) -> str:
+    """Grammar for text, or the opening of one call (up to its arguments): the "choose" step."""
+    b = _Builder(flavor)
+    b.rules["root"] = ""
+    names = " | ".join(gbnf_literal(call_prefix(function_of(s)["name"], flavor=flavor)) for s in specs)
+    if text:
+        b.rules["text"] = _TEXT
+    b.rules["root"] = " | ".join(x for x in (("text" if text else ""), names) if x) or "text"
+    if b.rules["root"] == "text":
+        b.rules["text"] = _TEXT
+    return b.render()

@@ -1,0 +1,83 @@
+"""Conversation data: messages, tool calls and the parsed assistant turn.
+
+These are pydantic models because they cross the library's boundary: users build them, read them
+from transcripts and send them to servers. OpenAI-style dicts are accepted wherever a message is.
+
+Example::
+
+    >>> from corral.prompts import Message, to_messages
+    >>> to_messages([{"role": "user", "content": "hi"}])[0].role
+    'user'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ToolCall", "Message", "AssistantTurn", "Role", "StopReason", "to_messages"]
+
+Role = Literal["system", "user", "assistant", "ipython", "tool"]
+StopReason = Literal["end_of_turn", "end_of_message"]
+
+
+class ToolCall(BaseModel):
+    """One call the model asked for: ``name`` and its ``arguments`` (a JSON object)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = None
+
+
+class Message(BaseModel):
+    """One chat message. ``tool`` and ``ipython`` are the same role: a tool's result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    content: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+class AssistantTurn(BaseModel):
+    """What the model said in one turn: text, tool calls, and how the turn ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    content: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    stop_reason: StopReason | None = None
+
+
+def _call_from_openai(raw: Any) -> ToolCall:
+    if isinstance(raw, ToolCall):
+        return raw
+    fn = raw.get("function", raw)
+    args = fn.get("arguments", fn.get("parameters", {}))
+    if isinstance(args, str):
+        import json
+
+        args = json.loads(args) if args.strip() else {}
+    return ToolCall(name=fn["name"], arguments=args, id=raw.get("id"))
+
+
+def to_message(raw: Message | dict[str, Any]) -> Message:
+    """Turn an OpenAI-style dict (or a Message) into a Message."""
+    if isinstance(raw, Message):
+        return raw
+    data = dict(raw)
+    calls = data.pop("tool_calls", None) or []
+    content = data.get("content")
+    if isinstance(content, list):  # OpenAI content parts: keep the text parts
+        data["content"] = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return Message(**data, tool_calls=[_call_from_openai(c) for c in calls])
+
+
+def to_messages(items: Iterable[Message | dict[str, Any]]) -> list[Message]:
+    """Normalise a list of messages or OpenAI-style dicts into Messages."""
+    return [to_message(m) for m in items]

@@ -1,0 +1,157 @@
+"""Pythonic tool calls (Llama 3.2's ``[f(a=1), g(b="x")]``) read with ``ast``, never ``eval``.
+
+Only literals are accepted as values: strings (either quote), numbers (signs and exponents
+included), ``True``/``False``/``None`` (and the JSON spellings ``true``/``false``/``null``),
+lists, tuples (become lists) and dicts with string keys. A repeated keyword is ambiguous and
+rejected; so are positional arguments, since the model must name every argument.
+
+Example::
+
+    >>> [c.arguments for c in parse_call_list('[f(x=-1e-3, s="a)b")]', 0, None)]
+    [{'x': -0.001, 's': 'a)b'}]
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from typing import Any
+
+from .messages import ToolCall
+from .scan import fail, group_ends, line_col_to_offset, skip_ws
+
+__all__ = ["parse_call_list", "parse_dot_calls", "PYTHONIC_START", "DOT_CALL_START"]
+
+PYTHONIC_START = re.compile(r"\[\s*[A-Za-z_][\w.]*\s*\(")
+DOT_CALL_START = re.compile(r"[A-Za-z_][\w.]*\.call\s*\(")
+_HINT = 'Write calls as [name(arg=value, ...)] with literal values, e.g. [get_weather(city="Paris")].'
+_JSON_NAMES = {"true": True, "false": False, "null": None}
+
+
+class _Bad(Exception):
+    """Internal: a node that is not an acceptable literal (turned into ToolCallParseError)."""
+
+    def __init__(self, what: str, node: ast.AST | None) -> None:
+        super().__init__(what)
+        self.what, self.node = what, node
+
+
+def _literal(node: ast.AST) -> Any:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is None or isinstance(value, (str, bool, int)):
+            return value
+        if isinstance(value, float) and math.isfinite(value):
+            return value
+        raise _Bad(f"{value!r} is not a JSON value", node)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = node.operand
+        if isinstance(inner, ast.Constant) and type(inner.value) in (int, float):
+            value = -inner.value if isinstance(node.op, ast.USub) else inner.value
+            if math.isfinite(value):
+                return value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(e) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        return _dict(node)
+    if isinstance(node, ast.Name) and node.id in _JSON_NAMES:
+        return _JSON_NAMES[node.id]
+    raise _Bad(f"{_source(node)!r} is not a literal value (no variables or expressions)", node)
+
+
+def _dict(node: ast.Dict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in zip(node.keys, node.values):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            raise _Bad("dict keys must be quoted strings", key or value)
+        if key.value in out:
+            raise _Bad(f"dict key {key.value!r} is repeated", key)
+        out[key.value] = _literal(value)
+    return out
+
+
+def _source(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:40]
+    except Exception:  # unparse of odd nodes; the message only needs a hint
+        return type(node).__name__
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _call(node: ast.AST, name: str | None = None) -> ToolCall:
+    if not isinstance(node, ast.Call):
+        raise _Bad(f"{_source(node)!r} is not a function call", node)
+    name = name or _dotted(node.func)
+    if not name:
+        raise _Bad("the function name must be a plain (dotted) name", node)
+    if node.args:
+        raise _Bad(f"{name}() got a positional argument; name every argument (arg=value)", node.args[0])
+    args: dict[str, Any] = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise _Bad(f"{name}() uses **; name every argument", kw.value)
+        if kw.arg in args:
+            raise _Bad(f"{name}() repeats the argument {kw.arg!r}, which is ambiguous", kw.value)
+        args[kw.arg] = _literal(kw.value)
+    return ToolCall(name=name, arguments=args)
+
+
+def _ast(src: str, mode: str, text: str, base: int) -> ast.AST:
+    try:
+        return ast.parse(src, mode=mode)
+    except SyntaxError as exc:
+        pos = base + line_col_to_offset(src, exc.lineno, (exc.offset or 1) - 1, byte_col=False)
+        raise fail(f"not valid Python ({exc.msg})", text, pos, _HINT) from None
+
+
+def _convert(fn, node: ast.AST, src: str, text: str, base: int):
+    try:
+        return fn(node)
+    except _Bad as bad:
+        at = bad.node
+        pos = base + line_col_to_offset(src, getattr(at, "lineno", None), getattr(at, "col_offset", None))
+        raise fail(bad.what, text, pos, _HINT) from None
+
+
+def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
+    """Parse the pythonic call list opening at ``text[start]`` (``"["``); only blanks may follow."""
+    end = len(text) if end is None else end
+    body = text[:end]
+    close = next((j for j, depth in group_ends(body, start) if depth == 0), None)
+    if close is None:
+        raise fail("the call list never closes with ']' (output cut off?)", text, end, _HINT)
+    after = skip_ws(body, close)
+    if after < end:
+        raise fail("unexpected text after the call list", text, after, "Reply with only the call list.")
+    src = body[start:close]
+    tree = _ast(src, "eval", text, start)
+    node = tree.body
+    if not isinstance(node, ast.List):
+        raise fail("expected a list of calls", text, start, _HINT)
+    return _convert(lambda n: [_call(e) for e in n.elts], node, src, text, start)
+
+
+def _dot_call(stmt: ast.stmt) -> ToolCall:
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        raise _Bad("expected name.call(arg=value)", stmt)
+    func = stmt.value.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "call"):
+        raise _Bad("expected name.call(arg=value)", stmt)
+    name = _dotted(func.value)
+    return _call(stmt.value, name=name)
+
+
+def parse_dot_calls(text: str, start: int, end: int) -> list[ToolCall]:
+    """Parse Llama 3.1 built-in calls ``brave_search.call(query="x")`` (``;`` or newline separated)."""
+    src = text[start:end].rstrip()
+    tree = _ast(src, "exec", text, start)
+    return _convert(lambda t: [_dot_call(s) for s in t.body], tree, src, text, start)

@@ -1,0 +1,146 @@
+"""The step machine's vocabulary: the requests it yields, the state of one run, and the helpers
+every phase shares (adding messages, running a guard stage, finishing). See ``corral.loop``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Generator, Mapping
+
+from corral.prompts.messages import Message, ToolCall
+
+from . import events as ev
+from .config import LoopConfig
+from .result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
+
+__all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start"]
+
+
+@dataclass(frozen=True, slots=True)
+class Complete:
+    """Ask the backend to complete ``prompt`` (the driver may stream it as ``ModelDelta`` events)."""
+
+    turn: int
+    prompt: str
+    stop: tuple[str, ...]
+    max_tokens: int
+    grammar: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """Ask a chat-mode backend for the next assistant turn (the server renders the template)."""
+
+    turn: int
+    messages: list[Message]
+    tools: list[dict[str, Any]]
+    tool_choice: Any
+    max_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckGuard:
+    """Run the guard chain on one stage's payload; the driver sends back a ChainResult."""
+
+    stage: str
+    payload: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CallTools:
+    """Dispatch these calls (concurrently); the driver sends back the ToolResults in call order."""
+
+    calls: list[ToolCall]
+
+
+@dataclass(frozen=True, slots=True)
+class AskApproval:
+    """Ask the agent's approval handler about one call; the driver sends back a Decision."""
+
+    call: PendingCall
+
+
+@dataclass(frozen=True, kw_only=True)
+class Start:
+    """How a run begins: prior ``history``, the new ``input`` (None: continue), decisions on pending calls."""
+
+    run_id: str
+    history: list[Message]
+    input: str | None
+    approvals: Mapping[str, Decision] = field(default_factory=dict)
+    deadline: float | None = None
+
+
+@dataclass
+class RunState:
+    run_id: str
+    messages: list[Message]
+    start: int
+    records: list[ToolCallRecord] = field(default_factory=list)
+    verdicts: list[Any] = field(default_factory=list)
+    turns: list[TurnRecord] = field(default_factory=list)
+    turn: int = 0
+    mistakes: int = 0
+    last_key: list | None = None
+    repeats: int = 0
+    called_tool: bool = False
+    calls_so_far: dict[str, int] = field(default_factory=dict)
+    # the turn under way: its start, its completion, and the seconds spent in the model and tools
+    turn_start: float = 0.0
+    completion: Any = None
+    model_seconds: float = 0.0
+    tool_seconds: float = 0.0
+
+
+Steps = Generator[Any, Any, RunResult]
+CONTINUE = object()  # a phase's "go on with the next turn"
+MODEL_MISTAKES = frozenset({"unknown_tool", "invalid_arguments", "retry"})
+
+
+def add_message(st: RunState, message: Message) -> Generator[Any, Any, None]:
+    st.messages.append(message)
+    yield ev.MessageAdded(run_id=st.run_id, turn=st.turn, message=message)
+
+
+def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
+    checked = yield CheckGuard(stage, payload)
+    st.verdicts.extend(checked.verdicts)
+    blocker = checked.blocked_by
+    yield ev.GuardChecked(run_id=st.run_id, turn=st.turn, stage=stage, action=checked.action,
+                          verdicts=tuple(checked.verdicts), blocked_by=getattr(blocker, "guard", None))
+    return checked
+
+
+def blocked_finish(cfg: LoopConfig, st: RunState, stage: str, checked: Any) -> Generator[Any, Any, RunResult]:
+    verdict = checked.blocked_by
+    refusal = cfg.refusal(stage, verdict)
+    yield from add_message(st, Message(role="assistant", content=refusal))
+    guard = getattr(verdict, "guard", "guard")
+    why = f"{guard} blocked the {stage}: {getattr(verdict, 'reason', '') or 'no reason given'}"
+    return (yield from finish(cfg, st, "blocked", refusal, why, blocked_by=guard))
+
+
+def finish(
+    cfg: LoopConfig, st: RunState, reason: StopReason, output: Any, message: str, *,
+    pending: list[PendingCall] | None = None, blocked_by: str | None = None,
+) -> Generator[Any, Any, RunResult]:
+    close_turn(st)
+    result = RunResult(
+        run_id=st.run_id, output=output, messages=list(st.messages), stop_reason=reason, stop_message=message,
+        tool_calls=list(st.records), verdicts=list(st.verdicts), turns=list(st.turns), pending=pending or [],
+        guards=list(cfg.guard_names), new_message_start=st.start, blocked_by=blocked_by,
+    )
+    yield ev.RunFinished(run_id=st.run_id, result=result)
+    return result
+def close_turn(st: RunState) -> None:
+    """Record the turn under way (once): tokens, model and tool time, total time."""
+    if st.completion is None or (st.turns and st.turns[-1].turn == st.turn):
+        return
+    c = st.completion
+    st.turns.append(TurnRecord(
+        turn=st.turn, prompt_tokens=c.prompt_tokens, prompt_tokens_evaluated=c.prompt_tokens_evaluated,
+        completion_tokens=c.completion_tokens, model_seconds=st.model_seconds, tool_seconds=st.tool_seconds,
+        total_seconds=time.perf_counter() - st.turn_start,
+    ))
+
+

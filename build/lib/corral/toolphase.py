@@ -1,0 +1,129 @@
+"""The tool phase of a turn: approvals, the tool_call guard, dispatch, the tool_result guard, results."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Generator, Mapping
+
+from corral.prompts.messages import Message, ToolCall
+
+from . import events as ev
+from .config import LoopConfig
+from .result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord
+from .steps import (
+    MODEL_MISTAKES, AskApproval, CallTools, add_message, finish, check_guard, RunState,
+)
+
+__all__: list[str] = []
+
+
+def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Generator[Any, Any, Any]:
+    """Approve, guard, dispatch and check one turn's calls; returns None to go on, or a RunResult."""
+    decisions = dict(approvals)
+    for call in calls:
+        if call.id in decisions or not cfg.needs_approval(call.name):
+            continue
+        if not cfg.has_approval_handler:
+            return (yield from _pause(cfg, st, calls))
+        decisions[call.id] = yield AskApproval(_pending(cfg, call))
+    outcomes: dict[str, ToolCallRecord] = {}
+    runnable: list[ToolCall] = []
+    for call in calls:
+        decided = decisions.get(call.id)
+        if isinstance(decided, Reject):
+            outcomes[call.id] = make_record(st, call, f"Rejected by the user: {decided.reason}", status="rejected")
+            continue
+        if isinstance(decided, Edit):
+            call = call.model_copy(update={"arguments": dict(decided.arguments)})
+        blocked = yield from _call_guard(cfg, st, call)
+        if blocked is not None:
+            outcomes[call.id] = blocked
+            continue
+        st.calls_so_far[call.name] = st.calls_so_far.get(call.name, 0) + 1
+        runnable.append(call)
+    if runnable:
+        t0 = time.perf_counter()
+        results = yield CallTools(runnable)
+        st.tool_seconds += time.perf_counter() - t0
+        for call, res in zip(runnable, results):
+            outcomes[call.id] = yield from _result_guard(cfg, st, call, res)
+    return (yield from append_results(cfg, st, calls, outcomes))
+
+
+def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Generator[Any, Any, Any]:
+    mistaken = []
+    for call in calls:
+        rec = outcomes[call.id]
+        st.records.append(rec)
+        yield ev.ToolResultReady(run_id=st.run_id, turn=st.turn, record=rec)
+        yield from add_message(st, Message(role="tool", content=rec.result, tool_call_id=call.id, name=call.name))
+        if rec.error_kind in MODEL_MISTAKES:
+            mistaken.append(rec)
+    if not mistaken:
+        st.mistakes = 0
+        return None
+    st.mistakes += 1
+    left = cfg.max_retries - st.mistakes
+    yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=mistaken[0].error_kind or "tool_error",
+                        message=mistaken[0].result, retries_left=max(left, 0))
+    if left < 0:
+        why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
+               f"last one: {mistaken[0].result}")
+        return (yield from finish(cfg, st, "retries_exhausted", None, why))
+    return None
+
+
+def _pending(cfg: LoopConfig, call: ToolCall) -> PendingCall:
+    return PendingCall(id=call.id or "", name=call.name, arguments=dict(call.arguments),
+                       requires_approval=cfg.needs_approval(call.name))
+
+
+def _pause(cfg: LoopConfig, st: RunState, calls: list[ToolCall]) -> Generator[Any, Any, RunResult]:
+    pending = tuple(_pending(cfg, c) for c in calls)
+    yield ev.ApprovalRequested(run_id=st.run_id, turn=st.turn, pending=pending)
+    names = ", ".join(p.name for p in pending if p.requires_approval)
+    why = (f"Paused: {names} need(s) approval. Resume with agent.run(history=result, "
+           "approvals={call_id: Approve() | Edit(arguments=...) | Reject(reason)}).")
+    return (yield from finish(cfg, st, "approval_required", None, why, pending=list(pending)))
+
+
+def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallRecord:
+    return ToolCallRecord(id=call.id or "", name=call.name, arguments=dict(call.arguments), result=text,
+                          turn=st.turn, **kw)
+
+
+def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
+    if not cfg.stage_active("tool_call"):
+        return None
+    payload = cfg.tool_call_payload(call, dict(st.calls_so_far))
+    checked = yield from check_guard(cfg, st, "tool_call", payload)
+    if not checked.blocked:
+        return None
+    verdict = checked.blocked_by
+    return make_record(st, call, cfg.call_blocked_text(call, verdict), status="blocked",
+                   blocked_by=getattr(verdict, "guard", None))
+
+
+def _result_guard(cfg: LoopConfig, st: RunState, call: ToolCall, res: Any) -> Generator[Any, Any, ToolCallRecord]:
+    if res.error is not None:  # our own error text: nothing third-party to check
+        return make_record(st, call, res.content or res.error.message, status="error", error_kind=res.error.kind,
+                       duration=res.duration)
+    text = res.content
+    if cfg.stage_active("tool_result"):
+        checked = yield from check_guard(cfg, st, "tool_result", text)
+        if checked.blocked:
+            verdict = checked.blocked_by
+            return make_record(st, call, cfg.result_blocked_text(call, verdict), status="blocked",
+                           blocked_by=getattr(verdict, "guard", None), duration=res.duration)
+        if checked.action == "redact":
+            text = checked.payload
+    return make_record(st, call, text, output=res.output, duration=res.duration)
+
+
+def repeat_text(st: RunState, call: ToolCall) -> str:
+    earlier = next((r for r in reversed(st.records) if r.name == call.name and r.arguments == call.arguments), None)
+    got = f" The result was: {earlier.result}" if earlier is not None else ""
+    return (f"You already called {call.name} with exactly these arguments; it was not run again.{got} "
+            "Use that result to answer, or call something different.")
+
+

@@ -1,0 +1,327 @@
+"""Run the calls of one model turn: validate, run concurrently, and never raise for a bad call.
+
+Each call becomes a :class:`ToolResult`, in call order. The model's mistakes (unknown tool, bad
+arguments) and the tool's failures (exception, timeout, :class:`~corral.exceptions.ModelRetry`)
+become results with a typed :class:`ToolError` whose message is written for the model.
+
+How calls run:
+
+* ``adispatch``: async tools run on the caller's event loop; sync tools run in worker threads.
+* ``dispatch``: a lone sync call without a timeout runs inline (no thread hop, the fast path);
+  otherwise calls run in worker threads, and an async tool runs in its own event loop there.
+* At most ``max_concurrency`` calls run at once. A tool's ``timeout`` overrides
+  ``default_timeout``; ``None`` or ``math.inf`` means no limit.
+
+What a timeout does: an async tool is cancelled. A sync tool cannot be stopped from outside in
+Python, so its thread is left to finish on its own: its result is discarded (it can never reach a
+later turn), and the worker pool it ran in is retired so that stuck threads never delay later
+calls: new calls get a fresh pool. Side effects the tool makes after its deadline still happen;
+a tool that must stop promptly should be async or check its own deadline.
+
+Example::
+
+    >>> from corral.tools import Registry, tool
+    >>> @tool
+    ... def add(a: int, b: int) -> int:
+    ...     return a + b
+    >>> class Call:  # corral.prompts.ToolCall works the same way
+    ...     name, arguments, id = "add", {"a": 1, "b": 2}, "c1"
+    >>> [r.content for r in dispatch(Registry([add]), [Call()])]
+    ['3']
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import difflib
+import json
+import math
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FuturesTimeout
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from corral.exceptions import ModelRetry
+
+from .registry import Registry
+from .results import DEFAULT_MAX_RESULT_CHARS, ToolError, ToolResult, serialize_result
+from .definition import Tool
+from .validation import coerce_arguments, validate_arguments
+
+__all__ = ["dispatch", "adispatch"]
+
+_POOL_SIZE = 64
+# Grace an async tool gets (in dispatch's threads) to honour its own cancellation.
+_ASYNC_GRACE = 0.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Job:
+    index: int
+    call_id: str | None
+    arguments: dict[str, Any]
+    tool: Tool
+    kwargs: dict[str, Any]
+    timeout: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Outcome:
+    output: Any = None
+    error: ToolError | None = None
+    duration: float = 0.0
+
+
+class _Workers:
+    """The threads sync tools run in; a pool that held a timed-out call is retired."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def get(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(_POOL_SIZE, thread_name_prefix="corral-tool")
+            return self._pool
+
+    def retire(self, pool: ThreadPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False)  # queued and running calls still finish; no new ones land here
+
+
+_WORKERS = _Workers()
+
+
+def _field(call: Any, name: str, default: Any = None) -> Any:
+    if isinstance(call, dict):
+        return call.get(name, default)
+    return getattr(call, name, default)
+
+
+def _effective_timeout(tool: Tool, default: float | None) -> float | None:
+    value = tool.timeout if tool.timeout is not None else default
+    return None if value is None or math.isinf(value) else float(value)
+
+
+def _unknown(name: Any, registry: Registry) -> ToolError:
+    names = registry.names
+    hint = difflib.get_close_matches(str(name), names, n=1)
+    guess = f" Did you mean {hint[0]!r}?" if hint else ""
+    listing = ", ".join(names) if names else "none"
+    return ToolError(kind="unknown_tool", message=f"Unknown tool {name!r}. Available tools: {listing}.{guess}")
+
+
+def _arguments(call: Any) -> dict[str, Any] | ToolError:
+    raw = _field(call, "arguments", None)
+    if raw is None:
+        return {}
+    if isinstance(raw, str):  # OpenAI wire format: arguments as a JSON string
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            return ToolError(kind="invalid_arguments", message=f"Arguments are not valid JSON: {exc.msg} "
+                             f"at character {exc.pos}. Send the arguments as a JSON object.")
+    return raw
+
+
+def _prepare(registry: Registry, index: int, call: Any, default_timeout: float | None) -> _Job | ToolResult:
+    """Look the tool up and check the arguments: a job to run, or already an error result."""
+    name, call_id = _field(call, "name"), _field(call, "id")
+    args = _arguments(call)
+    tool = registry.get(name) if isinstance(name, str) else None
+    if tool is None:
+        error = _unknown(name, registry)
+    elif isinstance(args, ToolError):
+        error = args
+    else:
+        error = validate_arguments(tool, args)
+        if error is None:
+            kwargs = coerce_arguments(tool, args)
+            if not isinstance(kwargs, ToolError):
+                return _Job(index=index, call_id=call_id, arguments=args, tool=tool, kwargs=kwargs,
+                            timeout=_effective_timeout(tool, default_timeout))
+            error = kwargs
+    shown = args if isinstance(args, dict) else {}
+    return ToolResult(call_id=call_id, name=str(name), arguments=shown, error=error, content=error.message)
+
+
+def _failure(tool: Tool, exc: Exception) -> ToolError:
+    if isinstance(exc, ModelRetry):
+        return ToolError(kind="retry", message=exc.message)
+    text = str(exc)
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return ToolError(kind="exception", message=f"Tool {tool.name!r} raised {detail}")
+
+
+def _timed_out(job: _Job) -> ToolError:
+    return ToolError(kind="timeout", message=(
+        f"Tool {job.tool.name!r} did not finish within {job.timeout:g} seconds and was abandoned; "
+        "try again with a smaller request or different arguments."))
+
+
+def _no_func(tool: Tool) -> ToolError:
+    return ToolError(kind="exception", message=f"Tool {tool.name!r} has no implementation to run.")
+
+
+def _call_sync(job: _Job) -> _Outcome:
+    """Run a sync tool (or, in dispatch's threads, an async one in its own loop); never raises."""
+    start = time.perf_counter()
+    if job.tool.func is None:
+        return _Outcome(error=_no_func(job.tool))
+    try:
+        if job.tool.is_async:
+            return asyncio.run(_call_async(job))
+        output = job.tool.func(**job.kwargs)
+    except Exception as exc:
+        return _Outcome(error=_failure(job.tool, exc), duration=time.perf_counter() - start)
+    return _Outcome(output=output, duration=time.perf_counter() - start)
+
+
+async def _call_async(job: _Job) -> _Outcome:
+    async def guarded() -> _Outcome:
+        # Tool exceptions are caught here, so a TimeoutError below can only be our deadline.
+        try:
+            return _Outcome(output=await job.tool.func(**job.kwargs))  # type: ignore[misc]
+        except Exception as exc:
+            return _Outcome(error=_failure(job.tool, exc))
+
+    start = time.perf_counter()
+    try:
+        outcome = await asyncio.wait_for(guarded(), job.timeout)
+    except asyncio.TimeoutError:
+        return _Outcome(error=_timed_out(job), duration=time.perf_counter() - start)
+    return _Outcome(output=outcome.output, error=outcome.error, duration=time.perf_counter() - start)
+
+
+def _result(job: _Job, outcome: _Outcome, max_chars: int) -> ToolResult:
+    if outcome.error is not None:
+        content = outcome.error.message
+    else:
+        try:
+            content = serialize_result(outcome.output, max_chars)
+        except Exception as exc:  # a value that cannot even be turned into text
+            outcome = _Outcome(error=_failure(job.tool, exc), duration=outcome.duration)
+            content = outcome.error.message  # type: ignore[union-attr]
+    return ToolResult(call_id=job.call_id, name=job.tool.name, arguments=job.arguments, output=outcome.output,
+                      content=content, error=outcome.error, duration=outcome.duration)
+
+
+def _as_registry(registry: Any) -> Registry:
+    return registry if isinstance(registry, Registry) else Registry(registry)
+
+
+def _plan(registry: Any, calls: Iterable[Any], default_timeout: float | None,
+          max_concurrency: int) -> tuple[list[_Job | ToolResult], list[_Job]]:
+    if max_concurrency < 1:
+        raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    reg = _as_registry(registry)
+    items = [_prepare(reg, i, call, default_timeout) for i, call in enumerate(calls)]
+    return items, [item for item in items if isinstance(item, _Job)]
+
+
+def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
+             default_timeout: float | None = 30.0,
+             max_result_chars: int = DEFAULT_MAX_RESULT_CHARS) -> list[ToolResult]:
+    """Run one turn's calls from synchronous code; one result per call, in call order.
+
+    ``registry`` is a :class:`Registry` (or an iterable of tools); each call has ``.name``,
+    ``.arguments`` (dict or JSON string) and optionally ``.id``. Never raises for a model mistake
+    or a tool failure. See the module docstring for threads and timeouts.
+    """
+    items, jobs = _plan(registry, calls, default_timeout, max_concurrency)
+    if len(jobs) == 1 and jobs[0].timeout is None and not jobs[0].tool.is_async:
+        outcomes = {jobs[0].index: _call_sync(jobs[0])}  # the hot path: no thread hop
+    elif len(jobs) == 1:
+        outcomes = {jobs[0].index: _run_one_in_thread(jobs[0])}
+    else:
+        outcomes = _run_in_threads(jobs, max_concurrency)
+    return [item if isinstance(item, ToolResult) else _result(item, outcomes[item.index], max_result_chars)
+            for item in items]
+
+
+def _deadline(job: _Job, now: float) -> float:
+    if job.timeout is None:
+        return math.inf
+    return now + job.timeout + (_ASYNC_GRACE if job.tool.is_async else 0.0)
+
+
+def _run_one_in_thread(job: _Job) -> _Outcome:
+    pool = _WORKERS.get()
+    future = pool.submit(contextvars.copy_context().run, _call_sync, job)
+    deadline = _deadline(job, 0.0)
+    try:
+        return future.result(timeout=None if math.isinf(deadline) else deadline)
+    except FuturesTimeout:
+        _WORKERS.retire(pool)
+        return _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
+
+
+def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcome]:
+    pending, running, outcomes = list(reversed(jobs)), {}, {}
+    pool = _WORKERS.get()
+    while pending or running:
+        while pending and len(running) < max_concurrency:
+            job = pending.pop()
+            future = pool.submit(contextvars.copy_context().run, _call_sync, job)
+            running[future] = (job, _deadline(job, time.perf_counter()))
+        soonest = min(deadline for _job, deadline in running.values())
+        wait_for = None if math.isinf(soonest) else max(0.0, soonest - time.perf_counter())
+        done, _ = wait(list(running), timeout=wait_for, return_when=FIRST_COMPLETED)
+        now = time.perf_counter()
+        for future in list(running):
+            job, deadline = running[future]
+            if future in done:
+                outcomes[job.index] = future.result()
+            elif now >= deadline:
+                outcomes[job.index] = _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
+                _WORKERS.retire(pool)
+                pool = _WORKERS.get()
+            else:
+                continue
+            del running[future]
+    return outcomes
+
+
+async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
+                    default_timeout: float | None = 30.0,
+                    max_result_chars: int = DEFAULT_MAX_RESULT_CHARS) -> list[ToolResult]:
+    """Run one turn's calls concurrently on the running event loop; same results as :func:`dispatch`.
+
+    Example::
+
+        >>> import asyncio
+        >>> from corral.tools import Registry, tool
+        >>> @tool
+        ... async def shout(text: str) -> str:
+        ...     return text.upper()
+        >>> calls = [{"name": "shout", "arguments": {"text": "hi"}}]
+        >>> asyncio.run(adispatch(Registry([shout]), calls))[0].content
+        'HI'
+    """
+    items, jobs = _plan(registry, calls, default_timeout, max_concurrency)
+    gate = asyncio.Semaphore(max_concurrency)
+
+    async def run(job: _Job) -> _Outcome:
+        async with gate:
+            return await _call_async(job) if job.tool.is_async else await _call_in_thread(job)
+
+    outcomes = await asyncio.gather(*(run(job) for job in jobs))
+    by_index = {job.index: outcome for job, outcome in zip(jobs, outcomes)}
+    return [item if isinstance(item, ToolResult) else _result(item, by_index[item.index], max_result_chars)
+            for item in items]
+
+
+async def _call_in_thread(job: _Job) -> _Outcome:
+    pool = _WORKERS.get()
+    future: Future[_Outcome] = pool.submit(contextvars.copy_context().run, _call_sync, job)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), job.timeout)
+    except asyncio.TimeoutError:
+        _WORKERS.retire(pool)
+        return _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
