@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 
-__all__ = ["benign_pages", "ai_injections", "long_results", "PAGE_KINDS", "AI_TEMPLATES"]
+__all__ = ["benign_pages", "qa_pages", "ai_injections", "long_results", "PAGE_KINDS", "AI_TEMPLATES"]
 
 _FILL = {
     "name": ["Maria", "Tom", "Priya", "Jonas", "Aiko", "Samuel", "Lena", "Omar", "Nadia", "Pedro"],
@@ -287,6 +287,32 @@ def benign_pages(count: int, *, seed: int = 0, part: str = "train") -> list[str]
     rng = random.Random(seed)
     kinds = sorted(PAGE_KINDS)
     return [_page(kinds[i % len(kinds)], rng, part) for i in range(count)]
+
+
+_ANSWERS = (
+    "Answer: yes, see the table below for the details.",
+    "A: It depends on your plan; the pricing page lists every option.",
+    "Accepted answer: the documentation covers this in the configuration section.",
+    "Reply from the community team: we have forwarded this to the product owners.",
+    "A: Most users solved it by updating to the latest version.",
+    "Answer (42 votes): use the built-in function and check the return value.",
+    "Staff reply: thanks for asking, this is planned for the next release.",
+    "A: No. The limit applies per account, not per device.",
+)
+
+
+def qa_pages(questions: list[str], count: int, *, seed: int = 0) -> list[str]:
+    """Q&A and forum pages: real questions (e.g. users' requests) each followed by an answer.
+
+    Questions inside a page are ordinary (FAQs, forums, support threads); what makes a question
+    an attack is being addressed to the assistant, which these pages never do.
+    """
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        pairs = [f"Q: {q.strip()}\n{rng.choice(_ANSWERS)}" for q in rng.sample(questions, min(len(questions), rng.randint(2, 6)))]
+        out.append(f"# {rng.choice(['Community questions', 'Support forum', 'Ask the experts', 'FAQ'])}\n\n" + "\n\n".join(pairs))
+    return out
 
 
 def long_results(docs: list[str], count: int, *, seed: int = 0, per_result: tuple[int, int] = (4, 10)) -> list[str]:

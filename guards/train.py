@@ -31,7 +31,7 @@ from pathlib import Path
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .features import WINDOW, tokens, window_features
 from .injection import InjectionModel, _best_window, _sigmoid
-from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results
+from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
 from .traffic import HELD_OUT_MODULES, INJECTION_TEMPLATES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 
 SEED = 20240601
@@ -87,7 +87,7 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
         benign_tool_outputs(5000, seed=seed + 1, modules=TRAINING_MODULES),
         benign_tool_outputs(1000, seed=seed + 2, modules=HELD_OUT_MODULES),
     )
-    pages = (benign_pages(1600, seed=seed + 10), benign_pages(300, seed=seed + 11, part="test"))
+    pages = (benign_pages(1600, seed=seed + 10) + qa_pages(turns[0], 400, seed=seed + 15), benign_pages(300, seed=seed + 11, part="test"))
     for i, split in enumerate((train, test)):
         split.add("jailbreak_llms", "input", 1, (jb_train, jb_test)[i])
         split.add("injections", "input", 1, synth[i])
@@ -109,7 +109,7 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
 def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb: list[str], payloads) -> None:
     """Benign items drawn like the training ones but never trained on, and long results."""
     traffic = benign_tool_outputs(1000, seed=seed + 5, modules=TRAINING_MODULES)
-    pages = benign_pages(500, seed=seed + 6, part="calib")
+    pages = benign_pages(200, seed=seed + 6, part="calib") + qa_pages(turns, 100, seed=seed + 16)
     rng = random.Random(seed + 7)
     longs = long_results(traffic + pages, 300, seed=seed + 8)
     calib.add("bfcl user turns", "input", 0, turns)
@@ -281,7 +281,7 @@ def _quantile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("-inf")
 
 
-def calibrate(model: InjectionModel, split: Split, fpr: float = 0.005, long_fpr: float = 0.01) -> None:
+def calibrate(model: InjectionModel, split: Split, fpr: float = 0.01, long_fpr: float = 0.01) -> None:
     """Set the model's length penalty and threshold on calibration items (never trained on).
 
     For each penalty, the threshold is the lowest logit that keeps the benign FPR at ``fpr`` and

@@ -23,7 +23,7 @@ def bench(tmp_path_factory, tiny_model_path, data_dir):
     env = {**os.environ, "CORRAL_DATA_DIR": str(data_dir)}
     proc = subprocess.run(
         [sys.executable, "-m", "corral.bench", "--quick", "--json", str(out), "--n-threads", "2", "--n-ctx", "4096"],
-        capture_output=True, text=True, timeout=900, env=env,
+        capture_output=True, text=True, timeout=1800, env=env,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(out.read_text()), proc.stdout

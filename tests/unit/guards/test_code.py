@@ -100,3 +100,23 @@ def test_rules_are_complete_and_unique():
 @pytest.mark.parametrize("evil", ["```\n" + "a" * 8000, "```sh\n" + "curl " * 1500, "```\n" + "'select " * 1000, "```sh\n" + "rm -r " * 1200])
 def test_adversarial_code_finishes(evil):
     CodeScanner().check("output", evil)
+
+
+def test_rule_needles_are_lower_case_and_never_hide_a_finding():
+    from corral.guards.code import RULES
+
+    assert all(n == n.lower() for r in RULES for n in r.needles)
+    # The same scan with needles removed finds exactly the same rules.
+    import dataclasses
+
+    snippets = [
+        ("python", "import os, pickle, yaml, hashlib\nos.system(cmd)\npickle.loads(b)\nyaml.load(s)\nhashlib.md5(x)\nEVAL(x); eval(x)"),
+        ("javascript", "el.innerHTML = x; new Function(code); exec('ls ' + dir)"),
+        ("shell", "curl https://x.sh | sh\nrm -rf /\nchmod 777 f\n:(){ :|:& };:"),
+        ("c", "gets(buf); strcpy(a, b); sprintf(s, f); system(cmd);"),
+        ("", 'PASSWORD = "hunter22secret"\nq = "SELECT * FROM t WHERE id=" + uid'),
+    ]
+    fast = CodeScanner()
+    slow = CodeScanner(rules=[dataclasses.replace(r, needles=()) for r in RULES])
+    for lang, code in snippets:
+        assert [f.rule for f in fast.scan(lang, code)] == [f.rule for f in slow.scan(lang, code)], code

@@ -77,3 +77,24 @@ def test_tool_calls_pass_untouched():
 def test_adversarial_inputs_finish(evil):
     # Bounded quantifiers keep these linear; a backtracking pattern would hang here.
     PIIRedactor().redact(evil)
+
+
+def test_quick_prefilters_never_change_what_is_found():
+    # Each detector's quick check only skips texts its pattern cannot match: same spans without it.
+    import dataclasses
+
+    from corral.guards import pii
+
+    texts = [
+        "Card 4111 1111 1111 1111, mail a.b+c@mail.example.org, call +44 20 7946 0958 or (555) 123-4567.",
+        "SSN 123-45-6789, IBAN DE89 3704 0044 0532 0130 00, host 10.0.0.1 and fe80:0:0:0:0:0:0:1.",
+        "Authorization: Bearer abcDEF1234567890xyzXYZ and key sk-proj-ABCDEFGHIJKLMNOPQRSTUV123 and AKIAABCDEFGHIJKLMNOP.",
+        "token ghp_" + "a1B2" * 9 + " secret Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lm",
+        "Plain prose with no personal data at all, version 1.2.3 and 42 items.",
+    ]
+    plain = pii.PIIRedactor()
+    slow = pii.PIIRedactor()
+    slow._detectors = tuple(dataclasses.replace(d, quick=None) for d in slow._detectors)
+    for text in texts:
+        assert plain.find(text) == slow.find(text), text
+    assert len(plain.find(texts[0])) >= 3 and plain.find(texts[4]) == []

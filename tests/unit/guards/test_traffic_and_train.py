@@ -6,7 +6,9 @@ import random
 
 from corral.guards.features import WINDOW, tokens
 from corral.guards.traffic import HELD_OUT_MODULES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
-from corral.guards.train import Split, _payload_windows, _windows, keep_best_windows, sample_weights, windows_of
+from corral.guards.injection import InjectionModel
+from corral.guards.pages import PAGE_KINDS, ai_injections, benign_pages, long_results, qa_pages
+from corral.guards.train import Split, _payload_windows, _windows, calibrate, keep_best_windows, sample_weights, windows_of
 
 
 def test_generation_is_deterministic_and_module_splits_are_disjoint():
@@ -53,3 +55,37 @@ def test_sources_weigh_equally_and_mil_keeps_best_windows():
 
 def test_synthetic_injections_by_template():
     assert len(synthetic_injections((0,))) * 2 == len(synthetic_injections((0, 1)))
+
+
+def test_pages_are_deterministic_and_parts_use_disjoint_sentences():
+    assert benign_pages(10, seed=2) == benign_pages(10, seed=2)
+    for _title, sentences in PAGE_KINDS.values():
+        assert len(set(sentences)) == len(sentences)  # no sentence sits in two parts
+    train = "\n".join(benign_pages(200, seed=1, part="train"))
+    test = benign_pages(40, seed=1, part="test")
+    # A held-out page's sentences (numbers filled in) never occur in training pages verbatim.
+    assert not any(line[3:] in train for page in test for line in page.splitlines() if len(line) > 40 and line[0].isdigit())
+
+
+def test_long_results_and_qa_pages_hold_several_documents():
+    docs = [f"doc {i} text" for i in range(20)]
+    longs = long_results(docs, 5, seed=0, per_result=(8, 8))
+    assert all(sum(f"doc {i} text" in r for i in range(20)) == 8 for r in longs)
+    qa = qa_pages(["What is the weather in Paris?", "Find flights to Rome.", "How big is Texas?"], 2, seed=0)
+    assert all(page.count("Q: ") >= 2 for page in qa)
+    assert len(ai_injections((0,))) * 2 == len(ai_injections((0, 1)))
+
+
+def test_calibration_controls_benign_fpr_and_prefers_a_length_penalty_for_long_noise():
+    # Toy model: long benign texts reach a high window sum by accumulating weak "noise" words;
+    # a short attack scores less than that, so only a length penalty separates them.
+    model = InjectionModel({"w:noise": 1.5, "w:attack": 4.0}, bias=-3.0, threshold=0.5, window=4)
+    split = Split()
+    split.add("short", "tool_result", 0, ["plain words here"] * 50)
+    split.add("long results", "tool_result", 0, ["noise " * 400] * 20)
+    split.add("hidden", "tool_result", 1, ["plain attack"] * 20)
+    calibrate(model, split)
+    assert model.length_penalty > 0
+    assert model.score("noise " * 400).probability < model.threshold
+    assert model.score("plain attack").probability >= model.threshold
+    assert model.score("plain words here").probability < model.threshold
