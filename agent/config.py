@@ -44,6 +44,7 @@ class LoopConfig:
     date: Any = None
     stop: tuple[str, ...] = ()
     _grammars: dict[Any, str | None] = field(default_factory=dict, repr=False)
+    _heads: Any = field(default=None, repr=False)  # rendered prompt heads, shared by all runs
     _specs: dict[Any, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +61,10 @@ class LoopConfig:
             self._output_spec = _output_spec(self.output_type)
         if self.format is not None and not self.stop:
             self.stop = tuple(getattr(self.format, "stop_tokens", ()) or ())
+        if self.format is not None and self._heads is None:
+            from corral.prompts import HeadCache
+
+            self._heads = HeadCache()
 
     # --- tools and grammar per tool_choice -------------------------------------------------
 
@@ -103,9 +108,17 @@ class LoopConfig:
     # --- rendering and parsing -------------------------------------------------------------
 
     def render(self, messages: list[Message], tools: list[dict[str, Any]]) -> str:
+        """A one-off full render (the loop renders incrementally through ``prompt_builder``)."""
         if self.date is None:
             return self.format.render(messages, tools or None, add_generation_prompt=True)
         return self.format.render(messages, tools or None, add_generation_prompt=True, date=self.date)
+
+    def prompt_builder(self) -> Any:
+        """A PromptBuilder for one run: the date is pinned for the whole run (default: today), so
+        a run crossing midnight keeps its prompt prefix (and the backend's KV cache)."""
+        from corral.prompts import PromptBuilder
+
+        return PromptBuilder(self.format, date=self.date, heads=self._heads)
 
     def parse(self, completion: Any, *, has_tools: bool) -> AssistantTurn | ToolCallParseError:
         """The model's text as an AssistantTurn; a malformed call comes back as the error (for correction)."""

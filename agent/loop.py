@@ -31,6 +31,8 @@ __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start"
 def run_steps(cfg: LoopConfig, start: Start) -> Steps:
     """The whole run. Yields events and requests; returns the RunResult."""
     st = RunState(run_id=start.run_id, messages=list(start.history), start=len(start.history))
+    if not cfg.chat_mode:
+        st.prompts = cfg.prompt_builder()
     yield ev.RunStarted(run_id=st.run_id, messages=tuple(st.messages), input=start.input, tools=cfg.tool_names,
                         guards=cfg.guard_names, format=cfg.format_name)
     if start.input is not None:
@@ -91,7 +93,7 @@ def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, An
         st.model_seconds = time.perf_counter() - t0
         completion, turn = reply.completion, reply.turn
     else:
-        prompt = cfg.render(st.messages, tools)
+        prompt = st.prompts.render(st.messages, tools or None)
         grammar = cfg.grammar_for(forced)
         yield ev.PromptRendered(run_id=st.run_id, turn=st.turn, prompt=prompt, grammar=grammar is not None)
         t0 = time.perf_counter()

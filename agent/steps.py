@@ -90,6 +90,7 @@ class RunState:
     completion: Any = None
     model_seconds: float = 0.0
     tool_seconds: float = 0.0
+    prompts: Any = None  # the run's PromptBuilder (renders only what each turn adds)
 
 
 Steps = Generator[Any, Any, RunResult]

@@ -3,8 +3,10 @@
 A linear model over word, word-bigram and character-4-gram features (corral.guards.features),
 trained by ``python -m corral.guards.train`` and stored as readable feature weights in
 ``corral/guards/data/injection.json.gz``. A text is scored window by window (32 tokens, sliding
-one token at a time through prefix sums, so linear in the text length) and its score is the best
-window's: an instruction hidden in the middle of a long document is not diluted by the document.
+one token at a time, so linear in the text length) and its score is the best window's, less a
+length penalty: an instruction hidden in the middle of a long document is not diluted by the
+document, while the penalty (``length_penalty * ln(windows)``, calibrated on long benign results)
+keeps the many windows of a long benign result from adding up to false alarms.
 
 What it catches: attempts to take over the model's instructions (prompt injection in tool
 results, jailbreak role-play in user input). What it does not: plainly harmful requests ("how do

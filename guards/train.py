@@ -4,16 +4,22 @@ Needs numpy and scipy (training only; inference is pure Python). Deterministic: 
 drives every split and every generated document, gzip carries no timestamp, so the same Python
 and data regenerate the same ``injection.json.gz``.
 
-Data (see corral.guards.corpus): attacks are the in-the-wild jailbreak prompts, the BIPIA
-payloads (alone and hidden in generated documents) and corral's hand-written injections;
-benign texts are BFCL user turns, the benign JailbreakBench behaviours and generated tool
-traffic (mail, news, JSON, CSV, logs, standard-library docs and code). Harmful requests
-(HarmBench, JailbreakBench harmful) are left out on purpose: they attack no instruction and
-belong to Llama Guard; the evaluation reports them separately.
+Data (see corral.guards.corpus, .traffic and .pages): attacks are the in-the-wild jailbreak
+prompts, the BIPIA payloads (alone and hidden in generated documents), corral's hand-written
+injections and instructions addressed to the AI reading a page; benign texts are BFCL user turns,
+the benign JailbreakBench behaviours, generated tool traffic (mail, news, JSON, CSV, logs,
+standard-library docs and code) and long realistic pages (recipes, how-tos, policies, FAQs,
+READMEs, product pages, Q&A threads) full of imperatives addressed to the human reader.
+Harmful requests (HarmBench, JailbreakBench harmful) are left out on purpose: they attack no
+instruction and belong to Llama Guard; the evaluation reports them separately.
 
-Held out (never trained on): 20% of jailbreak prompts, one BIPIA payload per category, 4 of the 20
-injection templates, 20% of the user turns, and tool traffic from other standard-library modules
-and another seed. The threshold is set on the training items only.
+Three splits. Train. Calibration (never trained on: other seeds, other page sentences), where the
+threshold and the length penalty are chosen so that benign FPR stays at 1% for single documents
+and for long multi-document results. Held out (never trained on, never used for a choice): 20% of
+jailbreak prompts, one BIPIA payload per category, 20% of the injection templates, a quarter of
+every page sentence pool, tool traffic from other standard-library modules, and long 8-document
+results with and without a hidden payload. User-style requests hidden in documents are measured
+there but not trained on (see _add_hidden).
 """
 
 from __future__ import annotations
@@ -273,7 +279,7 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     return weights_out, round(float(res.x[-1]), 4)
 
 
-PENALTIES = tuple(round(0.25 * k, 2) for k in range(13))  # length penalties tried, 0 to 3
+PENALTIES = tuple(round(0.1 * k, 1) for k in range(31))  # length penalties tried, 0 to 3
 
 
 def _quantile(values: list[float], share: float) -> float:
@@ -281,33 +287,29 @@ def _quantile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("-inf")
 
 
-def calibrate(model: InjectionModel, split: Split, fpr: float = 0.01, long_fpr: float = 0.01) -> None:
+def calibrate(model: InjectionModel, split: Split, fpr: float = 0.01, long_fpr: float = 0.02) -> None:
     """Set the model's length penalty and threshold on calibration items (never trained on).
 
-    For each penalty, the threshold is the lowest logit that keeps the benign FPR at ``fpr`` and
-    the benign long results' FPR at ``long_fpr``; the penalty with the best attack recall wins
-    (the smallest one on ties).
+    The threshold is the lowest logit that keeps benign single documents at ``fpr``; the length
+    penalty is the smallest one (from PENALTIES) under which benign long results stay at
+    ``long_fpr`` below that same threshold, so long results cost no recall on short ones and a
+    hidden instruction in a long result loses as little as possible. Attack scores are not
+    used: the calibration attacks' payloads were trained on, and would favour large penalties.
     """
-    scored: list[tuple[float, int, int, bool]] = []  # raw logit, tokens, label, long result
+    scored: list[tuple[float, int, bool]] = []  # raw logit, tokens, long result (benign only)
     for (source, _stage, label), texts in sorted(split.items.items()):
+        if label == 1:
+            continue
         for text in texts:
             toks = tokens(text)
             best, _ = _best_window(model.contributions(toks), model.window)
-            scored.append((model.bias + best, len(toks), label, source.startswith("long")))
-    best_choice = None
+            scored.append((model.bias + best, len(toks), source.startswith("long")))
+    cut = max(0.0, _quantile([raw - model.penalty(0) for raw, _, long in scored if not long], 1 - fpr))
     for penalty in PENALTIES:
         model.length_penalty = penalty
-        logits = [(raw - model.penalty(n), label, long) for raw, n, label, long in scored]
-        cut = max(
-            _quantile([z for z, label, long in logits if label == 0 and not long], 1 - fpr),
-            _quantile([z for z, label, long in logits if label == 0 and long], 1 - long_fpr),
-        )
-        attacks = [z for z, label, _ in logits if label == 1]
-        recall = sum(z > cut for z in attacks) / max(1, len(attacks))
-        if best_choice is None or recall > best_choice[0] + 1e-9:
-            best_choice = (recall, penalty, cut)
-    _, model.length_penalty, cut = best_choice
-    model.threshold = round(max(0.5, _sigmoid(cut) + 1e-4), 4)
+        if _quantile([raw - model.penalty(n) for raw, n, long in scored if long], 1 - long_fpr) <= cut:
+            break
+    model.threshold = round(_sigmoid(cut) + 1e-4, 4)
 
 
 def report(model: InjectionModel, split: Split) -> dict:

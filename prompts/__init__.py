@@ -20,6 +20,7 @@ from .base import ChatFormat
 from .encode import encode_calls
 from .formats import BUILTIN_TOOLS, Llama3, Llama3Json, Llama32
 from .gbnf import validate_grammar
+from .incremental import HeadCache, PromptBuilder
 from .jinja_format import JinjaFormat
 from .messages import AssistantTurn, Message, ToolCall, to_messages
 from .parsing import SYNTAXES, parse
@@ -30,6 +31,8 @@ from .stream import StreamParser
 __all__ = [
     "render",
     "parse",
+    "PromptBuilder",
+    "HeadCache",
     "StreamParser",
     "get_format",
     "FORMAT_NAMES",

@@ -55,11 +55,27 @@ class ChatFormat:
     flavor: str = "json"
     stop_tokens: tuple[str, ...] = ("<|eot_id|>", "<|eom_id|>")
     parallel_calls: bool = True
+    # The text add_generation_prompt=True appends; None when the format cannot say (no incremental rendering).
+    generation_prompt: str | None = None
 
     def render(self, messages: MessagesLike, tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
         """The exact prompt text for ``messages`` (and ``tools``)."""
         raise NotImplementedError
+
+    def head_size(self, messages: Sequence[Message], tools: Any = None) -> int | None:
+        """How many leading ``messages`` the fixed head of the prompt holds (system block, tools),
+        or None when the format is not append-only message by message (then render in full).
+
+        For an append-only format, ``render(messages)`` equals ``render(messages[:n],
+        add_generation_prompt=False) + render_turns(messages[n:]) + generation_prompt`` for
+        ``n = head_size(messages, tools)``; :class:`corral.prompts.PromptBuilder` relies on it.
+        """
+        return None
+
+    def render_turns(self, messages: Sequence[Message]) -> str:
+        """The text of ``messages`` (Message models) as they appear after the head."""
+        raise NotImplementedError(f"{type(self).__name__} does not render incrementally")
 
     def parse(self, text: str) -> AssistantTurn:
         """Parse model text (every call syntax is recognised; see :func:`corral.prompts.parse`)."""

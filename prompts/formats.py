@@ -61,6 +61,18 @@ class Turn:
     end: str = EOT
 
 
+GENERATION_PROMPT = "<|start_header_id|>assistant<|end_header_id|>\n\n"
+
+
+def _turns_text(turns: Iterable[Turn]) -> str:
+    # Must match the templates' turn loop exactly (the tests compare against full renders).
+    return "".join(f"<|start_header_id|>{t.role}<|end_header_id|>\n\n{t.text}{t.end}" for t in turns)
+
+
+def _system_head(messages: Any) -> int:
+    return 1 if messages and messages[0].role == "system" else 0
+
+
 def _dump_tools(specs: list[dict[str, Any]]) -> list[str]:
     return [json.dumps(s, ensure_ascii=False, indent=4) for s in specs]
 
@@ -81,6 +93,7 @@ class Llama32(ChatFormat):
 
     name = "llama3.2"
     flavor = "pythonic"
+    generation_prompt = GENERATION_PROMPT
 
     def _turn(self, m: Message) -> Turn:
         if _is_result(m):
@@ -99,6 +112,14 @@ class Llama32(ChatFormat):
             bos=BOS, tools=listing, date=date_text(date, "%d %B %Y"), system=system,
             turns=[self._turn(m) for m in rest], add_generation_prompt=add_generation_prompt)
 
+    def head_size(self, messages: Any, tools: Any = None) -> int | None:
+        """The system message, if first (see :meth:`ChatFormat.head_size`)."""
+        return _system_head(messages)
+
+    def render_turns(self, messages: Any) -> str:
+        """See :meth:`ChatFormat.render_turns`."""
+        return _turns_text(self._turn(m) for m in messages)
+
 
 class Llama3Json(ChatFormat):
     """Meta's Hugging Face template for Llama 3.2 (and, with ``version="3.1"``, Llama 3.1).
@@ -116,6 +137,7 @@ class Llama3Json(ChatFormat):
         if builtin_tools is not None and version != "3.1":
             raise UsageError("builtin_tools exist in the llama3.1 format only (Meta's 3.2 template has none)")
         self.name = "llama3.1" if version == "3.1" else "llama3.2-json"
+        self.generation_prompt = GENERATION_PROMPT
         self.tools_in_user_message = tools_in_user_message
         self.builtin_tools = None if builtin_tools is None else tuple(builtin_tools)
         self.parallel_calls = parallel_calls
@@ -157,6 +179,15 @@ class Llama3Json(ChatFormat):
             tools_in_user=self.tools_in_user_message, system=system, first_user=first_user,
             turns=[self._turn(m) for m in rest], add_generation_prompt=add_generation_prompt)
 
+    def head_size(self, messages: Any, tools: Any = None) -> int | None:
+        """The system message, and the first message after it when the tools are folded into it."""
+        n = _system_head(messages)
+        return n + 1 if self.tools_in_user_message and tool_specs(tools) else n
+
+    def render_turns(self, messages: Any) -> str:
+        """See :meth:`ChatFormat.render_turns`."""
+        return _turns_text(self._turn(m) for m in messages)
+
 
 class Llama3(ChatFormat):
     """Llama 3 Instruct: no native tool format, so JSON calls are prompted in the system turn.
@@ -169,6 +200,7 @@ class Llama3(ChatFormat):
 
     name = "llama3"
     stop_tokens = (EOT,)
+    generation_prompt = GENERATION_PROMPT
 
     def __init__(self, *, parallel_calls: bool = False) -> None:
         self.parallel_calls = parallel_calls
@@ -189,6 +221,14 @@ class Llama3(ChatFormat):
         return load_template("llama3.jinja").render(
             bos=BOS, tools=bool(specs), tool_instructions=instructions, system=system,
             turns=[self._turn(m) for m in rest], add_generation_prompt=add_generation_prompt)
+
+    def head_size(self, messages: Any, tools: Any = None) -> int | None:
+        """The system message, if first (see :meth:`ChatFormat.head_size`)."""
+        return _system_head(messages)
+
+    def render_turns(self, messages: Any) -> str:
+        """See :meth:`ChatFormat.render_turns`."""
+        return _turns_text(self._turn(m) for m in messages)
 
 
 def json_tool_instructions(specs: list[dict[str, Any]], *, parallel: bool) -> str:

@@ -6,6 +6,7 @@ depth, nothing else. Positions are offsets into the text given.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from corral.exceptions import ToolCallParseError
@@ -13,10 +14,15 @@ from corral.exceptions import ToolCallParseError
 __all__ = ["skip_ws", "group_ends", "fail", "line_col_to_offset"]
 
 _OPEN, _CLOSE = "([{", ")]}"
+# re's \s is str.isspace()'s set; the regexes below are the char loops' fast twins.
+_WS = re.compile(r"\s*")
+_SPECIAL = re.compile(r"[\"'()\[\]{}\\]")
 
 
 def skip_ws(text: str, i: int, extra: str = "") -> int:
     """Index of the first character at or after ``i`` that is not whitespace (or in ``extra``)."""
+    if not extra and 0 <= i < len(text):
+        return _WS.match(text, i).end()  # type: ignore[union-attr]
     while i < len(text) and (text[i].isspace() or text[i] in extra):
         i += 1
     return i
@@ -28,6 +34,9 @@ def group_ends(text: str, i: int, *, quotes: str = "\"'") -> Iterator[tuple[int,
     ``depth`` is the nesting left after the close (0: the group opened at ``i`` is complete).
     Stops after depth 0 or at the end of the text.
     """
+    if quotes == "\"'" and i >= 0:
+        yield from _group_ends_fast(text, i)
+        return
     depth, quote, j = 0, "", i
     while j < len(text):
         c = text[j]
@@ -37,6 +46,32 @@ def group_ends(text: str, i: int, *, quotes: str = "\"'") -> Iterator[tuple[int,
             elif c == quote:
                 quote = ""
         elif c in quotes:
+            quote = c
+        elif c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+            yield j + 1, depth
+            if depth <= 0:
+                return
+        j += 1
+
+
+def _group_ends_fast(text: str, i: int) -> Iterator[tuple[int, int]]:
+    # Same walk as group_ends, jumping from one quote, bracket or backslash to the next.
+    depth, quote, j, search = 0, "", i, _SPECIAL.search
+    while True:
+        hit = search(text, j)
+        if hit is None:
+            return
+        j = hit.start()
+        c = text[j]
+        if quote:
+            if c == "\\":
+                j += 1
+            elif c == quote:
+                quote = ""
+        elif c == '"' or c == "'":
             quote = c
         elif c in _OPEN:
             depth += 1

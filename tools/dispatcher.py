@@ -239,6 +239,8 @@ def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
         outcomes = {jobs[0].index: _call_sync(jobs[0])}  # the hot path: no thread hop
     elif len(jobs) == 1:
         outcomes = {jobs[0].index: _run_one_in_thread(jobs[0])}
+    elif len(jobs) <= max_concurrency:
+        outcomes = _run_all_at_once(jobs)
     else:
         outcomes = _run_in_threads(jobs, max_concurrency)
     return [item if isinstance(item, ToolResult) else _result(item, outcomes[item.index], max_result_chars)
@@ -260,6 +262,26 @@ def _run_one_in_thread(job: _Job) -> _Outcome:
     except FuturesTimeout:
         _WORKERS.retire(pool)
         return _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
+
+
+def _run_all_at_once(jobs: list[_Job]) -> dict[int, _Outcome]:
+    """All jobs fit under the concurrency cap: submit them together, then collect each by its own
+    deadline. Waiting in deadline order makes every check exact: when a job's turn comes, no
+    earlier deadline is pending, so waiting until its deadline never oversleeps another's."""
+    pool = _WORKERS.get()
+    now = time.perf_counter()
+    running = [(_deadline(job, now), job, pool.submit(contextvars.copy_context().run, _call_sync, job))
+               for job in jobs]
+    running.sort(key=lambda item: item[0])
+    outcomes: dict[int, _Outcome] = {}
+    for deadline, job, future in running:
+        try:
+            left = None if math.isinf(deadline) else max(0.0, deadline - time.perf_counter())
+            outcomes[job.index] = future.result(timeout=left)
+        except FuturesTimeout:
+            outcomes[job.index] = _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
+            _WORKERS.retire(pool)  # later jobs already in this pool still finish there
+    return outcomes
 
 
 def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcome]:

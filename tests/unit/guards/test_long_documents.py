@@ -14,7 +14,7 @@ import pytest
 from corral.guards import InjectionGuard
 from corral.guards.injection import load_models
 from corral.guards.pages import benign_pages, long_results
-from corral.guards.traffic import HELD_OUT_MODULES, benign_tool_outputs
+from corral.guards.traffic import benign_tool_outputs
 
 RECIPE = """# Lemon drizzle loaf
 
@@ -156,7 +156,8 @@ def test_an_instruction_to_the_assistant_hidden_in_a_long_result_is_blocked(wher
 
 def test_long_multi_document_results_rarely_block():
     # Eight held-out documents per result; the length penalty keeps the document-level FPR low.
-    docs = benign_tool_outputs(160, seed=11, modules=HELD_OUT_MODULES) + benign_pages(80, seed=12, part="test")
+    # No standard-library docs here: which docs those yield depends on what the process imported.
+    docs = benign_tool_outputs(160, seed=11, modules=frozenset()) + benign_pages(80, seed=12, part="test") + PAGES
     results = long_results(docs, 60, seed=13, per_result=(8, 8))
     guard = InjectionGuard()
     blocked = sum(guard.check("tool_result", r).blocked for r in results)

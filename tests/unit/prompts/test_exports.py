@@ -13,10 +13,11 @@ PUBLIC = {
     "render", "parse", "StreamParser", "get_format", "FORMAT_NAMES", "SYNTAXES", "ChatFormat", "Llama32",
     "Llama3Json", "Llama3", "JinjaFormat", "BUILTIN_TOOLS", "encode_calls", "tool_specs", "validate_grammar",
     "Message", "ToolCall", "AssistantTurn", "to_messages", "ToolCallParseError", "GrammarError",
-    "RenderError", "UnknownFormatError",
+    "RenderError", "UnknownFormatError", "PromptBuilder", "HeadCache",
 }
 MODULES = ["__init__", "messages", "specs", "encode", "scan", "pythonic", "jsoncalls", "parsing", "stream",
-           "gbnf", "grammar", "base", "formats", "jinja_format", "jinja_env", "registry", "gguf_meta"]
+           "gbnf", "grammar", "base", "formats", "jinja_format", "jinja_env", "registry", "gguf_meta",
+           "incremental"]
 
 
 def test_all_is_pinned():
