@@ -5,9 +5,10 @@ grammar against every token of the vocabulary (49,152 for SmolLM2) at every step
 token on two cores, more than the model's own forward pass. Yet the token that wins is almost
 always among the few highest logits. ``GrammarSampler`` therefore checks candidates in descending
 logit order, in growing windows (1, 32, 512, then the rest), and stops as soon as it has what the
-rest of the chain needs: one valid token for greedy decoding (exactly the token the full check
-picks), the ``top_k`` best valid tokens for sampling (exactly the set llama.cpp's ``top_k`` keeps
-after the grammar). The cost falls to tens of microseconds per token.
+rest of the chain needs: for greedy decoding the first valid token, which is exactly the token the
+full check picks; for sampling the ``top_k`` best valid tokens (the set llama.cpp's ``top_k`` keeps
+after the grammar), or fewer when every unchecked token lies below ``min_p``'s cut-off (then only
+``top_p``'s normalisation sees a slightly smaller set). The cost falls to tens of microseconds.
 
 ``FastGrammarLlama`` is a drop-in ``llama_cpp.Llama`` that uses it whenever ``grammar=`` is passed
 (``create_completion``, ``__call__``, ``generate``); everything else is llama-cpp-python's.

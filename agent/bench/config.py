@@ -51,7 +51,7 @@ DEFAULT = Size(
     guard_messages=200,
     batch_runs=1000,
     batch_concurrency=(1, 8, 32),
-    bfcl_per_category=6,
+    bfcl_per_category=3,
 )
 
 

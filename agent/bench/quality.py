@@ -97,6 +97,17 @@ def _chatml_outcome(llm: Any, item: BfclItem) -> Outcome:
             "why": verdict.reason}
 
 
+def _guarded(item: BfclItem, measure: Any, *args: Any) -> Outcome:
+    """One variant on one item; a prompt too long for n_ctx is that variant's failure, not the section's."""
+    from corral.exceptions import BackendError
+
+    try:
+        return measure(*args)
+    except (ValueError, BackendError) as exc:  # llama_cpp: "Requested tokens (...) exceed context window"
+        return {"id": item.id, "parsed": False, "valid": False, "correct": False, "text": "",
+                "why": f"{type(exc).__name__}: {str(exc)[:200]}"}
+
+
 def _share(outcomes: list[Outcome], key: str) -> float:
     return 100.0 * sum(o[key] for o in outcomes) / len(outcomes) if outcomes else float("nan")
 
@@ -114,10 +125,11 @@ def quality_section(config: BenchConfig) -> SectionResult:
     chatml = raw_llama(config, _chatml_llama())
     variants: dict[str, list[Outcome]] = {name: [] for name in VARIANTS}
     for item in items:  # variants interleaved item by item
-        variants["corral, constrained"].append(_corral_outcome(shipped, item, True))
-        variants["corral, free"].append(_corral_outcome(shipped, item, False))
-        variants["corral, constrained, tool_choice=required"].append(_corral_outcome(shipped, item, True, "required"))
-        variants["chatml-function-calling"].append(_chatml_outcome(chatml, item))
+        variants["corral, constrained"].append(_guarded(item, _corral_outcome, shipped, item, True))
+        variants["corral, free"].append(_guarded(item, _corral_outcome, shipped, item, False))
+        variants["corral, constrained, tool_choice=required"].append(
+            _guarded(item, _corral_outcome, shipped, item, True, "required"))
+        variants["chatml-function-calling"].append(_guarded(item, _chatml_outcome, chatml, item))
     rows = []
     for name, outcomes in variants.items():
         rows.append(Row(metric=f"{name}: parses and validates", value=_share(outcomes, "valid"), unit="%",
