@@ -1,1 +1,0 @@
-"""corral subpackage."""
