@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from corral.tools import normalize_schema
 from corral.prompts import StreamParser, ToolCall, encode_calls, get_format, parse
 
 SETS = ["simple_python", "multiple", "parallel", "parallel_multiple"]
@@ -37,23 +38,9 @@ def _first(value):
     return value
 
 
-_TYPES = {"dict": "object", "float": "number", "tuple": "array", "any": None}
-
-
 def json_schema(schema):
-    """BFCL's schema dialect -> JSON Schema (dict/float/tuple/any), for checking the answers."""
-    if isinstance(schema, list):
-        return [json_schema(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: json_schema(v) for k, v in schema.items() if k not in ("default", "description", "properties")}
-    if isinstance(out.get("type"), str):
-        out["type"] = _TYPES.get(out["type"], out["type"])
-        if out["type"] is None:
-            del out["type"]
-    if isinstance(schema.get("properties"), dict):
-        out["properties"] = {k: json_schema(v) for k, v in schema["properties"].items()}
-    return out
+    """BFCL's schema dialect -> JSON Schema, through the library's own normaliser."""
+    return normalize_schema(schema)
 
 
 def answer_calls(item: dict) -> list[ToolCall]:
