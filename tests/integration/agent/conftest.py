@@ -11,28 +11,9 @@ import time
 import httpx
 import pytest
 
-from corral.tools import tool
+from agent_tools import add, lookup  # noqa: F401 - shared with the other agent tier
 
 
-@tool
-def add(a: int, b: int) -> int:
-    """Add two integers.
-
-    Args:
-        a: The first number.
-        b: The second number.
-    """
-    return a + b
-
-
-@tool
-def lookup(city: str) -> str:
-    """Look up the current weather in a city.
-
-    Args:
-        city: The city's name.
-    """
-    return f"Sunny in {city}, 21 C"
 
 
 @pytest.fixture(scope="session")

@@ -14,28 +14,9 @@ from corral import Agent
 from corral.guards.base import Verdict
 from corral.guards.chain import GuardChain
 from corral.testing import ScriptedBackend
-from corral.tools import tool
+from agent_tools import add, lookup  # noqa: F401 - shared with the other agent tier
 
 
-@tool
-def add(a: int, b: int) -> int:
-    """Add two integers.
-
-    Args:
-        a: The first number.
-        b: The second number.
-    """
-    return a + b
-
-
-@tool
-def lookup(city: str) -> str:
-    """Look up the weather of a city.
-
-    Args:
-        city: The city's name.
-    """
-    return f"Sunny in {city}, 21 C"
 
 
 class RuleGuard:
