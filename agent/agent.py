@@ -33,6 +33,7 @@ from .config import LoopConfig
 from .drivers import Runtime, adrive, as_decision, drive
 from .loop import Start, run_steps
 from .result import RunResult
+from .tracing import check_mode as check_tracing, tracer_for_run
 from .transcript import TranscriptWriter
 
 __all__ = ["Agent"]
@@ -49,7 +50,8 @@ class Agent:
     a ``GuardChain``. ``tool_choice``: ``auto``, ``none``, ``required`` or a tool name (the last two
     force a call on the run's first turn). ``output_type``: a pydantic model the answer must
     validate as (the model answers by calling ``final_result``). Tools marked
-    ``requires_approval`` pause the run unless an ``approval_handler`` decides.
+    ``requires_approval`` pause the run unless an ``approval_handler`` decides. ``tracing``: None
+    emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -72,11 +74,13 @@ class Agent:
         hooks: Iterable[Hook] = (),
         date: Any = None,
         grammar: bool = True,
-        tool_timeout: float | None = 30.0,
+        tool_timeout: float | None = None,
         max_concurrency: int = 8,
         timeout: float | None = None,
+        tracing: bool | None = None,
     ) -> None:
         _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
+        check_tracing(tracing)
         self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self.backend = backend
         self.tools = _registry(tools)
@@ -84,6 +88,7 @@ class Agent:
         self.system = system
         self.hooks = tuple(hooks)
         self.timeout = timeout
+        self.tracing = tracing
         chat_mode = bool(getattr(backend, "chat_mode", False))
         self.format = None if chat_mode else _resolve_format(format, backend)
         self.config = LoopConfig(
@@ -155,7 +160,8 @@ class Agent:
         """
         start = self._start(input, history, approvals)
         with self._observers(hooks, transcript) as emit:
-            for event in drive(run_steps(self.config, start), self.runtime, start.run_id, stream=_deltas):
+            steps = run_steps(self.config, start, events=_deltas or emit is not None)
+            for event in drive(steps, self.runtime, start.run_id, stream=_deltas):
                 if emit is not None:
                     emit(event)
                 yield event
@@ -166,7 +172,8 @@ class Agent:
         """Async twin of :meth:`stream` (async hooks are awaited)."""
         start = self._start(input, history, approvals)
         with self._observers(hooks, transcript) as emit:
-            async for event in adrive(run_steps(self.config, start), self.runtime, start.run_id, stream=_deltas):
+            steps = run_steps(self.config, start, events=_deltas or emit is not None)
+            async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas):
                 if emit is not None:
                     outcome = emit(event)
                     if outcome is not None:
@@ -191,9 +198,14 @@ class Agent:
         writer = TranscriptWriter(transcript) if transcript is not None else None
         if writer is not None:
             all_hooks.append(writer)
+        tracer = tracer_for_run(self, self.tracing)
+        if tracer is not None:
+            all_hooks.insert(0, tracer)  # first: the other hooks run inside the run's span
         try:
             yield _fan_out(all_hooks) if all_hooks else None
         finally:
+            if tracer is not None:
+                tracer.close()
             if writer is not None:
                 writer.close()
 
