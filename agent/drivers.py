@@ -30,7 +30,7 @@ class Runtime:
     chain: Any
     approval_handler: Callable[[PendingCall], Any] | None = None
     max_concurrency: int = 8
-    tool_timeout: float | None = 30.0
+    tool_timeout: float | None = None
 
 
 def as_decision(value: Any) -> Decision:

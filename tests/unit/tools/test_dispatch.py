@@ -165,17 +165,48 @@ def _overlap_registry(log: list[tuple[str, str, float]]) -> Registry:
     return Registry([nap])
 
 
-def test_sync_calls_really_run_in_parallel():
+def test_sync_calls_without_a_deadline_run_on_the_callers_thread_in_call_order():
     log: list[tuple[str, str, float]] = []
+    threads: list[int] = []
+
+    @tool
+    def where() -> int:
+        threads.append(threading.get_ident())
+        return 0
+
     dispatch(_overlap_registry(log), [call("nap", {"label": "a"}), call("nap", {"label": "b"})])
+    assert [(event, label) for event, label, _t in log] == [("start", "a"), ("end", "a"), ("start", "b"), ("end", "b")]
+    dispatch(Registry([where]), [call("where"), call("where")])
+    assert threads == [threading.get_ident()] * 2
+
+
+def test_sync_calls_with_a_deadline_really_run_in_parallel():
+    log: list[tuple[str, str, float]] = []
+    dispatch(_overlap_registry(log), [call("nap", {"label": "a"}), call("nap", {"label": "b"})], default_timeout=5)
     # Both started before either ended: the two 0.2 s sleeps overlapped.
     assert [event for event, _label, _t in sorted(log, key=lambda e: e[2])] == ["start", "start", "end", "end"]
+
+
+def test_calls_with_a_deadline_overlap_the_inline_ones():
+    ready = threading.Event()
+
+    @tool(timeout=5)
+    def waiter() -> str:
+        return "waited" if ready.wait(5) else "alone"  # only the inline call can set it
+
+    @tool
+    def setter() -> str:
+        ready.set()
+        return "set"
+
+    results = dispatch(Registry([waiter, setter]), [call("waiter"), call("setter")])
+    assert [r.content for r in results] == ["waited", "set"]
 
 
 def test_a_barrier_only_two_concurrent_calls_can_pass():
     barrier = threading.Barrier(2, timeout=5)
 
-    @tool
+    @tool(timeout=10)
     def meet(label: str) -> str:
         barrier.wait()  # raises BrokenBarrierError unless the other call runs at the same time
         return label
@@ -202,7 +233,7 @@ def test_concurrency_cap_is_respected():
             active[0] -= 1
         return i
 
-    results = both(Registry([work]), [call("work", {"i": i}) for i in range(6)], max_concurrency=2)
+    results = both(Registry([work]), [call("work", {"i": i}) for i in range(6)], max_concurrency=2, default_timeout=5)
     assert [r.output for r in results] == list(range(6))
     assert peak[0] == 2
 
@@ -312,7 +343,7 @@ def test_context_variables_reach_sync_tools_in_threads():
         return var.get()
 
     var.set("alice")
-    results = dispatch(Registry([whoami]), [call("whoami"), call("whoami")])
+    results = dispatch(Registry([whoami]), [call("whoami"), call("whoami")], default_timeout=5)
     assert [r.content for r in results] == ["alice", "alice"]
 
 
