@@ -78,7 +78,12 @@ class ToolCallRecord:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TurnRecord:
-    """Usage and timings of one model turn. ``loop_seconds`` is everything but model and tools."""
+    """Usage and timings of one model turn.
+
+    ``model_seconds``: the backend call. ``tool_seconds``: the turn's tool dispatch as a whole
+    (validating the calls, running them, turning results into text); the time inside each tool
+    function is its ``ToolCallRecord.duration``. ``loop_seconds``: everything else.
+    """
 
     turn: int
     prompt_tokens: int = 0

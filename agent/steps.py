@@ -91,6 +91,7 @@ class RunState:
     model_seconds: float = 0.0
     tool_seconds: float = 0.0
     prompts: Any = None  # the run's PromptBuilder (renders only what each turn adds)
+    observed: bool = True  # build and yield events (see run_steps)
 
 
 Steps = Generator[Any, Any, RunResult]
@@ -100,15 +101,17 @@ MODEL_MISTAKES = frozenset({"unknown_tool", "invalid_arguments", "retry"})
 
 def add_message(st: RunState, message: Message) -> Generator[Any, Any, None]:
     st.messages.append(message)
-    yield ev.MessageAdded(run_id=st.run_id, turn=st.turn, message=message)
+    if st.observed:
+        yield ev.MessageAdded(run_id=st.run_id, turn=st.turn, message=message)
 
 
 def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
     checked = yield CheckGuard(stage, payload)
     st.verdicts.extend(checked.verdicts)
     blocker = checked.blocked_by
-    yield ev.GuardChecked(run_id=st.run_id, turn=st.turn, stage=stage, action=checked.action,
-                          verdicts=tuple(checked.verdicts), blocked_by=getattr(blocker, "guard", None))
+    if st.observed:
+        yield ev.GuardChecked(run_id=st.run_id, turn=st.turn, stage=stage, action=checked.action,
+                              verdicts=tuple(checked.verdicts), blocked_by=getattr(blocker, "guard", None))
     return checked
 
 

@@ -55,7 +55,8 @@ def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcome
     for call in calls:
         rec = outcomes[call.id]
         st.records.append(rec)
-        yield ev.ToolResultReady(run_id=st.run_id, turn=st.turn, record=rec)
+        if st.observed:
+            yield ev.ToolResultReady(run_id=st.run_id, turn=st.turn, record=rec)
         yield from add_message(st, Message(role="tool", content=rec.result, tool_call_id=call.id, name=call.name))
         if rec.error_kind in MODEL_MISTAKES:
             mistaken.append(rec)
@@ -64,8 +65,9 @@ def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcome
         return None
     st.mistakes += 1
     left = cfg.max_retries - st.mistakes
-    yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=mistaken[0].error_kind or "tool_error",
-                        message=mistaken[0].result, retries_left=max(left, 0))
+    if st.observed:
+        yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=mistaken[0].error_kind or "tool_error",
+                            message=mistaken[0].result, retries_left=max(left, 0))
     if left < 0:
         why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
                f"last one: {mistaken[0].result}")
