@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from .base import STAGES, Conversation, Guard, Stage, Verdict, check_stage
+from .base import STAGES, Conversation, Guard, Stage, Verdict, check_stage, stamped
 
 __all__ = ["GuardChain", "ChainResult"]
 
@@ -126,9 +126,11 @@ class GuardChain:
 
     def check(self, stage: str, payload: Any) -> ChainResult:
         """Run the stage's guards on ``payload`` (text, Conversation or ToolCallPayload)."""
-        check_stage(stage)
+        guards = self._stages.get(stage)
+        if guards is None:
+            check_stage(stage)
         run = _Run(stage, payload)
-        for guard in self._stages[stage]:
+        for guard in guards:  # type: ignore[union-attr]
             verdict = self._timed_sync(guard, stage, run.payload)
             if run.record(verdict):
                 break
@@ -231,7 +233,9 @@ def _with_text(payload: Any, text: str) -> Any:
 
 def _stamp(verdict: Verdict, guard: Guard, stage: str, start: float) -> Verdict:
     latency = (time.perf_counter() - start) * 1000.0
-    return verdict.model_copy(update={"guard": verdict.guard or guard.name, "stage": stage, "latency_ms": latency})
+    if verdict.__class__ is not Verdict:  # a subclass may have fields or validators of its own
+        return verdict.model_copy(update={"guard": verdict.guard or guard.name, "stage": stage, "latency_ms": latency})
+    return stamped(verdict, verdict.guard or guard.name, stage, latency)
 
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None

@@ -157,6 +157,8 @@ def _snippets(stage: str, payload: Any) -> Iterator[tuple[str, str]]:
         yield from _argument_code(payload)
         return
     text = text_of(payload)
+    if "```" not in text and "<|python_tag|>" not in text:
+        return  # plain prose: no fence, no python tag, nothing to scan
     for m in _FENCE.finditer(text):
         yield _ALIASES.get(m.group(1).lower(), ""), m.group(2)
     tag = text.find("<|python_tag|>")
@@ -166,21 +168,26 @@ def _snippets(stage: str, payload: Any) -> Iterator[tuple[str, str]]:
 
 def _argument_code(call: ToolCallPayload) -> Iterator[tuple[str, str]]:
     tool_runs_code = bool(_CODE_TOOLS.search(call.name))
-    for key, value in _walk(call.arguments):
-        if isinstance(value, str) and (tool_runs_code or _CODE_ARGS.match(key)):
+    for key, value in _strings(call.arguments):
+        if tool_runs_code or _CODE_ARGS.match(key):
             lang = _ALIASES.get(key.lower(), "")
             yield lang or _guess_language(call.name, value), value
 
 
-def _walk(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk(v, str(k))
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _walk(v, key)
-    else:
-        yield key, value
+def _strings(arguments: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every string in the arguments, nested ones included, with the key it sits under."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [(str(k), v) for k, v in arguments.items()]
+    while stack:
+        key, value = stack.pop()
+        if isinstance(value, str):
+            found.append((key, value))
+        elif isinstance(value, dict):
+            stack.extend((str(k), v) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((key, v) for v in value)
+    found.reverse()  # the stack walked them backwards; keep the arguments' order
+    return found
 
 
 def _guess_language(tool: str, code: str) -> str:

@@ -30,8 +30,12 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word and punctuation tokens (NFKC-normalised so full-width tricks fold)."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return [t[:MAX_WORD] for t in _TOKEN.findall(folded)]
+    # ASCII is already NFKC-normal, and most text is ASCII: skip the normalisation pass.
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    toks = _TOKEN.findall(folded)
+    if max(map(len, toks), default=0) > MAX_WORD:
+        return [t[:MAX_WORD] for t in toks]
+    return toks
 
 
 # Function words and punctuation carry no meaning alone, and summed over a window they would turn

@@ -62,6 +62,9 @@ _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
         r"(?i)\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
         (("instruction",),)),
 )
+# Every rule needs one word of its first group: when none occurs, no rule can match. (Substring
+# tests: on long texts they beat one alternation regex by half.)
+_FIRST_NEEDLES = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for word in needs[0]))
 _CACHE_LIMIT = 100_000
 
 
@@ -146,9 +149,16 @@ class InjectionModel:
 
     def score(self, text: str) -> Score:
         toks = tokens(text)
-        best, start = _best_window(self.contributions(toks), self.window)
-        logit = self.bias + best - self.penalty(len(toks))
+        logit, start = self._logit(toks)
         return Score(probability=_sigmoid(logit), logit=logit, start=start, window=tuple(toks[start : start + self.window]))
+
+    def probability(self, text: str) -> float:
+        """The score's probability alone (what a guard needs when it allows)."""
+        return _sigmoid(self._logit(tokens(text))[0])
+
+    def _logit(self, toks: list[str]) -> tuple[float, int]:
+        best, start = _best_window(self.contributions(toks), self.window)
+        return self.bias + best - self.penalty(len(toks)), start
 
     def explain(self, text: str, score: Score, top: int = 5) -> list[tuple[str, float]]:
         """The strongest positive features of the best window, with their summed weights."""
@@ -238,9 +248,10 @@ class InjectionGuard:
         rule = _rule_hit(text)
         if rule is not None:
             return self._rule_verdict(stage, *rule)
+        probability = model.probability(text)
+        if probability < threshold:
+            return Verdict.allow(self.name, score=probability)
         score = model.score(text)
-        if score.probability < threshold:
-            return Verdict.allow(self.name, score=score.probability)
         feats = model.explain(text, score)
         where = "third-party content" if stage == "tool_result" else "the text"
         strongest = ", ".join(_display(f) for f, _ in feats) or "the window as a whole"
@@ -260,6 +271,11 @@ class InjectionGuard:
 
 def _rule_hit(text: str) -> tuple[str, str] | None:
     low = text.lower()
+    for word in _FIRST_NEEDLES:
+        if word in low:
+            break
+    else:
+        return None
     for name, pattern, needs in _RULES:
         if all(any(word in low for word in group) for group in needs):
             m = pattern.search(text)

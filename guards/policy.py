@@ -94,7 +94,7 @@ class ToolPolicy:
 
     def check(self, stage: Stage, payload: Any) -> Verdict:
         check_stage(stage)
-        if stage != "tool_call" or not isinstance(payload, ToolCallPayload):
+        if stage != "tool_call" or not isinstance(payload, ToolCallPayload) or not self._has_rules():
             return Verdict.allow(self.name)
         for step in (self._listed, self._budget, self._arguments, self._approval):
             verdict = step(payload)
@@ -104,6 +104,10 @@ class ToolPolicy:
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
+
+    def _has_rules(self) -> bool:
+        # Read at each call (the rule sets are plain attributes a caller may change).
+        return bool(self.allow is not None or self.deny or self.budgets or self.constraints or self.requires_approval)
 
     def _block(self, category: str, reason: str, **details: Any) -> Verdict:
         return Verdict.block(self.name, reason, categories=(category,), score=1.0, details=details)
