@@ -7,13 +7,13 @@ stage into a ``GuardChain``; ``GuardChain.default()`` is what runs when nothing 
 
 =============  ==============================================
 input          InjectionGuard
-tool_call      ToolPolicy, CodeScanner
+tool_call      CodeScanner
 tool_result    PIIRedactor, InjectionGuard
 output         PIIRedactor, CodeScanner
 =============  ==============================================
 
-Llama Guard (input, tool_call, output) and Prompt Guard (input, tool_result) join through
-``GuardChain.default(llama_guard=..., prompt_guard=...)``.
+Llama Guard (input, tool_call, output), Prompt Guard (input, tool_result) and a ToolPolicy
+(tool_call) join through ``GuardChain.default(llama_guard=..., prompt_guard=..., policy=...)``.
 
 Example::
 

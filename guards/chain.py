@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .base import STAGES, Conversation, Guard, Stage, Verdict, check_stage, stamped
 
@@ -23,12 +22,13 @@ __all__ = ["GuardChain", "ChainResult"]
 _DEFAULT_COST = 50
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChainResult:
+class ChainResult(NamedTuple):
     """What a chain decided for one payload at one stage.
 
     ``payload`` is the payload after redactions: for text stages the (redacted) text, for
     ``tool_call`` the ToolCallPayload unchanged. ``blocked_by`` is the first blocking verdict.
+    (An immutable named tuple: a chain makes one per message, and a tuple is built in a third of
+    a frozen dataclass's time.)
     """
 
     action: str
@@ -77,21 +77,22 @@ class GuardChain:
         return cls()
 
     @classmethod
-    def default(cls, *, llama_guard: Guard | None = None, prompt_guard: Guard | None = None) -> "GuardChain":
+    def default(cls, *, llama_guard: Guard | None = None, prompt_guard: Guard | None = None,
+                policy: Guard | None = None) -> "GuardChain":
         """The chain used when nothing is configured (see the module docs of corral.guards).
 
         Llama Guard joins on input, tool_call and output, Prompt Guard on input and tool_result,
-        when given.
+        a ToolPolicy (``policy``) on tool_call, when given. (A policy without rules allows every
+        call, so none runs by default.)
         """
         from .code import CodeScanner
         from .injection import InjectionGuard
         from .pii import PIIRedactor
-        from .policy import ToolPolicy
 
         injection, pii, code = InjectionGuard(), PIIRedactor(), CodeScanner()
         stages: dict[str, list[Guard]] = {
             "input": [injection],
-            "tool_call": [ToolPolicy(), code],
+            "tool_call": [code] + ([policy] if policy is not None else []),
             "tool_result": [injection, pii],
             "output": [pii, code],
         }
@@ -129,22 +130,30 @@ class GuardChain:
         guards = self._stages.get(stage)
         if guards is None:
             check_stage(stage)
-        run = _Run(stage, payload)
+        verdicts: list[Verdict] = []
+        current, redacted = payload, False
         for guard in guards:  # type: ignore[union-attr]
-            verdict = self._timed_sync(guard, stage, run.payload)
-            if run.record(verdict):
-                break
-        return run.result()
+            verdict = self._timed_sync(guard, stage, current)
+            verdicts.append(verdict)
+            if verdict.action == "block":
+                return _result(stage, verdicts, current, redacted, verdict)
+            if verdict.action == "redact" and verdict.redacted is not None:
+                current, redacted = _with_text(current, verdict.redacted), True
+        return _result(stage, verdicts, current, redacted, None)
 
     async def acheck(self, stage: str, payload: Any) -> ChainResult:
         """Async twin of :meth:`check`; guards' ``acheck`` are awaited one by one."""
         check_stage(stage)
-        run = _Run(stage, payload)
+        verdicts: list[Verdict] = []
+        current, redacted = payload, False
         for guard in self._stages[stage]:
-            verdict = await self._timed_async(guard, stage, run.payload)
-            if run.record(verdict):
-                break
-        return run.result()
+            verdict = await self._timed_async(guard, stage, current)
+            verdicts.append(verdict)
+            if verdict.action == "block":
+                return _result(stage, verdicts, current, redacted, verdict)
+            if verdict.action == "redact" and verdict.redacted is not None:
+                current, redacted = _with_text(current, verdict.redacted), True
+        return _result(stage, verdicts, current, redacted, None)
 
     def _timeout_of(self, guard: Guard) -> float | None:
         return getattr(guard, "timeout", None) or self.timeout
@@ -180,39 +189,20 @@ class GuardChain:
         return Verdict.block(guard.name, reason, categories=("guard_error",), score=1.0, details=details)
 
 
-class _Run:
-    """Accumulates verdicts for one chain call and applies redactions as they come."""
+def _result(stage: str, verdicts: list[Verdict], payload: Any, redacted: bool, blocked_by: Verdict | None) -> ChainResult:
+    action = "block" if blocked_by is not None else "redact" if redacted else "allow"
+    return ChainResult(action, stage, tuple(verdicts), _final_payload(stage, payload), blocked_by)  # type: ignore[arg-type]
 
-    def __init__(self, stage: str, payload: Any) -> None:
-        self.stage = stage
-        self.payload = payload
-        self.verdicts: list[Verdict] = []
-        self.blocked_by: Verdict | None = None
-        self.redacted = False
 
-    def record(self, verdict: Verdict) -> bool:
-        """Keep the verdict; True when it blocks (the chain stops)."""
-        self.verdicts.append(verdict)
-        if verdict.action == "block":
-            self.blocked_by = verdict
-            return True
-        if verdict.action == "redact" and verdict.redacted is not None:
-            self.payload = _with_text(self.payload, verdict.redacted)
-            self.redacted = True
-        return False
-
-    def result(self) -> ChainResult:
-        action = "block" if self.blocked_by else "redact" if self.redacted else "allow"
-        payload = self.payload.agent if isinstance(self.payload, Conversation) else self.payload
-        if isinstance(payload, tuple) and len(payload) == 2 and self.stage == "output":
-            payload = payload[1]
-        return ChainResult(
-            action=action,
-            stage=self.stage,  # type: ignore[arg-type]
-            verdicts=tuple(self.verdicts),
-            payload=payload,
-            blocked_by=self.blocked_by,
-        )
+def _final_payload(stage: str, payload: Any) -> Any:
+    # What the caller carries on with: the answer text of a Conversation or (user, agent) pair.
+    if payload.__class__ is str:
+        return payload
+    if isinstance(payload, Conversation):
+        return payload.agent
+    if isinstance(payload, tuple) and len(payload) == 2 and stage == "output":
+        return payload[1]
+    return payload
 
 
 def _by_cost(guards: Sequence[Guard]) -> tuple[Guard, ...]:

@@ -144,7 +144,7 @@ def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
     agent = build_agent(spec)
     active = agent.guards.active
     assert "llama_guard" in " ".join(active["input"]) and "llama_guard" in " ".join(active["output"])
-    assert active["tool_call"].count("tool_policy") == 2  # the default one and the configured one
+    assert active["tool_call"].count("tool_policy") == 1  # the configured one (the default chain has none)
     result = agent.run("Capital of France?")
     assert result.output == "Paris." and result.ok
 

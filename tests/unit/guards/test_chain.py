@@ -128,7 +128,7 @@ def test_default_chain_composition_and_description():
     chain = GuardChain.default()
     active = chain.active
     assert active["input"] == ("injection",)
-    assert set(active["tool_call"]) == {"tool_policy", "code_scanner"}
+    assert active["tool_call"] == ("code_scanner",)  # a rule-less ToolPolicy would allow everything
     assert set(active["tool_result"]) == {"injection", "pii"}
     assert set(active["output"]) == {"pii", "code_scanner"}
     assert "tool_result: pii, injection" in chain.describe()
@@ -141,6 +141,14 @@ def test_llama_guard_and_prompt_guard_join_the_default_chain():
     assert active["input"] == ("injection", "prompt_guard", "llama_guard")
     assert "llama_guard" in active["output"] and "llama_guard" in active["tool_call"]
     assert "prompt_guard" in active["tool_result"] and "llama_guard" not in active["tool_result"]
+
+
+def test_a_policy_joins_the_default_chain_on_tool_calls_and_is_enforced():
+    chain = GuardChain.default(policy=ToolPolicy(deny=["rm"]))
+    assert set(chain.active["tool_call"]) == {"code_scanner", "tool_policy"}
+    blocked = chain.check("tool_call", ToolCallPayload(name="rm", arguments={"path": "/"}))
+    assert blocked.blocked and blocked.blocked_by.guard == "tool_policy"
+    assert not chain.check("tool_call", ToolCallPayload(name="ls", arguments={})).blocked
 
 
 def test_add_returns_a_new_chain():

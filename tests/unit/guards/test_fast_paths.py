@@ -126,7 +126,7 @@ def test_a_shared_plain_allow_is_never_changed_by_the_chain():
     chain = GuardChain.default()
     result = chain.check("tool_call", _payload())
     assert all(v.stage == "tool_call" and v.latency_ms > 0 for v in result.verdicts)
-    assert Verdict.allow("tool_policy").stage is None and Verdict.allow("tool_policy").latency_ms == 0.0
+    assert Verdict.allow("code_scanner").stage is None and Verdict.allow("code_scanner").latency_ms == 0.0
 
 
 def _payload():
