@@ -175,4 +175,5 @@ def build_agent(spec: "AgentSpec", *, model: str | None = None, tools: Any = Non
         backend, tools=registry, format=spec.format, system=spec.system,
         guards=build_guards(spec.guards, base_dir=spec.base_dir), tool_choice=spec.tool_choice,
         max_turns=spec.limits.max_turns, max_tokens=spec.limits.max_tokens, timeout=spec.limits.timeout,
+        tool_timeout=spec.limits.tool_timeout,
     )

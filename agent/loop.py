@@ -164,7 +164,8 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
 
 
 def _calls(cfg: LoopConfig, st: RunState, reply: AssistantTurn) -> Generator[Any, Any, Any]:
-    calls = [c if c.id else c.model_copy(update={"id": f"call_{st.turn}_{i}"}) for i, c in enumerate(reply.tool_calls)]
+    calls = [c if c.id else ToolCall(name=c.name, arguments=c.arguments, id=f"call_{st.turn}_{i}")
+             for i, c in enumerate(reply.tool_calls)]
     if st.observed:
         for call in calls:
             yield ev.ToolCallParsed(run_id=st.run_id, turn=st.turn, call=call)

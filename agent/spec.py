@@ -141,6 +141,7 @@ class LimitsSpec(_Strict):
     max_turns: int = Field(6, ge=1, le=100)
     max_tokens: int = Field(256, ge=1, description="per model turn")
     timeout: float | None = Field(None, gt=0, description="seconds per run; None: no limit")
+    tool_timeout: float | None = Field(None, gt=0, description="seconds per tool call (run in a worker thread); None: no limit")
 
 
 class AgentSpec(_Strict):

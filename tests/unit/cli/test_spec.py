@@ -149,6 +149,29 @@ def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
     assert result.output == "Paris." and result.ok
 
 
+def test_limits_reach_the_agent_and_a_tool_timeout_is_enforced():
+    import threading
+
+    from corral.spec import build_agent
+    from corral.tools import tool
+
+    release = threading.Event()
+
+    @tool
+    def stuck() -> str:
+        """Never answers in time."""
+        release.wait(10)
+        return "late"
+
+    spec = parse_spec({"backend": {"type": "scripted", "turns": ["[stuck()]", "Gave up."]}, "guards": {"default": False},
+                       "limits": {"max_turns": 4, "tool_timeout": 0.05}})
+    agent = build_agent(spec, tools=[stuck])
+    result = agent.run("Try the tool.")
+    release.set()
+    assert agent.runtime.tool_timeout == 0.05 and agent.config.max_turns == 4
+    assert result.tool_calls[0].error_kind == "timeout" and result.output == "Gave up."
+
+
 def test_scripted_backend_needs_turns_or_script():
     from corral.spec import build_agent
 
