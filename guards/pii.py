@@ -16,7 +16,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
@@ -61,30 +60,31 @@ def _digits(text: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class _Detector:
-    """One kind of span. ``quick`` is a regex every match must contain, led by a literal or a
-    character class so the engine skips ahead fast (the detectors' own patterns start with a
-    lookbehind and are tried at every position): when it finds nothing, the pattern is skipped."""
+    """One kind of span. ``quick`` is a cheap necessary condition on the text: when it says no,
+    the (slower, lookbehind-led) pattern cannot match and is skipped. ``needs_digit``: it cannot
+    match a text without a digit, so such texts (most short results and answers) skip it."""
 
     kind: str
     pattern: re.Pattern[str]
     valid: Callable[[str], bool] | None = None
-    quick: str | None = None
-
-    @property
-    def quick_search(self) -> Callable[[str], re.Match[str] | None] | None:
-        return None if self.quick is None else _compiled(self.quick).search
+    quick: Callable[[str], bool] | None = None
+    needs_digit: bool = False
 
 
-@lru_cache(maxsize=None)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _needles(*words: str) -> Callable[[str], bool]:
+    return lambda text: any(w in text for w in words)
 
 
-def _needles(*words: str) -> str:
-    return "|".join(re.escape(w) for w in words)
+def _shape(pattern: str) -> Callable[[str], bool]:
+    # Patterns that start with a character class let the regex engine skip ahead fast, unlike the
+    # detectors' own patterns, which start with a lookbehind and are tried at every position.
+    # (One alternation of all of them is slower than the separate searches: re tries every branch
+    # at every position.)
+    search = re.compile(pattern).search
+    return lambda text: search(text) is not None
 
 
-_SHORT = 512  # characters; see PIIRedactor.find
+_DIGIT = re.compile(r"\d")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 # Order matters: on overlapping matches the earlier detector wins (a key beats the phone number
 # hidden inside it).
@@ -94,7 +94,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         pattern=re.compile(
             r"-----BEGIN [A-Z ]{0,30}PRIVATE KEY-----[\s\S]{0,10000}?-----END [A-Z ]{0,30}PRIVATE KEY-----"
         ),
-        quick="-----BEGIN ",
+        quick=_needles("-----BEGIN "),
     ),
     _Detector(
         kind="API_KEY",
@@ -106,24 +106,26 @@ _DETECTORS: tuple[_Detector, ...] = (
         ),
         quick=_needles("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "AIza", "xox", "hf_", "glpat-", "eyJ"),
     ),
-    _Detector(kind="API_KEY", pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*"), quick=r"(?i:bearer )"),
+    _Detector(kind="API_KEY", pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*"), quick=_shape(r"(?i)bearer ")),
     _Detector(
         kind="IBAN",
         pattern=re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         valid=iban_ok,
-        quick=r"[A-Z]{2}\d\d",
+        quick=_shape(r"[A-Z]{2}\d\d"),
+        needs_digit=True,
     ),
     _Detector(
         kind="CREDIT_CARD",
         pattern=re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
         valid=lambda s: luhn_ok(_digits(s)),
-        quick=r"\d(?:[ -]?\d){12}",
+        quick=_shape(r"\d(?:[ -]?\d){12}"),
+        needs_digit=True,
     ),
-    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"), quick=r"\d{3}-\d\d-\d{4}"),
+    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"), quick=_shape(r"\d{3}-\d\d-\d{4}"), needs_digit=True),
     _Detector(
         kind="EMAIL",
         pattern=re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
-        quick="@",
+        quick=_needles("@"),
     ),
     _Detector(
         kind="PHONE",
@@ -132,15 +134,17 @@ _DETECTORS: tuple[_Detector, ...] = (
             r"(?!\w|[ .-]\d)"
         ),
         valid=lambda s: 9 <= len(_digits(s)) <= 15,
-        quick=r"\d{3}[ .-]\d{3}",
+        quick=_shape(r"\d{3}[ .-]\d{3}"),
+        needs_digit=True,
     ),
-    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"), quick=r"\d\.\d{1,3}\.\d{1,3}\.\d"),
+    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"), quick=_shape(r"\d\.\d{1,3}\.\d{1,3}\.\d"), needs_digit=True),
     _Detector(
         kind="IP_ADDRESS",
         pattern=re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"),
-        quick=r"(?:[0-9a-fA-F]{1,4}:){7}",
+        quick=lambda text: text.count(":") >= 7,
     ),
-    _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret, quick=r"[A-Za-z0-9+/_-]{24}"),
+    _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret,
+              quick=_shape(r"[A-Za-z0-9+/_-]{24}"), needs_digit=True),  # _looks_secret wants a digit
 )
 
 PII_KINDS: tuple[str, ...] = tuple(dict.fromkeys(d.kind for d in _DETECTORS))
@@ -178,21 +182,16 @@ class PIIRedactor:
             raise ValueError(f"unknown PII kinds {sorted(unknown)}; known: {', '.join(PII_KINDS)}")
         custom = tuple(_Detector(kind=k, pattern=re.compile(p)) for k, p in (extra or {}).items())
         self._detectors = custom + tuple(d for d in _DETECTORS if d.kind in wanted)
-        self._quick = tuple(d.quick_search for d in self._detectors)
-        # On short texts (most tool results and answers) one pass for what any detector needs
-        # beats ten; on long ones the separate literal-led searches skip ahead faster.
-        quicks = [d.quick for d in self._detectors]
-        self._any = None if None in quicks else re.compile("|".join(f"(?:{q})" for q in quicks)).search
+        self._without_digits = tuple(d for d in self._detectors if not d.needs_digit)
         self._placeholders = dict(placeholders or {})
         self.block = block
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping ``(start, end, kind)`` spans, in text order."""
         taken: list[tuple[int, int, str]] = []
-        if len(text) <= _SHORT and self._any is not None and self._any(text) is None:
-            return taken
-        for det, quick in zip(self._detectors, self._quick):
-            if quick is not None and quick(text) is None:
+        detectors = self._detectors if _DIGIT.search(text) else self._without_digits
+        for det in detectors:
+            if det.quick is not None and not det.quick(text):
                 continue
             for m in det.pattern.finditer(text):
                 if det.valid is not None and not det.valid(m.group(0)):
