@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring  # exactly what json.dumps(a str, ensure_ascii=False) runs
 from typing import Any, Iterable
 
 from .messages import ToolCall
@@ -33,29 +34,41 @@ PYTHON_TAG = "<|python_tag|>"
 CALL_SYNTAXES = ("pythonic", "json", "function_tag", "python_tag")
 
 
+# Built once: json.dumps with any non-default option builds a new encoder per call, and the
+# prompt is rendered every turn.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_NAMES = {None: "None", True: "True", False: "False"}
+
+
 def json_value(value: Any) -> str:
     """A value as compact-but-spaced JSON (``json.dumps`` defaults, non-ASCII kept)."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _JSON.encode(value)
 
 
 def pythonic_value(value: Any) -> str:
     """A JSON-compatible value as a Python literal that ``ast`` reads back to the same value."""
+    # Scalars are written as json.dumps writes them (its C encoder uses int's and float's own
+    # repr, also for subclasses such as IntEnum), without building an encoder for each value.
+    if isinstance(value, str):
+        return encode_basestring(value)
     if value is None or isinstance(value, bool):
-        return {None: "None", True: "True", False: "False"}[value]
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{value!r} has no JSON form; tool arguments must be finite numbers")
-    if isinstance(value, (str, int, float)):
-        return json.dumps(value, ensure_ascii=False)
+        return _NAMES[value]
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} has no JSON form; tool arguments must be finite numbers")
+        return float.__repr__(value)
     if isinstance(value, dict):
-        items = (f"{json.dumps(str(k), ensure_ascii=False)}: {pythonic_value(v)}" for k, v in value.items())
+        items = [f"{encode_basestring(str(k))}: {pythonic_value(v)}" for k, v in value.items()]
         return "{" + ", ".join(items) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(pythonic_value(v) for v in value) + "]"
+        return "[" + ", ".join([pythonic_value(v) for v in value]) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as a tool argument; use JSON types")
 
 
 def _pythonic_call(call: ToolCall) -> str:
-    args = ", ".join(f"{k}={pythonic_value(v)}" for k, v in call.arguments.items())
+    args = ", ".join([f"{k}={pythonic_value(v)}" for k, v in call.arguments.items()])
     return f"{call.name}({args})"
 
 
@@ -80,7 +93,7 @@ def encode_calls(calls: Iterable[ToolCall], syntax: str = "pythonic") -> str:
     """
     calls = list(calls)
     if syntax == "pythonic":
-        return "[" + ", ".join(_pythonic_call(c) for c in calls) + "]"
+        return "[" + ", ".join([_pythonic_call(c) for c in calls]) + "]"
     if syntax == "json":
         return "; ".join(_json_call(c) for c in calls)
     if syntax == "function_tag":

@@ -40,7 +40,7 @@ from typing import Any, Iterable
 from corral.exceptions import RenderError, UsageError
 
 from .base import ChatFormat, date_text, split_system
-from .encode import encode_calls
+from .encode import encode_calls, json_value
 from .jinja_env import load_template
 from .messages import Message
 from .specs import function_of, tool_specs
@@ -64,9 +64,29 @@ class Turn:
 GENERATION_PROMPT = "<|start_header_id|>assistant<|end_header_id|>\n\n"
 
 
-def _turns_text(turns: Iterable[Turn]) -> str:
+Parts = tuple[str, str, str]  # a Turn's role, text and end, before it is made a Turn
+
+
+def _turn_text(role: str, text: str, end: str) -> str:
     # Must match the templates' turn loop exactly (the tests compare against full renders).
-    return "".join(f"<|start_header_id|>{t.role}<|end_header_id|>\n\n{t.text}{t.end}" for t in turns)
+    return f"<|start_header_id|>{role}<|end_header_id|>\n\n{text}{end}"
+
+
+class _TurnFormat(ChatFormat):
+    """What the Llama formats share: each message after the head is one turn, given by ``_parts``."""
+
+    def _parts(self, m: Message) -> Parts:
+        raise NotImplementedError
+
+    def _turns(self, messages: Iterable[Message]) -> list[Turn]:
+        """The turns as the templates take them."""
+        return [Turn(role=role, text=text, end=end) for role, text, end in map(self._parts, messages)]
+
+    def render_turns(self, messages: Any) -> str:
+        """See :meth:`ChatFormat.render_turns`."""
+        # Straight from the parts to text: an agent calls this every turn, and building a Turn
+        # per message would cost about as much as writing its text.
+        return "".join([_turn_text(*self._parts(m)) for m in messages])
 
 
 def _system_head(messages: Any) -> int:
@@ -81,7 +101,7 @@ def _is_result(m: Message) -> bool:
     return m.role in ("tool", "ipython")
 
 
-class Llama32(ChatFormat):
+class Llama32(_TurnFormat):
     """Meta's Llama 3.2 reference format: pythonic calls ``[f(a=1)]`` (see module docstring).
 
     Example::
@@ -95,12 +115,12 @@ class Llama32(ChatFormat):
     flavor = "pythonic"
     generation_prompt = GENERATION_PROMPT
 
-    def _turn(self, m: Message) -> Turn:
+    def _parts(self, m: Message) -> Parts:
         if _is_result(m):
-            return Turn(role="ipython", text=m.content or "")
+            return "ipython", m.content or "", EOT
         if m.role == "assistant" and m.tool_calls:
-            return Turn(role="assistant", text=self.encode_calls(m.tool_calls))
-        return Turn(role=m.role, text=(m.content or "").strip())
+            return "assistant", self.encode_calls(m.tool_calls), EOT
+        return m.role, (m.content or "").strip(), EOT
 
     def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
@@ -110,18 +130,14 @@ class Llama32(ChatFormat):
         listing = json.dumps([function_of(s) for s in specs], ensure_ascii=False, indent=4) if specs else ""
         return load_template("llama3_2.jinja").render(
             bos=BOS, tools=listing, date=date_text(date, "%d %B %Y"), system=system,
-            turns=[self._turn(m) for m in rest], add_generation_prompt=add_generation_prompt)
+            turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
         """The system message, if first (see :meth:`ChatFormat.head_size`)."""
         return _system_head(messages)
 
-    def render_turns(self, messages: Any) -> str:
-        """See :meth:`ChatFormat.render_turns`."""
-        return _turns_text(self._turn(m) for m in messages)
 
-
-class Llama3Json(ChatFormat):
+class Llama3Json(_TurnFormat):
     """Meta's Hugging Face template for Llama 3.2 (and, with ``version="3.1"``, Llama 3.1).
 
     Example::
@@ -142,7 +158,7 @@ class Llama3Json(ChatFormat):
         self.builtin_tools = None if builtin_tools is None else tuple(builtin_tools)
         self.parallel_calls = parallel_calls
 
-    def _call_turn(self, m: Message) -> Turn:
+    def _call_parts(self, m: Message) -> Parts:
         if len(m.tool_calls) > 1 and not self.parallel_calls:
             raise RenderError(
                 f"{self.name} (Meta's template) allows one tool call per assistant message, got "
@@ -151,14 +167,14 @@ class Llama3Json(ChatFormat):
         texts = [encode_calls([c], "python_tag") if c.name in builtins else encode_calls([c], "json")
                  for c in m.tool_calls]
         end = EOM if self.builtin_tools is not None else EOT
-        return Turn(role="assistant", text="; ".join(texts), end=end)
+        return "assistant", "; ".join(texts), end
 
-    def _turn(self, m: Message) -> Turn:
+    def _parts(self, m: Message) -> Parts:
         if _is_result(m):  # the template's tojson quirk: a string result is written JSON-quoted
-            return Turn(role="ipython", text=json.dumps(m.content or "", ensure_ascii=False))
+            return "ipython", json_value(m.content or ""), EOT
         if m.role == "assistant" and m.tool_calls:
-            return self._call_turn(m)
-        return Turn(role=m.role, text=(m.content or "").strip())
+            return self._call_parts(m)
+        return m.role, (m.content or "").strip(), EOT
 
     def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
@@ -177,19 +193,15 @@ class Llama3Json(ChatFormat):
             bos=BOS, environment=bool(specs) or builtins is not None, builtin_names=names,
             date=date_text(date, "%d %b %Y"), tools=_dump_tools(specs),
             tools_in_user=self.tools_in_user_message, system=system, first_user=first_user,
-            turns=[self._turn(m) for m in rest], add_generation_prompt=add_generation_prompt)
+            turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
         """The system message, and the first message after it when the tools are folded into it."""
         n = _system_head(messages)
         return n + 1 if self.tools_in_user_message and tool_specs(tools) else n
 
-    def render_turns(self, messages: Any) -> str:
-        """See :meth:`ChatFormat.render_turns`."""
-        return _turns_text(self._turn(m) for m in messages)
 
-
-class Llama3(ChatFormat):
+class Llama3(_TurnFormat):
     """Llama 3 Instruct: no native tool format, so JSON calls are prompted in the system turn.
 
     Example::
@@ -205,12 +217,12 @@ class Llama3(ChatFormat):
     def __init__(self, *, parallel_calls: bool = False) -> None:
         self.parallel_calls = parallel_calls
 
-    def _turn(self, m: Message) -> Turn:
+    def _parts(self, m: Message) -> Parts:
         if _is_result(m):
-            return Turn(role="ipython", text=(m.content or "").strip())
+            return "ipython", (m.content or "").strip(), EOT
         if m.role == "assistant" and m.tool_calls:
-            return Turn(role="assistant", text=self.encode_calls(m.tool_calls))
-        return Turn(role=m.role, text=(m.content or "").strip())
+            return "assistant", self.encode_calls(m.tool_calls), EOT
+        return m.role, (m.content or "").strip(), EOT
 
     def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
@@ -220,15 +232,11 @@ class Llama3(ChatFormat):
         instructions = json_tool_instructions(specs, parallel=self.parallel_calls)
         return load_template("llama3.jinja").render(
             bos=BOS, tools=bool(specs), tool_instructions=instructions, system=system,
-            turns=[self._turn(m) for m in rest], add_generation_prompt=add_generation_prompt)
+            turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
         """The system message, if first (see :meth:`ChatFormat.head_size`)."""
         return _system_head(messages)
-
-    def render_turns(self, messages: Any) -> str:
-        """See :meth:`ChatFormat.render_turns`."""
-        return _turns_text(self._turn(m) for m in messages)
 
 
 def json_tool_instructions(specs: list[dict[str, Any]], *, parallel: bool) -> str:

@@ -25,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 
 from corral.exceptions import ToolCallParseError, UnknownFormatError
@@ -41,6 +40,10 @@ __all__ = ["parse", "SYNTAXES", "STOP_REASONS", "split_stop"]
 SYNTAXES = ("auto", "pythonic", "json", "function_tag", "python_tag")
 STOP_REASONS: dict[str, StopReason] = {"<|eot_id|>": "end_of_turn", "<|eom_id|>": "end_of_message"}
 _FENCE = re.compile(r"```[\w+.-]*[ \t]*\n?")
+_STOP = re.compile("|".join(re.escape(tok) for tok in STOP_REASONS))
+# What a turn that starts with a call starts with besides a fence: a list or JSON (the python tag
+# is handled first). Only <function=...> may come later, so plain text needs just that one search.
+_CALL_OPENERS = frozenset("[{")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,11 +56,10 @@ class Found:
 
 def split_stop(text: str) -> tuple[str, StopReason | None]:
     """Cut the text at its first stop token; return (body, stop reason)."""
-    hits = [(text.find(tok), tok) for tok in STOP_REASONS if tok in text]
-    if not hits:
+    first = _STOP.search(text)
+    if first is None:
         return text, None
-    index, tok = min(hits)
-    return text[:index], STOP_REASONS[tok]
+    return text[:first.start()], STOP_REASONS[first.group()]
 
 
 def _allowed(syntax: str, *kinds: str) -> bool:
@@ -107,7 +109,12 @@ def find_calls(text: str, end: int, syntax: str) -> Found | None:
         return _tagged(text, skip_ws(text, i + len(PYTHON_TAG)), end, syntax)
     if syntax == "python_tag":
         return None
-    found = _fenced(text, i, end, syntax) or _bare(text, i, end, syntax)
+    found = None
+    opener = text[i:i + 1]
+    if opener == "`":
+        found = _fenced(text, i, end, syntax)
+    elif opener in _CALL_OPENERS:
+        found = _bare(text, i, end, syntax)
     if found is None and _allowed(syntax, "function_tag") and FUNCTION_TAG.search(text, i, end):
         content, calls = parse_function_tags(text, i, end)
         found = Found(calls=calls, content=content)
@@ -138,9 +145,7 @@ def parse(text: str, *, syntax: str = "auto") -> AssistantTurn:
     if not isinstance(text, str):
         raise ToolCallParseError(f"expected the model's text (str), got {type(text).__name__}")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # ast warns on odd escapes; a parser never prints
-            return _parse(text, syntax)
+        return _parse(text, syntax)
     except ToolCallParseError:
         raise
     except Exception as exc:  # the contract: malformed input only ever gives ToolCallParseError

@@ -18,6 +18,7 @@ import json
 import keyword
 import math
 import re
+import warnings
 from typing import Any
 
 from .messages import ToolCall
@@ -110,12 +111,20 @@ def _call(node: ast.AST, name: str | None = None) -> ToolCall:
 # --- fast path: canonical call lists without ast -----------------------------------------
 # Model output is usually the canonical form (JSON-style literals, see encode.py), which a small
 # scanner plus the JSON decoder reads in a fraction of ast's time. Anything it is not sure about
-# (Python-only syntax, escapes, duplicates, odd numbers) returns None and ast decides, so results
-# and error messages are exactly the ast path's.
+# (Python-only syntax, escapes, duplicates, odd numbers, text after the list) returns None and the
+# slow path decides, so results and error messages are exactly the slow path's.
 
-_OPEN_CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\(\s*(\)?)", re.ASCII)
-_ARG = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*", re.ASCII)
-_AFTER = re.compile(r"\s*([,)\]])")  # what may follow a value or a call
+_WS = r"[ \t\n\r\f]*"  # the blanks Python's tokenizer skips (re's \s has more, which ast refuses)
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_OPEN_CALL = re.compile(rf"{_WS}({_NAME}(?:\.{_NAME})*){_WS}\({_WS}(\)?)")
+_ARG = re.compile(rf"{_WS}({_NAME}){_WS}={_WS}")
+_AFTER = re.compile(rf"{_WS}([,)\]])")  # what may follow a value or a call
+# ``name=value`` and the ``,`` or ``)`` after it, for the values models write most, read in one
+# match instead of three: a string with no escapes and no control characters (JSON and Python
+# read it alike: as its characters), an integer, a bare word. Other values go to the JSON decoder.
+_SIMPLE_ARG = re.compile(rf'{_WS}({_NAME}){_WS}={_WS}(?:"(?P<str>[^"\\\x00-\x1f]*)"|(?P<int>-?(?:0|[1-9][0-9]*))'
+                         rf"|(?P<word>True|False|None|true|false|null)){_WS}(?P<sep>[,)])")
+_KEYWORDS = frozenset(keyword.kwlist)  # what keyword.iskeyword tests
 _BARE = {"True": True, "False": False, "None": None, "true": True, "false": False, "null": None}
 _BARE_WORD = re.compile(r"(True|False|None|true|false|null)(?![\w.])")
 
@@ -160,38 +169,65 @@ def _fast_value(src: str, i: int) -> tuple[Any, int]:
     return value, end
 
 
+def _is_keyword(name: str) -> bool:
+    """True when any part of a (dotted) name is a Python keyword: ast would refuse it."""
+    return name in _KEYWORDS or ("." in name and not _KEYWORDS.isdisjoint(name.split(".")))
+
+
+def _fast_arg(src: str, i: int) -> tuple[str, Any, int, bool]:
+    """``name=value`` at ``src[i]`` and the ``,`` or ``)`` after it: the name, the value, the index
+    after the separator, and whether it was the ``)``."""
+    simple = _SIMPLE_ARG.match(src, i)
+    if simple is not None:
+        name, text, number, word, sep = simple.groups()
+        value = text if text is not None else int(number) if number is not None else _BARE[word]
+        return name, value, simple.end(), sep == ")"
+    arg = _ARG.match(src, i)
+    if arg is None:
+        raise _NotSure
+    value, i = _fast_value(src, arg.end())
+    sep = _AFTER.match(src, i)
+    if sep is None or sep.group(1) == "]":
+        raise _NotSure
+    return arg.group(1), value, sep.end(), sep.group(1) == ")"
+
+
 def _fast_call(src: str, i: int) -> tuple[ToolCall, int]:
     """One call at ``src[i]``; returns it and the index of the ``,`` or ``]`` after it."""
     opened = _OPEN_CALL.match(src, i)
-    if opened is None or any(keyword.iskeyword(part) for part in opened.group(1).split(".")):
+    if opened is None:
+        raise _NotSure
+    name, no_args = opened.groups()
+    if _is_keyword(name):
         raise _NotSure
     args: dict[str, Any] = {}
-    i = opened.end()
-    closed = bool(opened.group(2))
+    i, closed = opened.end(), bool(no_args)
     while not closed:
-        arg = _ARG.match(src, i)
-        if arg is None or keyword.iskeyword(arg.group(1)) or arg.group(1) in args:
+        key, value, i, closed = _fast_arg(src, i)
+        if key in _KEYWORDS or key in args:
             raise _NotSure
-        args[arg.group(1)], i = _fast_value(src, arg.end())
-        sep = _AFTER.match(src, i)
-        if sep is None or sep.group(1) == "]":
-            raise _NotSure
-        i, closed = sep.end(), sep.group(1) == ")"
+        args[key] = value
     after = _AFTER.match(src, i)
     if after is None or after.group(1) == ")":
         raise _NotSure
-    return ToolCall(name=opened.group(1), arguments=args), after.start(1)
+    return ToolCall(name=name, arguments=args), after.start(1)
 
 
 def _fast_list(src: str) -> list[ToolCall] | None:
-    """``src`` is ``[...]`` exactly; the calls, or None to let ast decide."""
+    """``src`` starts with the list's ``[``: the calls if only blanks follow its ``]``, or None to
+    let the slow path decide.
+
+    When this returns calls, its ``]`` is the one the slow path finds (strings are JSON strings,
+    which ``group_ends`` delimits alike, and JSON values nest their brackets), so skipping that
+    scan changes nothing.
+    """
     try:
         calls, i = [], 1
         while True:
             call, i = _fast_call(src, i)
             calls.append(call)
             if src[i] == "]":
-                return calls if i + 1 == len(src) else None
+                return calls if skip_ws(src, i + 1) == len(src) else None
             i += 1  # the comma
     except (_NotSure, ValueError, IndexError):
         return None
@@ -199,7 +235,9 @@ def _fast_list(src: str) -> list[ToolCall] | None:
 
 def _ast(src: str, mode: str, text: str, base: int) -> ast.AST:
     try:
-        return ast.parse(src, mode=mode)
+        with warnings.catch_warnings():  # only here: the fast path needs no global state
+            warnings.simplefilter("ignore")  # ast warns on odd escapes; a parser never prints
+            return ast.parse(src, mode=mode)
     except SyntaxError as exc:
         pos = base + line_col_to_offset(src, exc.lineno, (exc.offset or 1) - 1, byte_col=False)
         raise fail(f"not valid Python ({exc.msg})", text, pos, _HINT) from None
@@ -218,6 +256,9 @@ def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
     """Parse the pythonic call list opening at ``text[start]`` (``"["``); only blanks may follow."""
     end = len(text) if end is None else end
     body = text[:end]
+    fast = _fast_list(body[start:])  # before the bracket scan, which it makes unneeded
+    if fast is not None:
+        return fast
     close = next((j for j, depth in group_ends(body, start) if depth == 0), None)
     if close is None:
         raise fail("the call list never closes with ']' (output cut off?)", text, end, _HINT)
@@ -225,9 +266,6 @@ def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
     if after < end:
         raise fail("unexpected text after the call list", text, after, "Reply with only the call list.")
     src = body[start:close]
-    fast = _fast_list(src)
-    if fast is not None:
-        return fast
     tree = _ast(src, "eval", text, start)
     node = tree.body
     if not isinstance(node, ast.List):

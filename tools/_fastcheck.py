@@ -48,10 +48,13 @@ _TYPES: dict[str, Check] = {
 _SCALARS = (str, int, float, bool, type(None))
 
 
+# The checks run for every argument of every call, so they are plain loops and set operations:
+# a generator expression per level cost more than the checking itself.
+
 def compile_check(schema: Any) -> Check | None:
     """A function returning True only for instances certainly valid against ``schema``, or None."""
     if schema is True or schema == {}:
-        return lambda x: True
+        return _anything
     if not isinstance(schema, dict) or not set(schema) <= _HANDLED | _ANNOTATIONS:
         return None
     checks: list[Check] = []
@@ -60,7 +63,24 @@ def compile_check(schema: Any) -> Check | None:
         if check is None:
             return None
         checks.append(check)
-    return lambda x: all(c(x) for c in checks)
+    return _every(checks)
+
+
+def _anything(_x: Any) -> bool:
+    return True
+
+
+def _every(checks: list[Check]) -> Check:
+    """True when all ``checks`` are (a lone check is returned as is)."""
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(x: Any) -> bool:
+        for c in checks:
+            if not c(x):
+                return False
+        return True
+    return check
 
 
 def _type(value: Any, _schema: dict[str, Any]) -> Check | None:
@@ -68,7 +88,7 @@ def _type(value: Any, _schema: dict[str, Any]) -> Check | None:
     if not isinstance(names, list) or any(n not in _TYPES for n in names):
         return None
     tests = [_TYPES[n] for n in names]
-    return lambda x: any(t(x) for t in tests)
+    return tests[0] if len(tests) == 1 else (lambda x: any(t(x) for t in tests))
 
 
 def _properties(value: Any, _schema: dict[str, Any]) -> Check | None:
@@ -77,12 +97,22 @@ def _properties(value: Any, _schema: dict[str, Any]) -> Check | None:
     subs = {k: compile_check(v) for k, v in value.items()}
     if any(c is None for c in subs.values()):
         return None
-    return lambda x: not isinstance(x, dict) or all(subs[k](v) for k, v in x.items() if k in subs)
+
+    def check(x: Any) -> bool:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                sub = subs.get(k)
+                if sub is not None and not sub(v):
+                    return False
+        return True
+    return check
 
 
 def _required(value: Any, _schema: dict[str, Any]) -> Check | None:
-    names = list(value) if isinstance(value, list) else None
-    return None if names is None else (lambda x: not isinstance(x, dict) or all(n in x for n in names))
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        return None  # not a list of names: leave it to jsonschema
+    names = frozenset(value)
+    return lambda x: not isinstance(x, dict) or x.keys() >= names
 
 
 def _additional(value: Any, schema: dict[str, Any]) -> Check | None:

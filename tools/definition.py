@@ -64,6 +64,7 @@ class Tool:
     # Compiled once per tool so dispatch does no per-call setup (see validation.py).
     _validator: Any = field(init=False, repr=False, compare=False)
     _adapters: dict[str, TypeAdapter[Any]] = field(init=False, repr=False, compare=False)
+    _exact_types: dict[str, type] = field(init=False, repr=False, compare=False)
     _is_async: bool = field(init=False, repr=False, compare=False)
     _accepts: frozenset[str] | None = field(init=False, repr=False, compare=False)
     _fast_check: Callable[[Any], bool] | None = field(init=False, repr=False, compare=False)
@@ -76,7 +77,9 @@ class Tool:
         object.__setattr__(self, "parameters", copy.deepcopy(self.parameters))
         cls = jsonschema.validators.validator_for(self.parameters, default=jsonschema.Draft202012Validator)
         object.__setattr__(self, "_validator", cls(self.parameters))
-        object.__setattr__(self, "_adapters", _coercers(self.func))
+        adapters, exact_types = _coercers(self.func)
+        object.__setattr__(self, "_adapters", adapters)
+        object.__setattr__(self, "_exact_types", exact_types)
         object.__setattr__(self, "_is_async", _is_async(self.func))
         object.__setattr__(self, "_accepts", _accepted_names(self.func))
         object.__setattr__(self, "_fast_check", compile_check(self.parameters))
@@ -193,16 +196,22 @@ def _accepted_names(func: Callable[..., Any] | None) -> frozenset[str] | None:
     return frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
 
 
-def _coercers(func: Callable[..., Any] | None) -> dict[str, TypeAdapter[Any]]:
-    """One pydantic adapter per type-hinted parameter; unhinted or ``Any`` ones pass through."""
+# Hints whose (lax) adapter gives back a value of exactly that type unchanged.
+_IDENTITY_HINTS = (int, float, bool)
+
+
+def _coercers(func: Callable[..., Any] | None) -> tuple[dict[str, TypeAdapter[Any]], dict[str, type]]:
+    """One pydantic adapter per type-hinted parameter (unhinted or ``Any`` ones pass through), and
+    the parameters hinted ``int``, ``float`` or ``bool``, whose values of exactly that type can
+    skip their adapter (the common case, on every call)."""
     if func is None:
-        return {}
+        return {}, {}
     try:
         hints = type_hints(func)
         params = inspect.signature(func).parameters
     except Exception:  # unresolvable hints: pass the JSON values through unconverted
-        return {}
-    out = {}
+        return {}, {}
+    out, exact = {}, {}
     for pname in params:
         hint = hints.get(pname, Any)
         if hint is not Any and hint is not str:  # str needs no conversion after schema validation
@@ -210,7 +219,9 @@ def _coercers(func: Callable[..., Any] | None) -> dict[str, TypeAdapter[Any]]:
                 out[pname] = TypeAdapter(hint)
             except Exception:  # a hint pydantic cannot handle: pass the JSON value through
                 continue
-    return out
+            if hint in _IDENTITY_HINTS:
+                exact[pname] = hint
+    return out, exact
 
 
 @overload

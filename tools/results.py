@@ -72,6 +72,9 @@ class ToolResult:
         return self.error is not None
 
 
+_JSON_WORDS = {None: "null", True: "true", False: "false"}
+
+
 def _sort_sets(value: Any) -> Any:
     # Set iteration order depends on hash seeds: sort to stay deterministic across processes.
     if isinstance(value, (set, frozenset)):
@@ -110,5 +113,12 @@ def serialize_result(value: Any, max_chars: int = DEFAULT_MAX_RESULT_CHARS) -> s
         >>> serialize_result([3, 1], max_chars=100)
         '[3,1]'
     """
-    text = value if isinstance(value, str) else _to_json(value)
+    if isinstance(value, str):
+        text = value
+    elif type(value) is int:  # exactly int (an IntEnum still goes through pydantic)
+        text = repr(value)  # as JSON writes it, without the pydantic pass and the sorting encoder
+    elif value is None or type(value) is bool:
+        text = _JSON_WORDS[value]
+    else:
+        text = _to_json(value)
     return truncate(text, max_chars)

@@ -63,10 +63,11 @@ def coerce_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any] | 
     adapters = tool._adapters
     if not adapters:
         return arguments
+    exact = tool._exact_types
     out = {}
     for name, value in arguments.items():
         adapter = adapters.get(name)
-        if adapter is None:
+        if adapter is None or type(value) is exact.get(name):  # nothing to convert
             out[name] = value
             continue
         try:
