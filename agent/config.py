@@ -175,7 +175,8 @@ class LoopConfig:
     def tool_call_payload(self, call: ToolCall, counts: dict[str, int]) -> Any:
         from corral.guards.base import ToolCallPayload
 
-        return ToolCallPayload(name=call.name, arguments=dict(call.arguments), calls_so_far=counts)
+        # Validation copies both dicts: a guard cannot change the call or the run's counts.
+        return ToolCallPayload(name=call.name, arguments=call.arguments, calls_so_far=counts)
 
     @staticmethod
     def call_blocked_text(call: ToolCall, verdict: Any) -> str:

@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Callable, Iterable, Mapping
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
@@ -61,14 +62,14 @@ def _digits(text: str) -> str:
 @dataclass(frozen=True, kw_only=True)
 class _Detector:
     """One kind of span. ``quick`` is a cheap necessary condition on the text: when it says no,
-    the (slower, lookbehind-led) pattern cannot match and is skipped. ``needs_digit``: it cannot
-    match a text without a digit, so such texts (most short results and answers) skip it."""
+    the (slower, lookbehind-led) pattern cannot match and is skipped. ``min_digits``: how many digits any match holds, so a text with fewer (most short
+    results and answers) skips the detector without a regex pass."""
 
     kind: str
     pattern: re.Pattern[str]
     valid: Callable[[str], bool] | None = None
     quick: Callable[[str], bool] | None = None
-    needs_digit: bool = False
+    min_digits: int = 0
 
 
 def _needles(*words: str) -> Callable[[str], bool]:
@@ -112,16 +113,16 @@ _DETECTORS: tuple[_Detector, ...] = (
         pattern=re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         valid=iban_ok,
         quick=_shape(r"[A-Z]{2}\d\d"),
-        needs_digit=True,
+        min_digits=2,
     ),
     _Detector(
         kind="CREDIT_CARD",
         pattern=re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
         valid=lambda s: luhn_ok(_digits(s)),
         quick=_shape(r"\d(?:[ -]?\d){12}"),
-        needs_digit=True,
+        min_digits=13,
     ),
-    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"), quick=_shape(r"\d{3}-\d\d-\d{4}"), needs_digit=True),
+    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"), quick=_shape(r"\d{3}-\d\d-\d{4}"), min_digits=9),
     _Detector(
         kind="EMAIL",
         pattern=re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
@@ -135,16 +136,16 @@ _DETECTORS: tuple[_Detector, ...] = (
         ),
         valid=lambda s: 9 <= len(_digits(s)) <= 15,
         quick=_shape(r"\d{3}[ .-]\d{3}"),
-        needs_digit=True,
+        min_digits=9,  # what ``valid`` asks of the match
     ),
-    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"), quick=_shape(r"\d\.\d{1,3}\.\d{1,3}\.\d"), needs_digit=True),
+    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"), quick=_shape(r"\d\.\d{1,3}\.\d{1,3}\.\d"), min_digits=4),
     _Detector(
         kind="IP_ADDRESS",
         pattern=re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"),
         quick=lambda text: text.count(":") >= 7,
     ),
     _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret,
-              quick=_shape(r"[A-Za-z0-9+/_-]{24}"), needs_digit=True),  # _looks_secret wants a digit
+              quick=_shape(r"[A-Za-z0-9+/_-]{24}"), min_digits=1),  # _looks_secret wants a digit
 )
 
 PII_KINDS: tuple[str, ...] = tuple(dict.fromkeys(d.kind for d in _DETECTORS))
@@ -182,16 +183,17 @@ class PIIRedactor:
             raise ValueError(f"unknown PII kinds {sorted(unknown)}; known: {', '.join(PII_KINDS)}")
         custom = tuple(_Detector(kind=k, pattern=re.compile(p)) for k, p in (extra or {}).items())
         self._detectors = custom + tuple(d for d in _DETECTORS if d.kind in wanted)
-        self._without_digits = tuple(d for d in self._detectors if not d.needs_digit)
+        self._most_digits = max((d.min_digits for d in self._detectors), default=0)
         self._placeholders = dict(placeholders or {})
         self.block = block
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping ``(start, end, kind)`` spans, in text order."""
         taken: list[tuple[int, int, str]] = []
-        detectors = self._detectors if _DIGIT.search(text) else self._without_digits
-        for det in detectors:
-            if det.quick is not None and not det.quick(text):
+        # Count digits only as far as the most any detector needs: cheap on any length of text.
+        digits = sum(1 for _ in islice(_DIGIT.finditer(text), self._most_digits))
+        for det in self._detectors:
+            if det.min_digits > digits or (det.quick is not None and not det.quick(text)):
                 continue
             for m in det.pattern.finditer(text):
                 if det.valid is not None and not det.valid(m.group(0)):
