@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import time
@@ -159,19 +158,24 @@ class Agent:
                     print(event.text, end="")
         """
         start = self._start(input, history, approvals)
-        with self._observers(hooks, transcript) as emit:
+        emit, closers = self._observers(hooks, transcript)
+        try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
             for event in drive(steps, self.runtime, start.run_id, stream=_deltas):
                 if emit is not None:
                     emit(event)
                 yield event
+        finally:
+            for close in closers:
+                close()
 
     async def astream(self, input: str | None = None, *, history: History = None,
                       approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
                       transcript: str | os.PathLike[str] | None = None, _deltas: bool = True) -> AsyncIterator[ev.Event]:
         """Async twin of :meth:`stream` (async hooks are awaited)."""
         start = self._start(input, history, approvals)
-        with self._observers(hooks, transcript) as emit:
+        emit, closers = self._observers(hooks, transcript)
+        try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
             async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas):
                 if emit is not None:
@@ -179,6 +183,9 @@ class Agent:
                     if outcome is not None:
                         await outcome
                 yield event
+        finally:
+            for close in closers:
+                close()
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -192,22 +199,20 @@ class Agent:
         deadline = time.monotonic() + self.timeout if self.timeout else None
         return Start(run_id=os.urandom(6).hex(), history=messages, input=input, approvals=decisions, deadline=deadline)
 
-    @contextlib.contextmanager
-    def _observers(self, hooks: Iterable[Hook], transcript: Any) -> Iterator[Callable[[ev.Event], Any] | None]:
+    def _observers(self, hooks: Iterable[Hook], transcript: Any) -> tuple[Callable[[ev.Event], Any] | None, list[Callable[[], None]]]:
+        """The run's event consumer (None when nothing observes) and what to close when the run ends,
+        also when a caller abandons a stream."""
         all_hooks = [*self.hooks, *hooks]
-        writer = TranscriptWriter(transcript) if transcript is not None else None
-        if writer is not None:
+        closers: list[Callable[[], None]] = []
+        if transcript is not None:  # first: a bad path fails before anything else is set up
+            writer = TranscriptWriter(transcript)
             all_hooks.append(writer)
+            closers.append(writer.close)
         tracer = tracer_for_run(self, self.tracing)
         if tracer is not None:
             all_hooks.insert(0, tracer)  # first: the other hooks run inside the run's span
-        try:
-            yield _fan_out(all_hooks) if all_hooks else None
-        finally:
-            if tracer is not None:
-                tracer.close()
-            if writer is not None:
-                writer.close()
+            closers.insert(0, tracer.close)
+        return (_fan_out(all_hooks) if all_hooks else None), closers
 
     def __repr__(self) -> str:
         return (f"Agent(backend={type(self.backend).__name__}, format={self.config.format_name!r}, "

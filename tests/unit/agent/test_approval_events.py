@@ -22,6 +22,8 @@ from corral import (
     TurnStarted,
     UsageError,
 )
+from corral.drivers import drive
+from corral.loop import run_steps
 from corral.tools import tool
 
 SENT: list[str] = []
@@ -126,6 +128,25 @@ def test_hooks_get_every_event(make_agent):
     extra = []
     result = agent.run("1+2", hooks=[extra.append])
     assert seen == extra and seen[-1].result is result and len(seen) == 14
+
+
+def test_an_unobserved_run_builds_no_events_but_gives_the_same_result(make_agent):
+    texts = ['[add(a=1, b=2), lookup(city="Oslo")]', "done"]
+    quiet, _ = make_agent(texts, guards="default")
+    observed, _ = make_agent(texts, guards="default")
+    seen: list = []
+    a, b = quiet.run("go"), observed.run("go", hooks=[seen.append])
+    assert {type(e).__name__ for e in seen} >= {"RunStarted", "TurnStarted", "PromptRendered", "ModelCompleted",
+                                                 "ToolCallParsed", "GuardChecked", "ToolResultReady", "MessageAdded",
+                                                 "RunFinished"}
+    assert a.output == b.output and a.stop_reason == b.stop_reason
+    assert [m.model_dump() for m in a.messages] == [m.model_dump() for m in b.messages]
+    assert [(c.name, c.result, c.status) for c in a.tool_calls] == [(c.name, c.result, c.status) for c in b.tool_calls]
+    assert [(v.stage, v.guard, v.action) for v in a.verdicts] == [(v.stage, v.guard, v.action) for v in b.verdicts]
+    assert [t.turn for t in a.turns] == [t.turn for t in b.turns]
+    fresh, _ = make_agent(texts, guards="default")
+    steps = run_steps(fresh.config, fresh._start("go", None, None), events=False)
+    assert [type(e) for e in drive(steps, fresh.runtime, "r")] == [RunFinished]
 
 
 def test_arun_matches_run(make_agent):

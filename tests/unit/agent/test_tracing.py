@@ -312,10 +312,11 @@ def test_tracing_false_emits_no_spans(global_provider):
 def test_tracing_true_traces_and_keeps_the_fast_path_otherwise(global_provider):
     provider, exporter = global_provider
     agent = agent_for(TOOL_TURN, tracing=True, guards=None)
-    with agent._observers((), None) as emit:
-        assert emit is not None
-    with agent.replace(tracing=False)._observers((), None) as emit:
-        assert emit is None  # nothing observes: the loop skips emitting altogether
+    emit, closers = agent._observers((), None)
+    assert emit is not None and len(closers) == 1
+    closers[0]()
+    emit, closers = agent.replace(tracing=False)._observers((), None)
+    assert emit is None and closers == []  # nothing observes: the loop builds no events
     agent.run("hi")
     assert len(Tree(exporter.get_finished_spans()).named("corral.turn")) == 2
 
