@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Generator, Mapping, NamedTuple
 
 from corral.prompts.messages import Message, ToolCall
@@ -58,14 +59,13 @@ class AskApproval(NamedTuple):
     call: PendingCall
 
 
-@dataclass(frozen=True, kw_only=True)
-class Start:
+class Start(NamedTuple):
     """How a run begins: prior ``history``, the new ``input`` (None: continue), decisions on pending calls."""
 
     run_id: str
     history: list[Message]
     input: str | None
-    approvals: Mapping[str, Decision] = field(default_factory=dict)
+    approvals: Mapping[str, Decision] = MappingProxyType({})
     deadline: float | None = None
 
 

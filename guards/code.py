@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
@@ -167,11 +168,22 @@ def _snippets(stage: str, payload: Any) -> Iterator[tuple[str, str]]:
 
 
 def _argument_code(call: ToolCallPayload) -> Iterator[tuple[str, str]]:
-    tool_runs_code = bool(_CODE_TOOLS.search(call.name))
+    tool_runs_code = _runs_code(call.name)
     for key, value in _strings(call.arguments):
-        if tool_runs_code or _CODE_ARGS.match(key):
+        if tool_runs_code or _is_code_key(key):
             lang = _ALIASES.get(key.lower(), "")
             yield lang or _guess_language(call.name, value), value
+
+
+@lru_cache(maxsize=1024)
+def _runs_code(tool_name: str) -> bool:
+    # A run calls the same few tools over and over: decide once per name.
+    return _CODE_TOOLS.search(tool_name) is not None
+
+
+@lru_cache(maxsize=1024)
+def _is_code_key(key: str) -> bool:
+    return _CODE_ARGS.match(key) is not None
 
 
 def _strings(arguments: dict[str, Any]) -> list[tuple[str, str]]:
