@@ -73,7 +73,12 @@ class _Detector:
 
 
 def _needles(*words: str) -> Callable[[str], bool]:
-    return lambda text: any(w in text for w in words)
+    def found(text: str) -> bool:
+        for word in words:  # a plain loop: twice as fast as any() over a generator on short texts
+            if word in text:
+                return True
+        return False
+    return found
 
 
 def _shape(pattern: str) -> Callable[[str], bool]:
@@ -184,16 +189,16 @@ class PIIRedactor:
         custom = tuple(_Detector(kind=k, pattern=re.compile(p)) for k, p in (extra or {}).items())
         self._detectors = custom + tuple(d for d in _DETECTORS if d.kind in wanted)
         self._most_digits = max((d.min_digits for d in self._detectors), default=0)
+        # The detectors worth trying on a text with n digits (n capped at the most any needs).
+        self._by_digits = tuple(tuple(d for d in self._detectors if d.min_digits <= n) for n in range(self._most_digits + 1))
         self._placeholders = dict(placeholders or {})
         self.block = block
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping ``(start, end, kind)`` spans, in text order."""
         taken: list[tuple[int, int, str]] = []
-        # Count digits only as far as the most any detector needs: cheap on any length of text.
-        digits = sum(1 for _ in islice(_DIGIT.finditer(text), self._most_digits))
-        for det in self._detectors:
-            if det.min_digits > digits or (det.quick is not None and not det.quick(text)):
+        for det in self._candidates(text):
+            if det.quick is not None and not det.quick(text):
                 continue
             for m in det.pattern.finditer(text):
                 if det.valid is not None and not det.valid(m.group(0)):
@@ -201,6 +206,14 @@ class PIIRedactor:
                 if not any(m.start() < e and s < m.end() for s, e, _ in taken):
                     taken.append((m.start(), m.end(), det.kind))
         return sorted(taken)
+
+    def _candidates(self, text: str) -> tuple[_Detector, ...]:
+        """The detectors that can match: those needing more digits than the text has are skipped."""
+        if len(text) <= 1024:
+            digits = len(_DIGIT.findall(text))
+        else:  # count only as far as the most any detector needs
+            digits = sum(1 for _ in islice(_DIGIT.finditer(text), self._most_digits))
+        return self._by_digits[min(digits, self._most_digits)]
 
     def redact(self, text: str) -> tuple[str, Counter[str]]:
         """The text with each span replaced by its placeholder, and the count per kind."""
