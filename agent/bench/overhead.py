@@ -7,8 +7,9 @@ of the run minus the backend calls and the tool functions' own time (each record
 divided by the number of turns; the best of the repetitions is reported (the median beside it).
 Validating, dispatching and serialising the calls count as overhead. Columns run interleaved:
 corral without guards, with the heuristic guards (PII redaction and the code scanner, rule-based),
-with the default chain (which adds the learned injection classifier), and pydantic-ai (``FunctionModel``, async runs on one event loop, its native mode) when
-``pydantic-ai-slim`` is installed (the ``bench`` extra).
+with the default chain (which adds the learned injection classifier), and pydantic-ai
+(``FunctionModel``, async runs on one event loop, its native mode) when ``pydantic-ai-slim`` is
+installed (the ``bench`` extra).
 """
 
 from __future__ import annotations
