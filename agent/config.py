@@ -172,11 +172,11 @@ class LoopConfig:
     def stage_active(self, stage: str) -> bool:
         return stage in self.guard_stages
 
-    def tool_call_payload(self, call: ToolCall, counts: dict[str, int]) -> Any:
+    def tool_call_payload(self, call: ToolCall, counts: dict[str, int], user_text: str | None) -> Any:
         from corral.guards.base import ToolCallPayload
 
         # Validation copies both dicts: a guard cannot change the call or the run's counts.
-        return ToolCallPayload(name=call.name, arguments=call.arguments, calls_so_far=counts)
+        return ToolCallPayload(name=call.name, arguments=call.arguments, calls_so_far=counts, user_text=user_text)
 
     @staticmethod
     def call_blocked_text(call: ToolCall, verdict: Any) -> str:

@@ -14,6 +14,7 @@ import time
 from typing import Any, Generator
 
 from corral.exceptions import ToolCallParseError
+from corral.guards.base import Conversation
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
 from . import events as ev
@@ -35,7 +36,8 @@ def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
     tracer): the loop then builds no event but the final RunFinished, which saves a fifth of a
     bare turn's cost.
     """
-    st = RunState(run_id=start.run_id, messages=list(start.history), start=len(start.history), observed=events)
+    st = RunState(run_id=start.run_id, messages=list(start.history), start=len(start.history), observed=events,
+                  user_text=_last_user_text(start.history))
     if not cfg.chat_mode:
         st.prompts = cfg.prompt_builder()
     if st.observed:
@@ -69,6 +71,7 @@ def _input_stage(cfg: LoopConfig, st: RunState, text: str) -> Generator[Any, Any
         if checked.action == "redact":
             text = checked.payload
     yield from add_message(st, Message(role="user", content=text))
+    st.user_text = text
     if checked is not None and checked.blocked:
         return (yield from blocked_finish(cfg, st, "input", checked))
     return None
@@ -150,7 +153,10 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
     """Check the answer at the output stage, then finish."""
     st.mistakes = 0
     if cfg.stage_active("output"):
-        checked = yield from check_guard(cfg, st, "output", text)
+        # With the user's turn: Llama Guard judges an answer in its conversation (text-only guards
+        # read the answer alone; the chain hands back the answer text).
+        payload = Conversation(user=st.user_text, agent=text) if st.user_text else text
+        checked = yield from check_guard(cfg, st, "output", payload)
         if checked.blocked:
             return (yield from blocked_finish(cfg, st, "output", checked))
         if checked.action == "redact":
@@ -199,6 +205,14 @@ def _structured_call(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator
     if problem is not None:
         return (yield from _mistake(cfg, st, "invalid_output", problem, text))
     return (yield from _final(cfg, st, text, value))
+
+
+def _last_user_text(messages: list[Message]) -> str | None:
+    """The latest user turn of a history (a continued run answers it), not corral's own corrections."""
+    for msg in reversed(messages):
+        if msg.role == "user" and msg.name != "corral" and msg.content:
+            return msg.content
+    return None
 
 
 def _trailing_calls(messages: list[Message]) -> list[ToolCall]:

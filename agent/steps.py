@@ -90,6 +90,7 @@ class RunState:
     tool_seconds: float = 0.0
     prompts: Any = None  # the run's PromptBuilder (renders only what each turn adds)
     observed: bool = True  # build and yield events (see run_steps)
+    user_text: str | None = None  # the user turn this run answers: context for guards such as Llama Guard
 
 
 Steps = Generator[Any, Any, RunResult]

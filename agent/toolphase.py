@@ -97,7 +97,7 @@ def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallR
 def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
     if not cfg.stage_active("tool_call"):
         return None
-    payload = cfg.tool_call_payload(call, st.calls_so_far)
+    payload = cfg.tool_call_payload(call, st.calls_so_far, st.user_text)
     checked = yield from check_guard(cfg, st, "tool_call", payload)
     if not checked.blocked:
         return None

@@ -170,7 +170,10 @@ class Guard(Protocol):
     """Checks one payload at one stage.
 
     Payloads: the text itself for ``input``, ``tool_result`` and ``output``; a ``ToolCallPayload``
-    for ``tool_call``. A guard that does not apply to a stage returns ``Verdict.allow``.
+    for ``tool_call`` (its ``user_text`` is the user turn the call serves). A guard with
+    ``wants_conversation = True`` gets ``Conversation(user, agent)`` at ``output`` instead of the
+    answer alone, when the user's turn is known. A guard that does not apply to a stage returns
+    ``Verdict.allow``.
     """
 
     name: str

@@ -133,7 +133,7 @@ class GuardChain:
         verdicts: list[Verdict] = []
         current, redacted = payload, False
         for guard in guards:  # type: ignore[union-attr]
-            verdict = self._timed_sync(guard, stage, current)
+            verdict = self._timed_sync(guard, stage, _payload_for(guard, current))
             verdicts.append(verdict)
             if verdict.action == "block":
                 return _result(stage, verdicts, current, redacted, verdict)
@@ -147,7 +147,7 @@ class GuardChain:
         verdicts: list[Verdict] = []
         current, redacted = payload, False
         for guard in self._stages[stage]:
-            verdict = await self._timed_async(guard, stage, current)
+            verdict = await self._timed_async(guard, stage, _payload_for(guard, current))
             verdicts.append(verdict)
             if verdict.action == "block":
                 return _result(stage, verdicts, current, redacted, verdict)
@@ -208,6 +208,14 @@ def _final_payload(stage: str, payload: Any) -> Any:
 def _by_cost(guards: Sequence[Guard]) -> tuple[Guard, ...]:
     # sorted() is stable: guards of equal cost keep the order the user gave.
     return tuple(sorted(guards, key=lambda g: getattr(g, "cost", _DEFAULT_COST)))
+
+
+def _payload_for(guard: Guard, payload: Any) -> Any:
+    # The Guard protocol hands text guards the answer text at ``output``; a guard that judges the
+    # answer in its conversation (``wants_conversation = True``, as LlamaGuard) gets the user's turn too.
+    if payload.__class__ is Conversation and not getattr(guard, "wants_conversation", False):
+        return payload.agent
+    return payload
 
 
 def _with_text(payload: Any, text: str) -> Any:

@@ -106,6 +106,7 @@ class LlamaGuard:
 
     name = "llama_guard"
     cost = 90
+    wants_conversation = True  # at output, the chain passes Conversation(user, answer)
 
     def __init__(
         self,

@@ -1,0 +1,61 @@
+"""Guards see the user's turn a call or an answer serves: ToolCallPayload.user_text, and a
+Conversation at output for guards that ask for it (Llama Guard judges answers in context)."""
+
+from __future__ import annotations
+
+from corral.guards import Conversation, GuardChain, LlamaGuard, PIIRedactor, ToolCallPayload
+from corral.testing import ScriptedBackend
+
+
+class Seen:
+    """A test double guard that records what it is handed and allows everything."""
+
+    def __init__(self, name: str, wants_conversation: bool = False) -> None:
+        self.name, self.wants_conversation, self.seen = name, wants_conversation, []
+
+    def check(self, stage, payload):
+        from corral.guards import Verdict
+
+        self.seen.append((stage, payload))
+        return Verdict.allow(self.name)
+
+    async def acheck(self, stage, payload):
+        return self.check(stage, payload)
+
+
+def test_calls_and_answers_carry_the_user_turn(make_agent):
+    plain, contextual = Seen("plain"), Seen("contextual", wants_conversation=True)
+    chain = GuardChain({"tool_call": [plain], "output": [plain, contextual]})
+    agent, _ = make_agent(["[add(a=1, b=2)]", "It is 3."], guards=chain)
+    result = agent.run("What is 1 + 2?")
+    assert result.output == "It is 3."
+    [(_, call)] = [s for s in plain.seen if s[0] == "tool_call"]
+    assert isinstance(call, ToolCallPayload) and call.user_text == "What is 1 + 2?"
+    assert ("output", "It is 3.") in plain.seen  # the protocol: text guards get the answer text
+    assert contextual.seen == [("output", Conversation(user="What is 1 + 2?", agent="It is 3."))]
+
+
+def test_a_continued_run_answers_the_last_user_turn_not_a_correction(make_agent):
+    contextual = Seen("contextual", wants_conversation=True)
+    agent, _ = make_agent(["Oslo is cold.", "Bergen too."], guards=GuardChain({"output": [contextual]}))
+    first = agent.run("How is Oslo?")
+    agent.run("And Bergen?", history=first)
+    assert [p.user for _, p in contextual.seen] == ["How is Oslo?", "And Bergen?"]
+
+
+def test_redaction_at_output_keeps_working_beside_a_contextual_guard(make_agent):
+    contextual = Seen("contextual", wants_conversation=True)
+    chain = GuardChain({"output": [PIIRedactor(), contextual]})
+    agent, _ = make_agent(["Mail bob@example.com."], guards=chain)
+    result = agent.run("Who do I mail?")
+    assert result.output == "Mail [EMAIL]."
+    assert contextual.seen == [("output", Conversation(user="Who do I mail?", agent="Mail [EMAIL]."))]
+
+
+def test_llama_guard_sees_the_user_turn_at_output(make_agent):
+    judge = ScriptedBackend(["safe"])  # the guard model is scripted: no weights run in unit tests
+    agent, _ = make_agent(["Paris."], guards=GuardChain({"output": [LlamaGuard(judge)]}))
+    assert agent.run("Capital of France?").output == "Paris."
+    [prompt] = judge.prompts
+    assert "User: Capital of France?" in prompt and "Agent: Paris." in prompt
+    assert "in 'Agent' messages" in prompt  # the Agent role: the answer is what is judged
