@@ -95,6 +95,8 @@ class Agent:
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
             guard_stages=frozenset(s for s in _STAGES if self.guards is not None and self.guards.guards(s)),
+            conversation_at_output=self.guards is not None and any(
+                getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
             max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
             chat_mode=chat_mode, use_grammar=grammar and getattr(backend, "wants_grammar", True),

@@ -32,6 +32,8 @@ class LoopConfig:
     approval_names: frozenset[str] = frozenset()
     guard_stages: frozenset[str] = frozenset()
     guard_names: tuple[str, ...] = ()
+    # An output guard judges answers in their conversation (``wants_conversation``, e.g. LlamaGuard).
+    conversation_at_output: bool = False
     tool_choice: str = "auto"
     output_type: type[BaseModel] | None = None
     max_turns: int = 10

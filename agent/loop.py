@@ -153,9 +153,10 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
     """Check the answer at the output stage, then finish."""
     st.mistakes = 0
     if cfg.stage_active("output"):
-        # With the user's turn: Llama Guard judges an answer in its conversation (text-only guards
-        # read the answer alone; the chain hands back the answer text).
-        payload = Conversation(user=st.user_text, agent=text) if st.user_text else text
+        # With the user's turn when a guard judges answers in their conversation (Llama Guard); the
+        # chain hands text guards the answer alone, and gives back the answer text.
+        context = cfg.conversation_at_output and st.user_text
+        payload = Conversation(user=st.user_text, agent=text) if context else text
         checked = yield from check_guard(cfg, st, "output", payload)
         if checked.blocked:
             return (yield from blocked_finish(cfg, st, "output", checked))
