@@ -14,7 +14,6 @@ import time
 from typing import Any, Generator
 
 from corral.exceptions import ToolCallParseError
-from corral.guards.base import Conversation
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
 from . import events as ev
@@ -155,8 +154,7 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
     if cfg.stage_active("output"):
         # With the user's turn when a guard judges answers in their conversation (Llama Guard); the
         # chain hands text guards the answer alone, and gives back the answer text.
-        context = cfg.conversation_at_output and st.user_text
-        payload = Conversation(user=st.user_text, agent=text) if context else text
+        payload = _with_user_turn(st.user_text, text) if cfg.conversation_at_output and st.user_text else text
         checked = yield from check_guard(cfg, st, "output", payload)
         if checked.blocked:
             return (yield from blocked_finish(cfg, st, "output", checked))
@@ -206,6 +204,12 @@ def _structured_call(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator
     if problem is not None:
         return (yield from _mistake(cfg, st, "invalid_output", problem, text))
     return (yield from _final(cfg, st, text, value))
+
+
+def _with_user_turn(user: str, answer: str) -> Any:
+    from corral.guards.base import Conversation  # only with such a guard: corral.guards loads lazily
+
+    return Conversation(user=user, agent=answer)
 
 
 def _last_user_text(messages: list[Message]) -> str | None:
