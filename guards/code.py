@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
 
@@ -152,27 +152,24 @@ _CODE_ARGS = re.compile(r"(?i)^(?:code|script|source|src|program|command|cmd|com
 _CODE_TOOLS = re.compile(r"(?i)python|code|shell|bash|exec|sql|terminal|interpreter|eval|script")
 
 
-def _snippets(stage: str, payload: Any) -> Iterator[tuple[str, str]]:
-    """(language or "", code) pairs worth scanning."""
+def _snippets(stage: str, payload: Any) -> list[tuple[str, str]]:
+    """(language or "", code) pairs worth scanning (a list: most payloads have none)."""
     if isinstance(payload, ToolCallPayload):
-        yield from _argument_code(payload)
-        return
+        return _argument_code(payload)
     text = text_of(payload)
     if "```" not in text and "<|python_tag|>" not in text:
-        return  # plain prose: no fence, no python tag, nothing to scan
-    for m in _FENCE.finditer(text):
-        yield _ALIASES.get(m.group(1).lower(), ""), m.group(2)
+        return []  # plain prose: no fence, no python tag, nothing to scan
+    found = [(_ALIASES.get(m.group(1).lower(), ""), m.group(2)) for m in _FENCE.finditer(text)]
     tag = text.find("<|python_tag|>")
     if tag >= 0:
-        yield "python", text[tag + len("<|python_tag|>"):]
+        found.append(("python", text[tag + len("<|python_tag|>"):]))
+    return found
 
 
-def _argument_code(call: ToolCallPayload) -> Iterator[tuple[str, str]]:
+def _argument_code(call: ToolCallPayload) -> list[tuple[str, str]]:
     tool_runs_code = _runs_code(call.name)
-    for key, value in _strings(call.arguments):
-        if tool_runs_code or _is_code_key(key):
-            lang = _ALIASES.get(key.lower(), "")
-            yield lang or _guess_language(call.name, value), value
+    return [(_ALIASES.get(key.lower(), "") or _guess_language(call.name, value), value)
+            for key, value in _strings(call.arguments) if tool_runs_code or _is_code_key(key)]
 
 
 @lru_cache(maxsize=1024)
@@ -252,7 +249,8 @@ class CodeScanner:
         check_stage(stage)
         if stage not in ("tool_call", "output") and not isinstance(payload, ToolCallPayload):
             return Verdict.allow(self.name)
-        findings = [f for lang, code in _snippets(stage, payload) for f in self.scan(lang, code)]
+        snippets = _snippets(stage, payload)
+        findings = [f for lang, code in snippets for f in self.scan(lang, code)] if snippets else []
         if not findings:
             return Verdict.allow(self.name)
         return self._verdict(findings)
