@@ -133,7 +133,8 @@ class GuardChain:
         verdicts: list[Verdict] = []
         current, redacted = payload, False
         for guard in guards:  # type: ignore[union-attr]
-            verdict = self._timed_sync(guard, stage, _payload_for(guard, current))
+            arg = current if current.__class__ is not Conversation else _payload_for(guard, current)
+            verdict = self._timed_sync(guard, stage, arg)
             verdicts.append(verdict)
             if verdict.action == "block":
                 return _result(stage, verdicts, current, redacted, verdict)
@@ -213,7 +214,7 @@ def _by_cost(guards: Sequence[Guard]) -> tuple[Guard, ...]:
 def _payload_for(guard: Guard, payload: Any) -> Any:
     # The Guard protocol hands text guards the answer text at ``output``; a guard that judges the
     # answer in its conversation (``wants_conversation = True``, as LlamaGuard) gets the user's turn too.
-    if payload.__class__ is Conversation and not getattr(guard, "wants_conversation", False):
+    if isinstance(payload, Conversation) and not getattr(guard, "wants_conversation", False):
         return payload.agent
     return payload
 
