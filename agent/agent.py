@@ -95,6 +95,7 @@ class Agent:
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
             guard_stages=frozenset(s for s in _STAGES if self.guards is not None and self.guards.guards(s)),
+            inline_chain=self.guards if self.guards is not None and getattr(self.guards, "inline", False) else None,
             conversation_at_output=self.guards is not None and any(
                 getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,

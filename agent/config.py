@@ -34,6 +34,9 @@ class LoopConfig:
     guard_names: tuple[str, ...] = ()
     # An output guard judges answers in their conversation (``wants_conversation``, e.g. LlamaGuard).
     conversation_at_output: bool = False
+    # A chain of offline, synchronous guards (GuardChain.inline): the step machine runs it directly,
+    # as there is nothing for a driver to wait on.
+    inline_chain: Any = None
     tool_choice: str = "auto"
     output_type: type[BaseModel] | None = None
     max_turns: int = 10

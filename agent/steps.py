@@ -105,7 +105,10 @@ def add_message(st: RunState, message: Message) -> Generator[Any, Any, None]:
 
 
 def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
-    checked = yield CheckGuard(stage, payload)
+    if cfg.inline_chain is not None:
+        checked = cfg.inline_chain.check(stage, payload)
+    else:
+        checked = yield CheckGuard(stage, payload)
     st.verdicts.extend(checked.verdicts)
     blocker = checked.blocked_by
     if st.observed:

@@ -111,6 +111,14 @@ class GuardChain:
             new[stage].append(guard)
         return GuardChain(new, fail_open=self.fail_open, timeout=self.timeout)
 
+    @property
+    def inline(self) -> bool:
+        """True when every guard is offline and synchronous (``inline = True``) and no timeout is set:
+        the agent loop then runs the chain itself instead of asking its driver."""
+        guards = [g for stage in self._stages.values() for g in stage]
+        return self.timeout is None and all(
+            getattr(g, "inline", False) and getattr(g, "timeout", None) is None for g in guards)
+
     def guards(self, stage: str) -> tuple[Guard, ...]:
         """The guards of one stage, in the order they run."""
         check_stage(stage)

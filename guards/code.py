@@ -223,6 +223,7 @@ class CodeScanner:
 
     name = "code_scanner"
     cost = 20
+    inline = True  # offline and synchronous: the loop may run it without a driver round trip
 
     def __init__(self, *, block_at: str = "high", rules: Iterable[Rule] = RULES, disabled: Iterable[str] = ()) -> None:
         if block_at not in SEVERITIES:

@@ -231,6 +231,7 @@ class InjectionGuard:
 
     name = "injection"
     cost = 30
+    inline = True  # offline and synchronous: the loop may run it without a driver round trip
 
     def __init__(self, *, threshold: float | None = None, models: Mapping[str, InjectionModel] | None = None) -> None:
         self.models = dict(models or load_models())

@@ -173,6 +173,7 @@ class PIIRedactor:
 
     name = "pii"
     cost = 10
+    inline = True  # offline and synchronous: the loop may run it without a driver round trip
 
     def __init__(
         self,

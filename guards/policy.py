@@ -72,6 +72,7 @@ class ToolPolicy:
 
     name = "tool_policy"
     cost = 0
+    inline = True  # offline and synchronous: the loop may run it without a driver round trip
 
     def __init__(
         self,

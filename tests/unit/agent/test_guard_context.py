@@ -59,3 +59,40 @@ def test_llama_guard_sees_the_user_turn_at_output(make_agent):
     [prompt] = judge.prompts
     assert "User: Capital of France?" in prompt and "Agent: Paris." in prompt
     assert "in 'Agent' messages" in prompt  # the Agent role: the answer is what is judged
+
+
+def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
+    from corral.drivers import drive
+    from corral.guards import CodeScanner, InjectionGuard
+    from corral.loop import CheckGuard, run_steps
+
+    texts = ['[add(a=1, b=2)]', "Mail bob@example.com: it is 3."]
+    offline = GuardChain({"input": [InjectionGuard()], "tool_call": [CodeScanner()], "tool_result": [PIIRedactor()],
+                          "output": [PIIRedactor()]})
+    assert offline.inline and not GuardChain({"output": [Seen("double")]}).inline
+    assert not GuardChain({"output": [PIIRedactor()]}, timeout=1.0).inline  # a timeout needs the driver
+    requests = []
+
+    def watch(steps):
+        sent = None
+        while True:
+            try:
+                request = steps.send(sent)
+            except StopIteration as stop:
+                return stop.value
+            requests.append(type(request).__name__)
+            sent = yield request
+
+    inline, _ = make_agent(texts, guards=offline)
+    result = None
+    for event in drive(watch(run_steps(inline.config, inline._start("1+2?", None, None))), inline.runtime, "r"):
+        result = getattr(event, "result", result)
+    assert CheckGuard.__name__ not in requests and result.output == "Mail [EMAIL]: it is 3."
+    # The same chain behind a double without ``inline`` goes through the driver, with the same outcome.
+    mixed = GuardChain({**{s: list(offline.guards(s)) for s in ("input", "tool_call", "tool_result")},
+                        "output": [PIIRedactor(), Seen("double")]})
+    agent, _ = make_agent(texts, guards=mixed)
+    requests.clear()
+    for event in drive(watch(run_steps(agent.config, agent._start("1+2?", None, None))), agent.runtime, "r"):
+        result = getattr(event, "result", result)
+    assert requests.count(CheckGuard.__name__) == 4 and result.output == "Mail [EMAIL]: it is 3."
