@@ -7,6 +7,7 @@ depth, nothing else. Positions are offsets into the text given.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 from corral.exceptions import ToolCallParseError
@@ -14,9 +15,8 @@ from corral.exceptions import ToolCallParseError
 __all__ = ["skip_ws", "group_ends", "fail", "line_col_to_offset"]
 
 _OPEN, _CLOSE = "([{", ")]}"
-# re's \s is str.isspace()'s set; the regexes below are the char loops' fast twins.
+# re's \s is str.isspace()'s set: the regex is the char loop's fast twin.
 _WS = re.compile(r"\s*")
-_SPECIAL = re.compile(r"[\"'()\[\]{}\\]")
 
 
 def skip_ws(text: str, i: int, extra: str = "") -> int:
@@ -32,13 +32,15 @@ def group_ends(text: str, i: int, *, quotes: str = "\"'") -> Iterator[tuple[int,
     """Yield ``(index_after, depth)`` each time a bracket closes, scanning from ``text[i]``.
 
     ``depth`` is the nesting left after the close (0: the group opened at ``i`` is complete).
-    Stops after depth 0 or at the end of the text.
+    Stops after depth 0 or at the end of the text. The walk jumps from one quote, bracket or
+    backslash to the next: everything else cannot change the depth.
     """
-    if quotes == "\"'" and i >= 0:
-        yield from _group_ends_fast(text, i)
-        return
-    depth, quote, j = 0, "", i
-    while j < len(text):
+    depth, quote, j, search = 0, "", max(i, 0), _specials(quotes).search
+    while True:
+        hit = search(text, j)
+        if hit is None:
+            return
+        j = hit.start()
         c = text[j]
         if quote:
             if c == "\\":
@@ -57,30 +59,9 @@ def group_ends(text: str, i: int, *, quotes: str = "\"'") -> Iterator[tuple[int,
         j += 1
 
 
-def _group_ends_fast(text: str, i: int) -> Iterator[tuple[int, int]]:
-    # Same walk as group_ends, jumping from one quote, bracket or backslash to the next.
-    depth, quote, j, search = 0, "", i, _SPECIAL.search
-    while True:
-        hit = search(text, j)
-        if hit is None:
-            return
-        j = hit.start()
-        c = text[j]
-        if quote:
-            if c == "\\":
-                j += 1
-            elif c == quote:
-                quote = ""
-        elif c == '"' or c == "'":
-            quote = c
-        elif c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            depth -= 1
-            yield j + 1, depth
-            if depth <= 0:
-                return
-        j += 1
+@lru_cache(maxsize=None)
+def _specials(quotes: str) -> re.Pattern[str]:
+    return re.compile("[" + re.escape(quotes + _OPEN + _CLOSE + "\\") + "]")
 
 
 def fail(what: str, text: str, position: int | None, hint: str = "") -> ToolCallParseError:
