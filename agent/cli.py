@@ -32,6 +32,7 @@ EXIT_OK, EXIT_NOT_ANSWERED, EXIT_USAGE, EXIT_RUNTIME, EXIT_INTERRUPTED = 0, 1, 2
 DELEGATED = {
     "bench": ("corral.bench", "benchmarks: accuracy, latency, guard overhead"),
     "guards-eval": ("corral.guards.evaluate", "precision / recall / FPR of a guard chain on JSONL or CSV data"),
+    "doctor": ("corral.doctor", "check the environment: engine build, a generation in a child process, model, extras"),
 }
 
 

@@ -76,6 +76,9 @@ def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
         )
     else:
         print(f"corral: model: {resolved.path} ({resolved.source})", file=stream)
+    from .backends.engine import ensure_engine_works
+
+    ensure_engine_works(resolved.path)  # a crashing native build: one line naming the fix, not a segfault
     backend = spec.backend.model_copy(update={"model": str(resolved.path)})
     return spec.model_copy(update={"backend": backend})
 

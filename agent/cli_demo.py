@@ -77,6 +77,9 @@ def _backend(model: str | None, threads: int | None = None) -> tuple[Any, Any]:
               "Llama-3.2-3B-Instruct-Q4_K_M.gguf (or set CORRAL_MODEL).")
     else:
         print(f"Model: {resolved.path} ({resolved.source})")
+    from corral.backends.engine import ensure_engine_works
+
+    ensure_engine_works(resolved.path)  # a crashing native build: one line naming the fix, not a segfault
     backend = LlamaCppBackend(resolved.path, n_ctx=2048, n_threads=threads or os.cpu_count() or 1)
     return backend, resolved
 

