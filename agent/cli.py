@@ -151,9 +151,9 @@ def _guarded(call: Callable[[], int], debug: bool) -> int:
     except (CorralError, OSError) as exc:
         if debug:
             raise
-        print(f"corral: error: {_one_line(exc)}", file=sys.stderr)
-        if not isinstance(exc, UsageError):
-            print("corral: (run again with --debug for the traceback)", file=sys.stderr)
+        # One line: what went wrong and what to do (runtime errors also say how to see more).
+        hint = "" if isinstance(exc, UsageError) else " (--debug shows the traceback)"
+        print(f"corral: error: {_one_line(exc)}{hint}", file=sys.stderr)
         return _exit_code(exc)
 
 

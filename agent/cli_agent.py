@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .batch import BatchItem, read_items, record_from_result, run_batch
+from .batch import BatchItem, check_output_path, read_items, record_from_result, run_batch
 from .cli_output import TurnPrinter
 from .exceptions import UsageError
 from .spec import AgentSpec, build_agent, load_spec, parse_spec
@@ -104,7 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif result.ok:
         print(_text(result.output))
     else:
-        print(f"corral: no answer ({result.stop_reason}): {result.stop_message}", file=sys.stderr)
+        what = "answer cut off" if result.truncated else "no answer"
+        print(f"corral: {what} ({result.stop_reason}): {result.stop_message}", file=sys.stderr)
         if result.output is not None:
             print(_text(result.output))
     return EXIT_OK if result.ok else EXIT_NOT_ANSWERED
@@ -136,7 +137,8 @@ def batch_runner(spec: AgentSpec) -> Any:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    """``corral batch``: exit 0 when every item answered, 1 when some did not."""
+    """``corral batch``: exit 0 when every item answered, 1 when some did not (this run or, resumed, an earlier one)."""
+    check_output_path(args.output)  # before a model loads
     spec = announce_model(spec_from_args(args))
     items = [_with_budget(item, spec) for item in read_items(args.input)]
     try:
@@ -145,7 +147,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"corral batch: interrupted; finished items are in {args.output}: rerun with --resume", file=sys.stderr)
         raise
-    return EXIT_OK if summary.failed == 0 else EXIT_NOT_ANSWERED
+    return EXIT_OK if summary.failed == 0 and summary.earlier_failed == 0 else EXIT_NOT_ANSWERED
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
