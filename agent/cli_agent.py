@@ -16,7 +16,7 @@ from typing import Any
 
 from .batch import BatchItem, check_output_path, read_items, record_from_result, run_batch
 from .cli_output import TurnPrinter
-from .exceptions import UsageError
+from .exceptions import FileFormatError, UsageError
 from .spec import AgentSpec, build_agent, load_spec, parse_spec
 from ._spec_build import load_tools
 
@@ -86,8 +86,21 @@ def agent_from_args(args: argparse.Namespace) -> tuple[AgentSpec, Any]:
     return spec, build_agent(spec)
 
 
+def _not_utf8(source: str, exc: UnicodeDecodeError) -> FileFormatError:
+    line = exc.object[: exc.start].count(b"\n") + 1
+    return FileFormatError(f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
+                           path=source, line=line)
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise _not_utf8("stdin", exc) from None
+
+
 def _question(args: argparse.Namespace) -> str:
-    text = sys.stdin.read() if args.question == "-" else args.question
+    text = _read_stdin() if args.question == "-" else args.question
     if not text.strip():
         raise UsageError("The question is empty: pass it as an argument, or '-' to read stdin")
     return text
@@ -163,10 +176,12 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 def _read_conversation(source: str) -> tuple[list[Any], list[dict[str, Any]]]:
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        text = _read_stdin() if source == "-" else Path(source).read_text(encoding="utf-8")
         data = json.loads(text)
     except OSError as exc:
         raise UsageError(f"Cannot read conversation {source}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(source, exc) from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{source}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if isinstance(data, list):
