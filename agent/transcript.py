@@ -158,7 +158,14 @@ def _add_recorded_results(messages: list[Message], records: list[ToolCallRecord]
             messages.append(Message(role="tool", content=record.result, tool_call_id=call.id, name=call.name))
 
 
-def _record(data: dict[str, Any]) -> ToolCallRecord:
+def _record(data: Any) -> ToolCallRecord:
+    if not isinstance(data, dict):
+        raise TypeError(f"'record' must be an object, got {type(data).__name__}")
+    for key in ("id", "name", "arguments", "result"):
+        if key not in data:
+            raise KeyError(f"record.{key}")
+    if not isinstance(data["result"], str) or not isinstance(data["arguments"], dict):
+        raise TypeError("record.result must be text and record.arguments an object")
     keys = ("id", "name", "arguments", "result", "status", "error_kind", "turn", "duration", "blocked_by")
     return ToolCallRecord(**{k: data[k] for k in keys if k in data})
 
