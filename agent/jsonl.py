@@ -25,7 +25,7 @@ from typing import Any
 
 from .exceptions import FileFormatError, UsageError
 
-__all__ = ["dumps_line", "split_lines", "read_bytes"]
+__all__ = ["dumps_line", "read_bytes", "split_lines"]
 
 # Line separators other than "\n" that JSON keeps raw, and every surrogate code point (in a Python
 # str from json.dumps, a surrogate is always a lone one: UTF-8 cannot carry it).
@@ -73,8 +73,7 @@ def split_lines(data: bytes, source: str, *, torn_tail_ok: bool = False) -> list
     ``torn_tail_ok``, a last line without its ``\\n`` that does not decode (a crash cut a character
     in two) is dropped instead: it was never complete.
     """
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
+    data = data.removeprefix(_BOM)
     pieces = data.split(b"\n")
     lines = []
     for lineno, raw in enumerate(pieces, start=1):

@@ -129,9 +129,9 @@ def load_transcript(path: str | os.PathLike[str]) -> RunResult:
     for number, line in run:
         kind = line.get("type")
         if kind == "message_added":
-            messages.append(_field(path, number, lambda: Message.model_validate(line["message"])))
+            messages.append(_field(path, number, lambda line=line: Message.model_validate(line["message"])))
         elif kind == "tool_result":
-            records.append(_field(path, number, lambda: _record(line["record"])))
+            records.append(_field(path, number, lambda line=line: _record(line["record"])))
     _add_recorded_results(messages, records)
     finished = next(((n, line) for n, line in reversed(run) if line.get("type") == "run_finished"), None)
     run_id = _field(path, first, lambda: str(head["run_id"]))

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from corral import Agent, load_transcript
 from corral.exceptions import FileFormatError
 from corral.testing import FunctionBackend
 from corral.tools import tool
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TRICKY = ["\u2028", "\u2029", "\u0085", "\ud800", "\udfff", "\x00", "\x0b", "\x1c", "\r", "é", "😀"]
 ANY_TEXT = st.text(st.one_of(

@@ -13,13 +13,12 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from corral.batch import BatchItem, read_items, read_results, run_batch
 from corral.batch_progress import LineProgress
 from corral.exceptions import FileFormatError, RunError, UsageError
 from corral.jsonl import dumps_line, split_lines
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TRICKY = ["\u2028", "\u2029", "\u0085", "\ud800", "\udfff", "\x00", "\x0b", "\x1c", "\r", "é", "😀"]
 # Any code point; the separators, lone surrogates and NUL often (they are rare in the full range).
@@ -88,7 +87,7 @@ def test_a_bad_result_line_names_its_line(tmp_path):
 def test_a_torn_multibyte_last_line_is_repaired_not_refused(tmp_path):
     out = tmp_path / "out.jsonl"
     whole = dumps_line({"id": "a", "status": "ok", "answer": "é"}).encode()
-    torn = '{"id": "b", "status": "ok", "answer": "'.encode() + "😀".encode()[:2]  # a crash cut the emoji in two
+    torn = b'{"id": "b", "status": "ok", "answer": "' + "😀".encode()[:2]  # a crash cut the emoji in two
     out.write_bytes(whole + torn)
     statuses, cut = read_results(out)
     assert statuses == {"a": "ok"} and cut == len(torn) and out.read_bytes() == whole

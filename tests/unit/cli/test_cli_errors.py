@@ -20,6 +20,9 @@ REPLIES = textwrap.dedent('''
 
     def hello(prompt):
         return "Hello there."
+
+    def lone_surrogate(prompt):
+        return "half \\ud800 of a pair, and a line\\u2028separator"
 ''')
 
 
@@ -40,8 +43,8 @@ def function_spec(workdir: Path, function: str, name: str = "agent.toml") -> Pat
 
 def corral(*args: str, cwd: Path, stdin: str = "") -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "corral", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, timeout=120, env=env)
+    proc = subprocess.run([sys.executable, "-m", "corral", *args], input=stdin, capture_output=True,
+                          text=True, check=False, cwd=cwd, timeout=120, env=env)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -160,3 +163,12 @@ def test_resume_exits_1_while_an_earlier_item_failed(workdir):
     code, _, _ = corral("batch", "--spec", spec, "--input", "tasks.jsonl", "--output", str(out), "--resume",
                         cwd=workdir)
     assert code == 0
+
+
+def test_an_answer_with_a_lone_surrogate_prints_and_round_trips_through_json(workdir):
+    spec = str(function_spec(workdir, "lone_surrogate"))
+    code, out, err = corral("run", "hi", "--spec", spec, cwd=workdir)
+    assert (code, err) == (0, "")
+    assert out == "half \\ud800 of a pair, and a line\u2028separator\n"
+    code, out, _ = corral("run", "hi", "--spec", spec, "--json", cwd=workdir)
+    assert code == 0 and json.loads(out)["output"] == "half \ud800 of a pair, and a line\u2028separator"
