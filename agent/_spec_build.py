@@ -52,6 +52,10 @@ def load_object(ref: str, *, base_dir: Path | None = None, what: str = "object")
             obj: Any = importlib.import_module(module_name)
         except ImportError as exc:
             raise UsageError(f"Cannot import module {module_name!r} for {what} {ref!r}: {exc}") from None
+        except Exception as exc:  # the module's own code failed (or has a syntax error): say so in one line
+            detail = " ".join(str(exc).split())[:200]
+            raise UsageError(f"Importing module {module_name!r} for {what} {ref!r} failed: "
+                             f"{type(exc).__name__}: {detail}; fix that module (--debug shows where)") from exc
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
@@ -106,8 +110,10 @@ def _scripted(spec: Any, base_dir: Path | None) -> Any:
     if (spec.turns is None) == (spec.script is None):
         raise SpecError("backend: a scripted backend needs exactly one of 'turns' (inline) or 'script' (import path)")
     turns = spec.turns if spec.turns is not None else load_object(spec.script, base_dir=base_dir, what="script")
-    turns = turns() if callable(turns) else turns
-    return ScriptedBackend(list(turns))
+    turns = list(turns() if callable(turns) else turns)
+    if not turns or not all(isinstance(t, str) for t in turns):
+        raise SpecError(f"backend.script: {spec.script!r} must give a non-empty list of model texts (strings)")
+    return ScriptedBackend(turns)
 
 
 def _function(spec: Any, base_dir: Path | None) -> Any:

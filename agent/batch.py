@@ -29,13 +29,16 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from .batch_progress import Progress, make_progress
-from .exceptions import BackendConnectError, UsageError
+from .exceptions import BackendConnectError, FileFormatError, RunError, UsageError
+from .jsonl import dumps_line, read_bytes, split_lines
 
 __all__ = [
     "BatchItem",
     "BatchSummary",
     "read_items",
     "repair_output",
+    "read_results",
+    "check_output_path",
     "run_batch",
     "FATAL_ERRORS",
     "record_from_result",
@@ -69,6 +72,7 @@ class BatchSummary:
     statuses: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
     repaired_bytes: int = 0
+    earlier_failed: int = 0  # resumed: items recorded by an earlier run with a status other than ok
 
     @property
     def ok(self) -> int:
@@ -76,6 +80,7 @@ class BatchSummary:
 
     @property
     def failed(self) -> int:
+        """Items of this run that did not answer (see ``earlier_failed`` for those of earlier runs)."""
         return sum(n for status, n in self.statuses.items() if status != "ok")
 
 
@@ -86,7 +91,8 @@ def _parse_item(line: str, lineno: int, source: str) -> BatchItem:
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{source}:{lineno}: not valid JSON ({exc.msg}); one JSON object per line") from None
+        raise FileFormatError(f"{source}:{lineno}: not valid JSON ({exc.msg}); one JSON object per line",
+                              path=source, line=lineno) from None
     if not isinstance(raw, dict):
         raise UsageError(f"{source}:{lineno}: expected a JSON object like {{\"id\": \"q1\", \"input\": \"...\"}}")
     unknown = sorted(set(raw) - ITEM_KEYS)
@@ -109,17 +115,12 @@ def _parse_item(line: str, lineno: int, source: str) -> BatchItem:
 
 
 def read_items(path: str | Path) -> list[BatchItem]:
-    """Read a JSONL task file; UsageError names the line of any bad item or duplicated id."""
+    """Read a JSONL task file (UTF-8); UsageError names the line of any bad item or duplicated id."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"Cannot read batch input {path}: {exc.strerror or exc}") from None
+    lines = split_lines(read_bytes(path, "batch input"), str(path))
     items: list[BatchItem] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for lineno, line in lines:
         item = _parse_item(line, lineno, str(path))
         if item.id in seen:
             raise UsageError(f"{path}:{lineno}: id {item.id!r} already used on line {seen[item.id]}; ids must be unique")
@@ -128,46 +129,85 @@ def read_items(path: str | Path) -> list[BatchItem]:
     return items
 
 
-def repair_output(path: str | Path) -> tuple[set[str], int]:
-    """Ids already written to a results file, after cutting off a truncated last line.
+def check_output_path(path: str | Path) -> Path:
+    """Raise a UsageError (with the fix) unless results can be written to ``path``.
 
-    Returns ``(done_ids, repaired_bytes)``; ``repaired_bytes`` > 0 means a partial line left by a
-    crash was removed (its item runs again). A bad line in the middle is a UsageError: that file
-    was not written by an append-only batch.
+    Example::
+
+        >>> check_output_path("/no/such/folder/out.jsonl")   # doctest: +SKIP
+        UsageError: --output /no/such/folder/out.jsonl: the folder /no/such/folder does not exist; ...
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"--output {path} is a directory; pass a file path such as {path / 'results.jsonl'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"--output {path}: the folder {path.parent} does not exist; "
+                         f"create it first (mkdir -p {path.parent}) or choose another path")
+    return path
+
+
+def _cut_torn_line(path: Path, data: bytes) -> tuple[bytes, int]:
+    cut = 0 if data.endswith(b"\n") or not data else len(data) - (data.rfind(b"\n") + 1)
+    if cut:
+        try:
+            with open(path, "r+b") as handle:
+                handle.truncate(len(data) - cut)
+        except OSError as exc:
+            raise UsageError(f"Cannot repair {path} (a torn last line): {exc.strerror or exc}") from None
+    return data[: len(data) - cut], cut
+
+
+def _result_status(line: str, path: Path, lineno: int) -> tuple[str, str]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        record = None
+    if not isinstance(record, dict) or "id" not in record:
+        raise FileFormatError(f"{path}:{lineno}: not a batch result line; pass a fresh --output file",
+                              path=str(path), line=lineno)
+    return str(record["id"]), str(record.get("status", "ok"))
+
+
+def read_results(path: str | Path) -> tuple[dict[str, str], int]:
+    """Each id already written to a results file with its status, after cutting a torn last line.
+
+    Returns ``(statuses, repaired_bytes)``; ``repaired_bytes`` > 0 means a partial line left by a
+    crash was removed (its item runs again). A bad line in the middle is a FileFormatError naming
+    it: that file was not written by an append-only batch.
     """
     path = Path(path)
     if not path.exists():
-        return set(), 0
-    data = path.read_bytes()
-    cut = 0 if data.endswith(b"\n") or not data else len(data) - (data.rfind(b"\n") + 1)
-    if cut:
-        with open(path, "r+b") as handle:
-            handle.truncate(len(data) - cut)
-        data = data[: len(data) - cut]
-    done: set[str] = set()
-    for lineno, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            done.add(str(json.loads(line)["id"]))
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise UsageError(
-                f"{path}:{lineno}: not a batch result line; pass a fresh --output file"
-            ) from None
-    return done, cut
+        return {}, 0
+    if not path.is_file():
+        raise UsageError(f"Cannot resume from {path}: it is not a regular file")
+    data, cut = _cut_torn_line(path, read_bytes(path, "batch output"))
+    return dict(_result_status(line, path, n) for n, line in split_lines(data, str(path))), cut
+
+
+def repair_output(path: str | Path) -> tuple[set[str], int]:
+    """Ids already written to a results file (see ``read_results``): ``(done_ids, repaired_bytes)``."""
+    statuses, cut = read_results(path)
+    return set(statuses), cut
 
 
 class _Appender:
     """Appends whole lines with one os.write each (O_APPEND): a crash can only truncate the last one."""
 
     def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.path = path
+        try:
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(f"Cannot open --output {path}: {exc.strerror or exc}") from None
 
     def write(self, record: dict[str, Any]) -> None:
-        data = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-        view = memoryview(data)
-        while view:  # os.write may write less than asked (rare for regular files)
-            view = view[os.write(self._fd, view):]
+        view = memoryview(dumps_line(record).encode("utf-8"))
+        try:
+            while view:  # os.write may write less than asked (rare for regular files)
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:  # a full disk: the batch stops, and says why
+            raise RunError(f"Cannot write results to {self.path}: {exc.strerror or exc}; item {record.get('id')!r} "
+                           "and any still running were not recorded: rerun with --resume once fixed") from None
 
     def close(self) -> None:
         os.close(self._fd)
@@ -184,7 +224,8 @@ def record_from_result(result: Any) -> dict[str, Any]:
     """The JSONL record of one RunResult: status, answer, calls, verdicts, usage, error.
 
     ``status`` is ``ok`` when the model answered, else the run's stop reason (``blocked``,
-    ``max_turns``, ``repeated_call``, ``retries_exhausted``, ``timeout``, ...).
+    ``max_turns``, ``max_tokens``, ``repeated_call``, ``retries_exhausted``, ``timeout``, ...).
+    ``max_tokens`` rows keep the partial answer in ``answer``; ``error`` says it was cut off.
     """
     output = result.output
     if hasattr(output, "model_dump"):
@@ -274,23 +315,26 @@ async def run_batch(
     """
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1 (got {concurrency})")
-    output = Path(output)
-    if not resume and output.exists() and output.stat().st_size > 0:
+    output = check_output_path(output)
+    if not resume and output.is_file() and output.stat().st_size > 0:
         raise UsageError(f"{output} already holds results: pass --resume to continue it, or choose another --output")
-    done, repaired = repair_output(output) if resume else (set(), 0)
-    todo = _pending(items, done)
-    summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), repaired_bytes=repaired)
+    earlier, repaired = read_results(output) if resume else ({}, 0)
+    todo = _pending(items, set(earlier))
+    summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), repaired_bytes=repaired,
+                           earlier_failed=sum(1 for i in items if earlier.get(i.id, "ok") != "ok"))
     progress = progress or make_progress(stream=None)
     progress.start(total=len(todo), skipped=summary.skipped, repaired=repaired)
     started = time.monotonic()
     sink = _Appender(output)
     queue = iter(todo)
+    finished = False
     try:
         await _run_workers(
             [_worker(queue, runner, sink, progress, summary) for _ in range(min(concurrency, len(todo)) or 1)]
         )
+        finished = True
     finally:
         sink.close()
         summary.elapsed = time.monotonic() - started
-        progress.close(summary)
+        progress.close(summary if finished else None)  # a stopped batch is not "done"
     return summary

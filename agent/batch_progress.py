@@ -70,7 +70,9 @@ class Progress:
     def close(self, summary: Any = None) -> None:
         if summary is not None:
             statuses = ", ".join(f"{k}={v}" for k, v in sorted(summary.statuses.items())) or "nothing to do"
-            self._say(f"done: {self.done}/{self.total} in {summary.elapsed:.1f}s ({statuses})")
+            earlier = getattr(summary, "earlier_failed", 0)
+            note = f"; {earlier} item(s) recorded as failed by an earlier run" if earlier else ""
+            self._say(f"done: {self.done}/{self.total} in {summary.elapsed:.1f}s ({statuses}){note}")
 
     def _say(self, text: str) -> None:
         self.stream.write(f"corral batch: {text}\n")

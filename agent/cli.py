@@ -132,9 +132,22 @@ def _exit_code(exc: BaseException) -> int:
     return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_RUNTIME
 
 
+def _printable_streams() -> None:
+    # Model or tool text may hold lone surrogates, which UTF-8 cannot encode: print them as \udXXX
+    # escapes (still valid inside --json strings) instead of dying with UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot change: leave it as it is
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _printable_streams()
     debug = "--debug" in argv
     if argv and argv[0] in DELEGATED or (debug and len(argv) > 1 and argv[1] in DELEGATED):
         rest = [a for a in argv if a != "--debug"]
@@ -152,9 +165,9 @@ def _guarded(call: Callable[[], int], debug: bool) -> int:
     except (CorralError, OSError) as exc:
         if debug:
             raise
-        print(f"corral: error: {_one_line(exc)}", file=sys.stderr)
-        if not isinstance(exc, UsageError):
-            print("corral: (run again with --debug for the traceback)", file=sys.stderr)
+        # One line: what went wrong and what to do (runtime errors also say how to see more).
+        hint = "" if isinstance(exc, UsageError) else " (--debug shows the traceback)"
+        print(f"corral: error: {_one_line(exc)}{hint}", file=sys.stderr)
         return _exit_code(exc)
 
 

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .batch import BatchItem, read_items, record_from_result, run_batch
+from .batch import BatchItem, check_output_path, read_items, record_from_result, run_batch
 from .cli_output import TurnPrinter
-from .exceptions import UsageError
+from .exceptions import FileFormatError, UsageError
 from .spec import AgentSpec, build_agent, load_spec, parse_spec
 from ._spec_build import load_tools
 
@@ -89,8 +89,21 @@ def agent_from_args(args: argparse.Namespace) -> tuple[AgentSpec, Any]:
     return spec, build_agent(spec)
 
 
+def _not_utf8(source: str, exc: UnicodeDecodeError) -> FileFormatError:
+    line = exc.object[: exc.start].count(b"\n") + 1
+    return FileFormatError(f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
+                           path=source, line=line)
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise _not_utf8("stdin", exc) from None
+
+
 def _question(args: argparse.Namespace) -> str:
-    text = sys.stdin.read() if args.question == "-" else args.question
+    text = _read_stdin() if args.question == "-" else args.question
     if not text.strip():
         raise UsageError("The question is empty: pass it as an argument, or '-' to read stdin")
     return text
@@ -107,7 +120,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif result.ok:
         print(_text(result.output))
     else:
-        print(f"corral: no answer ({result.stop_reason}): {result.stop_message}", file=sys.stderr)
+        what = "answer cut off" if result.truncated else "no answer"
+        print(f"corral: {what} ({result.stop_reason}): {result.stop_message}", file=sys.stderr)
         if result.output is not None:
             print(_text(result.output))
     return EXIT_OK if result.ok else EXIT_NOT_ANSWERED
@@ -139,7 +153,8 @@ def batch_runner(spec: AgentSpec) -> Any:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    """``corral batch``: exit 0 when every item answered, 1 when some did not."""
+    """``corral batch``: exit 0 when every item answered, 1 when some did not (this run or, resumed, an earlier one)."""
+    check_output_path(args.output)  # before a model loads
     spec = announce_model(spec_from_args(args))
     items = [_with_budget(item, spec) for item in read_items(args.input)]
     try:
@@ -148,7 +163,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"corral batch: interrupted; finished items are in {args.output}: rerun with --resume", file=sys.stderr)
         raise
-    return EXIT_OK if summary.failed == 0 else EXIT_NOT_ANSWERED
+    return EXIT_OK if summary.failed == 0 and summary.earlier_failed == 0 else EXIT_NOT_ANSWERED
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
@@ -164,10 +179,12 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 def _read_conversation(source: str) -> tuple[list[Any], list[dict[str, Any]]]:
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        text = _read_stdin() if source == "-" else Path(source).read_text(encoding="utf-8")
         data = json.loads(text)
     except OSError as exc:
         raise UsageError(f"Cannot read conversation {source}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(source, exc) from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{source}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if isinstance(data, list):

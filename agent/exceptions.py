@@ -11,6 +11,8 @@ The hierarchy::
     │   ├── RenderError              messages cannot be rendered in the chosen chat format
     │   ├── SpecError                an agent spec (TOML) has an unknown key or a bad value
     │   ├── ModelNotFoundError       no model file at that path, or not in the offline hub cache
+    │   ├── FileFormatError          a file on disk is not what it should be (not UTF-8, a bad JSONL line,
+    │   │                            not a GGUF model); names the file and the line
     │   └── MissingExtraError        an optional dependency is needed: install the named extra
     ├── RunError                     something went wrong while a run was under way
     │   ├── BackendError             the model backend failed
@@ -41,6 +43,7 @@ __all__ = [
     "RenderError",
     "SpecError",
     "ModelNotFoundError",
+    "FileFormatError",
     "MissingExtraError",
     "RunError",
     "BackendError",
@@ -90,6 +93,23 @@ class SpecError(UsageError, ValueError):
 
 class ModelNotFoundError(UsageError, FileNotFoundError):
     """A model file could not be found or fetched."""
+
+
+class FileFormatError(UsageError, ValueError):
+    """A file on disk is malformed: not UTF-8, a bad JSON line, a corrupt transcript, not a GGUF model.
+
+    ``path`` is the file, ``line`` the 1-based line (None when the whole file is wrong).
+
+    Example::
+
+        >>> str(FileFormatError("tasks.jsonl:3: not valid JSON", path="tasks.jsonl", line=3))
+        'tasks.jsonl:3: not valid JSON'
+    """
+
+    def __init__(self, message: str, *, path: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
 
 
 class MissingExtraError(UsageError, ImportError):

@@ -165,7 +165,12 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
                 if problem is not None:  # the redaction broke the structure: withhold rather than leak
                     return (yield from blocked_finish(cfg, st, "output", checked))
     yield from add_message(st, Message(role="assistant", content=text))
-    return (yield from finish(cfg, st, "final", value if value is not None else text, ""))
+    output = value if value is not None else text
+    if getattr(st.completion, "finish_reason", "stop") == "length":  # an honest outcome: the answer is partial
+        why = (f"The answer was cut off at max_tokens={cfg.max_tokens} tokens; the output is the partial text. "
+               "Raise max_tokens (--max-tokens) for the whole answer.")
+        return (yield from finish(cfg, st, "max_tokens", output, why))
+    return (yield from finish(cfg, st, "final", output, ""))
 
 
 def _calls(cfg: LoopConfig, st: RunState, reply: AssistantTurn) -> Generator[Any, Any, Any]:

