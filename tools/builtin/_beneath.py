@@ -11,6 +11,7 @@ regular files or directories (FIFOs, sockets, devices) are refused before they a
 opened with ``O_NONBLOCK`` so that one swapped in meanwhile cannot block; ``fstat`` rechecks.
 
 Refusals are ``ModelRetry`` messages that name the path as the model gave it, never the root.
+The root itself is trusted configuration: it is opened by its path at each lookup.
 
 Example::
 
@@ -82,9 +83,10 @@ def open_beneath(root: Root, requested: str) -> tuple[int, os.stat_result]:
 
     The result is a regular file or a directory; anything else is refused with ModelRetry.
     """
+    parts = relative_parts(requested)
     walk = _Walk(root, requested)
     try:
-        return walk.run(relative_parts(requested))
+        return walk.run(parts)
     finally:
         walk.close()
 
@@ -93,7 +95,7 @@ class _Walk:
     """One lookup: a stack of open directory descriptors from the root down."""
 
     def __init__(self, root: Root, requested: str) -> None:
-        self.root, self.requested, self.links = root, requested, 0
+        self.root, self.requested, self.links, self.retries = root, requested, 0, 0
         try:
             self.fds = [os.open(root.path, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)]
         except OSError as exc:
@@ -128,7 +130,7 @@ class _Walk:
             fd = os.open(part, flags, dir_fd=self.fds[-1])
         except OSError as exc:
             if exc.errno in _RACED:  # swapped since the lstat: look again (counted, so it ends)
-                self._count_link()
+                self._count_retry()
                 return [part]
             raise self._refusal(exc) from None
         self.fds.append(fd)
@@ -146,6 +148,7 @@ class _Walk:
         try:
             target = os.readlink(part, dir_fd=self.fds[-1])
         except OSError:  # no longer a link: look at it again
+            self._count_retry()
             return [part]
         parts = PurePosixPath(target).parts
         if not parts or parts[0] != "/":
@@ -161,6 +164,11 @@ class _Walk:
         if self.links > MAX_SYMLINKS:
             raise ModelRetry(f"Path {self.requested!r} goes through more than {MAX_SYMLINKS} symlinks "
                              "(a symlink loop?); refused. Ask for a path without the loop.")
+
+    def _count_retry(self) -> None:
+        self.retries += 1
+        if self.retries > MAX_SYMLINKS:
+            raise ModelRetry(f"Path {self.requested!r} kept changing while it was being opened; try again later.")
 
     def _up(self) -> None:
         if len(self.fds) == 1:

@@ -142,3 +142,17 @@ def test_a_platform_without_dir_fd_support_is_refused_not_raced(tree, monkeypatc
     monkeypatch.setattr(os, "supports_dir_fd", set())
     with pytest.raises(UsageError, match="openat"):
         file_tools(tree)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc")
+def test_no_descriptor_is_left_open(tree):
+    os.symlink("loop", tree / "loop")
+    tools = file_tools(tree)
+    calls = [("read_file", p) for p in ["docs/a.md", "alias.md", "up/secret.txt", "loop", "docs", "big.txt/x"]]
+    calls += [("list_dir", p) for p in [".", "docs", "up", "loop", "big.txt", "missing/x"]]
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        results = dispatch(tools, [{"name": n, "arguments": {"path": p}} for n, p in calls])
+        assert [r.error is None for r in results] == [True, True, False, False, False, False,
+                                                       True, True, False, False, False, False]
+    assert len(os.listdir("/proc/self/fd")) == before
