@@ -33,7 +33,7 @@ from pathlib import PurePosixPath
 
 from corral.exceptions import ModelRetry, UsageError
 
-__all__ = ["Root", "open_beneath", "relative_parts", "supported", "MAX_SYMLINKS"]
+__all__ = ["MAX_SYMLINKS", "Root", "open_beneath", "relative_parts", "supported"]
 
 MAX_SYMLINKS = 40  # as Linux allows per lookup
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)

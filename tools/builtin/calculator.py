@@ -24,14 +24,21 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from corral.exceptions import ModelRetry
 
 from ..definition import tool
 
-__all__ = ["calculator", "evaluate", "MAX_EXPRESSION_CHARS", "MAX_INT_BITS", "MAX_ROUND_DIGITS",
-           "MAX_FACTORIAL"]
+__all__ = [
+    "MAX_EXPRESSION_CHARS",
+    "MAX_FACTORIAL",
+    "MAX_INT_BITS",
+    "MAX_ROUND_DIGITS",
+    "calculator",
+    "evaluate",
+]
 
 MAX_EXPRESSION_CHARS = 500
 MAX_INT_BITS = 4096  # about 1233 decimal digits: plenty for arithmetic, cheap to compute

@@ -29,7 +29,7 @@ from ..definition import Tool
 from ..registry import Registry
 from ._beneath import Root, open_beneath
 
-__all__ = ["file_tools", "read_file_tool", "list_dir_tool"]
+__all__ = ["file_tools", "list_dir_tool", "read_file_tool"]
 
 DEFAULT_MAX_BYTES = 64_000
 DEFAULT_MAX_ENTRIES = 500
