@@ -71,3 +71,65 @@ def test_calculator_is_a_tool_whose_refusals_reach_the_model():
     assert math.isclose(ok.output, 2.0)
     assert bad.error.kind == "retry" and "unsupported function call" in bad.content
     assert calculator.parameters["properties"]["expression"]["description"].startswith("Arithmetic")
+
+
+# Each of these once took seconds to forever (round(1, -10**9) never returned) or grew memory
+# without bound. Each must now be refused before the costly step runs, with a readable reason.
+@pytest.mark.parametrize(
+    ("attack", "why"),
+    [
+        ("round(1, -10**9)", "round\\(\\) takes at most 1233 digits"),
+        ("round(1, -10**7)", "round\\(\\) takes at most 1233 digits"),
+        ("round(1.5, 10**9)", "round\\(\\) takes at most 1233 digits"),
+        ("round(7, -(10**300))", "round\\(\\) takes at most 1233 digits"),
+        ("factorial(10**9)", "factorial takes one integer from 0 to 500"),
+        ("factorial(501)", "factorial takes one integer from 0 to 500"),
+        ("factorial(-1)", "factorial takes one integer from 0 to 500"),
+        ("factorial(2.5)", "factorial takes one integer from 0 to 500"),
+        ("factorial(3, 4)", "factorial takes one integer from 0 to 500"),
+        ("factorial(400) * factorial(400)", "the product .* is too large"),
+        ("(10**1000) ** (10**1000)", "is too large"),
+        ("(-10) ** (10**400)", "is too large"),
+        ("2 ** 4096", "more than 4096 bits"),
+        ("(2 ** 2048) * (2 ** 2048)", "more than 4096 bits"),
+        ("floor(1e308) ** 5", "is too large"),
+        ("ceil(1e300) * ceil(1e300) * ceil(1e300) * ceil(1e300) * ceil(1e300)", "is too large"),
+        ("2 ** -(10**1000)", "OverflowError"),
+        ("10**1000 / 3", "OverflowError"),
+        ("1.5 ** 10**1000", "OverflowError"),
+        ("sqrt(10**1000)", "OverflowError"),
+        ("exp(10**1000)", "OverflowError"),
+        ("hypot(10**1000, 1)", "OverflowError"),
+        ("10**1000 % 1e-300", "OverflowError"),
+        ("1e308 * 10", "not a finite number"),
+        ("1e999", "not a finite number"),
+        ("-1e999 + 1e999", "not a finite number"),
+        ("2 << 10**9", "BinOp"),
+        ("1 & 3", "BinOp"),
+        ("max(*[1, 2])", "Starred"),
+        ("-" * 499 + "1", "more than 200 parts"),
+    ],
+)
+def test_costly_operations_are_refused_before_they_run(attack, why):
+    with pytest.raises(ModelRetry, match=why) as info:
+        evaluate(attack)
+    assert info.value.message.startswith("Cannot calculate: ")
+
+
+def test_limits_still_allow_the_largest_legal_values():
+    assert evaluate("2 ** 4095") == 2**4095
+    assert evaluate("round(10 ** 1000 + 7, -1000)") == 10**1000
+    assert evaluate("round(2 ** 4000, -1233)") == 0
+    assert evaluate("factorial(500)") == math.factorial(500)
+    assert evaluate("round(2.5, -10)") == 0.0 and evaluate("round(1.25, 1233)") == 1.25
+
+
+def test_refusals_never_print_a_huge_number():
+    with pytest.raises(ModelRetry) as info:
+        evaluate("(10 ** 1200) ** 3")
+    assert "a number of about 1201 digits" in info.value.message and len(info.value.message) < 500
+
+
+def test_a_non_string_expression_is_refused():
+    with pytest.raises(ModelRetry, match="must be a string"):
+        evaluate(12)  # type: ignore[arg-type]

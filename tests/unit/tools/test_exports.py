@@ -13,7 +13,7 @@ import corral.tools.builtin
 MODULES = ["corral.tools", "corral.tools._docstrings", "corral.tools.schema", "corral.tools.results",
            "corral.tools.definition", "corral.tools.validation", "corral.tools.registry",
            "corral.tools.dispatcher", "corral.tools.builtin", "corral.tools.builtin.calculator",
-           "corral.tools.builtin.files", "corral.tools.builtin.web", "corral.tools.builtin.documents"]
+           "corral.tools.builtin.files", "corral.tools.builtin._beneath", "corral.tools.builtin.web", "corral.tools.builtin.documents"]
 
 
 def test_public_api_is_pinned():
