@@ -164,7 +164,7 @@ class Agent:
         emit, closers = self._observers(hooks, transcript)
         try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
-            for event in drive(steps, self.runtime, start.run_id, stream=_deltas):
+            for event in drive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     emit(event)
                 yield event
@@ -180,7 +180,7 @@ class Agent:
         emit, closers = self._observers(hooks, transcript)
         try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
-            async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas):
+            async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     outcome = emit(event)
                     if outcome is not None:
