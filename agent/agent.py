@@ -51,6 +51,8 @@ class Agent:
     validate as (the model answers by calling ``final_result``). Tools marked
     ``requires_approval`` pause the run unless an ``approval_handler`` decides. ``tracing``: None
     emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
+    ``timeout``: seconds per run, model and tool calls included: a call still running at the
+    deadline is walked away from, and the run stops with ``stop_reason="timeout"``.
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """

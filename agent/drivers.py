@@ -18,6 +18,7 @@ too. A model call that overruns it is answered with ``TIMED_OUT`` (the run then 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -239,10 +240,9 @@ async def _astream(backend: Any, req: Complete, deadline: float | None) -> Async
 
 
 async def _aclose(pieces: Any) -> None:
-    try:
+    # The stream was abandoned mid-piece: whatever closing it raises has no reader left.
+    with contextlib.suppress(Exception, asyncio.CancelledError):
         await pieces.aclose()
-    except (Exception, asyncio.CancelledError):  # noqa: BLE001 - it was abandoned mid-piece
-        pass
 
 
 def _sync_value(value: Any) -> Any:

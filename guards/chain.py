@@ -185,7 +185,8 @@ class GuardChain:
         return self._settle(verdict, guard, stage, start)
 
     async def _timed_async(self, guard: Guard, stage: str, payload: Any) -> Verdict:
-        from corral.tools._daemon import bounded  # a hung guard is walked away from, as a hung tool
+        # A hung guard is walked away from, as a hung tool is.
+        from corral.tools._daemon import bounded
 
         start = time.perf_counter()
         try:

@@ -19,10 +19,11 @@ import asyncio
 import contextvars
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Any
 
-__all__ = ["DaemonWorkers", "WORKERS", "bounded"]
+__all__ = ["WORKERS", "DaemonWorkers", "bounded"]
 
 _IDLE_SECONDS = 30.0
 
@@ -121,7 +122,7 @@ async def bounded(coro: Any, timeout: float | None, *, grace: float = 0.5) -> An
     return task.result()
 
 
-def _abandon(task: "asyncio.Task[Any]") -> None:
+def _abandon(task: asyncio.Task[Any]) -> None:
     # Once its coroutine is closed, the task ends at its next wake-up instead of holding
     # asyncio.run's final cancel-and-wait forever.
     task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved: no "never retrieved" log

@@ -44,7 +44,6 @@ import asyncio
 import difflib
 import json
 import math
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FuturesTimeout

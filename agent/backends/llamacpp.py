@@ -210,7 +210,9 @@ class LlamaCppBackend:
         if self.seed is not None:
             kwargs["seed"] = self.seed
         if deadline is not None:
-            past = lambda _ids, _logits: time.monotonic() > deadline  # noqa: E731 - checked once per token
+            def past(_ids: Any, _logits: Any) -> bool:  # checked after each sampled token
+                return time.monotonic() > deadline
+
             kwargs["stopping_criteria"] = _import_llama_cpp().StoppingCriteriaList([past])
         return kwargs
 

@@ -15,7 +15,6 @@ import textwrap
 import threading
 
 import pytest
-
 from corral import Agent
 from corral.backends import OpenAIBackend
 from corral.testing import ScriptedBackend
@@ -157,8 +156,28 @@ def test_a_process_exits_when_its_run_abandoned_a_tool():
         print("answer:", agent.run("go").stop_reason)
     """)
     try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"child process did not exit; it printed {exc.stdout!r}") from None
     assert done.returncode == 0, done.stderr
     assert "answer: timeout" in done.stdout
+
+
+class _NoVerdict:
+    name, fail_open = "sloppy", True
+
+    def check(self, stage, payload):
+        return "allow"  # a string, not a Verdict
+
+    async def acheck(self, stage, payload):
+        return self.check(stage, payload)
+
+
+async def test_a_guard_returning_no_verdict_blocks_the_run_instead_of_crashing_it():
+    from corral.guards import GuardChain
+
+    chain = GuardChain({"output": [_NoVerdict()]}, fail_open=True)
+    for result in (Agent(ScriptedBackend(["Hi."]), guards=chain).run("hello"),
+                   await Agent(ScriptedBackend(["Hi."]), guards=chain).arun("hello")):
+        assert result.stop_reason == "blocked" and result.blocked_by == "sloppy"
+        assert "not a Verdict" in result.stop_message

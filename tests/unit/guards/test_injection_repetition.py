@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from corral.guards import GuardChain, InjectionGuard
 from corral.guards.injection import InjectionModel
 
