@@ -105,6 +105,8 @@ async def bounded(coro: Any, timeout: float | None, *, grace: float = 0.5) -> An
         >>> asyncio.run(bounded(asyncio.sleep(0, "done"), 1.0))
         'done'
     """
+    if timeout is None:  # nothing to walk away from: no task needed
+        return await coro
     task = asyncio.ensure_future(coro)
     try:
         done, _ = await asyncio.wait({task}, timeout=timeout)

@@ -24,7 +24,8 @@ discarded (it can never reach a later turn). Worker threads are daemon threads
 from exiting. Side effects the tool makes after its deadline still happen; a tool that must stop
 promptly should be async or check its own deadline.
 
-``deadline`` (a ``time.monotonic()`` instant, e.g. the agent run's) caps every call's timeout.
+``deadline`` (a ``time.monotonic()`` instant, e.g. the agent run's) caps every call's timeout; with
+one, every call has a deadline, so sync tools run in worker threads too.
 
 Example::
 
