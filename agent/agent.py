@@ -51,6 +51,8 @@ class Agent:
     validate as (the model answers by calling ``final_result``). Tools marked
     ``requires_approval`` pause the run unless an ``approval_handler`` decides. ``tracing``: None
     emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
+    ``timeout``: seconds per run, model and tool calls included: a call still running at the
+    deadline is walked away from, and the run stops with ``stop_reason="timeout"``.
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -164,7 +166,7 @@ class Agent:
         emit, closers = self._observers(hooks, transcript)
         try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
-            for event in drive(steps, self.runtime, start.run_id, stream=_deltas):
+            for event in drive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     emit(event)
                 yield event
@@ -180,7 +182,7 @@ class Agent:
         emit, closers = self._observers(hooks, transcript)
         try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
-            async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas):
+            async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     outcome = emit(event)
                     if outcome is not None:

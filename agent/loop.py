@@ -20,12 +20,12 @@ from . import events as ev
 from .config import LoopConfig
 from .result import RunResult
 from .steps import (  # noqa: F401  (the request types are part of this module's API)
-    CONTINUE, AskApproval, CallTools, Chat, CheckGuard, Complete, Start, Steps, add_message, blocked_finish,
+    CONTINUE, TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Start, Steps, add_message, blocked_finish,
     close_turn, finish, check_guard, RunState,
 )
 from .toolphase import append_results, make_record, repeat_text, tool_phase
 
-__all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start", "run_steps"]
+__all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start", "TIMED_OUT", "run_steps"]
 
 
 def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
@@ -83,7 +83,9 @@ def _turn(cfg: LoopConfig, st: RunState) -> Generator[Any, Any, Any]:
         yield ev.TurnStarted(run_id=st.run_id, turn=st.turn)
     forced = cfg.forced_choice(st.called_tool)
     reply = yield from _model(cfg, st, forced)
-    if isinstance(reply, ToolCallParseError):
+    if reply is TIMED_OUT:
+        done = yield from finish(cfg, st, "timeout", None, "The run's time budget ran out during a model call.")
+    elif isinstance(reply, ToolCallParseError):
         done = yield from _mistake(cfg, st, "parse_error", cfg.parse_correction(reply), st.completion.text)
     elif not reply.tool_calls:
         done = yield from _answer(cfg, st, reply, forced)
@@ -94,12 +96,15 @@ def _turn(cfg: LoopConfig, st: RunState) -> Generator[Any, Any, Any]:
 
 
 def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, Any]:
-    """One model call. Returns the AssistantTurn, or the ToolCallParseError for malformed calls."""
+    """One model call. Returns the AssistantTurn, the ToolCallParseError for malformed calls, or
+    TIMED_OUT when the call overran the run's deadline."""
     tools = cfg.tools_for(forced)
     if cfg.chat_mode:
         t0 = time.perf_counter()
         reply = yield Chat(st.turn, list(st.messages), tools, forced or cfg.tool_choice, cfg.max_tokens)
         st.model_seconds = time.perf_counter() - t0
+        if reply is TIMED_OUT:
+            return TIMED_OUT
         completion, turn = reply.completion, reply.turn
     else:
         prompt = st.prompts.render(st.messages, tools or None)
@@ -109,6 +114,8 @@ def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, An
         t0 = time.perf_counter()
         completion = yield Complete(st.turn, prompt, cfg.stop, cfg.max_tokens, grammar)
         st.model_seconds = time.perf_counter() - t0
+        if completion is TIMED_OUT:
+            return TIMED_OUT
         turn = cfg.parse(completion, has_tools=bool(tools) and cfg.calls_allowed)
     st.completion = completion
     if st.observed:

@@ -95,6 +95,8 @@ class RunState:
 
 Steps = Generator[Any, Any, RunResult]
 CONTINUE = object()  # a phase's "go on with the next turn"
+# A driver's answer to Complete or Chat when the model call overran the run's deadline.
+TIMED_OUT = object()
 MODEL_MISTAKES = frozenset({"unknown_tool", "invalid_arguments", "retry"})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Generator, Iterable, Mapping, NamedTuple, Sequence
 
 from .base import STAGES, Conversation, Guard, Stage, Verdict, check_stage, stamped
 
@@ -135,28 +135,33 @@ class GuardChain:
 
     def check(self, stage: str, payload: Any) -> ChainResult:
         """Run the stage's guards on ``payload`` (text, Conversation or ToolCallPayload)."""
+        steps = self._steps(stage, payload)
+        try:
+            guard, arg = next(steps)
+            while True:
+                guard, arg = steps.send(self._timed_sync(guard, stage, arg))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def acheck(self, stage: str, payload: Any) -> ChainResult:
+        """Async twin of :meth:`check`; guards' ``acheck`` are awaited one by one."""
+        steps = self._steps(stage, payload)
+        try:
+            guard, arg = next(steps)
+            while True:
+                guard, arg = steps.send(await self._timed_async(guard, stage, arg))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def _steps(self, stage: str, payload: Any) -> Generator[tuple[Guard, Any], Verdict, ChainResult]:
+        """The chain's decisions, written once: yields (guard, its payload), receives the verdict."""
         guards = self._stages.get(stage)
         if guards is None:
             check_stage(stage)
         verdicts: list[Verdict] = []
         current, redacted = payload, False
         for guard in guards:  # type: ignore[union-attr]
-            arg = current if current.__class__ is not Conversation else _payload_for(guard, current)
-            verdict = self._timed_sync(guard, stage, arg)
-            verdicts.append(verdict)
-            if verdict.action == "block":
-                return _result(stage, verdicts, current, redacted, verdict)
-            if verdict.action == "redact" and verdict.redacted is not None:
-                current, redacted = _with_text(current, verdict.redacted), True
-        return _result(stage, verdicts, current, redacted, None)
-
-    async def acheck(self, stage: str, payload: Any) -> ChainResult:
-        """Async twin of :meth:`check`; guards' ``acheck`` are awaited one by one."""
-        check_stage(stage)
-        verdicts: list[Verdict] = []
-        current, redacted = payload, False
-        for guard in self._stages[stage]:
-            verdict = await self._timed_async(guard, stage, _payload_for(guard, current))
+            verdict = yield guard, (current if current.__class__ is str else _payload_for(guard, current))
             verdicts.append(verdict)
             if verdict.action == "block":
                 return _result(stage, verdicts, current, redacted, verdict)
@@ -172,19 +177,31 @@ class GuardChain:
         timeout = self._timeout_of(guard)
         try:
             if timeout is None:
-                verdict = guard.check(stage, payload)
+                verdict = guard.check(stage, payload)  # type: ignore[arg-type]
             else:
                 verdict = _call_with_timeout(guard, stage, payload, timeout)
         except Exception as exc:  # noqa: BLE001 - any guard failure must become a verdict
             verdict = self._failure(guard, exc)
-        return _stamp(verdict, guard, stage, start)
+        return self._settle(verdict, guard, stage, start)
 
     async def _timed_async(self, guard: Guard, stage: str, payload: Any) -> Verdict:
+        # A hung guard is walked away from, as a hung tool is.
+        from corral.tools._daemon import bounded
+
         start = time.perf_counter()
         try:
-            verdict = await asyncio.wait_for(guard.acheck(stage, payload), self._timeout_of(guard))
+            verdict = await bounded(guard.acheck(stage, payload), self._timeout_of(guard))  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - any guard failure must become a verdict
             verdict = self._failure(guard, exc)
+        return self._settle(verdict, guard, stage, start)
+
+    def _settle(self, verdict: Any, guard: Guard, stage: str, start: float) -> Verdict:
+        if not isinstance(verdict, Verdict):
+            # A broken guard, not a transient failure: fail closed even when configured fail-open.
+            reason = (f"guard {guard.name} returned {type(verdict).__name__}, not a Verdict; failing closed "
+                      "(its check must return Verdict.allow/block/redact)")
+            verdict = Verdict.block(guard.name, reason, categories=("guard_error",), score=1.0,
+                                    details={"error": f"returned {type(verdict).__name__}", "fail_closed": True})
         return _stamp(verdict, guard, stage, start)
 
     def _failure(self, guard: Guard, exc: BaseException) -> Verdict:
@@ -245,17 +262,13 @@ def _stamp(verdict: Verdict, guard: Guard, stage: str, start: float) -> Verdict:
     return stamped(verdict, verdict.guard or guard.name, stage, latency)
 
 
-_POOL: concurrent.futures.ThreadPoolExecutor | None = None
-
-
 def _call_with_timeout(guard: Guard, stage: str, payload: Any, timeout: float) -> Verdict:
-    # A sync call cannot be interrupted: the worker thread finishes in the background while the
-    # chain has already failed closed.
-    global _POOL
-    if _POOL is None:
-        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="corral-guard")
-    future = _POOL.submit(guard.check, stage, payload)
+    # A sync call cannot be interrupted: it finishes in a daemon thread of its own (never a shared
+    # fixed pool that hung guards could fill) while the chain has already failed closed.
+    from corral.tools._daemon import WORKERS
+
+    future = WORKERS.submit(guard.check, stage, payload)
     try:
-        return future.result(timeout=timeout)
+        return future.result(timeout=timeout)  # type: ignore[no-any-return]
     except concurrent.futures.TimeoutError as exc:
         raise TimeoutError(f"no verdict within {timeout:g}s") from exc

@@ -119,24 +119,46 @@ class InjectionModel:
 
     def _word(self, word: str) -> float:
         get = self.weights.get
-        value = sum(get(f, 0.0) for f in word_features(word))
+        # Each distinct character 4-gram once: "aaaaaaaa" repeats one 4-gram, which is no more evidence.
+        value = sum(get(f, 0.0) for f in dict.fromkeys(word_features(word)))
         if len(self._word_cache) >= _CACHE_LIMIT:
             self._word_cache.clear()
         self._word_cache[word] = value
         return value
 
     def contributions(self, toks: list[str]) -> list[float]:
-        """Each token's share of the logit: its word features plus the bigram ending at it."""
-        cache, bigrams, word = self._word_cache.get, self._bigrams.get, self._word
-        out, prev = [], "^"
+        """Each token's share of the logit: its word features plus the bigram ending at it.
+
+        Features saturate: a word (or a bigram) that already occurred twice within the last
+        ``window`` tokens adds nothing, so a window counts each distinct piece of content at most
+        twice. Repetition is noise, not more evidence: ``"hello world " * 90000`` scores as
+        ``"hello world hello world"``. (Twice, not once: an instruction that names its target twice
+        is evidence; the model was trained on counts, and its evaluation figures hold with two.)
+        """
+        cache, bigrams, word, size = self._word_cache.get, self._bigrams.get, self._word, self.window
+        out: list[float] = []
         append = out.append
-        for tok in toks:
+        # the positions of the two latest occurrences of each word and bigram
+        seen_words: dict[str, tuple[int, int]] = {}
+        seen_pairs: dict[tuple[str, str], tuple[int, int]] = {}
+        never = (-size, -size)
+        prev = "^"
+        for i, tok in enumerate(toks):
             value = cache(tok)
             if value is None:
                 value = word(tok)
+            older, last = seen_words.get(tok, never)
+            seen_words[tok] = (last, i)
+            if i - older < size:
+                value = 0.0
             following = bigrams(prev)
             if following is not None:
-                value += following.get(tok, 0.0)
+                weight = following.get(tok)
+                if weight:
+                    older, last = seen_pairs.get((prev, tok), never)
+                    seen_pairs[(prev, tok)] = (last, i)
+                    if i - older >= size:
+                        value += weight
             append(value)
             prev = tok
         return out
@@ -165,10 +187,12 @@ class InjectionModel:
         toks = tokens(text)
         prev = toks[score.start - 1] if score.start > 0 else "^"
         totals: dict[str, float] = {}
+        counted: dict[str, int] = {}
         for tok in score.window:
-            for feat in word_features(tok) + [bigram_feature(prev, tok)]:
+            for feat in dict.fromkeys(word_features(tok) + [bigram_feature(prev, tok)]):
                 weight = self.weights.get(feat)
-                if weight:
+                if weight and counted.get(feat, 0) < 2:  # at most twice, as the scorer counts
+                    counted[feat] = counted.get(feat, 0) + 1
                     totals[feat] = totals.get(feat, 0.0) + weight
             prev = tok
         ranked = sorted((kv for kv in totals.items() if kv[1] > 0), key=lambda kv: -kv[1])

@@ -16,11 +16,16 @@ How calls run:
 * At most ``max_concurrency`` calls run in worker threads at once. A tool's ``timeout`` overrides
   ``default_timeout``; ``None`` (the default) or ``math.inf`` means no limit.
 
-What a timeout does: an async tool is cancelled. A sync tool cannot be stopped from outside in
-Python, so its thread is left to finish on its own: its result is discarded (it can never reach a
-later turn), and the worker pool it ran in is retired so that stuck threads never delay later
-calls: new calls get a fresh pool. Side effects the tool makes after its deadline still happen;
-a tool that must stop promptly should be async or check its own deadline.
+What a timeout does: an async tool is cancelled; one that ignores the cancellation for
+``_ASYNC_GRACE`` seconds is closed (``coroutine.close()``) and left behind. A sync tool cannot be
+stopped from outside in Python, so its thread is left to finish on its own: its result is
+discarded (it can never reach a later turn). Worker threads are daemon threads
+(``corral.tools._daemon``): a stuck call never delays later calls, and never keeps the process
+from exiting. Side effects the tool makes after its deadline still happen; a tool that must stop
+promptly should be async or check its own deadline.
+
+``deadline`` (a ``time.monotonic()`` instant, e.g. the agent run's) caps every call's timeout; with
+one, every call has a deadline, so sync tools run in worker threads too.
 
 Example::
 
@@ -37,18 +42,17 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import difflib
 import json
 import math
-import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any, Iterable, NamedTuple
 
 from corral.exceptions import ModelRetry
 
+from ._daemon import WORKERS, bounded
 from .registry import Registry
 from .results import DEFAULT_MAX_RESULT_CHARS, ToolError, ToolResult, serialize_result
 from .definition import Tool
@@ -56,7 +60,6 @@ from .validation import coerce_arguments, validate_arguments
 
 __all__ = ["dispatch", "adispatch"]
 
-_POOL_SIZE = 64
 # Grace an async tool gets (in dispatch's threads) to honour its own cancellation.
 _ASYNC_GRACE = 0.5
 
@@ -78,29 +81,6 @@ class _Outcome(NamedTuple):
     duration: float = 0.0
 
 
-class _Workers:
-    """The threads sync tools run in; a pool that held a timed-out call is retired."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-
-    def get(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(_POOL_SIZE, thread_name_prefix="corral-tool")
-            return self._pool
-
-    def retire(self, pool: ThreadPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is pool:
-                self._pool = None
-        pool.shutdown(wait=False)  # queued and running calls still finish; no new ones land here
-
-
-_WORKERS = _Workers()
-
-
 def _fields(call: Any) -> tuple[Any, Any, Any]:
     """(name, id, raw arguments) of a call: a ToolCall-like object or an OpenAI-style dict."""
     if isinstance(call, dict):
@@ -108,8 +88,10 @@ def _fields(call: Any) -> tuple[Any, Any, Any]:
     return getattr(call, "name", None), getattr(call, "id", None), getattr(call, "arguments", None)
 
 
-def _effective_timeout(tool: Tool, default: float | None) -> float | None:
+def _effective_timeout(tool: Tool, default: float | None, deadline: float | None) -> float | None:
     value = tool.timeout if tool.timeout is not None else default
+    if deadline is not None:  # the caller's own time budget bounds every call
+        value = min(math.inf if value is None else value, max(0.0, deadline - time.monotonic()))
     return None if value is None or math.isinf(value) else float(value)
 
 
@@ -133,7 +115,8 @@ def _arguments(raw: Any) -> dict[str, Any] | ToolError:
     return raw
 
 
-def _prepare(registry: Registry, index: int, call: Any, default_timeout: float | None) -> _Job | ToolResult:
+def _prepare(registry: Registry, index: int, call: Any, default_timeout: float | None,
+             deadline: float | None) -> _Job | ToolResult:
     """Look the tool up and check the arguments: a job to run, or already an error result."""
     name, call_id, raw_args = _fields(call)
     args = _arguments(raw_args)
@@ -148,7 +131,7 @@ def _prepare(registry: Registry, index: int, call: Any, default_timeout: float |
             kwargs = coerce_arguments(tool, args)
             if not isinstance(kwargs, ToolError):
                 return _Job(index=index, call_id=call_id, arguments=args, tool=tool, kwargs=kwargs,
-                            timeout=_effective_timeout(tool, default_timeout))
+                            timeout=_effective_timeout(tool, default_timeout, deadline))
             error = kwargs
     shown = args if isinstance(args, dict) else {}
     return ToolResult(call_id=call_id, name=str(name), arguments=shown, error=error, content=error.message)
@@ -196,7 +179,7 @@ async def _call_async(job: _Job) -> _Outcome:
 
     start = time.perf_counter()
     try:
-        outcome = await asyncio.wait_for(guarded(), job.timeout)
+        outcome = await bounded(guarded(), job.timeout, grace=_ASYNC_GRACE)
     except asyncio.TimeoutError:
         return _Outcome(error=_timed_out(job), duration=time.perf_counter() - start)
     return _Outcome(output=outcome.output, error=outcome.error, duration=time.perf_counter() - start)
@@ -219,25 +202,25 @@ def _as_registry(registry: Any) -> Registry:
     return registry if isinstance(registry, Registry) else Registry(registry)
 
 
-def _plan(registry: Any, calls: Iterable[Any], default_timeout: float | None,
-          max_concurrency: int) -> tuple[list[_Job | ToolResult], list[_Job]]:
+def _plan(registry: Any, calls: Iterable[Any], default_timeout: float | None, max_concurrency: int,
+          deadline: float | None) -> tuple[list[_Job | ToolResult], list[_Job]]:
     if max_concurrency < 1:
         raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
     reg = _as_registry(registry)
-    items = [_prepare(reg, i, call, default_timeout) for i, call in enumerate(calls)]
+    items = [_prepare(reg, i, call, default_timeout, deadline) for i, call in enumerate(calls)]
     return items, [item for item in items if isinstance(item, _Job)]
 
 
 def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
-             default_timeout: float | None = None,
-             max_result_chars: int = DEFAULT_MAX_RESULT_CHARS) -> list[ToolResult]:
+             default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
+             deadline: float | None = None) -> list[ToolResult]:
     """Run one turn's calls from synchronous code; one result per call, in call order.
 
     ``registry`` is a :class:`Registry` (or an iterable of tools); each call has ``.name``,
     ``.arguments`` (dict or JSON string) and optionally ``.id``. Never raises for a model mistake
     or a tool failure. See the module docstring for threads and timeouts.
     """
-    items, jobs = _plan(registry, calls, default_timeout, max_concurrency)
+    items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline)
     inline, threaded = _split(jobs)
     if len(threaded) > max_concurrency:
         outcomes = {job.index: _call_sync(job) for job in inline}
@@ -265,27 +248,23 @@ def _deadline(job: _Job, now: float) -> float:
     return now + job.timeout + (_ASYNC_GRACE if job.tool.is_async else 0.0)
 
 
-_Running = list[tuple[float, _Job, "Future[_Outcome]", ThreadPoolExecutor]]
+_Running = list[tuple[float, _Job, "Future[_Outcome]"]]
 
 
 def _submit_all(jobs: list[_Job]) -> _Running:
-    """Start every job in the worker pool (the caller checked they fit under the concurrency cap)."""
-    if not jobs:
+    """Start every job in a worker thread (the caller checked they fit under the concurrency cap)."""
+    if not jobs:  # the common case: every call runs inline
         return []
-    pool = _WORKERS.get()
     now = time.perf_counter()
-    return [(_deadline(job, now), job, pool.submit(contextvars.copy_context().run, _call_sync, job), pool)
-            for job in jobs]
+    return [(_deadline(job, now), job, WORKERS.submit(_call_sync, job)) for job in jobs]
 
 
 def _collect(running: _Running) -> dict[int, _Outcome]:
     """Wait for each job by its own deadline. Waiting in deadline order makes every check exact:
     when a job's turn comes, no earlier deadline is pending, so waiting until its deadline never
-    oversleeps another's."""
+    oversleeps another's. A job past its deadline is left to its (daemon) thread."""
     outcomes: dict[int, _Outcome] = {}
-    if not running:  # the common case: every call ran inline
-        return outcomes
-    for deadline, job, future, pool in sorted(running, key=lambda item: item[0]):
+    for deadline, job, future in sorted(running, key=lambda item: item[0]):
         try:
             left = None if math.isinf(deadline) else max(0.0, deadline - time.perf_counter())
             outcome = future.result(timeout=left)
@@ -294,18 +273,15 @@ def _collect(running: _Running) -> dict[int, _Outcome]:
             outcomes[job.index] = _Outcome(error=_timed_out(job), duration=outcome.duration) if late else outcome
         except FuturesTimeout:
             outcomes[job.index] = _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
-            _WORKERS.retire(pool)  # later jobs already in this pool still finish there
     return outcomes
 
 
 def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcome]:
     pending, running, outcomes = list(reversed(jobs)), {}, {}
-    pool = _WORKERS.get()
     while pending or running:
         while pending and len(running) < max_concurrency:
             job = pending.pop()
-            future = pool.submit(contextvars.copy_context().run, _call_sync, job)
-            running[future] = (job, _deadline(job, time.perf_counter()))
+            running[WORKERS.submit(_call_sync, job)] = (job, _deadline(job, time.perf_counter()))
         soonest = min(deadline for _job, deadline in running.values())
         wait_for = None if math.isinf(soonest) else max(0.0, soonest - time.perf_counter())
         done, _ = wait(list(running), timeout=wait_for, return_when=FIRST_COMPLETED)
@@ -314,10 +290,8 @@ def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcom
             job, deadline = running[future]
             if future in done:
                 outcomes[job.index] = future.result()
-            elif now >= deadline:
+            elif now >= deadline:  # walked away from: it no longer counts against the cap
                 outcomes[job.index] = _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)
-                _WORKERS.retire(pool)
-                pool = _WORKERS.get()
             else:
                 continue
             del running[future]
@@ -325,8 +299,8 @@ def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcom
 
 
 async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
-                    default_timeout: float | None = None,
-                    max_result_chars: int = DEFAULT_MAX_RESULT_CHARS) -> list[ToolResult]:
+                    default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
+                    deadline: float | None = None) -> list[ToolResult]:
     """Run one turn's calls concurrently on the running event loop; same results as :func:`dispatch`.
 
     Example::
@@ -340,7 +314,7 @@ async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int
         >>> asyncio.run(adispatch(Registry([shout]), calls))[0].content
         'HI'
     """
-    items, jobs = _plan(registry, calls, default_timeout, max_concurrency)
+    items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline)
     gate = asyncio.Semaphore(max_concurrency)
 
     async def run(job: _Job) -> _Outcome:
@@ -354,10 +328,8 @@ async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int
 
 
 async def _call_in_thread(job: _Job) -> _Outcome:
-    pool = _WORKERS.get()
-    future: Future[_Outcome] = pool.submit(contextvars.copy_context().run, _call_sync, job)
+    future: Future[_Outcome] = WORKERS.submit(_call_sync, job)
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), job.timeout)
     except asyncio.TimeoutError:
-        _WORKERS.retire(pool)
         return _Outcome(error=_timed_out(job), duration=job.timeout or 0.0)

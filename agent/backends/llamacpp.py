@@ -168,6 +168,10 @@ class LlamaCppBackend:
         with self._loaded.lock:
             return list(self._loaded.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    # The agent's run deadline is passed in (``deadline=``, a time.monotonic() instant): generation
+    # stops at the first token after it. The prompt's evaluation cannot be interrupted from outside.
+    accepts_deadline = True
+
     @property
     def wants_grammar(self) -> bool:
         return self.grammar
@@ -198,32 +202,40 @@ class LlamaCppBackend:
             cache[grammar] = _import_llama_cpp().LlamaGrammar.from_string(grammar, verbose=False)
         return cache[grammar]
 
-    def _kwargs(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None) -> dict[str, Any]:
+    def _kwargs(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None,
+                deadline: float | None = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "stop": list(stop),
                                   "temperature": self.temperature, "top_p": self.top_p, "repeat_penalty": 1.0,
                                   "grammar": self._grammar(grammar)}
         if self.seed is not None:
             kwargs["seed"] = self.seed
+        if deadline is not None:
+            def past(_ids: Any, _logits: Any) -> bool:  # checked after each sampled token
+                return time.monotonic() > deadline
+
+            kwargs["stopping_criteria"] = _import_llama_cpp().StoppingCriteriaList([past])
         return kwargs
 
     def complete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                 grammar: str | None = None) -> Completion:
+                 grammar: str | None = None, deadline: float | None = None) -> Completion:
         """Complete ``prompt``, reusing the KV cache of the longest common prefix with the last call."""
         done: Completion | None = None
-        for item in self.stream(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar, _deltas=False):
+        for item in self.stream(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar, deadline=deadline,
+                                _deltas=False):
             done = item  # type: ignore[assignment]
         assert done is not None
         return done
 
     async def acomplete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                        grammar: str | None = None) -> Completion:
-        return await asyncio.to_thread(self.complete, prompt, stop=stop, max_tokens=max_tokens, grammar=grammar)
+                        grammar: str | None = None, deadline: float | None = None) -> Completion:
+        return await asyncio.to_thread(self.complete, prompt, stop=stop, max_tokens=max_tokens, grammar=grammar,
+                                       deadline=deadline)
 
     def stream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None,
-               _deltas: bool = True) -> Iterator[CompletionDelta | Completion]:
+               deadline: float | None = None, _deltas: bool = True) -> Iterator[CompletionDelta | Completion]:
         """Yield text deltas as tokens are decoded, then the whole Completion (the model stays locked meanwhile)."""
         loaded = self._loaded
-        kwargs = self._kwargs(prompt, stop, max_tokens, grammar)
+        kwargs = self._kwargs(prompt, stop, max_tokens, grammar, deadline)
         with loaded.lock:
             loaded.begin()
             started, first, parts, finish = time.perf_counter(), None, [], "stop"
@@ -242,14 +254,14 @@ class LlamaCppBackend:
             yield self._completion(loaded, "".join(parts), finish, started, first)
 
     async def astream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                      grammar: str | None = None) -> AsyncIterator[CompletionDelta | Completion]:
+                      grammar: str | None = None, deadline: float | None = None) -> AsyncIterator[CompletionDelta | Completion]:
         """Async twin of :meth:`stream`: decoding runs in a worker thread, deltas arrive on the loop."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
 
         def produce() -> None:
             try:
-                for item in self.stream(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar):
+                for item in self.stream(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar, deadline=deadline):
                     loop.call_soon_threadsafe(queue.put_nowait, item)
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer
                 loop.call_soon_threadsafe(queue.put_nowait, exc)

@@ -77,15 +77,18 @@ def test_long_results_and_qa_pages_hold_several_documents():
 
 
 def test_calibration_controls_benign_fpr_and_prefers_a_length_penalty_for_long_noise():
-    # Toy model: long benign texts reach a high window sum by accumulating weak "noise" words;
-    # a short attack scores less than that, so only a length penalty separates them.
-    model = InjectionModel({"w:noise": 1.5, "w:attack": 4.0}, bias=-3.0, threshold=0.5, window=4)
+    # Toy model: long benign texts reach a high window sum by accumulating weak "noise" words
+    # (distinct ones: a repeated word saturates); a short attack scores less than that, so only a
+    # length penalty separates them.
+    noise = {f"w:{w}": 1.5 for w in ("alpha", "bravo", "charlie", "delta")}
+    model = InjectionModel({**noise, "w:attack": 4.0}, bias=-3.0, threshold=0.5, window=4)
+    long_noise = "alpha bravo charlie delta " * 100
     split = Split()
     split.add("short", "tool_result", 0, ["plain words here"] * 50)
-    split.add("long results", "tool_result", 0, ["noise " * 400] * 20)
+    split.add("long results", "tool_result", 0, [long_noise] * 20)
     split.add("hidden", "tool_result", 1, ["plain attack"] * 20)
     calibrate(model, split)
     assert model.length_penalty > 0
-    assert model.score("noise " * 400).probability < model.threshold
+    assert model.score(long_noise).probability < model.threshold
     assert model.score("plain attack").probability >= model.threshold
     assert model.score("plain words here").probability < model.threshold

@@ -267,7 +267,7 @@ def test_sync_dispatch_runs_async_tools_and_works_inside_a_running_loop():
     assert asyncio.run(main())[0].output == 4
 
 
-def test_sync_timeout_abandons_the_thread_and_retires_its_pool():
+def test_sync_timeout_abandons_the_thread_and_later_calls_still_run():
     release, finished = threading.Event(), threading.Event()
 
     @tool(timeout=0.1)
@@ -276,15 +276,14 @@ def test_sync_timeout_abandons_the_thread_and_retires_its_pool():
         finished.set()
         return "late"
 
-    @tool
+    @tool(timeout=10)
     def quick() -> str:
         return "quick"
 
     reg = Registry([stuck, quick])
-    pool_before = dispatch_module._WORKERS.get()
     (r,) = dispatch(reg, [call("stuck")])
     assert r.error.kind == "timeout" and "0.1 seconds" in r.content and r.output is None
-    assert dispatch_module._WORKERS.get() is not pool_before  # later calls get fresh threads
+    # the stuck thread holds nothing: later timed calls get threads of their own
     assert [x.content for x in dispatch(reg, [call("quick"), call("quick")])] == ["quick", "quick"]
     release.set()
     assert finished.wait(5)  # the abandoned thread finished on its own; its value went nowhere
