@@ -17,7 +17,9 @@ The hierarchy::
     │   │   ├── BackendHTTPError     an HTTP server answered with an error status (status + body excerpt)
     │   │   ├── BackendTimeout       the server did not answer in time, retries spent
     │   │   ├── BackendConnectError  the server could not be reached, retries spent
-    │   │   └── StreamTruncated      a streamed answer ended before the server said it was done
+    │   │   ├── StreamTruncated      a streamed answer ended before the server said it was done
+    │   │   └── BackendResponseError the server's answer is malformed or wrong-shaped (names what and where)
+    │   │       └── ResponseTooLarge an answer grew past the backend's size cap
     │   ├── GuardBlocked             a guard blocked the run (carries the verdict)
     │   └── OutputValidationError    structured output failed validation after the retry budget
     ├── ToolCallParseError           model text looks like a tool call but is malformed (also a ValueError)
@@ -47,6 +49,8 @@ __all__ = [
     "BackendTimeout",
     "BackendConnectError",
     "StreamTruncated",
+    "BackendResponseError",
+    "ResponseTooLarge",
     "GuardBlocked",
     "OutputValidationError",
     "ToolCallParseError",
@@ -121,6 +125,14 @@ class BackendConnectError(BackendError):
 
 class StreamTruncated(BackendError):
     """A streamed completion ended before the server marked it finished."""
+
+
+class BackendResponseError(BackendError):
+    """The server answered, but not in the shape of an OpenAI-compatible reply (bad JSON, wrong types)."""
+
+
+class ResponseTooLarge(BackendResponseError):
+    """A response body (plain or streamed) grew past ``max_response_bytes``; it was cut off unread."""
 
 
 class GuardBlocked(RunError):
