@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator, Callable, Iterator
 from corral.exceptions import UsageError
 
 from . import events as ev
-from .backends.base import CompletionDelta
+from .backends.base import CompletionDelta, ToolCallDelta
 from .loop import AskApproval, CallTools, Chat, CheckGuard, Complete, Steps
 from .result import Approve, Decision, Edit, PendingCall, Reject
 
@@ -73,7 +73,10 @@ def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False) -> It
             elif cls is CallTools:
                 send = dispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency, default_timeout=rt.tool_timeout)
             elif cls is Chat:
-                send = rt.backend.chat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens)
+                if stream and hasattr(rt.backend, "stream_chat"):
+                    send = yield from _stream_chat_sync(rt.backend, req, run_id)
+                else:
+                    send = rt.backend.chat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens)
             elif cls is AskApproval:
                 send = as_decision(_sync_value(rt.approval_handler(req.call)))
             else:  # pragma: no cover - a new request type without a driver branch
@@ -113,6 +116,13 @@ async def adrive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False
                 send = await rt.chain.acheck(req.stage, req.payload)
             elif cls is CallTools:
                 send = await adispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency, default_timeout=rt.tool_timeout)
+            elif cls is Chat and stream and hasattr(rt.backend, "astream_chat"):
+                send = None
+                async for item in rt.backend.astream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens):
+                    if isinstance(item, CompletionDelta):
+                        yield ev.ModelDelta(run_id=run_id, turn=req.turn, text=item.text)
+                    elif not isinstance(item, ToolCallDelta):
+                        send = item
             elif cls is Chat:
                 send = await rt.backend.achat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens)
             elif cls is AskApproval:
@@ -134,6 +144,16 @@ def _stream_sync(backend: Any, req: Complete, run_id: str) -> Iterator[ev.Event]
         else:
             completion = item
     return completion
+
+
+def _stream_chat_sync(backend: Any, req: Chat, run_id: str) -> Iterator[ev.Event]:
+    reply = None
+    for item in backend.stream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens):
+        if isinstance(item, CompletionDelta):
+            yield ev.ModelDelta(run_id=run_id, turn=req.turn, text=item.text)
+        elif not isinstance(item, ToolCallDelta):  # call fragments: the turn's calls come whole in the reply
+            reply = item
+    return reply
 
 
 def _sync_value(value: Any) -> Any:
