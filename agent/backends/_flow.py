@@ -27,17 +27,17 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Generator, Iterator
+from typing import Any
 
 import httpx
-
 from corral.exceptions import BackendTimeout, ResponseTooLarge, StreamTruncated
 
 from ._deadline import _DEADLINE
 from ._http import RetryPolicy, raise_for_outcome
 
-__all__ = ["Call", "Limits", "Send", "Sleep", "READ", "CLOSE", "exchange", "drive", "adrive", "DeadlineReached"]
+__all__ = ["CLOSE", "READ", "Call", "DeadlineReached", "Limits", "Send", "Sleep", "adrive", "drive", "exchange"]
 
 _ERROR_BODY_BYTES = 65536  # enough of an error page to quote; the rest is not worth reading
 _JSON = {"Content-Type": "application/json"}
@@ -130,8 +130,7 @@ def _read_body(call: Call, reader: Any) -> Generator[Any, Any, None]:
         yield from reader.feed(chunk)
         if call.deadline is not None and time.monotonic() > call.deadline:
             raise DeadlineReached
-    yield CLOSE
-    yield reader.result()
+    yield reader.result()  # no CLOSE: httpx closes a response read to its end
 
 
 def _error_reply(response: httpx.Response) -> Generator[Any, Any, httpx.Response]:
@@ -153,10 +152,10 @@ def _check_deadline(call: Call, attempts: int, cause: BaseException | None = Non
         raise _deadline_error(call, attempts) from cause
 
 
-def _deadline_error(call: Call, attempts: int) -> BackendTimeout:
-    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+def _deadline_error(call: Call, attempts: int | None) -> BackendTimeout:
+    tries = "" if attempts is None else f"{attempts} attempt{'s' if attempts != 1 else ''}; "
     return BackendTimeout(
-        f"{call.url} did not finish within the deadline of {call.limits.deadline:g} s ({tries}; the deadline "
+        f"{call.url} did not finish within the deadline of {call.limits.deadline:g} s ({tries}the deadline "
         "covers connecting, headers, body and stream). Raise deadline= on OpenAIBackend (None turns it off), "
         "lower max_tokens, or check the server's load")
 
@@ -200,7 +199,7 @@ def drive(client: httpx.Client, flow: Generator[Any, Any, None], deadline: float
             if not isinstance(step, _IO):
                 yield step
                 continue
-            token = _DEADLINE.set(deadline)  # every socket wait below ends by the deadline
+            token = _DEADLINE.set(deadline)  # every socket wait below ends by the deadline (_deadline.py)
             try:
                 value = io.do(step)
             except httpx.TransportError as exc:
@@ -242,14 +241,12 @@ class _AsyncIO:
             await response.aclose()
 
 
-async def _within(io: _AsyncIO, step: Any, deadline: float | None) -> Any:
-    if deadline is None:
-        return await io.do(step)
+async def _wait(awaitable: Any, deadline: float) -> Any:
     when = asyncio.get_running_loop().time() + (deadline - time.monotonic())
     if sys.version_info >= (3, 11):
         async with asyncio.timeout_at(when):
-            return await io.do(step)
-    return await asyncio.wait_for(io.do(step), when - asyncio.get_running_loop().time())  # pragma: no cover
+            return await awaitable
+    return await asyncio.wait_for(awaitable, when - asyncio.get_running_loop().time())  # pragma: no cover
 
 
 async def adrive(client: httpx.AsyncClient, flow: Generator[Any, Any, None],
@@ -267,7 +264,7 @@ async def adrive(client: httpx.AsyncClient, flow: Generator[Any, Any, None],
                 yield step
                 continue
             try:
-                value = await _within(io, step, deadline)
+                value = await (io.do(step) if deadline is None else _wait(io.do(step), deadline))
             except httpx.TransportError as exc:
                 error = exc
             except asyncio.TimeoutError:
@@ -275,3 +272,25 @@ async def adrive(client: httpx.AsyncClient, flow: Generator[Any, Any, None],
     finally:
         await io.aclose()
         flow.close()
+
+
+async def arun(client: httpx.AsyncClient, flow: Generator[Any, Any, None], call: Call) -> Any:
+    """Run a flow whose only output is its result, under one timer for the whole call.
+
+    Cheaper than ``adrive``'s timer per step, which a stream needs: between its steps the caller
+    runs, and a timer around the whole stream would cancel the caller's own work.
+    """
+    steps = adrive(client, flow, None)
+    if call.deadline is None:
+        return await _last(steps)
+    try:
+        return await _wait(_last(steps), call.deadline)
+    except asyncio.TimeoutError:
+        raise _deadline_error(call, None) from None
+
+
+async def _last(items: AsyncIterator[Any]) -> Any:
+    last = None
+    async for last in items:
+        pass
+    return last

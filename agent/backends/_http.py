@@ -10,6 +10,7 @@ import email.utils
 import random
 import time
 from dataclasses import dataclass
+
 import httpx
 
 from corral.exceptions import BackendConnectError, BackendHTTPError, BackendTimeout, StreamTruncated

@@ -13,14 +13,20 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Optional, TypeVar, Union
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corral.exceptions import BackendResponseError
 
 __all__ = [
-    "Usage", "Timings", "CompletionResponse", "ChatResponse", "StreamEvent", "validate_body", "validate_event",
+    "ChatResponse",
+    "CompletionResponse",
+    "StreamEvent",
+    "Timings",
+    "Usage",
+    "validate_body",
+    "validate_event",
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -31,68 +37,68 @@ class _Shape(BaseModel):
 
 
 class _CachedTokens(_Shape):
-    cached_tokens: Optional[int] = None
+    cached_tokens: int | None = None
 
 
 class Usage(_Shape):
-    prompt_tokens: Optional[int] = None
-    completion_tokens: Optional[int] = None
-    prompt_tokens_details: Optional[_CachedTokens] = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_tokens_details: _CachedTokens | None = None
 
 
 class Timings(_Shape):
-    prompt_n: Optional[int] = None  # llama-server: prompt tokens really evaluated
+    prompt_n: int | None = None  # llama-server: prompt tokens really evaluated
 
 
 class _Function(_Shape):
-    name: Optional[str] = None
-    arguments: Union[str, dict[str, Any], None] = None  # a JSON string; some servers send the object
+    name: str | None = None
+    arguments: str | dict[str, Any] | None = None  # a JSON string; some servers send the object
 
 
 class ToolCallShape(_Shape):
     index: int = 0  # stream deltas only: which call a fragment belongs to
-    id: Optional[str] = None
-    function: Optional[_Function] = None
+    id: str | None = None
+    function: _Function | None = None
 
 
 class ChatMessage(_Shape):
-    content: Optional[str] = None
-    tool_calls: Optional[list[ToolCallShape]] = None
+    content: str | None = None
+    tool_calls: list[ToolCallShape] | None = None
 
 
 class CompletionChoice(_Shape):
-    text: Optional[str] = None
-    finish_reason: Optional[str] = None
-    stop_reason: Union[str, int, None] = None  # vLLM: the stop string or token id that ended it
+    text: str | None = None
+    finish_reason: str | None = None
+    stop_reason: str | int | None = None  # vLLM: the stop string or token id that ended it
 
 
 class ChatChoice(_Shape):
     message: ChatMessage
-    finish_reason: Optional[str] = None
+    finish_reason: str | None = None
 
 
 class CompletionResponse(_Shape):
     choices: list[CompletionChoice] = Field(min_length=1)
-    usage: Optional[Usage] = None
-    timings: Optional[Timings] = None
+    usage: Usage | None = None
+    timings: Timings | None = None
 
 
 class ChatResponse(_Shape):
     choices: list[ChatChoice] = Field(min_length=1)
-    usage: Optional[Usage] = None
-    timings: Optional[Timings] = None
+    usage: Usage | None = None
+    timings: Timings | None = None
 
 
 class StreamChoice(_Shape):
-    text: Optional[str] = None  # /completions events
-    delta: Optional[ChatMessage] = None  # /chat/completions events
-    finish_reason: Optional[str] = None
+    text: str | None = None  # /completions events
+    delta: ChatMessage | None = None  # /chat/completions events
+    finish_reason: str | None = None
 
 
 class StreamEvent(_Shape):
     choices: list[StreamChoice] = Field(default_factory=list)  # a last usage-only event may have none
-    usage: Optional[Usage] = None
-    timings: Optional[Timings] = None
+    usage: Usage | None = None
+    timings: Timings | None = None
     error: Any = None
 
 

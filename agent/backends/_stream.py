@@ -20,7 +20,8 @@ import codecs
 import json
 import re
 import time
-from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -30,7 +31,7 @@ from ._chat import assistant_turn, finish_reason, usage_of
 from ._schema import StreamEvent, _excerpt, validate_body, validate_event
 from .base import ChatReply, Completion, CompletionDelta, ToolCallDelta
 
-__all__ = ["JsonBody", "CompletionStream", "ChatStream", "LineSplitter"]
+__all__ = ["ChatStream", "CompletionStream", "JsonBody", "LineSplitter"]
 
 _M = TypeVar("_M", bound=BaseModel)
 _EOL = re.compile(r"\r\n|\r|\n")  # SSE line ends; never str.splitlines (U+2028 is text, not a line end)

@@ -32,7 +32,7 @@ from corral.exceptions import UsageError
 
 from ._chat import chat_body, chat_reply, completion_from_response
 from ._deadline import deadline_transport
-from ._flow import Call, Limits, adrive, drive, exchange
+from ._flow import Call, Limits, adrive, arun, drive, exchange
 from ._http import RetryPolicy
 from ._schema import ChatResponse, CompletionResponse
 from ._stream import ChatStream, CompletionStream, JsonBody
@@ -160,6 +160,9 @@ class OpenAIBackend:
     def _async(self, call: Call, reader: Callable[[], Any]) -> AsyncIterator[Any]:
         return adrive(self.aclient, exchange(call, reader), call.deadline)
 
+    async def _async_result(self, call: Call, reader: Callable[[], Any]) -> Any:
+        return await arun(self.aclient, exchange(call, reader), call)
+
     # --- completions mode ------------------------------------------------------------------
 
     def _completion_body(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None,
@@ -189,7 +192,7 @@ class OpenAIBackend:
 
     async def acomplete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                         grammar: str | None = None) -> Completion:
-        return await _alast(self._async(*self._completion(prompt, stop, max_tokens, grammar)))
+        return await self._async_result(*self._completion(prompt, stop, max_tokens, grammar))
 
     def _streamed(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None) -> Call:
         return self._call("/completions", self._completion_body(prompt, stop, max_tokens, grammar, True))
@@ -223,7 +226,7 @@ class OpenAIBackend:
 
     async def achat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
                     tool_choice: Any = "auto", max_tokens: int = 512) -> ChatReply:
-        return await _alast(self._async(*self._chat(messages, tools, tool_choice, max_tokens)))
+        return await self._async_result(*self._chat(messages, tools, tool_choice, max_tokens))
 
     def _chat_streamed(self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
                        max_tokens: int) -> Call:
@@ -268,9 +271,3 @@ def _last(items: Iterator[Any]) -> Any:
         pass
     return last
 
-
-async def _alast(items: AsyncIterator[Any]) -> Any:
-    last = None
-    async for last in items:
-        pass
-    return last

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -31,12 +32,12 @@ class RawServer:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._main(),), daemon=True)
 
-    def __enter__(self) -> "RawServer":
+    def __enter__(self) -> RawServer:
         self.thread.start()
         assert self.ready.wait(10), "the raw server did not start"
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.loop.call_soon_threadsafe(self.stop.set)
         self.thread.join(10)
         self.loop.close()
@@ -60,11 +61,12 @@ class RawServer:
         task = asyncio.current_task()
         self.tasks.add(task)  # type: ignore[arg-type]
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
-            await reader.readexactly(length)
-            await self.behaviour(writer)
+            while True:  # keep-alive: the next request on this connection, until the client leaves
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                await reader.readexactly(length)
+                await self.behaviour(writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
@@ -223,8 +225,13 @@ def test_the_deadline_leaves_a_healthy_pooled_connection_usable():
     with RawServer(answer) as server:
         backend = make(server, deadline=5.0)
         texts = guarded(lambda: [backend.complete("hi").text for _ in range(3)])
+        atexts = guarded(lambda: asyncio.run(_collect_texts(backend)))
         backend.close()
-    assert texts == ["ok", "ok", "ok"]
+    assert texts == ["ok", "ok", "ok"] == atexts
+
+
+async def _collect_texts(backend: OpenAIBackend) -> list[str]:
+    return [(await backend.acomplete("hi")).text for _ in range(3)]
 
 
 @pytest.mark.parametrize("bad", [{"deadline": 0}, {"deadline": -1.0}, {"max_response_bytes": 0},
