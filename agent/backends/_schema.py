@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corral.exceptions import BackendResponseError
 
@@ -97,6 +97,11 @@ class StreamChoice(_Shape):
 
 class StreamEvent(_Shape):
     choices: list[StreamChoice] = Field(default_factory=list)  # a last usage-only event may have none
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _null_is_none(cls, value: Any) -> Any:
+        return [] if value is None else value  # some servers send "choices": null with the usage
     usage: Usage | None = None
     timings: Timings | None = None
     error: Any = None

@@ -164,7 +164,7 @@ CHAT_STREAM = sse(
                     {"index": 1, "id": "c2", "function": {"name": "lookup", "arguments": '{"key": "x"}'}},
                     {"index": 0, "function": {"arguments": '"b": 2}'}}),
     {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
-    {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 4}},
+    {"choices": None, "usage": {"prompt_tokens": 9, "completion_tokens": 4}},  # null choices: some servers
     "[DONE]",
 )
 
