@@ -28,7 +28,7 @@ from typing import Any, AsyncIterator, Callable, Iterator
 from corral.exceptions import UsageError
 
 from . import events as ev
-from .backends.base import CompletionDelta
+from .backends.base import CompletionDelta, ToolCallDelta
 from .loop import TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Steps
 from .result import Approve, Decision, Edit, PendingCall, Reject
 
@@ -89,8 +89,11 @@ def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False,
                 send = dispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
                                 default_timeout=rt.tool_timeout, deadline=deadline)
             elif cls is Chat:
-                send = _within(deadline, rt.backend.chat, req.messages, tools=req.tools, tool_choice=req.tool_choice,
-                               max_tokens=req.max_tokens)
+                if stream and hasattr(rt.backend, "stream_chat"):
+                    send = yield from _stream_chat_sync(rt.backend, req, run_id, deadline)
+                else:
+                    send = _within(deadline, rt.backend.chat, req.messages, tools=req.tools,
+                                   tool_choice=req.tool_choice, max_tokens=req.max_tokens)
             elif cls is AskApproval:
                 send = as_decision(_sync_value(rt.approval_handler(req.call)))
             else:  # pragma: no cover - a new request type without a driver branch
@@ -132,6 +135,15 @@ async def adrive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False
             elif cls is CallTools:
                 send = await adispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
                                        default_timeout=rt.tool_timeout, deadline=deadline)
+            elif cls is Chat and stream and hasattr(rt.backend, "astream_chat"):
+                send = None
+                pieces = rt.backend.astream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice,
+                                                 max_tokens=req.max_tokens)
+                async for item in _bounded_pieces(pieces, deadline):
+                    if item is TIMED_OUT or not isinstance(item, (CompletionDelta, ToolCallDelta)):
+                        send = item
+                    elif isinstance(item, CompletionDelta):
+                        yield ev.ModelDelta(run_id=run_id, turn=req.turn, text=item.text)
             elif cls is Chat:
                 send = await _awithin(deadline, rt.backend.achat(req.messages, tools=req.tools, tool_choice=req.tool_choice,
                                                                  max_tokens=req.max_tokens))
@@ -227,6 +239,34 @@ def _next_within(deadline: float, pieces: Any) -> Any:
 async def _astream(backend: Any, req: Complete, deadline: float | None) -> AsyncIterator[Any]:
     """The backend's stream, each piece awaited within the deadline; ends with TIMED_OUT when it overran."""
     pieces = backend.astream(req.prompt, **_complete_kwargs(backend, req, deadline))
+    async for item in _bounded_pieces(pieces, deadline):
+        yield item
+
+
+async def _aclose(pieces: Any) -> None:
+    # The stream was abandoned mid-piece: whatever closing it raises has no reader left.
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await pieces.aclose()
+
+
+def _stream_chat_sync(backend: Any, req: Chat, run_id: str, deadline: float | None) -> Iterator[ev.Event]:
+    pieces = backend.stream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice,
+                                 max_tokens=req.max_tokens)
+    reply = None
+    while True:
+        item = _next_within(deadline, pieces) if deadline is not None else next(pieces, _END)
+        if item is _END:
+            return reply
+        if item is TIMED_OUT:
+            return TIMED_OUT
+        if isinstance(item, CompletionDelta):
+            yield ev.ModelDelta(run_id=run_id, turn=req.turn, text=item.text)
+        elif not isinstance(item, ToolCallDelta):  # call fragments: the turn's calls come whole in the reply
+            reply = item
+
+
+async def _bounded_pieces(pieces: Any, deadline: float | None) -> AsyncIterator[Any]:
+    """An async stream, each piece awaited within the deadline; ends with TIMED_OUT when it overran."""
     while True:
         try:
             item = await _awithin(deadline, pieces.__anext__())
@@ -237,12 +277,6 @@ async def _astream(backend: Any, req: Complete, deadline: float | None) -> Async
         yield item
         if item is TIMED_OUT:
             return
-
-
-async def _aclose(pieces: Any) -> None:
-    # The stream was abandoned mid-piece: whatever closing it raises has no reader left.
-    with contextlib.suppress(Exception, asyncio.CancelledError):
-        await pieces.aclose()
 
 
 def _sync_value(value: Any) -> Any:

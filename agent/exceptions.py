@@ -20,7 +20,9 @@ The hierarchy::
     │   │   ├── BackendTimeout       the server did not answer in time, retries spent
     │   │   ├── BackendConnectError  the server could not be reached, retries spent
     │   │   ├── StreamTruncated      a streamed answer ended before the server said it was done
-    │   │   └── EngineError          the embedded llama.cpp engine crashed in a probe (the fix is named)
+    │   │   ├── EngineError          the embedded llama.cpp engine crashed in a probe (the fix is named)
+    │   │   └── BackendResponseError the server's answer is malformed or wrong-shaped (names what and where)
+    │   │       └── ResponseTooLarge an answer grew past the backend's size cap
     │   ├── GuardBlocked             a guard blocked the run (carries the verdict)
     │   └── OutputValidationError    structured output failed validation after the retry budget
     ├── ToolCallParseError           model text looks like a tool call but is malformed (also a ValueError)
@@ -52,6 +54,8 @@ __all__ = [
     "BackendConnectError",
     "StreamTruncated",
     "EngineError",
+    "BackendResponseError",
+    "ResponseTooLarge",
     "GuardBlocked",
     "OutputValidationError",
     "ToolCallParseError",
@@ -150,6 +154,14 @@ class EngineError(BackendError):
 
     The message names the signal, the likely cause and the exact reinstall command.
     """
+
+
+class BackendResponseError(BackendError):
+    """The server answered, but not in the shape of an OpenAI-compatible reply (bad JSON, wrong types)."""
+
+
+class ResponseTooLarge(BackendResponseError):
+    """A response body (plain or streamed) grew past ``max_response_bytes``; it was cut off unread."""
 
 
 class GuardBlocked(RunError):

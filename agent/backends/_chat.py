@@ -8,85 +8,41 @@ from typing import Any, Sequence
 from corral.exceptions import ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall, to_message
 
-from ._http import SSEDecoder
-from .base import ChatReply, Completion
+from ._schema import ChatResponse, CompletionResponse, Timings, Usage
+from .base import ChatReply, Completion, FinishReason
 
-__all__ = ["completion_from_json", "chat_body", "chat_reply", "message_to_openai", "StreamAccumulator"]
+__all__ = ["completion_from_response", "chat_body", "chat_reply", "message_to_openai", "usage_of", "finish_reason",
+           "assistant_turn", "server_calls"]
 
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "stop", "eos": "stop"}
 
 
-def _usage(data: dict[str, Any]) -> tuple[int, int, int]:
-    usage = data.get("usage") or {}
-    prompt = int(usage.get("prompt_tokens") or 0)
-    completion = int(usage.get("completion_tokens") or 0)
+def finish_reason(raw: str | None) -> FinishReason:
+    """A server's finish reason in corral's terms (anything unknown ended normally)."""
+    return _FINISH.get(raw or "stop", "stop")  # type: ignore[return-value]
+
+
+def usage_of(usage: Usage | None, timings: Timings | None) -> tuple[int, int, int]:
+    """(prompt tokens, prompt tokens evaluated, completion tokens) from a reply's usage and timings."""
+    prompt = (usage and usage.prompt_tokens) or 0
+    completion = (usage and usage.completion_tokens) or 0
     # What the server really evaluated: llama-server reports timings.prompt_n; OpenAI-style servers
     # report cached prompt tokens. Without either, assume the whole prompt was evaluated.
-    timings = data.get("timings") or {}
-    if "prompt_n" in timings:
-        evaluated = int(timings["prompt_n"])
-    else:
-        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-        evaluated = prompt - int(cached)
-    return prompt, evaluated, completion
+    if timings is not None and timings.prompt_n is not None:
+        return prompt, timings.prompt_n, completion
+    details = usage.prompt_tokens_details if usage else None
+    return prompt, prompt - ((details and details.cached_tokens) or 0), completion
 
 
-def completion_from_json(data: dict[str, Any], seconds: float) -> Completion:
-    """A /completions response as a Completion."""
-    choice = data["choices"][0]
-    prompt, evaluated, completion = _usage(data)
-    stop_token = choice.get("stop_reason") if isinstance(choice.get("stop_reason"), str) else None
+def completion_from_response(data: CompletionResponse, seconds: float) -> Completion:
+    """A checked /completions reply as a Completion."""
+    choice = data.choices[0]
+    prompt, evaluated, completion = usage_of(data.usage, data.timings)
+    stop_token = choice.stop_reason if isinstance(choice.stop_reason, str) else None
     return Completion(
-        text=choice.get("text") or "", finish_reason=_FINISH.get(choice.get("finish_reason") or "stop", "stop"),
-        stop_token=stop_token, prompt_tokens=prompt, prompt_tokens_evaluated=evaluated,
-        completion_tokens=completion, total_time=seconds,
+        text=choice.text or "", finish_reason=finish_reason(choice.finish_reason), stop_token=stop_token,
+        prompt_tokens=prompt, prompt_tokens_evaluated=evaluated, completion_tokens=completion, total_time=seconds,
     )
-
-
-class StreamAccumulator:
-    """Collects a streamed /completions answer: ``feed`` returns each text delta, ``finish`` the Completion."""
-
-    def __init__(self, url: str) -> None:
-        import time
-
-        self._clock = time.perf_counter
-        self.started_at = self._clock()
-        self.first_token_at: float | None = None
-        self.decoder = SSEDecoder(url)
-        self.parts: list[str] = []
-        self.finish_reason = "stop"
-        self.last: dict[str, Any] = {}
-
-    @property
-    def started(self) -> bool:
-        return bool(self.parts)
-
-    def feed(self, line: str) -> str:
-        event = self.decoder.feed(line)
-        if not event:
-            return ""
-        self.last = event if event.get("usage") or event.get("timings") else self.last or event
-        choices = event.get("choices") or [{}]
-        choice = choices[0]
-        if choice.get("finish_reason"):
-            self.finish_reason = _FINISH.get(choice["finish_reason"], "stop")
-        text = choice.get("text") or (choice.get("delta") or {}).get("content") or ""
-        if text:
-            if self.first_token_at is None:
-                self.first_token_at = self._clock()
-            self.parts.append(text)
-        return text
-
-    def finish(self) -> Completion:
-        self.decoder.close()
-        prompt, evaluated, completion = _usage(self.last)
-        now = self._clock()
-        return Completion(
-            text="".join(self.parts), finish_reason=self.finish_reason,  # type: ignore[arg-type]
-            prompt_tokens=prompt, prompt_tokens_evaluated=evaluated,
-            completion_tokens=completion or len(self.parts), total_time=now - self.started_at,
-            time_to_first_token=(self.first_token_at or now) - self.started_at,
-        )
 
 
 def message_to_openai(message: Message | dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +61,8 @@ def message_to_openai(message: Message | dict[str, Any]) -> dict[str, Any]:
 
 
 def chat_body(backend: Any, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
-              max_tokens: int) -> dict[str, Any]:
+              max_tokens: int, stream: bool = False) -> dict[str, Any]:
+    """The JSON body of a /chat/completions request."""
     body: dict[str, Any] = {
         "messages": [message_to_openai(m) for m in messages], "max_tokens": max_tokens,
         "temperature": backend.temperature,
@@ -118,42 +75,47 @@ def chat_body(backend: Any, messages: Sequence[Any], tools: Sequence[dict[str, A
             body["tool_choice"] = tool_choice
         elif tool_choice:
             body["tool_choice"] = {"type": "function", "function": {"name": tool_choice}}
+    if stream:
+        body["stream"] = True
     return {**body, **backend.extra_body}
 
 
-def _server_calls(raw_calls: list[dict[str, Any]]) -> list[ToolCall] | ToolCallParseError:
+def server_calls(raw_calls: Sequence[tuple[str | None, str | None, Any]]) -> list[ToolCall] | ToolCallParseError:
+    """The server's tool calls, as (id, name, arguments JSON text or object), as ToolCalls."""
     calls = []
-    for raw in raw_calls:
-        fn = raw.get("function") or {}
-        args = fn.get("arguments") or "{}"
+    for call_id, name, args in raw_calls:
+        args = args or "{}"
         try:
             arguments = json.loads(args) if isinstance(args, str) else args
         except ValueError as exc:
-            return ToolCallParseError(f"the arguments of {fn.get('name')!r} are not valid JSON: {exc}", text=args)
+            return ToolCallParseError(f"the arguments of {name!r} are not valid JSON: {exc}", text=args)
         if not isinstance(arguments, dict):
-            return ToolCallParseError(f"the arguments of {fn.get('name')!r} must be a JSON object", text=args)
-        calls.append(ToolCall(name=fn.get("name") or "", arguments=arguments, id=raw.get("id")))
+            return ToolCallParseError(f"the arguments of {name!r} must be a JSON object", text=str(args))
+        calls.append(ToolCall(name=name or "", arguments=arguments, id=call_id))
     return calls
 
 
-def chat_reply(data: dict[str, Any], seconds: float) -> ChatReply:
-    """A /chat/completions response as a ChatReply; plain text goes through corral's parser."""
-    choice = data["choices"][0]
-    message = choice.get("message") or {}
-    content = message.get("content")
-    prompt, evaluated, completion_tokens = _usage(data)
+def assistant_turn(content: str | None, raw_calls: Sequence[tuple[str | None, str | None, Any]]) -> Any:
+    """The AssistantTurn of a chat answer: the server's calls, or calls found in the text by corral's parser."""
+    if raw_calls:
+        calls = server_calls(raw_calls)
+        return calls if isinstance(calls, ToolCallParseError) else AssistantTurn(content=content, tool_calls=calls)
+    return _parse_text(content or "")
+
+
+def chat_reply(data: ChatResponse, seconds: float) -> ChatReply:
+    """A checked /chat/completions reply as a ChatReply; plain text goes through corral's parser."""
+    choice = data.choices[0]
+    message = choice.message
+    prompt, evaluated, completion_tokens = usage_of(data.usage, data.timings)
     completion = Completion(
-        text=content or "", finish_reason=_FINISH.get(choice.get("finish_reason") or "stop", "stop"),
+        text=message.content or "", finish_reason=finish_reason(choice.finish_reason),
         prompt_tokens=prompt, prompt_tokens_evaluated=evaluated, completion_tokens=completion_tokens,
         total_time=seconds,
     )
-    turn: Any
-    if message.get("tool_calls"):
-        calls = _server_calls(message["tool_calls"])
-        turn = calls if isinstance(calls, ToolCallParseError) else AssistantTurn(content=content, tool_calls=calls)
-    else:
-        turn = _parse_text(content or "")
-    return ChatReply(turn=turn, completion=completion)
+    raw = [(c.id, c.function.name if c.function else None, c.function.arguments if c.function else None)
+           for c in message.tool_calls or ()]
+    return ChatReply(turn=assistant_turn(message.content, raw), completion=completion)
 
 
 def _parse_text(text: str) -> AssistantTurn | ToolCallParseError:

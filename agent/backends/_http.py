@@ -1,23 +1,21 @@
-"""HTTP plumbing for OpenAI-compatible servers: the retry policy, error mapping and SSE parsing.
+"""HTTP plumbing for OpenAI-compatible servers: the retry policy and the mapping of failures to errors.
 
 The policy is a pure function of the last outcome (a response or an exception) and the attempt
-number, so the sync and async request loops in ``openai.py`` stay four lines each.
+number; the one request flow in ``_flow.py`` asks it after each failed attempt.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
-from corral.exceptions import BackendConnectError, BackendError, BackendHTTPError, BackendTimeout, StreamTruncated
+from corral.exceptions import BackendConnectError, BackendHTTPError, BackendTimeout, StreamTruncated
 
-__all__ = ["RetryPolicy", "raise_for_outcome", "parse_json", "SSEDecoder", "excerpt"]
+__all__ = ["RetryPolicy", "raise_for_outcome", "excerpt"]
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -90,50 +88,3 @@ def raise_for_outcome(outcome: httpx.Response | BaseException, url: str, attempt
             status=outcome.status_code, body=excerpt(body, 2000),
         )
     return outcome
-
-
-def parse_json(response: httpx.Response, url: str) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        raise BackendError(f"{url} returned malformed JSON (HTTP {response.status_code}): "
-                           f"{excerpt(response.text) or '(empty body)'}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
-        raise BackendError(f"{url} returned JSON without choices: {excerpt(json.dumps(data))}")
-    return data
-
-
-class SSEDecoder:
-    """Decodes ``data:`` lines of a server-sent event stream, one line at a time (sync or async).
-
-    ``feed`` returns the event's JSON (None for other lines and for ``[DONE]``); ``close`` raises
-    StreamTruncated when the stream ended without ``[DONE]`` and without a finish reason.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.done = False
-        self.finished = False
-
-    def feed(self, line: str) -> dict[str, Any] | None:
-        if self.done or not line.startswith("data:"):
-            return None
-        payload = line[5:].strip()
-        if payload == "[DONE]":
-            self.done = True
-            return None
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            raise StreamTruncated(f"{self.url} sent a broken stream event: {excerpt(payload)}") from None
-        if not isinstance(event, dict):
-            raise BackendError(f"{self.url} sent a stream event that is not an object: {excerpt(payload)}")
-        if "error" in event and not event.get("choices"):
-            raise BackendError(f"{self.url} reported an error mid-stream: {excerpt(json.dumps(event['error']))}")
-        self.finished = self.finished or any(c.get("finish_reason") for c in event.get("choices") or [])
-        return event
-
-    def close(self) -> None:
-        if not (self.done or self.finished):
-            raise StreamTruncated(f"{self.url}: the stream ended before the server said it was done "
-                                  "(no finish reason, no [DONE]); the answer is incomplete")

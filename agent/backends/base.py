@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Literal, Protoco
 if TYPE_CHECKING:
     from corral.prompts.messages import AssistantTurn, Message
 
-__all__ = ["Completion", "CompletionDelta", "ChatReply", "Backend", "StreamingBackend", "ChatBackend", "FinishReason"]
+__all__ = ["Completion", "CompletionDelta", "ToolCallDelta", "ChatReply", "Backend", "StreamingBackend", "ChatBackend", "FinishReason"]
 
 FinishReason = Literal["stop", "length", "error"]
 
@@ -49,6 +49,25 @@ class CompletionDelta:
     """A piece of text from a streaming completion; the stream ends with the whole ``Completion``."""
 
     text: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ToolCallDelta:
+    """A fragment of a tool call from a streaming chat answer (``OpenAIBackend.chat_stream``).
+
+    Fragments with the same ``index`` belong to one call: ``id`` and ``name`` come once, ``arguments``
+    is the next piece of the JSON text. The stream's final ``ChatReply`` holds the whole calls.
+
+    Example::
+
+        >>> ToolCallDelta(index=0, name="add", arguments='{"a": 1').name
+        'add'
+    """
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,9 +7,14 @@ field (llama.cpp servers; set ``grammar_field=None`` for servers that reject it,
 ``tool_calls``; plain-text answers still go through corral's parser, so calls a model writes as
 text are not lost.
 
+Both modes stream over SSE (``stream``/``astream``, ``stream_chat``/``astream_chat``).
+
 One pooled httpx client per backend (sync and async) serves every run, so thousands of concurrent
 runs share connections. Connect errors, timeouts, 429 (honouring ``Retry-After``) and 5xx are
-retried with exponential backoff and jitter within a bounded budget.
+retried with exponential backoff and jitter within a bounded budget. Every call is bounded: a
+total ``deadline`` (a server dribbling bytes cannot hold it), a ``max_response_bytes`` cap (an
+endless body cannot fill memory), and replies of the wrong shape raise ``BackendResponseError``
+naming the field. Each call is written once, in ``_flow.exchange``; sync and async only drive it.
 
 Example::
 
@@ -21,19 +26,26 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
-from typing import Any, AsyncIterator, Iterator, Literal, Sequence
+from typing import Any, AsyncIterator, Callable, Iterator, Literal, Sequence
 
 import httpx
 
-from corral.exceptions import StreamTruncated, UsageError
+from corral.exceptions import UsageError
 
-from ._chat import StreamAccumulator, chat_body, chat_reply, completion_from_json
-from ._http import RetryPolicy, parse_json, raise_for_outcome
-from .base import ChatReply, Completion, CompletionDelta
+from ._chat import chat_body, chat_reply, completion_from_response
+from ._deadline import deadline_transport
+from ._flow import Call, Limits, adrive, arun, drive, exchange
+from ._http import RetryPolicy
+from ._schema import ChatResponse, CompletionResponse
+from ._stream import ChatStream, CompletionStream, JsonBody
+from .base import ChatReply, Completion, CompletionDelta, ToolCallDelta
 
 __all__ = ["OpenAIBackend"]
+
+_MiB = 2**20
 
 
 def _base_url(url: str) -> str:
@@ -46,7 +58,15 @@ class OpenAIBackend:
     """A backend that talks to an OpenAI-compatible HTTP server.
 
     ``api_key``: given, or ``$OPENAI_API_KEY``, or ``$CORRAL_API_KEY`` (local servers need none).
-    ``timeout`` is per request; ``max_retries`` and ``retry_budget`` (seconds of waiting) bound retries.
+    ``timeout`` bounds each connect or read; ``deadline`` (seconds, None for none) bounds a whole call:
+    every attempt and wait, connecting, headers, body and stream, so a server that dribbles bytes
+    cannot hold a run. ``max_response_bytes`` caps a reply's body, plain or streamed.
+    ``max_retries`` and ``retry_budget`` (seconds of waiting) bound retries.
+
+    Example::
+
+        >>> OpenAIBackend("http://127.0.0.1:8080", mode="chat", deadline=30).base_url
+        'http://127.0.0.1:8080/v1'
     """
 
     def __init__(
@@ -57,6 +77,8 @@ class OpenAIBackend:
         mode: Literal["completions", "chat"] = "completions",
         api_key: str | None = None,
         timeout: float = 60.0,
+        deadline: float | None = 600.0,
+        max_response_bytes: int = 32 * _MiB,
         max_retries: int = 4,
         retry_budget: float = 120.0,
         backoff: float = 0.5,
@@ -67,17 +89,17 @@ class OpenAIBackend:
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if mode not in ("completions", "chat"):
-            raise UsageError(f"mode must be 'completions' or 'chat', got {mode!r}")
+        _check_settings(mode, deadline, max_response_bytes)
         self.base_url = _base_url(base_url)
         self.model, self.mode, self.temperature = model, mode, temperature
         self.grammar_field = grammar_field
         self.extra_body = dict(extra_body or {})
         self.retry = RetryPolicy(max_retries=max_retries, base=backoff, budget=retry_budget)
+        self.limits = Limits(deadline=deadline, max_bytes=max_response_bytes, policy=self.retry)
         key = api_key or os.environ.get("OPENAI_API_KEY") or os.environ.get("CORRAL_API_KEY")
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._pool = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._transport, self._async_transport = transport, async_transport
         self._client: httpx.Client | None = None
         self._aclients: dict[int, httpx.AsyncClient] = {}
@@ -96,8 +118,10 @@ class OpenAIBackend:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(headers=self._headers, timeout=self._timeout, limits=self._limits,
-                                        transport=self._transport)
+            # our own transport ends every socket wait by the call's deadline (see _deadline)
+            transport = self._transport or deadline_transport(httpx.HTTPTransport(limits=self._pool))
+            self._client = httpx.Client(headers=self._headers, timeout=self._timeout, limits=self._pool,
+                                        transport=transport)
         return self._client
 
     @property
@@ -106,7 +130,7 @@ class OpenAIBackend:
         loop = id(asyncio.get_running_loop())
         client = self._aclients.get(loop)
         if client is None:
-            client = httpx.AsyncClient(headers=self._headers, timeout=self._timeout, limits=self._limits,
+            client = httpx.AsyncClient(headers=self._headers, timeout=self._timeout, limits=self._pool,
                                        transport=self._async_transport)
             self._aclients[loop] = client
         return client
@@ -128,35 +152,21 @@ class OpenAIBackend:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    # --- requests with retries -------------------------------------------------------------
+    # --- one call, sync or async (the decisions are in _flow.exchange) ----------------------
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        url, waited = self.base_url + path, 0.0
-        for attempt in range(self.retry.max_retries + 1):
-            try:
-                outcome: Any = self.client.post(url, json=body)
-            except httpx.TransportError as exc:
-                outcome = exc
-            delay = self.retry.delay(outcome, attempt, waited)
-            if delay is None:
-                return parse_json(raise_for_outcome(outcome, url, attempt + 1), url)
-            time.sleep(delay)
-            waited += delay
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _call(self, path: str, body: dict[str, Any]) -> Call:
+        deadline = None if self.limits.deadline is None else time.monotonic() + self.limits.deadline
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        return Call(url=self.base_url + path, body=data, deadline=deadline, limits=self.limits)
 
-    async def _apost(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        url, waited = self.base_url + path, 0.0
-        for attempt in range(self.retry.max_retries + 1):
-            try:
-                outcome: Any = await self.aclient.post(url, json=body)
-            except httpx.TransportError as exc:
-                outcome = exc
-            delay = self.retry.delay(outcome, attempt, waited)
-            if delay is None:
-                return parse_json(raise_for_outcome(outcome, url, attempt + 1), url)
-            await asyncio.sleep(delay)
-            waited += delay
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _sync(self, call: Call, reader: Callable[[], Any]) -> Iterator[Any]:
+        return drive(self.client, exchange(call, reader), call.deadline)
+
+    def _async(self, call: Call, reader: Callable[[], Any]) -> AsyncIterator[Any]:
+        return adrive(self.aclient, exchange(call, reader), call.deadline)
+
+    async def _async_result(self, call: Call, reader: Callable[[], Any]) -> Any:
+        return await arun(self.aclient, exchange(call, reader), call)
 
     # --- completions mode ------------------------------------------------------------------
 
@@ -173,90 +183,96 @@ class OpenAIBackend:
             body["stream"] = True
         return {**body, **self.extra_body}
 
+    def _completion(self, prompt: str, stop: Sequence[str], max_tokens: int,
+                    grammar: str | None) -> tuple[Call, Callable[[], Any]]:
+        call = self._call("/completions", self._completion_body(prompt, stop, max_tokens, grammar, False))
+        started = time.perf_counter()
+        return call, lambda: JsonBody(CompletionResponse, call.url,
+                                      lambda data: completion_from_response(data, time.perf_counter() - started))
+
     def complete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                  grammar: str | None = None) -> Completion:
         """POST /completions and return the Completion."""
-        started = time.perf_counter()
-        data = self._post("/completions", self._completion_body(prompt, stop, max_tokens, grammar, False))
-        return completion_from_json(data, time.perf_counter() - started)
+        return _last(self._sync(*self._completion(prompt, stop, max_tokens, grammar)))
 
     async def acomplete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                         grammar: str | None = None) -> Completion:
-        started = time.perf_counter()
-        data = await self._apost("/completions", self._completion_body(prompt, stop, max_tokens, grammar, False))
-        return completion_from_json(data, time.perf_counter() - started)
+        return await self._async_result(*self._completion(prompt, stop, max_tokens, grammar))
+
+    def _streamed(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None) -> Call:
+        return self._call("/completions", self._completion_body(prompt, stop, max_tokens, grammar, True))
 
     def stream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                grammar: str | None = None) -> Iterator[CompletionDelta | Completion]:
         """Stream /completions over SSE: deltas, then the whole Completion. Retried only before the
         first byte of text; a stream cut after that raises StreamTruncated."""
-        url, waited = self.base_url + "/completions", 0.0
-        body = self._completion_body(prompt, stop, max_tokens, grammar, True)
-        for attempt in range(self.retry.max_retries + 1):
-            acc = StreamAccumulator(url)
-            try:
-                with self.client.stream("POST", url, json=body) as response:
-                    if response.status_code < 400:
-                        for line in response.iter_lines():
-                            delta = acc.feed(line)
-                            if delta:
-                                yield CompletionDelta(text=delta)
-                        yield acc.finish()
-                        return
-                    response.read()
-                    outcome: Any = response
-            except httpx.TransportError as exc:
-                if acc.started:
-                    raise StreamTruncated(f"{url}: the connection broke mid-stream ({type(exc).__name__})") from exc
-                outcome = exc
-            delay = self.retry.delay(outcome, attempt, waited)
-            if delay is None:
-                raise_for_outcome(outcome, url, attempt + 1)
-            time.sleep(delay or 0.0)
-            waited += delay or 0.0
+        call = self._streamed(prompt, stop, max_tokens, grammar)  # runs at the first next(): so does the deadline
+        yield from self._sync(call, lambda: CompletionStream(call.url))
 
     async def astream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                       grammar: str | None = None) -> AsyncIterator[CompletionDelta | Completion]:
-        url, waited = self.base_url + "/completions", 0.0
-        body = self._completion_body(prompt, stop, max_tokens, grammar, True)
-        for attempt in range(self.retry.max_retries + 1):
-            acc = StreamAccumulator(url)
-            try:
-                async with self.aclient.stream("POST", url, json=body) as response:
-                    if response.status_code < 400:
-                        async for line in response.aiter_lines():
-                            delta = acc.feed(line)
-                            if delta:
-                                yield CompletionDelta(text=delta)
-                        yield acc.finish()
-                        return
-                    await response.aread()
-                    outcome: Any = response
-            except httpx.TransportError as exc:
-                if acc.started:
-                    raise StreamTruncated(f"{url}: the connection broke mid-stream ({type(exc).__name__})") from exc
-                outcome = exc
-            delay = self.retry.delay(outcome, attempt, waited)
-            if delay is None:
-                raise_for_outcome(outcome, url, attempt + 1)
-            await asyncio.sleep(delay or 0.0)
-            waited += delay or 0.0
+        call = self._streamed(prompt, stop, max_tokens, grammar)
+        async for item in self._async(call, lambda: CompletionStream(call.url)):
+            yield item
 
     # --- chat mode -------------------------------------------------------------------------
+
+    def _chat(self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
+              max_tokens: int) -> tuple[Call, Callable[[], Any]]:
+        call = self._call("/chat/completions", chat_body(self, messages, tools, tool_choice, max_tokens))
+        started = time.perf_counter()
+        return call, lambda: JsonBody(ChatResponse, call.url,
+                                      lambda data: chat_reply(data, time.perf_counter() - started))
 
     def chat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (), tool_choice: Any = "auto",
              max_tokens: int = 512) -> ChatReply:
         """POST /chat/completions; the reply's tool_calls (or calls found in its text) as an AssistantTurn."""
-        started = time.perf_counter()
-        body = chat_body(self, messages, tools, tool_choice, max_tokens)
-        return chat_reply(self._post("/chat/completions", body), time.perf_counter() - started)
+        return _last(self._sync(*self._chat(messages, tools, tool_choice, max_tokens)))
 
     async def achat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
                     tool_choice: Any = "auto", max_tokens: int = 512) -> ChatReply:
-        started = time.perf_counter()
-        body = chat_body(self, messages, tools, tool_choice, max_tokens)
-        return chat_reply(await self._apost("/chat/completions", body), time.perf_counter() - started)
+        return await self._async_result(*self._chat(messages, tools, tool_choice, max_tokens))
+
+    def _chat_streamed(self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
+                       max_tokens: int) -> Call:
+        return self._call("/chat/completions", chat_body(self, messages, tools, tool_choice, max_tokens, True))
+
+    def stream_chat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
+                    tool_choice: Any = "auto",
+                    max_tokens: int = 512) -> Iterator[CompletionDelta | ToolCallDelta | ChatReply]:
+        """Stream /chat/completions over SSE: text deltas and tool-call fragments, then the ChatReply.
+
+        Example::
+
+            >>> for item in backend.stream_chat([{"role": "user", "content": "hi"}]):  # doctest: +SKIP
+            ...     print(getattr(item, "text", ""), end="")
+        """
+        call = self._chat_streamed(messages, tools, tool_choice, max_tokens)
+        yield from self._sync(call, lambda: ChatStream(call.url))
+
+    async def astream_chat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
+                           tool_choice: Any = "auto",
+                           max_tokens: int = 512) -> AsyncIterator[CompletionDelta | ToolCallDelta | ChatReply]:
+        call = self._chat_streamed(messages, tools, tool_choice, max_tokens)
+        async for item in self._async(call, lambda: ChatStream(call.url)):
+            yield item
 
     def __repr__(self) -> str:
         return f"OpenAIBackend({self.base_url!r}, mode={self.mode!r}, model={self.model!r})"
+
+
+def _check_settings(mode: str, deadline: float | None, max_response_bytes: int) -> None:
+    if mode not in ("completions", "chat"):
+        raise UsageError(f"mode must be 'completions' or 'chat', got {mode!r}")
+    if deadline is not None and not deadline > 0:
+        raise UsageError(f"deadline must be a number of seconds > 0, or None for no deadline; got {deadline!r}")
+    if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
+        raise UsageError(f"max_response_bytes must be a positive int, got {max_response_bytes!r}")
+
+
+def _last(items: Iterator[Any]) -> Any:
+    last = None
+    for last in items:
+        pass
+    return last
 

@@ -4,8 +4,9 @@ agent as with the embedded backend, in ``completions`` and in ``chat`` mode."""
 from __future__ import annotations
 
 import asyncio
+import json
 
-from corral import Agent, OpenAIBackend
+from corral import Agent, ModelDelta, OpenAIBackend
 from corral.prompts import JinjaFormat
 
 
@@ -44,4 +45,40 @@ def test_stream_over_sse_against_the_real_server(llama_server):
                                 stop=["<|im_end|>"], max_tokens=8))
     done = items[-1]
     assert "".join(i.text for i in items[:-1]) == done.text and done.text
+    backend.close()
+
+
+ADD_TOOL = {"type": "function", "function": {
+    "name": "add", "description": "Add two integers.",
+    "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                   "required": ["a", "b"]}}}
+
+
+def test_chat_mode_streams_tool_call_fragments_from_the_real_server(llama_server):
+    from corral.backends.base import ChatReply, ToolCallDelta
+
+    backend = OpenAIBackend(llama_server, mode="chat", timeout=300)
+    items = list(backend.stream_chat([{"role": "user", "content": "What is 12 plus 30?"}], tools=[ADD_TOOL],
+                                     tool_choice="add", max_tokens=48))
+    reply, fragments = items[-1], [i for i in items if isinstance(i, ToolCallDelta)]
+    assert isinstance(reply, ChatReply) and fragments
+    [call] = reply.turn.tool_calls
+    assert call.name == "add" and set(call.arguments) == {"a", "b"}
+    assert json.loads("".join(f.arguments for f in fragments)) == call.arguments  # the pieces make the call
+    backend.close()
+
+
+def test_agent_streams_chat_mode_text_from_the_real_server(llama_server):
+    backend = OpenAIBackend(llama_server, mode="chat", timeout=300)
+    agent = Agent(backend, guards=None, max_turns=1, max_tokens=12)
+
+    async def go():
+        return [event async for event in agent.astream("Say hi.")]
+
+    events = asyncio.run(go())
+    deltas = [e.text for e in events if isinstance(e, ModelDelta)]
+    result = events[-1].result
+    assert len(deltas) > 1 and "".join(deltas) == result.messages[-1].content  # token by token, nothing lost
+    sync_deltas = [e.text for e in agent.stream("Say hi.") if isinstance(e, ModelDelta)]
+    assert len(sync_deltas) > 1
     backend.close()
