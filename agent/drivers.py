@@ -71,7 +71,8 @@ def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False) -> It
             elif cls is CheckGuard:
                 send = rt.chain.check(req.stage, req.payload)
             elif cls is CallTools:
-                send = dispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency, default_timeout=rt.tool_timeout)
+                send = dispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency, default_timeout=rt.tool_timeout,
+                                context=req.context)
             elif cls is Chat:
                 send = rt.backend.chat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens)
             elif cls is AskApproval:
@@ -112,7 +113,8 @@ async def adrive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False
             elif cls is CheckGuard:
                 send = await rt.chain.acheck(req.stage, req.payload)
             elif cls is CallTools:
-                send = await adispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency, default_timeout=rt.tool_timeout)
+                send = await adispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
+                                       default_timeout=rt.tool_timeout, context=req.context)
             elif cls is Chat:
                 send = await rt.backend.achat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens)
             elif cls is AskApproval:
