@@ -22,6 +22,7 @@ The hierarchy::
     │   │   ├── StreamTruncated      a streamed answer ended before the server said it was done
     │   │   └── EngineError          the embedded llama.cpp engine crashed in a probe (the fix is named)
     │   ├── GuardBlocked             a guard blocked the run (carries the verdict)
+    │   ├── ToolServerError          an MCP tool server cannot be reached, or went away (in a run: an error result)
     │   └── OutputValidationError    structured output failed validation after the retry budget
     ├── ToolCallParseError           model text looks like a tool call but is malformed (also a ValueError)
     └── ModelRetry                   raised by a tool to send a message back to the model
@@ -53,6 +54,7 @@ __all__ = [
     "StreamTruncated",
     "EngineError",
     "GuardBlocked",
+    "ToolServerError",
     "OutputValidationError",
     "ToolCallParseError",
     "ModelRetry",
@@ -158,6 +160,14 @@ class GuardBlocked(RunError):
     def __init__(self, message: str, *, verdict: Any = None) -> None:
         super().__init__(message)
         self.verdict = verdict
+
+
+class ToolServerError(RunError):
+    """An MCP tool server could not be started or reached, or went away during a call.
+
+    Raised by ``MCPServer.connect()``; during a run a call's failure becomes an error result the
+    model reads (the server is restarted for the next call).
+    """
 
 
 class OutputValidationError(RunError):
