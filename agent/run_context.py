@@ -12,7 +12,8 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from corral.exceptions import UsageError
 

@@ -29,12 +29,13 @@ from __future__ import annotations
 import hashlib
 import typing
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from corral.exceptions import ToolDefinitionError
 
-__all__ = ["RunContext", "stable_key", "new_key", "context_parameter"]
+__all__ = ["RunContext", "context_parameter", "new_key", "stable_key"]
 
 DepsT = TypeVar("DepsT")
 

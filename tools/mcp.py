@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import re
 import threading
 import weakref
@@ -34,7 +35,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from corral.exceptions import MissingExtraError, ToolDefinitionError, ToolServerError, UsageError
+from corral.exceptions import (
+    MissingExtraError,
+    ToolDefinitionError,
+    ToolServerError,
+    UsageError,
+)
 
 from ._mcp_session import Connection, Portal, describe_content
 from .definition import Tool
@@ -151,14 +157,14 @@ class MCPServer:
     def __enter__(self) -> MCPServer:
         return self.connect()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     async def __aenter__(self) -> MCPServer:
         await asyncio.get_running_loop().run_in_executor(None, self.connect)
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
     def __repr__(self) -> str:
@@ -243,7 +249,7 @@ class MCPServer:
             conn = self._conn
         try:
             result = await conn.session.call_tool(tool, arguments, read_timeout_seconds=self.timeout)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (any transport failure becomes the call's result)
             return self._failed(conn, tool, exc)
         text = describe_content(result)
         return f"The tool reported an error: {text}" if result.is_error else text
@@ -292,5 +298,5 @@ def _close_all() -> None:
     for server in list(_OPEN):
         try:
             server.close()
-        except Exception:
-            pass
+        except Exception as exc:  # noqa: BLE001  (exiting: one server's failure must not keep others open)
+            logging.getLogger(__name__).warning("closing MCP server %r at exit failed: %s", server.name, exc)

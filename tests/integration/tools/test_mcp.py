@@ -19,9 +19,9 @@ import pytest
 pytest.importorskip("mcp")
 pytest.importorskip("uvicorn")
 
-from corral import Agent, ToolResultReady, ToolServerError  # noqa: E402
-from corral.testing import ScriptedBackend  # noqa: E402
-from corral.tools.mcp import MCPServer  # noqa: E402
+from corral import Agent, ToolResultReady, ToolServerError
+from corral.testing import ScriptedBackend
+from corral.tools.mcp import MCPServer
 
 SERVER = Path(__file__).resolve().parents[2] / "mcp_test_server.py"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 from corral import Agent, Approve, UsageError
 from corral.testing import ScriptedBackend
 from corral.tools import RunContext, stable_key, tool

@@ -12,7 +12,7 @@ import corral.tools.builtin
 
 MODULES = ["corral.tools", "corral.tools._docstrings", "corral.tools.schema", "corral.tools.results",
            "corral.tools.definition", "corral.tools.validation", "corral.tools.registry",
-           "corral.tools.dispatcher", "corral.tools.context", "corral.tools.builtin", "corral.tools.builtin.calculator",
+           "corral.tools.dispatcher", "corral.tools.context", "corral.tools.mcp", "corral.tools.builtin", "corral.tools.builtin.calculator",
            "corral.tools.builtin.files", "corral.tools.builtin._beneath", "corral.tools.builtin.web", "corral.tools.builtin.documents"]
 
 

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pytest
-from pydantic import Field
-
 from corral.exceptions import ToolDefinitionError
 from corral.tools import Registry, RunContext, adispatch, dispatch, stable_key, tool
+from pydantic import Field
 
 
 @dataclass
