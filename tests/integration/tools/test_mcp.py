@@ -35,12 +35,18 @@ def stdio_server(**options) -> MCPServer:
     return MCPServer.stdio(sys.executable, [str(SERVER)], name="files", **options)
 
 
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # an orphaned zombie runs nothing (PID 1 may not reap it)
+
+
 def gone(pid: int) -> bool:
-    """True once the process no longer exists (or is a zombie nobody will reap: not ours then)."""
+    """True once the process no longer runs (waits a bounded while for it to stop)."""
     for _ in range(200):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _running(pid):
             return True
         time.sleep(0.05)
     return False
@@ -176,6 +182,21 @@ def test_closing_stops_the_child_process_and_a_caller_owned_server_stays_open():
         server.close()
     server.close()  # twice is fine
     assert gone(pid)
+
+
+def test_a_program_that_never_closes_its_server_leaves_no_child_behind():
+    # The server runs under a shell that outlives stdin's EOF: only closing it at exit stops the shell.
+    shell = f"{sys.executable} {SERVER}; exec sleep 300"
+    code = ("import sys\nfrom pathlib import Path\nfrom corral.tools import dispatch\n"
+            "from corral.tools.mcp import MCPServer\n"
+            f"server = MCPServer.stdio('sh', ['-c', {shell!r}], name='wrapped', allow=['pid']).connect()\n"
+            "pid = dispatch(server.registry(), [{'name': 'pid', 'arguments': {}}])[0].content\n"
+            "shell = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[2]\n"
+            "print(pid, shell, flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    server_pid, shell_pid = map(int, done.stdout.split())
+    assert gone(server_pid) and gone(shell_pid)
 
 
 def test_a_closed_servers_tools_give_an_error_result_not_a_crash():
