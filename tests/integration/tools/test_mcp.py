@@ -52,6 +52,28 @@ def gone(pid: int) -> bool:
     return False
 
 
+def _our_servers() -> list[int]:
+    """Running processes of the test server that this test process started (any depth is not needed:
+    stdio servers are direct children)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and SERVER.name.encode() in cmdline:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.fixture(autouse=True)
+def _no_server_left_running():
+    yield
+    left = [pid for pid in _our_servers() if not gone(pid)]
+    assert not left, f"MCP server processes left running: {left}"
+
+
 def server_pid(server: MCPServer) -> int:
     from corral.tools import dispatch
 
