@@ -52,6 +52,9 @@ class Agent:
     validate as (the model answers by calling ``final_result``). Tools marked
     ``requires_approval`` pause the run unless an ``approval_handler`` decides. ``tracing``: None
     emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
+    ``deps``: your application's objects, handed to tools that take a ``RunContext`` (``corral.tools``).
+    ``tools`` may include MCP servers (``corral.tools.mcp.MCPServer``): the agent connects those not yet
+    connected and closes them in :meth:`close` (or at the end of a ``with`` block).
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """

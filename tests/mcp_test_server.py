@@ -45,8 +45,10 @@ def crash(code: int = 1) -> str:
 
 
 @app.tool()
-def slow(seconds: float) -> str:
-    """Sleep, then answer."""
+def slow(seconds: float, marker: str = "") -> str:
+    """Sleep, then answer; ``marker``: a file to create when the call starts."""
+    if marker:
+        open(marker, "w").close()
     time.sleep(seconds)
     return "done sleeping"
 

@@ -39,9 +39,18 @@ class Portal:
         return self.submit(coro).result()
 
     def stop(self) -> None:
+        """Cancel what still runs on the loop (calls in flight end with an error), then stop it."""
+        self.run(_cancel_others())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
+
+
+async def _cancel_others() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class Connection:

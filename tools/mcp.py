@@ -50,6 +50,8 @@ from .schema import tidy_schema
 __all__ = ["MCPServer"]
 
 _OPEN: weakref.WeakSet[MCPServer] = weakref.WeakSet()
+# The dispatcher enforces a call's timeout (the Tool's); the SDK's own, a little later, only backs it up.
+_BACKSTOP = 5.0
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
@@ -248,8 +250,14 @@ class MCPServer:
                 await self._reconnect()
             conn = self._conn
         try:
-            result = await conn.session.call_tool(tool, arguments, read_timeout_seconds=self.timeout)
+            result = await conn.session.call_tool(tool, arguments, read_timeout_seconds=self.timeout + _BACKSTOP)
+        except asyncio.CancelledError:
+            if self._portal is None:  # closed under the call: an error result, not a cancelled run
+                raise ToolServerError(f"MCP server {self.name!r} was closed during the call to {tool!r}") from None
+            raise
         except Exception as exc:  # noqa: BLE001  (any transport failure becomes the call's result)
+            if self._portal is None:
+                raise ToolServerError(f"MCP server {self.name!r} was closed during the call to {tool!r}") from None
             return self._failed(conn, tool, exc)
         text = describe_content(result)
         return f"The tool reported an error: {text}" if result.is_error else text
@@ -262,7 +270,7 @@ class MCPServer:
 
         code = exc.code if isinstance(exc, MCPError) else None
         if code == REQUEST_TIMEOUT:
-            raise ToolServerError(f"MCP server {self.name!r} did not answer {tool!r} within {self.timeout:g} seconds")
+            raise ToolServerError(f"MCP server {self.name!r} did not answer {tool!r} in time")
         if code is not None and code != CONNECTION_CLOSED:
             return f"The server refused the call: {exc.message}"  # type: ignore[union-attr]
         conn.broken = True

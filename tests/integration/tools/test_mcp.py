@@ -221,6 +221,28 @@ def test_a_program_that_never_closes_its_server_leaves_no_child_behind():
     assert gone(server_pid) and gone(shell_pid)
 
 
+def test_closing_a_server_under_a_call_gives_that_call_an_error_result(tmp_path):
+    import threading
+
+    from corral.tools import dispatch
+
+    marker = tmp_path / "started"
+    server = stdio_server(allow=["slow"], timeout=120).connect()
+    results = []
+    worker = threading.Thread(target=lambda: results.extend(dispatch(
+        server.registry(), [{"name": "slow", "arguments": {"seconds": 60, "marker": str(marker)}}])))
+    worker.start()
+    for _ in range(600):
+        if marker.exists():
+            break
+        time.sleep(0.05)
+    server.close()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    [result] = results
+    assert result.error is not None and "was closed during the call to 'slow'" in result.content
+
+
 def test_a_closed_servers_tools_give_an_error_result_not_a_crash():
     server = stdio_server(allow=["fs.read-file"]).connect()
     registry = server.registry()
