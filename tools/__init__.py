@@ -14,7 +14,8 @@ Example::
     "Unknown tool 'sub'. Available tools: add."
 
 A tool may take a ``RunContext`` parameter (deps, run id, idempotency key, call id, usage so far)
-that the model never sees; tools from MCP servers come from ``corral.tools.mcp``. Built-in tools (calculator, fetch_url, files, document search) live in ``corral.tools.builtin``.
+that the model never sees; tools from MCP servers come from ``corral.tools.mcp``. Built-in tools
+(calculator, fetch_url, files, document search) live in ``corral.tools.builtin``.
 """
 
 from __future__ import annotations
