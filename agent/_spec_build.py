@@ -17,7 +17,7 @@ from .exceptions import SpecError, UsageError
 if TYPE_CHECKING:
     from .spec import AgentSpec, BackendSpec, GuardsSpec
 
-__all__ = ["load_object", "load_tools", "build_backend", "build_guards", "build_agent"]
+__all__ = ["load_object", "load_tools", "build_backend", "build_guards", "build_mcp_servers", "build_agent"]
 
 
 @contextmanager
@@ -163,6 +163,21 @@ def build_guards(spec: "GuardsSpec", *, base_dir: Path | None = None) -> Any:
     return chain
 
 
+def build_mcp_servers(specs: list[Any], *, base_dir: Path | None = None) -> list[Any]:
+    """Unconnected MCP servers from ``[[mcp]]`` tables; a relative ``cwd`` (default: the spec's folder)
+    resolves against the spec's folder."""
+    if not specs:
+        return []
+    from corral.tools.mcp import MCPServer
+
+    servers = []
+    for s in specs:
+        cwd = (base_dir / s.cwd if base_dir is not None and s.cwd else s.cwd or base_dir)
+        servers.append(MCPServer(name=s.name, command=s.command, args=s.args, env=s.env, cwd=cwd, url=s.url,
+                                 headers=s.headers, allow=s.allow, prefix=s.prefix, timeout=s.timeout))
+    return servers
+
+
 def build_agent(spec: "AgentSpec", *, model: str | None = None, tools: Any = None, backend: Any = None) -> Any:
     """An Agent from a validated spec. ``model`` (a path or hf: ref) overrides the spec's model;
     ``tools`` (a Registry) replaces the spec's tools (already loaded); ``backend`` reuses a built one.
@@ -177,8 +192,9 @@ def build_agent(spec: "AgentSpec", *, model: str | None = None, tools: Any = Non
     registry = tools if tools is not None else load_tools(spec.tools, base_dir=spec.base_dir)
     if backend is None:
         backend = build_backend(spec.backend, base_dir=spec.base_dir, model=model)
+    servers = build_mcp_servers(spec.mcp, base_dir=spec.base_dir)  # the Agent connects and closes them
     return Agent(
-        backend, tools=registry, format=spec.format, system=spec.system,
+        backend, tools=[registry, *servers] if servers else registry, format=spec.format, system=spec.system,
         guards=build_guards(spec.guards, base_dir=spec.base_dir), tool_choice=spec.tool_choice,
         max_turns=spec.limits.max_turns, max_tokens=spec.limits.max_tokens, timeout=spec.limits.timeout,
         tool_timeout=spec.limits.tool_timeout,

@@ -32,6 +32,7 @@ from .config import LoopConfig
 from .drivers import Runtime, adrive, as_decision, drive
 from .loop import Start, run_steps
 from .result import RunResult
+from .run_context import run_context, tool_sources
 from .tracing import check_mode as check_tracing, tracer_for_run
 from .transcript import TranscriptWriter
 
@@ -53,6 +54,9 @@ class Agent:
     emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
     ``timeout``: seconds per run, model and tool calls included: a call still running at the
     deadline is walked away from, and the run stops with ``stop_reason="timeout"``.
+    ``deps``: your application's objects, handed to tools that take a ``RunContext`` (``corral.tools``).
+    ``tools`` may include MCP servers (``corral.tools.mcp.MCPServer``): the agent connects those not yet
+    connected and closes them in :meth:`close` (or at the end of a ``with`` block).
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -79,12 +83,14 @@ class Agent:
         max_concurrency: int = 8,
         timeout: float | None = None,
         tracing: bool | None = None,
+        deps: Any = None,
     ) -> None:
         _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
         check_tracing(tracing)
         self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self.backend = backend
-        self.tools = _registry(tools)
+        self.tools, self._owned = tool_sources(tools)
+        self.deps = deps
         self.guards = _chain(guards)
         self.system = system
         self.hooks = tuple(hooks)
@@ -126,33 +132,36 @@ class Agent:
     # --- the public entry points: thin wrappers over the one loop --------------------------
 
     def run(self, input: str | None = None, *, history: History = None, approvals: Mapping[str, Any] | None = None,
-            hooks: Iterable[Hook] = (), transcript: str | os.PathLike[str] | None = None) -> RunResult:
+            hooks: Iterable[Hook] = (), transcript: str | os.PathLike[str] | None = None,
+            **ids: Any) -> RunResult:
         """Run to the end (an answer or a stop reason) and return the RunResult.
 
         ``history``: a previous RunResult or messages to continue from. ``approvals``: decisions
         for a paused run's pending calls, by call id. ``transcript``: a JSONL file to append to.
+        ``deps=``, ``run_id=``, ``idempotency_key=``: what tools see in their ``RunContext``
+        (``deps`` replaces the agent's for this run; see ``corral.tools.RunContext``).
         """
         result = None
         for event in self.stream(input, history=history, approvals=approvals, hooks=hooks, transcript=transcript,
-                                 _deltas=False):
+                                 _deltas=False, **ids):
             if event.__class__ is ev.RunFinished:
                 result = event.result
         return result  # type: ignore[return-value]
 
     async def arun(self, input: str | None = None, *, history: History = None,
                    approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-                   transcript: str | os.PathLike[str] | None = None) -> RunResult:
+                   transcript: str | os.PathLike[str] | None = None, **ids: Any) -> RunResult:
         """Async twin of :meth:`run`: backend, guards and tools are awaited on the running loop."""
         result = None
         async for event in self.astream(input, history=history, approvals=approvals, hooks=hooks,
-                                        transcript=transcript, _deltas=False):
+                                        transcript=transcript, _deltas=False, **ids):
             if event.__class__ is ev.RunFinished:
                 result = event.result
         return result  # type: ignore[return-value]
 
     def stream(self, input: str | None = None, *, history: History = None,
                approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-               transcript: str | os.PathLike[str] | None = None, _deltas: bool = True) -> Iterator[ev.Event]:
+               transcript: str | os.PathLike[str] | None = None, _deltas: bool = True, **ids: Any) -> Iterator[ev.Event]:
         """Yield every event of the run as it happens (``ModelDelta`` text pieces included); the last
         one is ``RunFinished`` carrying the RunResult.
 
@@ -162,7 +171,7 @@ class Agent:
                 if isinstance(event, ModelDelta):
                     print(event.text, end="")
         """
-        start = self._start(input, history, approvals)
+        start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
         try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
@@ -176,9 +185,10 @@ class Agent:
 
     async def astream(self, input: str | None = None, *, history: History = None,
                       approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-                      transcript: str | os.PathLike[str] | None = None, _deltas: bool = True) -> AsyncIterator[ev.Event]:
+                      transcript: str | os.PathLike[str] | None = None, _deltas: bool = True,
+                      **ids: Any) -> AsyncIterator[ev.Event]:
         """Async twin of :meth:`stream` (async hooks are awaited)."""
-        start = self._start(input, history, approvals)
+        start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
         try:
             steps = run_steps(self.config, start, events=_deltas or emit is not None)
@@ -192,9 +202,34 @@ class Agent:
             for close in closers:
                 close()
 
+    # --- lifecycle: MCP servers the agent connected are the agent's to close -----------------
+
+    def close(self) -> None:
+        """Close what this agent opened (MCP server sessions it connected); safe to call twice."""
+        for source in self._owned:
+            source.close()
+
+    async def aclose(self) -> None:
+        """Async twin of :meth:`close`."""
+        for source in self._owned:
+            await source.aclose()
+
+    def __enter__(self) -> "Agent":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "Agent":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
     # --- helpers ---------------------------------------------------------------------------
 
-    def _start(self, input: str | None, history: History, approvals: Mapping[str, Any] | None) -> Start:
+    def _start(self, input: str | None, history: History, approvals: Mapping[str, Any] | None,
+               ids: Mapping[str, Any] | None = None) -> Start:
         messages = _history(history)
         if self.system and not (messages and messages[0].role == "system"):
             messages.insert(0, Message(role="system", content=self.system))
@@ -202,7 +237,9 @@ class Agent:
             raise UsageError("Nothing to run: give an input, or a history to continue from")
         decisions = {str(k): as_decision(v) for k, v in (approvals or {}).items()}
         deadline = time.monotonic() + self.timeout if self.timeout else None
-        return Start(run_id=os.urandom(6).hex(), history=messages, input=input, approvals=decisions, deadline=deadline)
+        run_id, context = run_context(self.tools, self.deps, ids or {})
+        return Start(run_id=run_id, history=messages, input=input, approvals=decisions, deadline=deadline,
+                     context=context)
 
     def _observers(self, hooks: Iterable[Hook], transcript: Any) -> tuple[Callable[[ev.Event], Any] | None, list[Callable[[], None]]]:
         """The run's event consumer (None when nothing observes) and what to close when the run ends,
@@ -255,16 +292,6 @@ def _history(history: History) -> list[Message]:
     if isinstance(history, (str, bytes, os.PathLike)):
         raise UsageError("history must be a RunResult or messages; for a transcript file use load_transcript(path)")
     return to_messages(history)
-
-
-def _registry(tools: Any) -> Any:
-    from corral.tools import Registry
-
-    if tools is None:
-        return Registry()
-    if isinstance(tools, Registry):
-        return tools
-    return Registry(list(tools))
 
 
 def _chain(guards: Any) -> Any:

@@ -87,7 +87,7 @@ def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False,
                 send = rt.chain.check(req.stage, req.payload)
             elif cls is CallTools:
                 send = dispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
-                                default_timeout=rt.tool_timeout, deadline=deadline)
+                                default_timeout=rt.tool_timeout, deadline=deadline, context=req.context)
             elif cls is Chat:
                 if stream and hasattr(rt.backend, "stream_chat"):
                     send = yield from _stream_chat_sync(rt.backend, req, run_id, deadline)
@@ -134,7 +134,7 @@ async def adrive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False
                 send = await rt.chain.acheck(req.stage, req.payload)
             elif cls is CallTools:
                 send = await adispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
-                                       default_timeout=rt.tool_timeout, deadline=deadline)
+                                       default_timeout=rt.tool_timeout, deadline=deadline, context=req.context)
             elif cls is Chat and stream and hasattr(rt.backend, "astream_chat"):
                 send = None
                 pieces = rt.backend.astream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice,

@@ -24,6 +24,7 @@ The hierarchy::
     │   │   └── BackendResponseError the server's answer is malformed or wrong-shaped (names what and where)
     │   │       └── ResponseTooLarge an answer grew past the backend's size cap
     │   ├── GuardBlocked             a guard blocked the run (carries the verdict)
+    │   ├── ToolServerError          an MCP tool server cannot be reached, or went away (in a run: an error result)
     │   └── OutputValidationError    structured output failed validation after the retry budget
     ├── ToolCallParseError           model text looks like a tool call but is malformed (also a ValueError)
     └── ModelRetry                   raised by a tool to send a message back to the model
@@ -57,6 +58,7 @@ __all__ = [
     "BackendResponseError",
     "ResponseTooLarge",
     "GuardBlocked",
+    "ToolServerError",
     "OutputValidationError",
     "ToolCallParseError",
     "ModelRetry",
@@ -170,6 +172,14 @@ class GuardBlocked(RunError):
     def __init__(self, message: str, *, verdict: Any = None) -> None:
         super().__init__(message)
         self.verdict = verdict
+
+
+class ToolServerError(RunError):
+    """An MCP tool server could not be started or reached, or went away during a call.
+
+    Raised by ``MCPServer.connect()``; during a run a call's failure becomes an error result the
+    model reads (the server is restarted for the next call).
+    """
 
 
 class OutputValidationError(RunError):

@@ -36,7 +36,7 @@ def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
     bare turn's cost.
     """
     st = RunState(run_id=start.run_id, messages=list(start.history), start=len(start.history), observed=events,
-                  user_text=_last_user_text(start.history))
+                  user_text=_last_user_text(start.history), context=start.context)
     if not cfg.chat_mode:
         st.prompts = cfg.prompt_builder()
     if st.observed:

@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .exceptions import SpecError
 
@@ -52,6 +52,7 @@ __all__ = [
     "LlamaGuardSpec",
     "ToolPolicySpec",
     "LimitsSpec",
+    "MCPSpec",
     "load_spec",
     "parse_spec",
     "build_agent",
@@ -144,6 +145,39 @@ class LimitsSpec(_Strict):
     tool_timeout: float | None = Field(None, gt=0, description="seconds per tool call (run in a worker thread); None: no limit")
 
 
+class MCPSpec(_Strict):
+    """One ``[[mcp]]`` tool server: ``command`` (+ ``args``, ``env``, ``cwd``) spawns it over stdio, or
+    ``url`` reaches it over streamable HTTP. ``allow`` lists the tools the model may call.
+
+    Example::
+
+        [[mcp]]
+        name = "files"
+        command = "python"
+        args = ["mcp_server.py"]     # cwd defaults to the spec's folder
+        allow = ["fs.read-file"]
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = Field(None, pattern=r"^https?://")
+    headers: dict[str, str] = Field(default_factory=dict)
+    allow: list[str] = Field(min_length=1, description="the tool names the model may call")
+    prefix: str = ""
+    timeout: float = Field(30.0, gt=0, description="seconds per call")
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> "MCPSpec":
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give exactly one of command (stdio) or url (streamable HTTP)")
+        if self.url is not None and (self.args or self.env or self.cwd):
+            raise ValueError("args, env and cwd are for a command; a url server takes headers")
+        return self
+
+
 class AgentSpec(_Strict):
     """A whole agent. ``base_dir`` (the spec file's folder) is where relative import paths resolve."""
 
@@ -157,6 +191,7 @@ class AgentSpec(_Strict):
     )
     guards: GuardsSpec = Field(default_factory=GuardsSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    mcp: list[MCPSpec] = Field(default_factory=list, description="MCP tool servers ([[mcp]] tables)")
     base_dir: Path | None = Field(None, exclude=True)
 
 

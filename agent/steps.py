@@ -51,6 +51,7 @@ class CallTools(NamedTuple):
     """Dispatch these calls (concurrently); the driver sends back the ToolResults in call order."""
 
     calls: list[ToolCall]
+    context: Any = None  # the RunContext for tools that take one (corral.tools.context)
 
 
 class AskApproval(NamedTuple):
@@ -67,6 +68,7 @@ class Start(NamedTuple):
     input: str | None
     approvals: Mapping[str, Decision] = MappingProxyType({})
     deadline: float | None = None
+    context: Any = None  # the run's RunContext (deps, run id, idempotency key), usage filled per call
 
 
 @dataclass
@@ -91,6 +93,7 @@ class RunState:
     prompts: Any = None  # the run's PromptBuilder (renders only what each turn adds)
     observed: bool = True  # build and yield events (see run_steps)
     user_text: str | None = None  # the user turn this run answers: context for guards such as Llama Guard
+    context: Any = None  # the run's RunContext; see Start
 
 
 Steps = Generator[Any, Any, RunResult]

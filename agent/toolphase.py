@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Generator, Mapping
 
@@ -9,7 +10,7 @@ from corral.prompts.messages import Message, ToolCall
 
 from . import events as ev
 from .config import LoopConfig
-from .result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord
+from .result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord, Usage
 from .steps import (
     MODEL_MISTAKES, AskApproval, CallTools, add_message, finish, check_guard, RunState,
 )
@@ -43,11 +44,23 @@ def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: 
         runnable.append(call)
     if runnable:
         t0 = time.perf_counter()
-        results = yield CallTools(runnable)
+        results = yield CallTools(runnable, _run_context(st))
         st.tool_seconds += time.perf_counter() - t0
         for call, res in zip(runnable, results):
             outcomes[call.id] = yield from _result_guard(cfg, st, call, res)
     return (yield from append_results(cfg, st, calls, outcomes))
+
+
+def _run_context(st: RunState) -> Any:
+    """The run's RunContext with the usage so far (the turns closed, and this turn's completion)."""
+    if st.context is None:
+        return None
+    turns, c = Usage.from_turns(st.turns), st.completion
+    if c is not None:
+        turns = Usage(requests=turns.requests + 1, prompt_tokens=turns.prompt_tokens + c.prompt_tokens,
+                      prompt_tokens_evaluated=turns.prompt_tokens_evaluated + c.prompt_tokens_evaluated,
+                      completion_tokens=turns.completion_tokens + c.completion_tokens)
+    return dataclasses.replace(st.context, usage=turns, turn=st.turn)
 
 
 def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Generator[Any, Any, Any]:

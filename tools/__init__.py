@@ -13,11 +13,16 @@ Example::
     >>> dispatch(registry, [{"name": "sub", "arguments": {}}])[0].content
     "Unknown tool 'sub'. Available tools: add."
 
-Built-in tools (calculator, fetch_url, files, document search) live in ``corral.tools.builtin``.
+A tool may take a ``RunContext`` parameter (deps, run id, idempotency key, call id, usage so far)
+that the model never sees; tools from MCP servers come from ``corral.tools.mcp``. Built-in tools
+(calculator, fetch_url, files, document search) live in ``corral.tools.builtin``.
 """
 
 from __future__ import annotations
 
+from corral.exceptions import ModelRetry
+
+from .context import RunContext, stable_key
 from .dispatcher import adispatch, dispatch
 from .registry import Registry
 from .results import DEFAULT_MAX_RESULT_CHARS, ToolError, ToolResult, serialize_result
@@ -38,4 +43,7 @@ __all__ = [
     "serialize_result",
     "normalize_schema",
     "DEFAULT_MAX_RESULT_CHARS",
+    "RunContext",
+    "stable_key",
+    "ModelRetry",
 ]

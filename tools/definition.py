@@ -30,6 +30,7 @@ from pydantic import TypeAdapter
 from corral.exceptions import ToolDefinitionError
 
 from ._fastcheck import compile_check
+from .context import context_parameter
 from .schema import signature_schema, type_hints
 
 __all__ = ["Tool", "tool"]
@@ -68,6 +69,7 @@ class Tool:
     _is_async: bool = field(init=False, repr=False, compare=False)
     _accepts: frozenset[str] | None = field(init=False, repr=False, compare=False)
     _fast_check: Callable[[Any], bool] | None = field(init=False, repr=False, compare=False)
+    _context_param: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_name(self.name)
@@ -77,11 +79,13 @@ class Tool:
         object.__setattr__(self, "parameters", copy.deepcopy(self.parameters))
         cls = jsonschema.validators.validator_for(self.parameters, default=jsonschema.Draft202012Validator)
         object.__setattr__(self, "_validator", cls(self.parameters))
-        adapters, exact_types = _coercers(self.func)
+        context = _context_name(self.func)
+        object.__setattr__(self, "_context_param", context)
+        adapters, exact_types = _coercers(self.func, context)
         object.__setattr__(self, "_adapters", adapters)
         object.__setattr__(self, "_exact_types", exact_types)
         object.__setattr__(self, "_is_async", _is_async(self.func))
-        object.__setattr__(self, "_accepts", _accepted_names(self.func))
+        object.__setattr__(self, "_accepts", _accepted_names(self.func, context))
         object.__setattr__(self, "_fast_check", compile_check(self.parameters))
 
     def __hash__(self) -> int:
@@ -92,6 +96,11 @@ class Tool:
         if self.func is None:
             raise ToolDefinitionError(f"tool {self.name!r} has no implementation (func=None)")
         return self.func(*args, **kwargs)
+
+    @property
+    def context_parameter(self) -> str | None:
+        """The name of ``func``'s ``RunContext`` parameter (filled by the agent on each call), or None."""
+        return self._context_param
 
     @property
     def is_async(self) -> bool:
@@ -183,8 +192,21 @@ def _is_async(func: Any) -> bool:
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(target)
 
 
-def _accepted_names(func: Callable[..., Any] | None) -> frozenset[str] | None:
-    """Keyword names ``func`` accepts, or None when it takes ``**kwargs`` (or cannot be inspected)."""
+def _context_name(func: Callable[..., Any] | None) -> str | None:
+    """The ``RunContext`` parameter of ``func`` (None without one, or when hints cannot be resolved)."""
+    if func is None:
+        return None
+    try:
+        hints = type_hints(func)
+        names = list(inspect.signature(func).parameters)
+    except Exception:  # unresolvable hints: signature_schema reports them where it matters
+        return None
+    return context_parameter(hints, names, getattr(func, "__qualname__", repr(func)))
+
+
+def _accepted_names(func: Callable[..., Any] | None, context: str | None) -> frozenset[str] | None:
+    """Keyword names the model may send to ``func`` (never its RunContext parameter), or None when
+    it takes ``**kwargs`` (or cannot be inspected)."""
     if func is None:
         return None
     try:
@@ -193,14 +215,16 @@ def _accepted_names(func: Callable[..., Any] | None) -> frozenset[str] | None:
         return None
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return None
-    return frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    return frozenset(p.name for p in params
+                     if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != context)
 
 
 # Hints whose (lax) adapter gives back a value of exactly that type unchanged.
 _IDENTITY_HINTS = (int, float, bool)
 
 
-def _coercers(func: Callable[..., Any] | None) -> tuple[dict[str, TypeAdapter[Any]], dict[str, type]]:
+def _coercers(func: Callable[..., Any] | None,
+              context: str | None = None) -> tuple[dict[str, TypeAdapter[Any]], dict[str, type]]:
     """One pydantic adapter per type-hinted parameter (unhinted or ``Any`` ones pass through), and
     the parameters hinted ``int``, ``float`` or ``bool``, whose values of exactly that type can
     skip their adapter (the common case, on every call)."""
@@ -213,6 +237,8 @@ def _coercers(func: Callable[..., Any] | None) -> tuple[dict[str, TypeAdapter[An
         return {}, {}
     out, exact = {}, {}
     for pname in params:
+        if pname == context:
+            continue
         hint = hints.get(pname, Any)
         if hint is not Any and hint is not str:  # str needs no conversion after schema validation
             try:

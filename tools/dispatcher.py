@@ -53,6 +53,7 @@ from typing import Any, Iterable, NamedTuple
 from corral.exceptions import ModelRetry
 
 from ._daemon import WORKERS, bounded
+from .context import RunContext, new_key
 from .registry import Registry
 from .results import DEFAULT_MAX_RESULT_CHARS, ToolError, ToolResult, serialize_result
 from .definition import Tool
@@ -115,8 +116,18 @@ def _arguments(raw: Any) -> dict[str, Any] | ToolError:
     return raw
 
 
+def _with_context(tool: Tool, kwargs: dict[str, Any], context: RunContext[Any] | None, call_id: Any) -> dict[str, Any]:
+    """Fill the tool's RunContext parameter (the model never sends it; see corral.tools.context)."""
+    name = tool._context_param
+    if name is None:
+        return kwargs
+    if context is None:  # dispatched outside an agent run: no deps, a fresh key
+        context = RunContext(deps=None, run_id="", idempotency_key=new_key())
+    return {**kwargs, name: context.for_call(call_id, tool.name)}
+
+
 def _prepare(registry: Registry, index: int, call: Any, default_timeout: float | None,
-             deadline: float | None) -> _Job | ToolResult:
+             deadline: float | None, context: RunContext[Any] | None = None) -> _Job | ToolResult:
     """Look the tool up and check the arguments: a job to run, or already an error result."""
     name, call_id, raw_args = _fields(call)
     args = _arguments(raw_args)
@@ -130,6 +141,7 @@ def _prepare(registry: Registry, index: int, call: Any, default_timeout: float |
         if error is None:
             kwargs = coerce_arguments(tool, args)
             if not isinstance(kwargs, ToolError):
+                kwargs = _with_context(tool, kwargs, context, call_id)
                 return _Job(index=index, call_id=call_id, arguments=args, tool=tool, kwargs=kwargs,
                             timeout=_effective_timeout(tool, default_timeout, deadline))
             error = kwargs
@@ -203,24 +215,25 @@ def _as_registry(registry: Any) -> Registry:
 
 
 def _plan(registry: Any, calls: Iterable[Any], default_timeout: float | None, max_concurrency: int,
-          deadline: float | None) -> tuple[list[_Job | ToolResult], list[_Job]]:
+          deadline: float | None, context: RunContext[Any] | None = None) -> tuple[list[_Job | ToolResult], list[_Job]]:
     if max_concurrency < 1:
         raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
     reg = _as_registry(registry)
-    items = [_prepare(reg, i, call, default_timeout, deadline) for i, call in enumerate(calls)]
+    items = [_prepare(reg, i, call, default_timeout, deadline, context) for i, call in enumerate(calls)]
     return items, [item for item in items if isinstance(item, _Job)]
 
 
 def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
              default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
-             deadline: float | None = None) -> list[ToolResult]:
+             deadline: float | None = None, context: RunContext[Any] | None = None) -> list[ToolResult]:
     """Run one turn's calls from synchronous code; one result per call, in call order.
 
     ``registry`` is a :class:`Registry` (or an iterable of tools); each call has ``.name``,
     ``.arguments`` (dict or JSON string) and optionally ``.id``. Never raises for a model mistake
-    or a tool failure. See the module docstring for threads and timeouts.
+    or a tool failure. ``context`` fills the ``RunContext`` parameter of tools that take one.
+    See the module docstring for threads and timeouts.
     """
-    items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline)
+    items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline, context)
     inline, threaded = _split(jobs)
     if len(threaded) > max_concurrency:
         outcomes = {job.index: _call_sync(job) for job in inline}
@@ -299,8 +312,8 @@ def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcom
 
 
 async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
-                    default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
-                    deadline: float | None = None) -> list[ToolResult]:
+                   default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
+                   deadline: float | None = None, context: RunContext[Any] | None = None) -> list[ToolResult]:
     """Run one turn's calls concurrently on the running event loop; same results as :func:`dispatch`.
 
     Example::
@@ -314,7 +327,7 @@ async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int
         >>> asyncio.run(adispatch(Registry([shout]), calls))[0].content
         'HI'
     """
-    items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline)
+    items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline, context)
     gate = asyncio.Semaphore(max_concurrency)
 
     async def run(job: _Job) -> _Outcome:

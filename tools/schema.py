@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field
 from corral.exceptions import ToolDefinitionError
 
 from ._docstrings import parse_docstring
+from .context import context_parameter
 
 __all__ = ["signature_schema", "arguments_model", "tidy_schema", "normalize_schema", "type_hints"]
 
@@ -56,8 +57,12 @@ def _parameters(fn: Callable[..., Any], *, strict: bool) -> list[tuple[inspect.P
         raise ToolDefinitionError(
             f"cannot resolve the type hints of {_origin(fn)}: {exc} (types named in hints must be "
             "importable from the function's module, e.g. defined at module level)") from exc
+    params = inspect.signature(fn).parameters
+    context = context_parameter(hints, list(params), _origin(fn))  # filled by the agent, not the model
     out = []
-    for param in inspect.signature(fn).parameters.values():
+    for param in params.values():
+        if param.name == context:
+            continue
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             if strict:
                 raise ToolDefinitionError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def test_readme_has_runnable_examples():
 def test_readme_python_block_runs(index, tiny_model_path, tmp_path, monkeypatch):
     monkeypatch.setenv("CORRAL_MODEL", str(tiny_model_path))
     code = python_blocks()[index]
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")  # blocks name examples/ as from the repo root
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
 
