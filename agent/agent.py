@@ -51,6 +51,8 @@ class Agent:
     validate as (the model answers by calling ``final_result``). Tools marked
     ``requires_approval`` pause the run unless an ``approval_handler`` decides. ``tracing``: None
     emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
+    ``spotlight``: ``None`` (default: prompts stay token-exact), ``"delimit"`` or ``"datamark"``
+    marks tool results in the prompt as data (``corral.guards.spotlight``).
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -77,6 +79,7 @@ class Agent:
         max_concurrency: int = 8,
         timeout: float | None = None,
         tracing: bool | None = None,
+        spotlight: str | None = None,
     ) -> None:
         _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
         check_tracing(tracing)
@@ -101,7 +104,9 @@ class Agent:
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
             max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
             chat_mode=chat_mode, use_grammar=grammar and getattr(backend, "wants_grammar", True),
-            has_approval_handler=approval_handler is not None, date=date,
+            has_approval_handler=approval_handler is not None, date=date, spotlight=_spotlight(spotlight),
+            provenance=self.guards is not None and any(
+                getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
         )
         self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
                                approval_handler=approval_handler, max_concurrency=max_concurrency,
@@ -277,6 +282,12 @@ def _chain(guards: Any) -> Any:
     if isinstance(guards, Mapping):
         return GuardChain(guards)
     return guards
+
+
+def _spotlight(mode: str | None) -> str | None:
+    if mode is not None and mode not in ("delimit", "datamark"):
+        raise UsageError(f"spotlight={mode!r}: use None (off), 'delimit' or 'datamark'")
+    return mode
 
 
 def _guard_names(chain: Any) -> tuple[str, ...]:

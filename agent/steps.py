@@ -91,6 +91,7 @@ class RunState:
     prompts: Any = None  # the run's PromptBuilder (renders only what each turn adds)
     observed: bool = True  # build and yield events (see run_steps)
     user_text: str | None = None  # the user turn this run answers: context for guards such as Llama Guard
+    trusted_results: set[str] = field(default_factory=set)  # ids of calls whose tool returned trusted() text
 
 
 Steps = Generator[Any, Any, RunResult]
