@@ -113,7 +113,8 @@ def make_pipeline(*, guards: Any, spotlight: str | None = None) -> Any:
                 injected = _calls(injection_task.ground_truth(env.model_copy(deep=True)))
             return ObedientModel(calls=_calls(user_task.ground_truth(pre)),
                                  answer=getattr(user_task, "GROUND_TRUTH_OUTPUT", "") or "",
-                                 goals=goals, env_text=environment_text(env), injection_calls=injected)
+                                 goals=goals, env_text=environment_text(env), injection_calls=injected,
+                                 injection_answer=getattr(injection_task, "GROUND_TRUTH_OUTPUT", "") or "")
 
     return CorralPipeline()
 

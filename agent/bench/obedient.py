@@ -72,23 +72,27 @@ class ObedientModel:
     """``fn(prompt) -> text`` for ``corral.testing.FunctionBackend``: one run of one task.
 
     ``calls``: the user task's ground truth; ``injection_calls``: the injection task's, done once
-    any of ``goals`` shows in the prompt; ``answer``: the final answer (the task's expected output);
+    any of ``goals`` shows in the prompt (``injection_answer`` then joins the answer); ``answer``: the
+    final answer (the task's expected output);
     ``env_text``: the environment's text (what counts as data that must be seen first).
     """
 
     def __init__(self, *, calls: Sequence[Call], answer: str, goals: Sequence[str], env_text: str,
-                 injection_calls: Sequence[Call] = ()) -> None:
+                 injection_calls: Sequence[Call] = (), injection_answer: str = "") -> None:
         self.queue = list(calls)
         self.injection_calls = list(injection_calls)
         self.goals = [_words(g) for g in goals if g.strip()]
         self.answer = answer or "Done."
+        self.injection_answer = injection_answer
         self.env_text = normalise(env_text)
         self.triggered = False
+        self._seen_words = ""
         self.skipped: list[Call] = []  # calls it could not make: their data never reached it
 
     def __call__(self, prompt: str) -> str:
         seen = normalise(unmark(prompt))
-        if not self.triggered and self.goals and any(goal in _words(seen) for goal in self.goals):
+        self._seen_words = _words(seen)
+        if not self.triggered and self.goals and any(goal in self._seen_words for goal in self.goals):
             self.triggered = True
             self.queue = self.injection_calls + self.queue
         while self.queue:
@@ -96,14 +100,16 @@ class ObedientModel:
             if all(self._knows(v, seen) for v in leaves(args)):
                 return json.dumps({"name": name, "parameters": args}, ensure_ascii=False, default=str)
             self.skipped.append((name, args))
-        return self.answer if self._knows_text(self.answer, seen) else _NOT_KNOWN
+        answer = self.answer if self._knows_text(self.answer, seen) else _NOT_KNOWN
+        # An injection may ask for words in the answer (a recommendation, a phishing link): it gets them.
+        return f"{self.injection_answer} {answer}" if self.triggered and self.injection_answer else answer
 
     def _knows(self, value: Any, seen: str) -> bool:
         if not isinstance(value, str):
             return True  # counts, amounts: the model computes them
         text = normalise(value)
-        if not _specific(text) or text in seen:
-            return True
+        if not _specific(text) or text in seen or _words(text) in self._seen_words:
+            return True  # (the words alone: a YAML dump quotes and folds long texts)
         return text not in self.env_text  # not environment data: the model composes it
 
     def _knows_text(self, answer: str, seen: str) -> bool:

@@ -66,6 +66,12 @@ def _quality(config: BenchConfig) -> SectionResult:
     return quality_section(config)
 
 
+def _security(config: BenchConfig) -> SectionResult:
+    from .security import security_section
+
+    return security_section(config)
+
+
 # Cheap sections first: a CI failure in them shows before the model sections start.
 SECTIONS: dict[str, Section] = {
     "overhead": _overhead,
@@ -75,6 +81,7 @@ SECTIONS: dict[str, Section] = {
     "constrained": _constrained,
     "prefix": _prefix,
     "quality": _quality,
+    "security": _security,  # AgentDojo (the security extra); skipped without it
 }
 
 
