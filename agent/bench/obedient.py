@@ -98,7 +98,12 @@ class ObedientModel:
         while self.queue:
             name, args = self.queue.pop(0)
             if all(self._knows(v, seen) for v in leaves(args)):
-                return json.dumps({"name": name, "parameters": args}, ensure_ascii=False, default=str)
+                text = json.dumps({"name": name, "parameters": args}, ensure_ascii=False, default=str)
+                same = 1
+                while self.queue and self.queue[0] == (name, args):  # the same call again: one turn, or
+                    self.queue.pop(0)                                 # the loop's repeat rule stops it
+                    same += 1
+                return "; ".join([text] * same)
             self.skipped.append((name, args))
         answer = self.answer if self._knows_text(self.answer, seen) else _NOT_KNOWN
         # An injection may ask for words in the answer (a recommendation, a phishing link): it gets them.

@@ -15,6 +15,8 @@ Example::
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -139,8 +141,9 @@ def run_security(*, suites: Sequence[str] = SUITES, layers: Sequence[str] = tupl
     """Scores per suite and layer (see :func:`run_suite`)."""
     results = {}
     for name in suites:
-        log(f"[security] {name} ...")
+        started = time.perf_counter()
         results[name] = run_suite(name, layers, attacks=attacks, tasks=tasks, pairs=pairs)
+        log(f"[security] {name}: {time.perf_counter() - started:.0f} s")
     return results
 
 
@@ -181,7 +184,7 @@ def security_section(config: Any) -> SectionResult:
                              reason="agentdojo is not installed: pip install 'corral[security]'")
     quick = getattr(config.size, "name", "") == "quick"
     results = run_security(tasks=6 if quick else None, pairs=12 if quick else None,
-                           attacks=ATTACKS[:1] if quick else ATTACKS)
+                           attacks=ATTACKS[:1] if quick else ATTACKS, log=lambda line: print(line, file=sys.stderr))
     data = {suite: {layer: s.to_dict() for layer, s in by.items()} for suite, by in results.items()}
     return SectionResult(name="security", rows=_rows(results), data={"scores": data, "table": markdown(results)})
 
