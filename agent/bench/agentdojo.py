@@ -8,7 +8,7 @@ validation, dispatch and the guard chain. Install it with ``pip install 'corral[
 
 Example::
 
-    pipeline = CorralPipeline(guards=GuardChain.default())                # doctest: +SKIP
+    pipeline = make_pipeline(guards=GuardChain.default())                 # doctest: +SKIP
     suite.run_task_with_pipeline(pipeline.for_task(user_task), user_task, None, {})
 """
 
@@ -22,7 +22,7 @@ from corral.tools import Registry, Tool
 
 from .obedient import ObedientModel
 
-__all__ = ["CorralPipeline", "PIPELINE_NAME", "environment_text"]
+__all__ = ["make_pipeline", "PIPELINE_NAME", "environment_text"]
 
 # AgentDojo's attacks address the model by a name they derive from the pipeline's name.
 PIPELINE_NAME = "corral-obedient meta-llama/Llama-3-70b-chat-hf"
@@ -79,7 +79,11 @@ def _calls(function_calls: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def make_pipeline(*, guards: Any, spotlight: str | None = None) -> Any:
-    """A new AgentDojo pipeline element running corral with ``guards`` (and ``spotlight``)."""
+    """A new AgentDojo pipeline element running corral with ``guards`` (and ``spotlight``).
+
+    A factory, not a class: AgentDojo's base class is imported only when a pipeline is made.
+    ``for_task(user_task, injection_task)`` tells it which task's ground truth the model follows.
+    """
     base = _base_class()
 
     class CorralPipeline(base):  # type: ignore[misc, valid-type]
@@ -117,9 +121,6 @@ def make_pipeline(*, guards: Any, spotlight: str | None = None) -> Any:
                                  injection_answer=getattr(injection_task, "GROUND_TRUTH_OUTPUT", "") or "")
 
     return CorralPipeline()
-
-
-CorralPipeline = make_pipeline  # the public name: a factory, as the base class loads lazily
 
 
 def _agentdojo_messages(query: str, result: Any) -> list[dict[str, Any]]:
