@@ -124,6 +124,8 @@ def _result_guard(cfg: LoopConfig, st: RunState, call: ToolCall, res: Any) -> Ge
                            blocked_by=getattr(verdict, "guard", None), duration=res.duration)
         if checked.action == "redact":
             text = checked.payload
+            if cfg.provenance:  # a value redacted from the prompt still came from the tool
+                st.raw_results[call.id or ""] = res.content
     return make_record(st, call, str(text), output=res.output, duration=res.duration)
 
 
@@ -135,7 +137,7 @@ def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ours = [m.content for m in st.messages if m.role in ("system", "user") and m.name != "corral" and m.content]
     theirs = [m.content for m in st.messages[:st.start] if m.role in ("tool", "ipython") and m.content]
     for rec in st.records:
-        (ours if rec.id in st.trusted_results else theirs).append(rec.result)
+        (ours if rec.id in st.trusted_results else theirs).append(st.raw_results.get(rec.id, rec.result))
     return tuple(ours), tuple(theirs)
 
 
