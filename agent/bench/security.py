@@ -96,7 +96,7 @@ def _sample(items: Sequence[Any], n: int | None) -> list[Any]:
 def _pairs(suite: Any, attack: Any, pairs: int | None) -> list[tuple[Any, Any, dict[str, str]]]:
     env = suite.load_and_inject_default_environment({})
     # Injection tasks without ground truth (workspace 6-13 in v1.2.2) cannot be performed by a
-    # scripted model: they are left out (and counted in the section's data).
+    # scripted model: they are left out (the attack count in the table shows how many pairs ran).
     doable = [t for t in suite.injection_tasks.values()
               if t.ground_truth(env.model_copy(deep=True)) or getattr(t, "GROUND_TRUTH_OUTPUT", "")]
     out = [(u, t) for u in suite.user_tasks.values() for t in doable]
