@@ -158,6 +158,7 @@ def build_guards(spec: "GuardsSpec", *, base_dir: Path | None = None) -> Any:
         policy = spec.tool_policy
         chain = chain.add("tool_call", ToolPolicy(
             allow=policy.allow, deny=policy.deny, budgets=policy.budgets, requires_approval=policy.requires_approval,
+            provenance=_provenance(policy),
         ))
     chain.fail_open = spec.fail_open
     return chain
@@ -176,6 +177,10 @@ def build_mcp_servers(specs: list[Any], *, base_dir: Path | None = None) -> list
         servers.append(MCPServer(name=s.name, command=s.command, args=s.args, env=s.env, cwd=cwd, url=s.url,
                                  headers=s.headers, allow=s.allow, prefix=s.prefix, timeout=s.timeout))
     return servers
+def _provenance(policy: Any) -> Any:
+    if not policy.provenance:
+        return None
+    return {"sensitive": policy.sensitive, "allow_values": policy.allow_values}
 
 
 def build_agent(spec: "AgentSpec", *, model: str | None = None, tools: Any = None, backend: Any = None) -> Any:
@@ -197,5 +202,5 @@ def build_agent(spec: "AgentSpec", *, model: str | None = None, tools: Any = Non
         backend, tools=[registry, *servers] if servers else registry, format=spec.format, system=spec.system,
         guards=build_guards(spec.guards, base_dir=spec.base_dir), tool_choice=spec.tool_choice,
         max_turns=spec.limits.max_turns, max_tokens=spec.limits.max_tokens, timeout=spec.limits.timeout,
-        tool_timeout=spec.limits.tool_timeout,
+        tool_timeout=spec.limits.tool_timeout, spotlight=spec.guards.spotlight,
     )

@@ -57,6 +57,8 @@ class Agent:
     ``deps``: your application's objects, handed to tools that take a ``RunContext`` (``corral.tools``).
     ``tools`` may include MCP servers (``corral.tools.mcp.MCPServer``): the agent connects those not yet
     connected and closes them in :meth:`close` (or at the end of a ``with`` block).
+    ``spotlight``: ``None`` (default: prompts stay token-exact), ``"delimit"`` or ``"datamark"``
+    marks tool results in the prompt as data (``corral.guards.spotlight``).
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -84,6 +86,7 @@ class Agent:
         timeout: float | None = None,
         tracing: bool | None = None,
         deps: Any = None,
+        spotlight: str | None = None,
     ) -> None:
         _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
         check_tracing(tracing)
@@ -109,7 +112,9 @@ class Agent:
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
             max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
             chat_mode=chat_mode, use_grammar=grammar and getattr(backend, "wants_grammar", True),
-            has_approval_handler=approval_handler is not None, date=date,
+            has_approval_handler=approval_handler is not None, date=date, spotlight=_spotlight(spotlight),
+            provenance=self.guards is not None and any(
+                getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
         )
         self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
                                approval_handler=approval_handler, max_concurrency=max_concurrency,
@@ -306,6 +311,12 @@ def _chain(guards: Any) -> Any:
     if isinstance(guards, Mapping):
         return GuardChain(guards)
     return guards
+
+
+def _spotlight(mode: str | None) -> str | None:
+    if mode is not None and mode not in ("delimit", "datamark"):
+        raise UsageError(f"spotlight={mode!r}: use None (off), 'delimit' or 'datamark'")
+    return mode
 
 
 def _guard_names(chain: Any) -> tuple[str, ...]:

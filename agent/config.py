@@ -48,6 +48,10 @@ class LoopConfig:
     has_approval_handler: bool = False
     date: Any = None
     stop: tuple[str, ...] = ()
+    # A tool_call guard checks where arguments came from (ToolPolicy(provenance=...)): the loop
+    # then hands it the run's user/system text and its tool results.
+    provenance: bool = False
+    spotlight: str | None = None  # "delimit" | "datamark": how tool results are marked in the prompt
     _grammars: dict[Any, str | None] = field(default_factory=dict, repr=False)
     _heads: Any = field(default=None, repr=False)  # rendered prompt heads, shared by all runs
     _specs: dict[Any, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
@@ -177,11 +181,21 @@ class LoopConfig:
     def stage_active(self, stage: str) -> bool:
         return stage in self.guard_stages
 
-    def tool_call_payload(self, call: ToolCall, counts: dict[str, int], user_text: str | None) -> Any:
+    def tool_call_payload(self, call: ToolCall, counts: dict[str, int], user_text: str | None,
+                          sources: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Any:
         from corral.guards.base import ToolCallPayload
 
         # Validation copies both dicts: a guard cannot change the call or the run's counts.
-        return ToolCallPayload(name=call.name, arguments=call.arguments, calls_so_far=counts, user_text=user_text)
+        return ToolCallPayload(name=call.name, arguments=call.arguments, calls_so_far=counts, user_text=user_text,
+                               trusted_text=sources[0], third_party_text=sources[1])
+
+    def tool_message_text(self, text: str) -> str:
+        """A tool result as the prompt shows it: unchanged, or spotlighted (``spotlight``)."""
+        if self.spotlight is None:
+            return text
+        from corral.guards.spotlight import spotlight
+
+        return spotlight(text, self.spotlight)
 
     @staticmethod
     def call_blocked_text(call: ToolCall, verdict: Any) -> str:

@@ -119,12 +119,26 @@ class LlamaGuardSpec(_Strict):
 
 
 class ToolPolicySpec(_Strict):
-    """Allow/deny lists and per-run call budgets for the tool policy guard."""
+    """Allow/deny lists, per-run call budgets and provenance checks for the tool policy guard.
+
+    ``provenance = true``: sensitive arguments (recipients, IBANs, amounts, URLs, paths, commands,
+    by name, plus ``sensitive = {tool = ["arg"]}``) must not be copied only from tool results,
+    unless listed in ``allow_values``.
+    """
 
     allow: list[str] | None = None
     deny: list[str] = Field(default_factory=list)
     budgets: dict[str, int] = Field(default_factory=dict)
     requires_approval: list[str] = Field(default_factory=list)
+    provenance: bool = False
+    sensitive: dict[str, list[str]] = Field(default_factory=dict)
+    allow_values: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _provenance_options_need_provenance(self) -> "ToolPolicySpec":
+        if (self.sensitive or self.allow_values) and not self.provenance:
+            raise ValueError("sensitive and allow_values configure the provenance check: add provenance = true")
+        return self
 
 
 class GuardsSpec(_Strict):
@@ -134,6 +148,8 @@ class GuardsSpec(_Strict):
     llama_guard: LlamaGuardSpec | None = None
     tool_policy: ToolPolicySpec | None = None
     fail_open: bool = False
+    spotlight: Literal["delimit", "datamark"] | None = Field(
+        None, description="mark tool results in the prompt as data; none (default) keeps prompts token-exact")
 
 
 class LimitsSpec(_Strict):

@@ -94,6 +94,8 @@ class RunState:
     observed: bool = True  # build and yield events (see run_steps)
     user_text: str | None = None  # the user turn this run answers: context for guards such as Llama Guard
     context: Any = None  # the run's RunContext; see Start
+    trusted_results: set[str] = field(default_factory=set)  # ids of calls whose tool returned trusted() text
+    raw_results: dict[str, str] = field(default_factory=dict)  # before redaction, by call id (provenance only)
 
 
 Steps = Generator[Any, Any, RunResult]

@@ -70,7 +70,8 @@ def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcome
         st.records.append(rec)
         if st.observed:
             yield ev.ToolResultReady(run_id=st.run_id, turn=st.turn, record=rec)
-        yield from add_message(st, Message(role="tool", content=rec.result, tool_call_id=call.id, name=call.name))
+        text = rec.result if rec.status != "ok" or call.id in st.trusted_results else cfg.tool_message_text(rec.result)
+        yield from add_message(st, Message(role="tool", content=text, tool_call_id=call.id, name=call.name))
         if rec.error_kind in MODEL_MISTAKES:
             mistaken.append(rec)
     if not mistaken:
@@ -110,7 +111,8 @@ def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallR
 def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
     if not cfg.stage_active("tool_call"):
         return None
-    payload = cfg.tool_call_payload(call, st.calls_so_far, st.user_text)
+    sources = _sources(st) if cfg.provenance else ((), ())
+    payload = cfg.tool_call_payload(call, st.calls_so_far, st.user_text, sources)
     checked = yield from check_guard(cfg, st, "tool_call", payload)
     if not checked.blocked:
         return None
@@ -124,6 +126,9 @@ def _result_guard(cfg: LoopConfig, st: RunState, call: ToolCall, res: Any) -> Ge
         return make_record(st, call, res.content or res.error.message, status="error", error_kind=res.error.kind,
                        duration=res.duration)
     text = res.content
+    if getattr(res.output, "__corral_trusted__", False):  # the tool returned trusted(...): the pipeline's own
+        st.trusted_results.add(call.id or "")
+        text = res.output.__class__(text, res.output.source)
     if cfg.stage_active("tool_result"):
         checked = yield from check_guard(cfg, st, "tool_result", text)
         if checked.blocked:
@@ -132,7 +137,21 @@ def _result_guard(cfg: LoopConfig, st: RunState, call: ToolCall, res: Any) -> Ge
                            blocked_by=getattr(verdict, "guard", None), duration=res.duration)
         if checked.action == "redact":
             text = checked.payload
-    return make_record(st, call, text, output=res.output, duration=res.duration)
+            if cfg.provenance:  # a value redacted from the prompt still came from the tool
+                st.raw_results[call.id or ""] = res.content
+    return make_record(st, call, str(text), output=res.output, duration=res.duration)
+
+
+def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(what the user and system wrote, what tool results said) so far: provenance for the tool_call guards.
+
+    corral's own corrections are neither (they may quote the model); trusted tool results count as ours.
+    """
+    ours = [m.content for m in st.messages if m.role in ("system", "user") and m.name != "corral" and m.content]
+    theirs = [m.content for m in st.messages[:st.start] if m.role in ("tool", "ipython") and m.content]
+    for rec in st.records:
+        (ours if rec.id in st.trusted_results else theirs).append(st.raw_results.get(rec.id, rec.result))
+    return tuple(ours), tuple(theirs)
 
 
 def repeat_text(st: RunState, call: ToolCall) -> str:

@@ -103,7 +103,13 @@ REDUCE_PROMPT = "These are summaries of consecutive parts of one document. Write
 
 def summarize_text(text: str, ask: Callable[[str], str], *, count_tokens: CountTokens,
                    chunk_tokens: int = 384, source: str = "text", max_rounds: int = 3) -> Summary:
-    """Map-reduce ``text`` with ``ask(prompt) -> answer`` (e.g. an agent's run); pure apart from ``ask``."""
+    """Map-reduce ``text`` with ``ask(prompt) -> answer`` (e.g. an agent's run); pure apart from ``ask``.
+
+    The reduce prompts carry the pipeline's own chunk summaries, so they are marked ``trusted``: the
+    guards' injection detectors skip them (PII redaction still runs). The document chunks are not.
+    """
+    from corral.guards.provenance import trusted
+
     chunks = chunk_text(text, max_tokens=chunk_tokens, count_tokens=count_tokens)
     partials = [ask(MAP_PROMPT.format(text=chunk)) for chunk in chunks]
     layer = partials
@@ -111,7 +117,7 @@ def summarize_text(text: str, ask: Callable[[str], str], *, count_tokens: CountT
         if len(layer) == 1:
             break
         groups = chunk_text("\n\n".join(layer), max_tokens=chunk_tokens, count_tokens=count_tokens)
-        layer = [ask(REDUCE_PROMPT.format(text=group)) for group in groups]
+        layer = [ask(trusted(REDUCE_PROMPT.format(text=group), source="summaries")) for group in groups]
     return Summary(source=source, summary=" ".join(layer), chunk_summaries=partials, chunks=len(chunks))
 
 
@@ -141,15 +147,21 @@ def token_counter(backend) -> CountTokens:  # noqa: ANN001 - a corral LlamaCppBa
 
 def build(model: str | None, max_tokens: int):  # noqa: ANN201
     """The summarizing agent (no tools: a plain instruction follower) and its backend."""
-    from corral import Agent, LlamaCppBackend
+    from corral import LlamaCppBackend
     from corral.models import resolve_model
 
     resolved = resolve_model(model)
     if resolved.is_tiny_stand_in:
         print("note: using the tiny offline stand-in model (SmolLM2-135M); summaries will be rough", file=sys.stderr)
     backend = LlamaCppBackend(resolved.path, n_ctx=2048)
-    agent = Agent(backend, system="You write short, faithful summaries.", max_turns=1, max_tokens=max_tokens)
-    return agent, backend
+    return make_agent(backend, max_tokens), backend
+
+
+def make_agent(backend, max_tokens: int):  # noqa: ANN001, ANN201 - any corral backend
+    """The summarizer on ``backend``: no tools, the default guard chain."""
+    from corral import Agent
+
+    return Agent(backend, system="You write short, faithful summaries.", max_turns=1, max_tokens=max_tokens)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,8 @@ output         PIIRedactor, CodeScanner
 
 Llama Guard (input, tool_call, output), Prompt Guard (input, tool_result) and a ToolPolicy
 (tool_call) join through ``GuardChain.default(llama_guard=..., prompt_guard=..., policy=...)``.
+``ToolPolicy(provenance=True)`` refuses sensitive arguments copied only from tool results;
+``trusted(text)`` marks a pipeline's own text, which the injection detectors then skip.
 
 Example::
 
@@ -29,6 +31,7 @@ from .injection import InjectionGuard
 from .llama_guard import LLAMA_GUARD_3_CATEGORIES, LlamaGuard
 from .pii import PIIRedactor
 from .policy import ToolPolicy, allowed_domains
+from .provenance import ProvenanceRule, Trusted, trusted
 from .prompt_guard import PromptGuard
 
 __all__ = [
@@ -50,4 +53,7 @@ __all__ = [
     "PIIRedactor",
     "ToolPolicy",
     "allowed_domains",
+    "ProvenanceRule",
+    "Trusted",
+    "trusted",
 ]

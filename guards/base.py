@@ -125,6 +125,10 @@ class ToolCallPayload(BaseModel):
     calls_so_far: dict[str, int] = Field(default_factory=dict)
     # The user request this call serves, when known: Llama Guard judges a call in that context.
     user_text: str | None = None
+    # Provenance (filled when a tool_call guard has ``wants_provenance``): what the user and the
+    # system wrote, and what tool results (third-party content) said, so far in the run.
+    trusted_text: tuple[str, ...] = ()
+    third_party_text: tuple[str, ...] = ()
 
 
 class Conversation(BaseModel):

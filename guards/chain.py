@@ -160,6 +160,8 @@ class GuardChain:
             check_stage(stage)
         verdicts: list[Verdict] = []
         current, redacted = payload, False
+        if getattr(payload, "__corral_trusted__", False):  # the pipeline's own text: no injection scan
+            guards = _for_trusted(guards)  # type: ignore[arg-type]
         for guard in guards:  # type: ignore[union-attr]
             verdict = yield guard, (current if current.__class__ is str else _payload_for(guard, current))
             verdicts.append(verdict)
@@ -229,6 +231,16 @@ def _final_payload(stage: str, payload: Any) -> Any:
     if isinstance(payload, tuple) and len(payload) == 2 and stage == "output":
         return payload[1]
     return payload
+
+
+# Guards that look for third-party instructions; a guard may also say so itself (``third_party_only``).
+_INJECTION_DETECTORS = frozenset({"injection", "prompt_guard"})
+
+
+def _for_trusted(guards: Sequence[Guard]) -> tuple[Guard, ...]:
+    # Text marked trusted (corral.guards.provenance.trusted) is the pipeline's own: detectors of
+    # injected instructions skip it; PII redaction, Llama Guard, code scanning still run.
+    return tuple(g for g in guards if not getattr(g, "third_party_only", g.name in _INJECTION_DETECTORS))
 
 
 def _by_cost(guards: Sequence[Guard]) -> tuple[Guard, ...]:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage
+from .provenance import ProvenanceRule
 
 __all__ = ["ToolPolicy", "allowed_domains", "Constraint"]
 
@@ -62,6 +63,10 @@ class ToolPolicy:
       ``ToolCallPayload.calls_so_far`` so one policy serves concurrent runs.
     - ``constraints``: per tool, a JSON Schema the arguments must satisfy or a predicate.
     - ``requires_approval`` / ``approver``: see the module docs.
+    - ``provenance``: True, a ``ProvenanceRule`` or its keyword arguments as a dict
+      (``{"sensitive": {...}, "allow_values": [...]}``): sensitive arguments (recipients, IBANs,
+      amounts, URLs, paths, commands) must not be copied only from tool results (see
+      ``corral.guards.provenance``). The agent then hands the policy each call's provenance.
 
     Example::
 
@@ -83,6 +88,7 @@ class ToolPolicy:
         constraints: Mapping[str, Constraint | Iterable[Constraint]] | None = None,
         requires_approval: Iterable[str] = (),
         approver: Callable[[ToolCallPayload], bool] | None = None,
+        provenance: ProvenanceRule | bool | Mapping[str, Any] | None = None,
     ) -> None:
         self.allow = frozenset(allow) if allow is not None else None
         self.deny = frozenset(deny)
@@ -90,6 +96,7 @@ class ToolPolicy:
         self.constraints = {k: _as_list(v) for k, v in (constraints or {}).items()}
         self.requires_approval = frozenset(requires_approval)
         self.approver = approver
+        self.provenance = _as_rule(provenance)
         for schema in (c for cs in self.constraints.values() for c in cs if isinstance(c, Mapping)):
             jsonschema.validators.validator_for(schema).check_schema(schema)
 
@@ -97,7 +104,7 @@ class ToolPolicy:
         check_stage(stage)
         if stage != "tool_call" or not isinstance(payload, ToolCallPayload) or not self._has_rules():
             return Verdict.allow(self.name)
-        for step in (self._listed, self._budget, self._arguments, self._approval):
+        for step in (self._listed, self._budget, self._arguments, self._provenance, self._approval):
             verdict = step(payload)
             if verdict is not None:
                 return verdict
@@ -108,7 +115,13 @@ class ToolPolicy:
 
     def _has_rules(self) -> bool:
         # Read at each call (the rule sets are plain attributes a caller may change).
-        return bool(self.allow is not None or self.deny or self.budgets or self.constraints or self.requires_approval)
+        return bool(self.allow is not None or self.deny or self.budgets or self.constraints or self.requires_approval
+                    or self.provenance is not None)
+
+    @property
+    def wants_provenance(self) -> bool:
+        """True when the policy checks where arguments came from: the agent then fills it in."""
+        return self.provenance is not None
 
     def _block(self, category: str, reason: str, **details: Any) -> Verdict:
         return Verdict.block(self.name, reason, categories=(category,), score=1.0, details=details)
@@ -138,6 +151,14 @@ class ToolPolicy:
                 return self._block("argument_constraint", f"arguments of {call.name!r} refused: {problem}")
         return None
 
+    def _provenance(self, call: ToolCallPayload) -> Verdict | None:
+        if self.provenance is None:
+            return None
+        problem = self.provenance.problem(call)
+        if problem:
+            return self._block("untrusted_argument", f"arguments of {call.name!r} refused: {problem}")
+        return None
+
     def _approval(self, call: ToolCallPayload) -> Verdict | None:
         if call.name not in self.requires_approval:
             return None
@@ -158,6 +179,18 @@ class ToolPolicy:
         copy = ToolPolicy.__new__(ToolPolicy)
         copy.__dict__.update(self.__dict__, approver=approver)
         return copy
+
+
+def _as_rule(value: ProvenanceRule | bool | Mapping[str, Any] | None) -> ProvenanceRule | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return ProvenanceRule()
+    if isinstance(value, ProvenanceRule):
+        return value
+    if isinstance(value, Mapping):
+        return ProvenanceRule(**value)
+    raise TypeError(f"provenance must be True, a ProvenanceRule or a dict of its options, not {value!r}")
 
 
 def _as_list(value: Constraint | Iterable[Constraint]) -> list[Constraint]:

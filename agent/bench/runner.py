@@ -66,6 +66,12 @@ def _quality(config: BenchConfig) -> SectionResult:
     return quality_section(config)
 
 
+def _security(config: BenchConfig) -> SectionResult:
+    from .security import security_section
+
+    return security_section(config)
+
+
 # Cheap sections first: a CI failure in them shows before the model sections start.
 SECTIONS: dict[str, Section] = {
     "overhead": _overhead,
@@ -75,7 +81,10 @@ SECTIONS: dict[str, Section] = {
     "constrained": _constrained,
     "prefix": _prefix,
     "quality": _quality,
+    "security": _security,  # AgentDojo (the security extra); skipped without it
 }
+# Run only when named (--only): the security section needs an extra and minutes of its own.
+OPT_IN = frozenset({"security"})
 
 
 def run_sections(config: BenchConfig, names: Sequence[str], log: Callable[[str], None]) -> list[SectionResult]:
@@ -108,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes for CI (a minute or two)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument("--only", metavar="NAMES", help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument("--only", metavar="NAMES", help=f"comma-separated sections: {','.join(SECTIONS)} "
+                        f"(default: all but {','.join(sorted(OPT_IN))})")
     parser.add_argument("--model", help="GGUF to benchmark (default: the tiny SmolLM2 stand-in)")
     parser.add_argument("--n-threads", type=int, default=min(os.cpu_count() or 1, 8))
     parser.add_argument("--n-ctx", type=int, default=4096)
@@ -137,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit code 0 when every section ran or was skipped for a stated reason, 1 when one failed.
     """
     args = _parser().parse_args(argv)
-    names = [n.strip() for n in args.only.split(",")] if args.only else list(SECTIONS)
+    names = [n.strip() for n in args.only.split(",")] if args.only else [n for n in SECTIONS if n not in OPT_IN]
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
         print(f"Unknown section(s): {', '.join(unknown)}. Choose from: {', '.join(SECTIONS)}", file=sys.stderr)

@@ -51,6 +51,7 @@ def test_public_names_are_pinned():
         "Guard", "Verdict", "Stage", "STAGES", "ToolCallPayload", "Conversation", "GuardChain", "ChainResult",
         "LlamaGuard", "LLAMA_GUARD_3_CATEGORIES", "PromptGuard", "InjectionGuard", "CodeScanner", "Rule",
         "Finding", "PIIRedactor", "ToolPolicy", "allowed_domains",
+        "ProvenanceRule", "Trusted", "trusted",
     }
 
 

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["base", "chain", "pii", "code", "policy", "features", "injection", "llama_guard", "prompt_guard", "corpus", "traffic", "__init__"]
+MODULES = ["base", "chain", "pii", "code", "policy", "features", "injection", "llama_guard", "prompt_guard", "corpus", "traffic", "__init__",
+           "provenance", "spotlight"]
 
 
 @pytest.mark.parametrize("name", MODULES)
