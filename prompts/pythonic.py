@@ -276,10 +276,9 @@ def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
     if after < end:
         raise fail("unexpected text after the call list", text, after, "Reply with only the call list.")
     src = body[start:close]
-    if "-" in src:
-        calls = _hyphenated_list(src, text, start)
-        if calls is not None:
-            return calls
+    calls = _odd_names_list(src, text, start)  # one regex scan; ast runs only for odd names
+    if calls is not None:
+        return calls
     node = _ast(src, "eval", text, start).body
     if not isinstance(node, ast.List):
         raise fail("expected a list of calls", text, start, _HINT)
@@ -289,11 +288,17 @@ def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
 _HYPHEN_NAME = re.compile(rf"(?<![\w.\-'\"])({_CALL_NAME})(?=[ \t\n\r\f]*\()")
 
 
+def _readable(name: str) -> str:
+    """A same-length name ``ast`` reads as a dotted name: "_" for "-", keyword parts end in "_"."""
+    parts = name.replace("-", "_").split(".")
+    return ".".join([p[:-1] + "_" if p in _KEYWORDS else p for p in parts])
+
+
 def _swap(src: str, names: dict[int, str]) -> str:
-    """``src`` with "_" for "-" in the names at these offsets (same length: every offset holds)."""
+    """``src`` with the names at these offsets made readable (same length: every offset holds)."""
     parts, last = [], 0
     for at, name in sorted(names.items()):
-        parts += [src[last:at], name.replace("-", "_")]
+        parts += [src[last:at], _readable(name)]
         last = at + len(name)
     return "".join(parts) + src[last:]
 
@@ -311,12 +316,12 @@ def _list_node(src: str) -> ast.List | None:
     return node if isinstance(node, ast.List) else None
 
 
-def _hyphenated_list(src: str, text: str, base: int) -> list[ToolCall] | None:
-    """Calls whose names hold hyphens, which ``ast`` reads as subtraction: each name is read with
-    "_" for "-" and the call keeps the name as written. Candidates come from a regex that does not
+def _odd_names_list(src: str, text: str, base: int) -> list[ToolCall] | None:
+    """Calls whose names hold hyphens (``ast`` reads subtraction) or keyword parts (``db.import``):
+    each name is read in a same-length readable spelling and the call keeps the name as written. Candidates come from a regex that does not
     know strings, so a first reading finds which of them really name the list's calls; the second
     reading swaps only those (a string's text is never changed). None: no such call."""
-    names = {m.start(1): m.group(1) for m in _HYPHEN_NAME.finditer(src) if "-" in m.group(1)}
+    names = {m.start(1): m.group(1) for m in _HYPHEN_NAME.finditer(src) if _readable(m.group(1)) != m.group(1)}
     node = _list_node(_swap(src, names)) if names else None
     if node is None:
         return None
