@@ -98,9 +98,16 @@ def _dump_tools(specs: list[dict[str, Any]]) -> list[str]:
     return [neutralise(json.dumps(s, ensure_ascii=False, indent=4)) for s in specs]
 
 
+def _raw(m: Message) -> str:
+    """A message's content as prompt text, markers broken (see corral.prompts.markers)."""
+    content = m.content
+    return neutralise(content if content.__class__ is str else m.text)  # type: ignore[arg-type]
+
+
 def _text(m: Message) -> str:
-    """A message's content as prompt text: trimmed, markers broken (see corral.prompts.markers)."""
-    return neutralise(m.text.strip())
+    """The same, trimmed."""
+    content = m.content
+    return neutralise(content.strip() if content.__class__ is str else m.text.strip())  # type: ignore[union-attr]
 
 
 def _tagged(text: str) -> str:
@@ -128,7 +135,7 @@ class Llama32(_TurnFormat):
 
     def _parts(self, m: Message) -> Parts:
         if _is_result(m):
-            return "ipython", neutralise(m.text), EOT
+            return "ipython", _raw(m), EOT
         if m.role == "assistant" and m.tool_calls:
             return "assistant", neutralise(self.encode_calls(m.tool_calls)), EOT
         return m.role, _text(m), EOT

@@ -50,6 +50,7 @@ _STOP = re.compile("|".join(re.escape(tok) for tok in STOP_REASONS))
 _CALL_OPENERS = frozenset("[{")
 # Built-ins with a .call form; code_interpreter's code cannot be told from prose without the tag.
 _UNTAGGED_BUILTIN = re.compile(r"(?:brave_search|wolfram_alpha)\.call\s*\(")
+_BUILTIN_INITIALS = frozenset("bw")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,12 +117,12 @@ def find_calls(text: str, end: int, syntax: str) -> Found | None:
         if syntax == "function_tag":
             return None
         return _tagged(text, skip_ws(text, i + len(PYTHON_TAG)), end, syntax)
-    if _allowed(syntax, "python_tag") and _UNTAGGED_BUILTIN.match(text, i, end):
+    opener = text[i:i + 1]
+    if opener in _BUILTIN_INITIALS and _allowed(syntax, "python_tag") and _UNTAGGED_BUILTIN.match(text, i, end):
         return Found(calls=parse_dot_calls(text, i, end))  # the server dropped <|python_tag|>
     if syntax == "python_tag":
         return None
     found = None
-    opener = text[i:i + 1]
     if opener == "`":
         found = _fenced(text, i, end, syntax)
     elif opener in _CALL_OPENERS:
