@@ -4,8 +4,9 @@ The template renders the conversation; corral adds JSON tool-call instructions (
 to the system message, writes earlier calls as canonical JSON in the assistant's content, and
 passes tool results under ``tool_role`` (default ``"tool"``). Content never becomes control
 tokens: the model's special tokens (from the GGUF vocab, plus BOS/EOS/stops and any
-``<|name|>``) are broken in every message (see :mod:`corral.prompts.markers`). The template runs sandboxed with
-``raise_exception``, ``strftime_now`` and Hugging Face's ``tojson``. This is how SmolLM2 runs.
+``<|name|>``) are broken in every message (see :mod:`corral.prompts.markers`). The template
+runs sandboxed with ``raise_exception``, ``strftime_now`` and Hugging Face's ``tojson``. This
+is how SmolLM2 runs.
 
 Example::
 

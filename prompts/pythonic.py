@@ -1,8 +1,9 @@
 """Pythonic tool calls (Llama 3.2's ``[f(a=1), g(b="x")]``) read with ``ast``, never ``eval``.
 
-Tool names may contain hyphens (``[create-ticket(title="x")]``, common for MCP tools): a name
-is identifier segments joined by ``.`` or ``-``. Only literals are accepted as values: strings (either quote), numbers (signs and exponents
-included), ``True``/``False``/``None`` (and the JSON spellings ``true``/``false``/``null``),
+Tool names are identifier segments joined by ``.`` or ``-`` (MCP tools: ``[create-ticket(title="x")]``,
+``[fs.read-file(path="a")]``); a part may be a Python keyword (``db.import``). Only literals are
+accepted as values: strings (either quote), numbers (signs and exponents included),
+``True``/``False``/``None`` (and the JSON spellings ``true``/``false``/``null``),
 lists, tuples (become lists) and dicts with string keys. A repeated keyword is ambiguous and
 rejected; so are positional arguments, since the model must name every argument.
 
@@ -285,7 +286,7 @@ def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
     return _convert(lambda n: [_call(e) for e in n.elts], node, src, text, start)
 
 
-_HYPHEN_NAME = re.compile(rf"(?<![\w.\-'\"])({_CALL_NAME})(?=[ \t\n\r\f]*\()")
+_NAMED_CALL = re.compile(rf"(?<![\w.\-'\"])({_CALL_NAME})(?=[ \t\n\r\f]*\()")
 
 
 def _readable(name: str) -> str:
@@ -321,7 +322,7 @@ def _odd_names_list(src: str, text: str, base: int) -> list[ToolCall] | None:
     each name is read in a same-length readable spelling and the call keeps the name as written. Candidates come from a regex that does not
     know strings, so a first reading finds which of them really name the list's calls; the second
     reading swaps only those (a string's text is never changed). None: no such call."""
-    names = {m.start(1): m.group(1) for m in _HYPHEN_NAME.finditer(src) if _readable(m.group(1)) != m.group(1)}
+    names = {m.start(1): m.group(1) for m in _NAMED_CALL.finditer(src) if _readable(m.group(1)) != m.group(1)}
     node = _list_node(_swap(src, names)) if names else None
     if node is None:
         return None
