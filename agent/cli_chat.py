@@ -48,7 +48,7 @@ class ChatSession:
             self.say(", ".join(self.agent.config.tool_names) or "(no tools)")
         elif name == "/history":
             for msg in (self.history.messages if self.history is not None else []):
-                self.say(f"  {msg.role}: {(msg.content or '')[:120]}{' [tool calls]' if msg.tool_calls else ''}")
+                self.say(f"  {msg.role}: {msg.text[:120]}{' [tool calls]' if msg.tool_calls else ''}")
         else:
             self.say(HELP)
         return True

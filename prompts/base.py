@@ -117,5 +117,5 @@ def split_system(messages: MessagesLike) -> tuple[str, list[Message]]:
     """(trimmed first system message or "", the remaining messages)."""
     msgs = to_messages(messages)
     if msgs and msgs[0].role == "system":
-        return (msgs[0].content or "").strip(), msgs[1:]
+        return msgs[0].text.strip(), msgs[1:]
     return "", msgs

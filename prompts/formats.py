@@ -40,8 +40,9 @@ from typing import Any, Iterable
 from corral.exceptions import RenderError, UsageError
 
 from .base import ChatFormat, date_text, split_system
-from .encode import encode_calls, json_value
+from .encode import PYTHON_TAG, encode_calls, json_value
 from .jinja_env import load_template
+from .markers import neutralise
 from .messages import Message
 from .specs import function_of, tool_specs
 
@@ -94,7 +95,24 @@ def _system_head(messages: Any) -> int:
 
 
 def _dump_tools(specs: list[dict[str, Any]]) -> list[str]:
-    return [json.dumps(s, ensure_ascii=False, indent=4) for s in specs]
+    return [neutralise(json.dumps(s, ensure_ascii=False, indent=4)) for s in specs]
+
+
+def _raw(m: Message) -> str:
+    """A message's content as prompt text, markers broken (see corral.prompts.markers)."""
+    content = m.content
+    return neutralise(content if content.__class__ is str else m.text)  # type: ignore[arg-type]
+
+
+def _text(m: Message) -> str:
+    """The same, trimmed."""
+    content = m.content
+    return neutralise(content.strip() if content.__class__ is str else m.text.strip())  # type: ignore[union-attr]
+
+
+def _tagged(text: str) -> str:
+    """A built-in call: the format's own <|python_tag|>, then the call with markers broken."""
+    return PYTHON_TAG + neutralise(text[len(PYTHON_TAG):])
 
 
 def _is_result(m: Message) -> bool:
@@ -117,10 +135,10 @@ class Llama32(_TurnFormat):
 
     def _parts(self, m: Message) -> Parts:
         if _is_result(m):
-            return "ipython", m.content or "", EOT
+            return "ipython", _raw(m), EOT
         if m.role == "assistant" and m.tool_calls:
-            return "assistant", self.encode_calls(m.tool_calls), EOT
-        return m.role, (m.content or "").strip(), EOT
+            return "assistant", neutralise(self.encode_calls(m.tool_calls)), EOT
+        return m.role, _text(m), EOT
 
     def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
@@ -129,7 +147,7 @@ class Llama32(_TurnFormat):
         specs = tool_specs(tools)
         listing = json.dumps([function_of(s) for s in specs], ensure_ascii=False, indent=4) if specs else ""
         return load_template("llama3_2.jinja").render(
-            bos=BOS, tools=listing, date=date_text(date, "%d %B %Y"), system=system,
+            bos=BOS, tools=neutralise(listing), date=date_text(date, "%d %B %Y"), system=neutralise(system),
             turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
@@ -164,17 +182,17 @@ class Llama3Json(_TurnFormat):
                 f"{self.name} (Meta's template) allows one tool call per assistant message, got "
                 f"{len(m.tool_calls)}; use get_format({self.name!r}, parallel_calls=True) to join them")
         builtins = self.builtin_tools or ()
-        texts = [encode_calls([c], "python_tag") if c.name in builtins else encode_calls([c], "json")
-                 for c in m.tool_calls]
+        texts = [_tagged(encode_calls([c], "python_tag")) if c.name in builtins
+                 else neutralise(encode_calls([c], "json")) for c in m.tool_calls]
         end = EOM if self.builtin_tools is not None else EOT
         return "assistant", "; ".join(texts), end
 
     def _parts(self, m: Message) -> Parts:
         if _is_result(m):  # the template's tojson quirk: a string result is written JSON-quoted
-            return "ipython", json_value(m.content or ""), EOT
+            return "ipython", neutralise(json_value("" if m.content is None else m.content)), EOT
         if m.role == "assistant" and m.tool_calls:
             return self._call_parts(m)
-        return m.role, (m.content or "").strip(), EOT
+        return m.role, _text(m), EOT
 
     def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
@@ -186,13 +204,13 @@ class Llama3Json(_TurnFormat):
             if not rest:
                 raise RenderError(f"{self.name} puts the tools into the first user message, but there "
                                   "is none; add a user message or use tools_in_user_message=False")
-            first_user, rest = (rest[0].content or "").strip(), rest[1:]
+            first_user, rest = _text(rest[0]), rest[1:]
         builtins = self.builtin_tools
         names = None if builtins is None else ", ".join(t for t in builtins if t != "code_interpreter")
         return load_template("llama3_json.jinja").render(
             bos=BOS, environment=bool(specs) or builtins is not None, builtin_names=names,
             date=date_text(date, "%d %b %Y"), tools=_dump_tools(specs),
-            tools_in_user=self.tools_in_user_message, system=system, first_user=first_user,
+            tools_in_user=self.tools_in_user_message, system=neutralise(system), first_user=first_user,
             turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
@@ -219,10 +237,10 @@ class Llama3(_TurnFormat):
 
     def _parts(self, m: Message) -> Parts:
         if _is_result(m):
-            return "ipython", (m.content or "").strip(), EOT
+            return "ipython", _text(m), EOT
         if m.role == "assistant" and m.tool_calls:
-            return "assistant", self.encode_calls(m.tool_calls), EOT
-        return m.role, (m.content or "").strip(), EOT
+            return "assistant", neutralise(self.encode_calls(m.tool_calls)), EOT
+        return m.role, _text(m), EOT
 
     def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
                date: Any = None) -> str:
@@ -231,7 +249,7 @@ class Llama3(_TurnFormat):
         specs = tool_specs(tools)
         instructions = json_tool_instructions(specs, parallel=self.parallel_calls)
         return load_template("llama3.jinja").render(
-            bos=BOS, tools=bool(specs), tool_instructions=instructions, system=system,
+            bos=BOS, tools=bool(specs), tool_instructions=instructions, system=neutralise(system),
             turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
@@ -244,6 +262,6 @@ def json_tool_instructions(specs: list[dict[str, Any]], *, parallel: bool) -> st
     if not specs:
         return ""
     # One compact line per tool: small models have small context windows.
-    listing = [json.dumps(function_of(s), ensure_ascii=False) for s in specs]
+    listing = [neutralise(json.dumps(function_of(s), ensure_ascii=False)) for s in specs]
     return load_template("json_tools.jinja").render(tools=listing, parallel=parallel)
 

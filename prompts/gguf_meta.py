@@ -23,6 +23,7 @@ __all__ = ["ChatMetadata", "read_chat_metadata"]
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
 _ID_KEYS = ("bos", "eos", "eot")
+_SPECIAL_KINDS = (3, 4)  # llama.cpp's token types CONTROL and USER_DEFINED: matched as specials in text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +34,8 @@ class ChatMetadata:
     bos_token: str = ""
     eos_token: str = ""
     eot_token: str = ""
+    # Every control / user-defined token's text: what a tokenizer parses as special in a prompt.
+    special_tokens: tuple[str, ...] = ()
 
 
 def _read(f: BinaryIO, fmt: str) -> Any:
@@ -52,9 +55,15 @@ def _value(f: BinaryIO, kind: int, keep: bool) -> Any:
         return _string(f)
     if kind == _ARRAY:
         inner, count = _read(f, "<I"), _read(f, "<Q")
-        if inner in _SCALARS and not keep:
-            f.seek(struct.calcsize(_SCALARS[inner]) * count, 1)
-            return None
+        if inner in _SCALARS:
+            size = struct.calcsize(_SCALARS[inner])
+            if not keep:
+                f.seek(size * count, 1)
+                return None
+            data = f.read(size * count)
+            if len(data) != size * count:
+                raise UsageError("GGUF file ends inside its metadata header: the file is truncated")
+            return list(struct.unpack(f"<{count}{_SCALARS[inner][1]}", data))
         items = [_value(f, inner, keep) for _ in range(count)]
         return items if keep else None
     if kind not in _SCALARS:
@@ -63,7 +72,8 @@ def _value(f: BinaryIO, kind: int, keep: bool) -> Any:
 
 
 def _header(path: Path) -> dict[str, Any]:
-    wanted = {"tokenizer.chat_template", "tokenizer.ggml.tokens"} | {f"tokenizer.ggml.{k}_token_id" for k in _ID_KEYS}
+    wanted = {"tokenizer.chat_template", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type"}
+    wanted |= {f"tokenizer.ggml.{k}_token_id" for k in _ID_KEYS}
     out: dict[str, Any] = {}
     with path.open("rb") as f:
         if f.read(4) != b"GGUF":
@@ -92,5 +102,7 @@ def read_chat_metadata(path: str | Path) -> ChatMetadata:
         index = head.get(f"tokenizer.ggml.{kind}_token_id")
         return tokens[index] if isinstance(index, int) and 0 <= index < len(tokens) else ""
 
+    kinds = head.get("tokenizer.ggml.token_type") or []
+    special = tuple(t for t, kind in zip(tokens, kinds) if kind in _SPECIAL_KINDS)
     return ChatMetadata(chat_template=head.get("tokenizer.chat_template"), bos_token=token("bos"),
-                        eos_token=token("eos"), eot_token=token("eot"))
+                        eos_token=token("eos"), eot_token=token("eot"), special_tokens=special)

@@ -69,7 +69,7 @@ def _head_key(messages: Sequence[Message], n: int, tools: Any, date: Any) -> Any
     for m in messages[:n]:
         if m.tool_calls:  # not a plain text message: not worth a key
             return None
-        key.append((m.role, m.content, m.name, m.tool_call_id))
+        key.append((m.role, m.text, m.name, m.tool_call_id))
     return tuple(key)
 
 

@@ -2,8 +2,11 @@
 
 The template renders the conversation; corral adds JSON tool-call instructions (and the tools)
 to the system message, writes earlier calls as canonical JSON in the assistant's content, and
-passes tool results under ``tool_role`` (default ``"tool"``). The template runs sandboxed with
-``raise_exception``, ``strftime_now`` and Hugging Face's ``tojson``. This is how SmolLM2 runs.
+passes tool results under ``tool_role`` (default ``"tool"``). Content never becomes control
+tokens: the model's special tokens (from the GGUF vocab, plus BOS/EOS/stops and any
+``<|name|>``) are broken in every message (see :mod:`corral.prompts.markers`). The template
+runs sandboxed with ``raise_exception``, ``strftime_now`` and Hugging Face's ``tojson``. This
+is how SmolLM2 runs.
 
 Example::
 
@@ -25,6 +28,7 @@ from .base import ChatFormat, date_text
 from .formats import json_tool_instructions
 from .gguf_meta import read_chat_metadata
 from .jinja_env import environment
+from .markers import Markers
 from .messages import Message, to_messages
 from .specs import tool_specs
 
@@ -44,7 +48,8 @@ class JinjaFormat(ChatFormat):
 
     def __init__(self, template: str, *, bos_token: str = "", eos_token: str = "",
                  stop_tokens: Iterable[str] | None = None, name: str = "jinja",
-                 parallel_calls: bool = False, tool_role: str = "tool") -> None:
+                 parallel_calls: bool = False, tool_role: str = "tool",
+                 special_tokens: Iterable[str] = ()) -> None:
         if not isinstance(template, str) or not template.strip():
             raise UsageError("JinjaFormat needs a chat template (Jinja2 source); this model has none")
         try:
@@ -58,6 +63,7 @@ class JinjaFormat(ChatFormat):
         self.stop_tokens = tuple(dict.fromkeys(s for s in stops if s))
         self.parallel_calls = parallel_calls
         self.tool_role = tool_role
+        self.markers = Markers([bos_token, eos_token, *self.stop_tokens, *special_tokens])
 
     @classmethod
     def from_gguf(cls, path: str | Path, **options: Any) -> JinjaFormat:
@@ -72,18 +78,21 @@ class JinjaFormat(ChatFormat):
         if not meta.chat_template:
             raise UsageError(f"{path} has no tokenizer.chat_template; pick a format by name instead")
         options.setdefault("stop_tokens", [meta.eos_token, meta.eot_token])
+        options.setdefault("special_tokens", meta.special_tokens)
         return cls(meta.chat_template, bos_token=meta.bos_token, eos_token=meta.eos_token, **options)
 
     def _message(self, m: Message) -> dict[str, Any]:
+        safe = self.markers.neutralise
         if m.role in ("tool", "ipython"):
-            return {"role": self.tool_role, "content": m.content or ""}
+            return {"role": self.tool_role, "content": safe(m.text)}
         if m.role == "assistant" and m.tool_calls:
-            return {"role": "assistant", "content": self.encode_calls(m.tool_calls)}
-        return {"role": m.role, "content": m.content or ""}
+            return {"role": "assistant", "content": safe(self.encode_calls(m.tool_calls))}
+        return {"role": m.role, "content": safe(m.text)}
 
     def _messages(self, messages: Iterable[Any], tools: Any) -> list[dict[str, Any]]:
         out = [self._message(m) for m in to_messages(messages)]
         instructions = json_tool_instructions(tool_specs(tools), parallel=self.parallel_calls).rstrip()
+        instructions = self.markers.neutralise(instructions)
         if not instructions:
             return out
         if out and out[0]["role"] == "system":

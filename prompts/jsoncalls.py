@@ -4,7 +4,12 @@ Accepted around the canonical form, because real models do it: several objects j
 ``,`` or newlines, a JSON list of them, ``"arguments"`` instead of ``"parameters"``, arguments
 given as a JSON string, and OpenAI's nested ``{"function": {...}}``. A repeated key is rejected
 (ambiguous). An object that is not call-shaped (no ``name`` plus ``parameters``/``arguments``)
-is not a call at all: the text is then plain content.
+is not a call at all: the text is then plain content; but arguments without a tool name are a
+malformed call. Python-literal objects (``{'name': 'f', 'parameters': {'a': 'x'}}``, what small
+models often write, and what llama-models accepts inside ``<function=...>``) are read with
+``ast`` when JSON fails at a single quote: one reading, quotes honoured as written, never
+rewritten (llama-models swaps every ``'`` for ``"``, which breaks "it's"). Other non-JSON stays
+an error, so the model is asked for JSON.
 
 Example::
 
@@ -19,11 +24,12 @@ import re
 from typing import Any
 
 from .messages import ToolCall
+from .pythonic import python_literal_at
 from .scan import fail, skip_ws
 
 __all__ = ["parse_json_calls", "parse_function_tags", "JSON_START", "FUNCTION_TAG"]
 
-JSON_START = re.compile(r'\[?\s*\{\s*"(?:name|type|function)"\s*:')
+JSON_START = re.compile(r"""\[?\s*\{\s*(["'])(?:name|type|function|parameters|arguments)\1\s*:""")
 FUNCTION_TAG = re.compile(r"<function=([^>\s]*)>")
 _HINT = 'Write a call as {"name": "tool_name", "parameters": {"arg": value}}.'
 _TAG_HINT = 'Write a call as <function=tool_name>{"arg": value}</function>.'
@@ -54,6 +60,9 @@ def decode_at(text: str, i: int, hint: str = _HINT) -> tuple[Any, int]:
     try:
         return _DECODER.raw_decode(text, i)
     except json.JSONDecodeError as exc:
+        # Single quotes where JSON wants double ones: read it as the Python literal it then is.
+        if text.startswith("'", exc.pos) and text.startswith(("{", "["), i):
+            return python_literal_at(text, i, len(text), hint)
         raise fail(f"invalid JSON ({exc.msg})", text, exc.pos, hint) from None
     except ValueError as exc:  # duplicate keys, NaN/Infinity
         raise fail(str(exc), text, i, hint) from None
@@ -75,8 +84,10 @@ def call_from_object(obj: Any, text: str, pos: int) -> ToolCall | None:
         obj = obj["function"]
     name = obj.get("name")
     key = "parameters" if "parameters" in obj else "arguments" if "arguments" in obj else None
-    if not isinstance(name, str) or key is None:
+    if key is None:
         return None
+    if not isinstance(name, str):  # arguments but no usable name: a call attempt, not content
+        raise fail(f"the call has {key} but no tool name (a \"name\" string)", text, pos, _HINT)
     if not name.strip():
         raise fail("the tool name is empty", text, pos, _HINT)
     return ToolCall(name=name, arguments=_arguments(obj[key], name, text, pos))

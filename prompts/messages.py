@@ -12,11 +12,15 @@ Example::
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["ToolCall", "Message", "AssistantTurn", "Role", "StopReason", "to_messages"]
+
+# What Meta's templates' ``tojson`` (json.dumps, non-ASCII kept) writes; built once, used per turn.
+json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 Role = Literal["system", "user", "assistant", "ipython", "tool"]
 StopReason = Literal["end_of_turn", "end_of_message"]
@@ -33,15 +37,39 @@ class ToolCall(BaseModel):
 
 
 class Message(BaseModel):
-    """One chat message. ``tool`` and ``ipython`` are the same role: a tool's result."""
+    """One chat message. ``tool`` and ``ipython`` are the same role: a tool's result.
+
+    A tool result may be JSON data (a dict or list) instead of text; it is kept as given and
+    written as JSON in the prompt (Meta's templates run it through ``tojson``).
+
+    Example::
+
+        >>> Message(role="tool", content={"temp_c": 21}).content
+        {'temp_c': 21}
+    """
 
     model_config = ConfigDict(frozen=True)
 
     role: Role
-    content: str | None = None
+    content: str | dict[str, Any] | list[Any] | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None
     name: str | None = None
+
+    @model_validator(mode="after")
+    def _data_only_in_results(self) -> Message:
+        if not isinstance(self.content, (str, type(None))) and self.role not in ("tool", "ipython"):
+            raise ValueError(f"a {self.role} message's content must be text; only tool results may be "
+                             "JSON data (a dict or list)")
+        return self
+
+    @property
+    def text(self) -> str:
+        """The content as text: "" for none, JSON for a tool's data result."""
+        content = self.content
+        if isinstance(content, str):
+            return content
+        return "" if content is None else json_text(content)
 
 
 class AssistantTurn(BaseModel):
@@ -60,8 +88,6 @@ def _call_from_openai(raw: Any) -> ToolCall:
     fn = raw.get("function", raw)
     args = fn.get("arguments", fn.get("parameters", {}))
     if isinstance(args, str):
-        import json
-
         args = json.loads(args) if args.strip() else {}
     return ToolCall(name=fn["name"], arguments=args, id=raw.get("id"))
 
@@ -73,9 +99,16 @@ def to_message(raw: Message | dict[str, Any]) -> Message:
     data = dict(raw)
     calls = data.pop("tool_calls", None) or []
     content = data.get("content")
-    if isinstance(content, list):  # OpenAI content parts: keep the text parts
+    if isinstance(content, list) and _is_parts(content, data.get("role")):  # OpenAI content parts: keep the text
         data["content"] = "".join(p.get("text", "") for p in content if isinstance(p, dict))
     return Message(**data, tool_calls=[_call_from_openai(c) for c in calls])
+
+
+def _is_parts(content: list[Any], role: Any) -> bool:
+    """OpenAI content parts, as opposed to a tool's JSON list result."""
+    if role not in ("tool", "ipython"):
+        return True
+    return bool(content) and all(isinstance(p, dict) and p.get("type") == "text" for p in content)
 
 
 def to_messages(items: Iterable[Message | dict[str, Any]]) -> list[Message]:

@@ -10,6 +10,10 @@
   or a pythonic list; anything else after the tag is code for ``code_interpreter``.
 - ``auto``: all of the above. A call must start the turn (after blanks), except ``<function=``.
 
+A Llama 3.1 built-in call (``brave_search.call(...)``, ``wolfram_alpha.call(...)``) is read
+without its ``<|python_tag|>`` too: servers that strip special tokens drop it. A list that opens
+like a call but has braces for parentheses (``[f{a=1}]``) is a malformed call, not prose.
+
 Plain text gives no calls. Text that starts like a call but is malformed raises
 ``ToolCallParseError`` (a ``ValueError``) saying where and why. Nothing else is ever raised for
 any text. A trailing ``<|eot_id|>`` / ``<|eom_id|>`` sets ``stop_reason``; text after it is ignored.
@@ -32,7 +36,7 @@ from corral.exceptions import ToolCallParseError, UnknownFormatError
 from .encode import PYTHON_TAG
 from .jsoncalls import FUNCTION_TAG, JSON_START, parse_function_tags, parse_json_calls
 from .messages import AssistantTurn, StopReason, ToolCall
-from .pythonic import DOT_CALL_START, PYTHONIC_START, parse_call_list, parse_dot_calls
+from .pythonic import DOT_CALL_START, NEAR_PYTHONIC, PYTHONIC_START, parse_call_list, parse_dot_calls
 from .scan import fail, skip_ws
 
 __all__ = ["parse", "SYNTAXES", "STOP_REASONS", "split_stop"]
@@ -44,6 +48,9 @@ _STOP = re.compile("|".join(re.escape(tok) for tok in STOP_REASONS))
 # What a turn that starts with a call starts with besides a fence: a list or JSON (the python tag
 # is handled first). Only <function=...> may come later, so plain text needs just that one search.
 _CALL_OPENERS = frozenset("[{")
+# Built-ins with a .call form; code_interpreter's code cannot be told from prose without the tag.
+_UNTAGGED_BUILTIN = re.compile(r"(?:brave_search|wolfram_alpha)\.call\s*\(")
+_BUILTIN_INITIALS = frozenset("bw")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +77,9 @@ def _bare(text: str, i: int, end: int, syntax: str) -> Found | None:
     """A pythonic list or JSON call(s) starting at ``i`` (no tag, no fence)."""
     if _allowed(syntax, "pythonic", "python_tag") and PYTHONIC_START.match(text, i, end):
         return Found(calls=parse_call_list(text, i, end))
+    if _allowed(syntax, "pythonic", "python_tag") and NEAR_PYTHONIC.match(text, i, end):
+        raise fail("the arguments of a call go in parentheses, not braces", text, text.index("{", i),
+                   'Write calls as [name(arg=value, ...)], e.g. [get_weather(city="Paris")].')
     if _allowed(syntax, "json", "python_tag") and JSON_START.match(text, i, end):
         calls = parse_json_calls(text, i, end)
         return None if calls is None else Found(calls=calls)
@@ -107,10 +117,12 @@ def find_calls(text: str, end: int, syntax: str) -> Found | None:
         if syntax == "function_tag":
             return None
         return _tagged(text, skip_ws(text, i + len(PYTHON_TAG)), end, syntax)
+    opener = text[i:i + 1]
+    if opener in _BUILTIN_INITIALS and _allowed(syntax, "python_tag") and _UNTAGGED_BUILTIN.match(text, i, end):
+        return Found(calls=parse_dot_calls(text, i, end))  # the server dropped <|python_tag|>
     if syntax == "python_tag":
         return None
     found = None
-    opener = text[i:i + 1]
     if opener == "`":
         found = _fenced(text, i, end, syntax)
     elif opener in _CALL_OPENERS:

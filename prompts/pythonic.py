@@ -1,7 +1,9 @@
 """Pythonic tool calls (Llama 3.2's ``[f(a=1), g(b="x")]``) read with ``ast``, never ``eval``.
 
-Only literals are accepted as values: strings (either quote), numbers (signs and exponents
-included), ``True``/``False``/``None`` (and the JSON spellings ``true``/``false``/``null``),
+Tool names are identifier segments joined by ``.`` or ``-`` (MCP tools: ``[create-ticket(title="x")]``,
+``[fs.read-file(path="a")]``); a part may be a Python keyword (``db.import``). Only literals are
+accepted as values: strings (either quote), numbers (signs and exponents included),
+``True``/``False``/``None`` (and the JSON spellings ``true``/``false``/``null``),
 lists, tuples (become lists) and dicts with string keys. A repeated keyword is ambiguous and
 rejected; so are positional arguments, since the model must name every argument.
 
@@ -24,9 +26,12 @@ from typing import Any
 from .messages import ToolCall
 from .scan import fail, group_ends, line_col_to_offset, skip_ws
 
-__all__ = ["parse_call_list", "parse_dot_calls", "PYTHONIC_START", "DOT_CALL_START"]
+__all__ = ["parse_call_list", "parse_dot_calls", "python_literal_at", "PYTHONIC_START", "DOT_CALL_START",
+           "NEAR_PYTHONIC"]
 
-PYTHONIC_START = re.compile(r"\[\s*[A-Za-z_][\w.]*\s*\(")
+PYTHONIC_START = re.compile(r"\[\s*[A-Za-z_][\w.-]*\s*\(")
+# A list that opens like a call but puts its arguments in braces: a malformed call, not prose.
+NEAR_PYTHONIC = re.compile(r"\[\s*[A-Za-z_][\w.-]*\s*\{")
 DOT_CALL_START = re.compile(r"[A-Za-z_][\w.]*\.call\s*\(")
 _HINT = 'Write calls as [name(arg=value, ...)] with literal values, e.g. [get_weather(city="Paris")].'
 _JSON_NAMES = {"true": True, "false": False, "null": None}
@@ -116,7 +121,9 @@ def _call(node: ast.AST, name: str | None = None) -> ToolCall:
 
 _WS = r"[ \t\n\r\f]*"  # the blanks Python's tokenizer skips (re's \s has more, which ast refuses)
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_OPEN_CALL = re.compile(rf"{_WS}({_NAME}(?:\.{_NAME})*){_WS}\({_WS}(\)?)")
+# A tool name: identifier segments joined by "." or "-" (a segment after "-" may start with a digit).
+_CALL_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.[A-Za-z_]|-[A-Za-z0-9_])[A-Za-z0-9_]*)*"
+_OPEN_CALL = re.compile(rf"{_WS}({_CALL_NAME}){_WS}\({_WS}(\)?)")
 _ARG = re.compile(rf"{_WS}({_NAME}){_WS}={_WS}")
 _AFTER = re.compile(rf"{_WS}([,)\]])")  # what may follow a value or a call
 # ``name=value`` and the ``,`` or ``)`` after it, for the values models write most, read in one
@@ -233,23 +240,27 @@ def _fast_list(src: str) -> list[ToolCall] | None:
         return None
 
 
+def _quiet_parse(src: str, mode: str) -> ast.AST:
+    with warnings.catch_warnings():  # only here: the fast path needs no global state
+        warnings.simplefilter("ignore")  # ast warns on odd escapes; a parser never prints
+        return ast.parse(src, mode=mode)
+
+
 def _ast(src: str, mode: str, text: str, base: int) -> ast.AST:
     try:
-        with warnings.catch_warnings():  # only here: the fast path needs no global state
-            warnings.simplefilter("ignore")  # ast warns on odd escapes; a parser never prints
-            return ast.parse(src, mode=mode)
+        return _quiet_parse(src, mode)
     except SyntaxError as exc:
         pos = base + line_col_to_offset(src, exc.lineno, (exc.offset or 1) - 1, byte_col=False)
         raise fail(f"not valid Python ({exc.msg})", text, pos, _HINT) from None
 
 
-def _convert(fn, node: ast.AST, src: str, text: str, base: int):
+def _convert(fn, node: ast.AST, src: str, text: str, base: int, hint: str = _HINT):
     try:
         return fn(node)
     except _Bad as bad:
         at = bad.node
         pos = base + line_col_to_offset(src, getattr(at, "lineno", None), getattr(at, "col_offset", None))
-        raise fail(bad.what, text, pos, _HINT) from None
+        raise fail(bad.what, text, pos, hint) from None
 
 
 def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
@@ -266,11 +277,78 @@ def parse_call_list(text: str, start: int, end: int | None) -> list[ToolCall]:
     if after < end:
         raise fail("unexpected text after the call list", text, after, "Reply with only the call list.")
     src = body[start:close]
-    tree = _ast(src, "eval", text, start)
-    node = tree.body
+    calls = _odd_names_list(src, text, start)  # one regex scan; ast runs only for odd names
+    if calls is not None:
+        return calls
+    node = _ast(src, "eval", text, start).body
     if not isinstance(node, ast.List):
         raise fail("expected a list of calls", text, start, _HINT)
     return _convert(lambda n: [_call(e) for e in n.elts], node, src, text, start)
+
+
+_NAMED_CALL = re.compile(rf"(?<![\w.\-'\"])({_CALL_NAME})(?=[ \t\n\r\f]*\()")
+
+
+def _readable(name: str) -> str:
+    """A same-length name ``ast`` reads as a dotted name: "_" for "-", keyword parts end in "_"."""
+    parts = name.replace("-", "_").split(".")
+    return ".".join([p[:-1] + "_" if p in _KEYWORDS else p for p in parts])
+
+
+def _swap(src: str, names: dict[int, str]) -> str:
+    """``src`` with the names at these offsets made readable (same length: every offset holds)."""
+    parts, last = [], 0
+    for at, name in sorted(names.items()):
+        parts += [src[last:at], _readable(name)]
+        last = at + len(name)
+    return "".join(parts) + src[last:]
+
+
+def _name_at(src: str, node: ast.AST) -> int | None:
+    func = getattr(node, "func", None)
+    return None if func is None else line_col_to_offset(src, func.lineno, func.col_offset)
+
+
+def _list_node(src: str) -> ast.List | None:
+    try:
+        node = _quiet_parse(src, "eval").body  # type: ignore[attr-defined]
+    except SyntaxError:
+        return None
+    return node if isinstance(node, ast.List) else None
+
+
+def _odd_names_list(src: str, text: str, base: int) -> list[ToolCall] | None:
+    """Calls whose names hold hyphens (``ast`` reads subtraction) or keyword parts (``db.import``):
+    each name is read in a same-length readable spelling and the call keeps the name as written. Candidates come from a regex that does not
+    know strings, so a first reading finds which of them really name the list's calls; the second
+    reading swaps only those (a string's text is never changed). None: no such call."""
+    names = {m.start(1): m.group(1) for m in _NAMED_CALL.finditer(src) if _readable(m.group(1)) != m.group(1)}
+    node = _list_node(_swap(src, names)) if names else None
+    if node is None:
+        return None
+    starts = {_name_at(src, e) for e in node.elts}
+    real = {at: name for at, name in names.items() if at in starts}
+    if not real:
+        return None
+    swapped = _swap(src, real)
+    if real != names and (node := _list_node(swapped)) is None:
+        return None
+    return _convert(lambda n: [_call(e, real.get(_name_at(swapped, e))) for e in n.elts], node, swapped, text, base)
+
+
+def python_literal_at(text: str, start: int, end: int, hint: str = _HINT) -> tuple[Any, int]:
+    """The Python literal (e.g. a single-quoted dict) opening at ``text[start]``, and the index after
+    it. Read with ``ast``, so quotes are honoured as written, never rewritten."""
+    body = text[:end]
+    close = next((j for j, depth in group_ends(body, start) if depth == 0), None)
+    if close is None:
+        raise fail("the value never closes (output cut off?)", text, end, hint)
+    src = body[start:close]
+    try:
+        node = _quiet_parse(src, "eval").body  # type: ignore[attr-defined]
+    except SyntaxError as exc:
+        raise fail(f"not a valid literal ({exc.msg})", text, start, hint) from None
+    return _convert(_literal, node, src, text, start, hint), close
 
 
 def _dot_call(stmt: ast.stmt) -> ToolCall:

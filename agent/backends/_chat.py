@@ -49,7 +49,7 @@ def message_to_openai(message: Message | dict[str, Any]) -> dict[str, Any]:
     """A corral Message as an OpenAI chat message (role ``ipython`` becomes ``tool``)."""
     msg = to_message(message)
     if msg.role in ("tool", "ipython"):
-        return {"role": "tool", "tool_call_id": msg.tool_call_id or "", "content": msg.content or ""}
+        return {"role": "tool", "tool_call_id": msg.tool_call_id or "", "content": msg.text}
     out: dict[str, Any] = {"role": msg.role, "content": msg.content or ""}
     if msg.tool_calls:
         out["tool_calls"] = [

@@ -123,3 +123,18 @@ def test_official_template_refuses_what_we_refuse(meta_template_3_2):
     from corral.prompts import RenderError
     with pytest.raises(RenderError):
         render(two_calls, format="llama3.2-json", date="x")
+
+
+@pytest.mark.parametrize("content", [{"temp_c": 21, "sky": "clear «sunny»", "hourly": [1, 2.5, None, True]},
+                                     [{"title": "Umbrellas"}, "ok"], {}, []])
+@pytest.mark.parametrize("version", ["3.2", "3.1"])
+def test_json_tool_result_is_token_exact(content, version, meta_template_3_2, meta_template_3_1, llama3_tokenize):
+    source, name = (meta_template_3_2, "llama3.2-json") if version == "3.2" else (meta_template_3_1, "llama3.1")
+    messages = [{"role": "user", "content": "Weather in Paris?"},
+                {"role": "assistant", "tool_calls": [{"type": "function", "function": {
+                    "name": "get_weather", "arguments": {"city": "Paris"}}}]},
+                {"role": "tool", "content": content}]
+    expected = official(source, messages, None, date_string="05 Mar 2025")
+    ours = render(messages, format=get_format(name), date="05 Mar 2025")
+    assert ours == expected
+    assert llama3_tokenize(ours) == llama3_tokenize(expected)

@@ -82,3 +82,29 @@ def test_smollm2_under_grammar_always_parses_and_validates(items, llm, tiny_mode
                 assert text[:1] not in "[{", (item["id"], text)
             made_calls += len(_check(text, constrain, tools, item["id"]))
     assert made_calls >= len(sample)  # call_grammar forces at least one call per item
+
+
+MCP_TOOLS = [{"name": name, "description": "An MCP tool.", "parameters": {"type": "object", "properties": {
+    "path": {"type": "string"}}, "required": ["path"]}}
+    for name in ("fs.read-file", "github.create_issue", "create-ticket", "db.import")]
+
+
+@pytest.mark.parametrize("fmt_name", ["llama3.2", "llama3.2-json", "llama3.1", "llama3", "jinja"])
+def test_mcp_names_through_the_real_grammar_parser_and_model(fmt_name, llm, tiny_model_path):
+    # Issue 17: hyphens and dots in names survive llama.cpp's own GBNF parser, and what the real
+    # model writes under the call grammar parses back to one of those names.
+    chat = get_format("jinja", gguf=tiny_model_path)
+    fmt = chat if fmt_name == "jinja" else get_format(fmt_name)
+    grammars = [fmt.grammar(MCP_TOOLS), fmt.call_grammar(MCP_TOOLS), fmt.choice_grammar(MCP_TOOLS)]
+    grammars += [fmt.grammar_for_tool(t) for t in MCP_TOOLS]
+    for g in grammars:
+        sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, g.encode(), b"root")
+        assert sampler, g
+        llama_cpp.llama_sampler_free(sampler)
+    if fmt_name not in ("llama3.2", "jinja"):
+        return  # the other formats' grammars are the JSON one (llama.cpp's grammar sampling is slow here)
+    prompt = chat.render([{"role": "user", "content": "Open the file notes.txt"}], MCP_TOOLS)
+    out = llm(prompt, grammar=llama_cpp.LlamaGrammar.from_string(fmt.call_grammar(MCP_TOOLS), verbose=False),
+              max_tokens=60, temperature=0.0, stop=list(chat.stop_tokens))
+    calls = fmt.parse(out["choices"][0]["text"]).tool_calls
+    assert calls and all(c.name in {t["name"] for t in MCP_TOOLS} for c in calls)
