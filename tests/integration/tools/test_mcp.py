@@ -122,7 +122,6 @@ def test_an_agent_calls_dotted_hyphenated_tools_through_the_parser_and_guards():
     assert not server.connected and gone(int(result.tool_calls[2].result))  # closed with the agent
 
 
-@pytest.mark.xfail(strict=True, reason="the pythonic parser learns dotted names on another branch: drop this mark at merge")
 def test_dotted_names_round_trip_in_the_pythonic_call_syntax():
     with stdio_server(allow=["fs.read-file"]) as server:
         agent = Agent(ScriptedBackend(['[fs.read-file(path="todo.txt")]', "Milk."]), tools=[server], guards=None)
