@@ -6,6 +6,7 @@ import json
 from typing import Any, Sequence
 
 from corral.exceptions import ToolCallParseError
+from corral.prompts.markers import neutralise
 from corral.prompts.messages import AssistantTurn, Message, ToolCall, to_message
 
 from ._schema import ChatResponse, CompletionResponse, Timings, Usage
@@ -60,11 +61,20 @@ def message_to_openai(message: Message | dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _on_the_wire(message: dict[str, Any]) -> dict[str, Any]:
+    # The server applies its chat template and tokenizes with special tokens parsed: markers such as
+    # <|eot_id|> in content would become real turn markers (a forged turn). Break them, as render does.
+    content = message.get("content")
+    if isinstance(content, str) and "<" in content:
+        message["content"] = neutralise(content)
+    return message
+
+
 def chat_body(backend: Any, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
               max_tokens: int, stream: bool = False) -> dict[str, Any]:
     """The JSON body of a /chat/completions request."""
     body: dict[str, Any] = {
-        "messages": [message_to_openai(m) for m in messages], "max_tokens": max_tokens,
+        "messages": [_on_the_wire(message_to_openai(m)) for m in messages], "max_tokens": max_tokens,
         "temperature": backend.temperature,
     }
     if backend.model:
