@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from .chain import GuardChain
-from .corpus import LabeledSet, default_data_dir, load_file, shared_sets
+from .training.corpus import LabeledSet, default_data_dir, load_file, shared_sets
 
 __all__ = ["SetResult", "evaluate_set", "evaluate", "CHAINS", "main"]
 
@@ -125,7 +125,7 @@ def render(results: list[SetResult], *, markdown: bool) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m corral.guards.evaluate", description=__doc__.split("\n")[0])
-    parser.add_argument("files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.corpus.load_file)")
+    parser.add_argument("files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.training.corpus.load_file)")
     parser.add_argument("--chain", default="default", choices=sorted(CHAINS), help="which guard chain to evaluate")
     parser.add_argument("--data", type=Path, default=None, help="guard data folder when no files are given")
     parser.add_argument("--label", choices=("attack", "harmful", "benign"), default=None, help="label for files whose rows carry none")

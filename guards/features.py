@@ -1,6 +1,6 @@
 """Text -> tokens -> n-gram features for the offline injection classifier (pure Python).
 
-Training (corral.guards.train) and inference (corral.guards.injection) share these functions, so
+Training (corral.guards.training.train) and inference (corral.guards.injection) share these functions, so
 the features a weight was learned for are exactly the features looked up at run time.
 
 A token is a lower-cased word (letters/digits, an apostrophe suffix kept) or a single punctuation

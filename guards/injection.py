@@ -1,7 +1,7 @@
 """The shipped offline injection and jailbreak classifier.
 
 A linear model over word, word-bigram and character-4-gram features (corral.guards.features),
-trained by ``python -m corral.guards.train`` and stored as readable feature weights in
+trained by ``python -m corral.guards.training.train`` and stored as readable feature weights in
 ``corral/guards/data/injection.json.gz``. A text is scored window by window (32 tokens, sliding
 one token at a time, so linear in the text length) and its score is the best window's, less a
 length penalty: an instruction hidden in the middle of a long document is not diluted by the
@@ -84,7 +84,7 @@ class InjectionModel:
     A text's logit is ``bias + best window sum - length_penalty * ln(windows)`` where ``windows``
     is the text's length in windows (at least 1): every extra window is another chance of a false
     alarm, so a long document must show a stronger window than a short one to be blocked. The
-    penalty is calibrated by corral.guards.train on long benign results.
+    penalty is calibrated by corral.guards.training.train on long benign results.
 
     Example::
 

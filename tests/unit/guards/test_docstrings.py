@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["base", "chain", "pii", "code", "policy", "features", "injection", "llama_guard", "prompt_guard", "corpus", "traffic", "__init__"]
+MODULES = ["base", "chain", "pii", "code", "policy", "features", "injection", "llama_guard", "prompt_guard", "training.corpus", "training.traffic", "__init__"]
 
 
 @pytest.mark.parametrize("name", MODULES)

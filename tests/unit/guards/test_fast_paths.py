@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from corral.guards import GuardChain, InjectionGuard, PIIRedactor, Verdict
 from corral.guards import injection as injection_module
 from corral.guards.base import stamped
-from corral.guards.corpus import bipia_payloads
+from corral.guards.training.corpus import bipia_payloads
 from corral.guards.features import MAX_WORD, _TOKEN, tokens
 
 PII_BITS = ["bob@example.com", "+1 415-555-0134", "4111 1111 1111 1111", "123-45-6789", "10.0.0.1",

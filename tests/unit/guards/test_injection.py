@@ -9,7 +9,7 @@ from importlib import resources
 from corral.guards import InjectionGuard, ToolCallPayload
 from corral.guards.features import WINDOW, tokens, window_features
 from corral.guards.injection import MODEL_FILE, InjectionModel, _best_window, load_models
-from corral.guards.traffic import HELD_OUT_MODULES, benign_tool_outputs
+from corral.guards.training.traffic import HELD_OUT_MODULES, benign_tool_outputs
 
 ORDINARY = [
     "The forecast for Oslo: light rain in the morning, 12 C, clearing in the afternoon.",

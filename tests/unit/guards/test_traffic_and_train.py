@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 from corral.guards.features import WINDOW, tokens
-from corral.guards.traffic import HELD_OUT_MODULES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
+from corral.guards.training.traffic import HELD_OUT_MODULES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 from corral.guards.injection import InjectionModel
-from corral.guards.pages import PAGE_KINDS, ai_injections, benign_pages, long_results, qa_pages
-from corral.guards.train import Split, _payload_windows, _windows, calibrate, keep_best_windows, sample_weights, windows_of
+from corral.guards.training.pages import PAGE_KINDS, ai_injections, benign_pages, long_results, qa_pages
+from corral.guards.training.train import Split, _payload_windows, _windows, calibrate, keep_best_windows, sample_weights, windows_of
 
 
 def test_generation_is_deterministic_and_module_splits_are_disjoint():

@@ -1,4 +1,4 @@
-"""Train the shipped injection classifier: ``python -m corral.guards.train [--data DIR] [--out FILE]``.
+"""Train the shipped injection classifier: ``python -m corral.guards.training.train [--data DIR] [--out FILE]``.
 
 Needs numpy and scipy (training only; inference is pure Python). Deterministic: a fixed seed
 drives every split and every generated document, gzip carries no timestamp, so the same Python
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
-from .features import WINDOW, tokens, window_features
-from .injection import InjectionModel, _best_window, _sigmoid
+from ..features import WINDOW, tokens, window_features
+from ..injection import InjectionModel, _best_window, _sigmoid
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
 from .traffic import HELD_OUT_MODULES, INJECTION_TEMPLATES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 
@@ -356,9 +356,9 @@ def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m corral.guards.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m corral.guards.training.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "injection.json.gz")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "data" / "injection.json.gz")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--l2", type=float, default=L2, help="L2 regularisation strength")
     args = parser.parse_args(argv)

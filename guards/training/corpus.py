@@ -51,7 +51,7 @@ def default_data_dir() -> Path:
     if env:
         path = Path(env)
         return path / "guards" if (path / "guards").is_dir() else path
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "guards"
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "guards"
 
 
 def _read_json_lines(path: Path) -> Iterator[dict]:
