@@ -34,32 +34,40 @@ from importlib import resources
 from typing import Any, Mapping
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
-from .features import WINDOW, bigram_feature, tokens, word_features
+from .features import WINDOW, bigram_feature, decoded_candidates, normalise, tokens, word_features
 
-__all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE"]
+__all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
 MODEL_FILE = "injection.json.gz"
 
-# High-precision phrasings that need no statistics: overriding earlier instructions, chat-template
-# control tokens inside text, and role resets. Bounded gaps keep the patterns linear. Each rule
-# names the words it cannot match without (groups of alternatives, all groups needed): a
-# substring test on the lower-cased text is far cheaper than a case-insensitive regex scan, so
-# most texts skip the regexes entirely.
-_VERBS = ("ignore", "disregard", "forget", "override", "bypass", "skip")
+# High-precision phrasings that need no statistics: overriding earlier instructions (and their
+# synonyms), chat-template control tokens inside text, role resets. They run on the normalised
+# text (corral.guards.features.normalise: case, width, look-alike letters, spacing folded). Bounded
+# gaps keep the patterns linear. Each rule names the words it cannot match without (groups of
+# alternatives, all groups needed): a substring test is far cheaper than a regex scan, so most
+# texts skip the regexes entirely.
+_VERB = (r"\b(?:ignore|disregard|forget|override|bypass|skip|overlook|neglect|discard|abandon|"
+         r"set\W+aside|pay\W+no\W+attention\W+to)")
+_VERBS = ("ignor", "disregard", "forget", "overrid", "bypass", "skip", "overlook", "neglect", "discard", "abandon", "aside", "attention")
 _NOUNS = ("instruction", "direction", "rules", "guideline", "prompt", "directive", "orders")
 _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
     ("override-instructions", re.compile(
-        r"(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\W+(?:\w+\W+){0,3}?"
-        r"(?:previous|prior|above|earlier|preceding|original|all|any|your)\W+(?:\w+\W+){0,2}?"
+        _VERB + r"\W+(?:\w+\W+){0,3}?"
+        r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)\W+(?:\w+\W+){0,2}?"
         r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"), (_VERBS, _NOUNS)),
+    # "ignore everything you have been told", "overlook all that you've been instructed before"
+    ("override-what-you-were-told", re.compile(
+        _VERB + r"\W+(?:\w+\W+){0,4}?(?:you|you'?ve|you\W+have|you\W+were|you'?re|you\W+are)\W+(?:been\W+)?"
+        r"(?:told|instructed|programmed|taught)\b"), (_VERBS, ("told", "instructed", "programmed", "taught"))),
     ("chat-control-token", re.compile(
-        r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?INST\]|<</?SYS>>"),
+        r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?inst\]|<</?sys>>"),
         (("<|", "inst]", "sys>>"),)),
     ("reveal-system-prompt", re.compile(
-        r"(?i)\b(?:reveal|print|show|repeat|output|leak)\W+(?:\w+\W+){0,3}?(?:system|hidden|initial)\s+(?:prompt|instructions)\b"),
-        (("reveal", "print", "show", "repeat", "output", "leak"), ("prompt", "instruction"))),
+        r"\b(?:reveal|print|show|repeat|output|leak|tell\W+me|display|disclose)\W+(?:\w+\W+){0,3}?"
+        r"(?:system|hidden|initial|secret|original)\s+(?:prompt|instructions)\b"),
+        (("reveal", "print", "show", "repeat", "output", "leak", "tell", "display", "disclose"), ("prompt", "instruction"))),
     ("new-instructions", re.compile(
-        r"(?i)\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
+        r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
         (("instruction",),)),
 )
 # Every rule needs one word of its first group: when none occurs, no rule can match. (Substring
@@ -246,32 +254,108 @@ class InjectionGuard:
             return Verdict.allow(self.name)
         text, model = text_of(payload), self._model(stage)
         threshold = model.threshold if self.threshold is None else self.threshold
-        rule = _rule_hit(text)
-        if rule is not None:
-            return self._rule_verdict(stage, *rule)
-        probability = model.probability(text)
-        if probability < threshold:
-            return Verdict.allow(self.name, score=probability)
-        score = model.score(text)
-        feats = model.explain(text, score)
+        found = self._assess(text, model, threshold)
+        if found.reason is None:
+            return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
-        strongest = ", ".join(_display(f) for f, _ in feats) or "the window as a whole"
-        reason = f"likely prompt injection or jailbreak in {where} (score {score.probability:.2f}); strongest features: {strongest}"
-        details = {"features": feats, "window": " ".join(score.window), "threshold": threshold}
-        return Verdict.block(self.name, reason, categories=("prompt_injection",), score=score.probability, details=details)
+        if stage == "tool_result":
+            cut = self._redact(text, model, threshold)
+            if cut is not None:
+                redacted, spans = cut
+                reason = f"removed {len(spans)} suspected injected span(s) from {where}: {found.reason}"
+                details = dict(found.details, spans=spans, threshold=threshold)
+                return Verdict.redact(self.name, redacted, reason, categories=("prompt_injection",), score=found.score, details=details)
+        details = dict(found.details, threshold=threshold)
+        return Verdict.block(self.name, f"{found.reason} in {where}", categories=("prompt_injection",), score=found.score, details=details)
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
 
-    def _rule_verdict(self, stage: str, rule: str, excerpt: str) -> Verdict:
-        where = "third-party content" if stage == "tool_result" else "the text"
-        reason = f"prompt injection in {where}: rule {rule} matched {excerpt!r}"
-        details = {"rule": rule, "window": excerpt, "features": []}
-        return Verdict.block(self.name, reason, categories=("prompt_injection",), score=1.0, details=details)
+    def _assess(self, text: str, model: InjectionModel, threshold: float) -> "_Finding":
+        """The text's finding: a rule, the classifier, or either on a decoded reading of it."""
+        found = _judge(text, model, threshold)
+        if found.reason is None:
+            for how, plain, _span in decoded_candidates(text):
+                hidden = _judge(plain, model, threshold)
+                if hidden.reason is not None:
+                    return _Finding(hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how))
+        return found
+
+    def _redact(self, text: str, model: InjectionModel, threshold: float) -> tuple[str, list[str]] | None:
+        """The text with each flagged sentence replaced by REDACTION_MARKER, and the removed spans;
+        None when the injection cannot be isolated (no sentence or adjacent pair is flagged alone,
+        nearly everything would go, or what is left is still flagged)."""
+        pieces = _segments(text)
+        if len(pieces) < 2:
+            return None
+        flagged = {i for i, (a, b) in enumerate(pieces) if self._assess(text[a:b], model, threshold).reason}
+        if not flagged:  # an instruction split over two sentences
+            for i in range(len(pieces) - 1):
+                if self._assess(text[pieces[i][0] : pieces[i + 1][1]], model, threshold).reason:
+                    flagged |= {i, i + 1}
+        removed = sum(pieces[i][1] - pieces[i][0] for i in flagged)
+        if not flagged or removed >= 0.8 * len(text.strip()):
+            return None
+        redacted = _splice(text, pieces, flagged)
+        if self._assess(redacted, model, threshold).reason is not None:
+            return None
+        return redacted, [text[pieces[i][0] : pieces[i][1]][:200] for i in sorted(flagged)]
+
+
+REDACTION_MARKER = "[removed: suspected instructions]"
+# Sentence ends (with closing quotes or brackets) and line breaks.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+
+
+@dataclass(frozen=True)
+class _Finding:
+    score: float
+    reason: str | None  # None: nothing found
+    details: dict
+
+
+def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
+    rule = _rule_hit(text)
+    if rule is not None:
+        name, excerpt = rule
+        return _Finding(1.0, f"prompt injection (rule {name} matched {excerpt!r})", {"rule": name, "window": excerpt, "features": []})
+    probability = model.probability(text)
+    if probability < threshold:
+        return _Finding(probability, None, {})
+    score = model.score(text)
+    feats = model.explain(text, score)
+    strongest = ", ".join(_display(f) for f, _ in feats) or "the window as a whole"
+    reason = f"likely prompt injection or jailbreak (score {score.probability:.2f}; strongest features: {strongest})"
+    return _Finding(score.probability, reason, {"features": feats, "window": " ".join(score.window)})
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line of ``text`` that holds more than white space."""
+    out, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _splice(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> str:
+    """``text`` with the flagged pieces replaced by one marker per run of adjacent flagged pieces."""
+    parts, pos, last = [], 0, -2
+    for i in sorted(flagged):
+        a, b = pieces[i]
+        if i == last + 1:  # continues the previous run: drop the gap between them too
+            pos = b
+        else:
+            parts += [text[pos:a], REDACTION_MARKER]
+            pos = b
+        last = i
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _rule_hit(text: str) -> tuple[str, str] | None:
-    low = text.lower()
+    low = normalise(text)
     for word in _FIRST_NEEDLES:
         if word in low:
             break
@@ -279,7 +363,7 @@ def _rule_hit(text: str) -> tuple[str, str] | None:
         return None
     for name, pattern, needs in _RULES:
         if all(any(word in low for word in group) for group in needs):
-            m = pattern.search(text)
+            m = pattern.search(low)
             if m:
                 return name, m.group(0)[:120]
     return None
