@@ -1,6 +1,7 @@
 """Evaluate a guard chain on labelled data: ``python -m corral.guards.evaluate [options] [FILES...]``.
 
-Prints, per set: the stage it is checked at, its label, size, how many items the chain blocked,
+Prints, per set: the stage it is checked at, its label, size, how many items the chain blocked
+(or cut an injected span out of),
 recall (attack and harmful sets) or false-positive rate (benign sets), precision (the set's
 blocks against the blocks on benign sets of the same stage) and latency per item. With no files
 it evaluates the public guard sets (``--data``, ``CORRAL_DATA_DIR`` or ``../shared/data/guards``)
@@ -83,8 +84,15 @@ def evaluate_set(chain: GuardChain, labeled: LabeledSet) -> SetResult:
         start = time.perf_counter()
         result = chain.check(labeled.stage, text)
         latencies.append((time.perf_counter() - start) * 1e6)
-        blocked += result.blocked
+        blocked += _caught(result)
     return SetResult(name=labeled.name, label=labeled.label, stage=labeled.stage, n=len(labeled.texts), blocked=blocked, latencies_us=tuple(latencies))
+
+
+def _caught(result) -> bool:
+    """Blocked, or an injected span redacted out of it (PII redaction alone is not a catch)."""
+    if result.blocked:
+        return True
+    return any(v.action == "redact" and "prompt_injection" in v.categories for v in result.verdicts)
 
 
 def evaluate(chain: GuardChain, sets: list[LabeledSet]) -> list[SetResult]:

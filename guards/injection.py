@@ -288,7 +288,16 @@ class InjectionGuard:
         pieces = _segments(text)
         if len(pieces) < 2:
             return None
-        flagged = {i for i, (a, b) in enumerate(pieces) if self._assess(text[a:b], model, threshold).reason}
+        found = [self._assess(text[a:b], model, threshold) for a, b in pieces]
+        flagged = {i for i, f in enumerate(found) if f.reason}
+        # Grow each flagged run over neighbours that look half as suspicious: an injection's
+        # closing words ("Do not mention this.") are weak alone but belong to it.
+        for i in sorted(flagged):
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(pieces) and j not in flagged and found[j].score >= threshold / 2:
+                    flagged.add(j)
+                    j += step
         if not flagged:  # an instruction split over two sentences
             for i in range(len(pieces) - 1):
                 if self._assess(text[pieces[i][0] : pieces[i + 1][1]], model, threshold).reason:
@@ -303,8 +312,12 @@ class InjectionGuard:
 
 
 REDACTION_MARKER = "[removed: suspected instructions]"
-# Sentence ends (with closing quotes or brackets) and line breaks.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+# Sentence ends (with closing quotes or brackets), blank lines, and line breaks before a list item
+# or heading; a plain line break is text wrapping, not the end of a thought.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n\s*|\n(?=\s*(?:[-*#>]|\d+[.)]|[A-Z][\w-]*:\s))")
+
+
+_DEGENERATE = 3
 
 
 @dataclass(frozen=True)
@@ -320,8 +333,9 @@ def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
         name, excerpt = rule
         return _Finding(1.0, f"prompt injection (rule {name} matched {excerpt!r})", {"rule": name, "window": excerpt, "features": []})
     probability = model.probability(text)
-    if probability < threshold:
-        return _Finding(probability, None, {})
+    if probability < threshold or (len(text) >= 200 and len(set(tokens(text))) <= _DEGENERATE):
+        # A text of two or three distinct words ("hello world " * 90000) instructs nothing.
+        return _Finding(probability if probability < threshold else 0.0, None, {})
     score = model.score(text)
     feats = model.explain(text, score)
     strongest = ", ".join(_display(f) for f, _ in feats) or "the window as a whole"

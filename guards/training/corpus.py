@@ -111,7 +111,19 @@ def shared_sets(guards_dir: Path, *, seed: int = 0) -> list[LabeledSet]:
     # Long results (8 documents, several KB): every extra window is another chance of a false alarm.
     long_docs = tuple("\n\n".join(traffic[i : i + 8]) for i in range(0, 400, 8))
     sets.append(LabeledSet(name="benign tool traffic, long (8 docs each)", label="benign", stage="tool_result", texts=long_docs))
+    sets += _agentic_sets(seed)
     return sets
+
+
+def _agentic_sets(seed: int) -> list[LabeledSet]:
+    """corral.guards.training.agentic, held-out templates only (never trained on)."""
+    from . import agentic
+
+    att, ben = agentic.attacks(part="test", seed=seed + 40), agentic.benign(part="test", seed=seed + 41)
+    stage = {"direct": "input", "questions": "input"}
+    out = [LabeledSet(name=f"agentic {k} (held-out templates)", label="attack", stage=stage.get(k, "tool_result"), texts=tuple(v)) for k, v in att.items()]
+    out += [LabeledSet(name=f"agentic {k} (held-out templates)", label="benign", stage=stage.get(k, "tool_result"), texts=tuple(v)) for k, v in ben.items()]
+    return out
 
 
 def load_file(path: Path, *, label: str | None = None, stage: str | None = None) -> LabeledSet:

@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import agentic
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from ..features import WINDOW, tokens, window_features
 from ..injection import InjectionModel, _best_window, _sigmoid
@@ -109,7 +110,29 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
         split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i] + pages[i], rng, 3000 if i == 0 else 600))
     _add_calibration(calib, data, seed, turns[0], jbb[0], (synth[0], ai[0]))
     _add_hidden(train, test, data, rng, seed, synth, ai, turns)
+    _add_agentic(train, test, calib, rng, seed)
     return train, calib, test
+
+
+def _add_agentic(train: Split, test: Split, calib: Split, rng: random.Random, seed: int) -> None:
+    """corral.guards.training.agentic: held-out templates (part ``test``) are never trained on."""
+    carriers = benign_tool_outputs(300, seed=seed + 20, modules=TRAINING_MODULES)
+    for split, part, k in ((train, "train", 0), (test, "test", 1)):
+        att, ben = agentic.attacks(part=part, seed=seed + 30 + k), agentic.benign(part=part, seed=seed + 32 + k)
+        split.add("agentic direct", "input", 1, att["direct"])
+        split.add("agentic questions", "input", 0, ben["questions"])
+        for family in ("email", "coding-agent"):
+            split.add(f"agentic {family} alone", "tool_result", 1, att[family])
+            for p in att[family][::2]:
+                doc = embed(p, rng.choice(carriers)[:1500], rng)
+                split.hidden[doc] = p
+                split.add(f"agentic {family} hidden", "tool_result", 1, [doc])
+        for family in ("business email", "code and config", "summaries"):
+            split.add(f"agentic {family}", "tool_result", 0, ben[family])
+            split.add(f"agentic {family}", "input", 0, ben[family][::3])
+    ben = agentic.benign(part="train", seed=seed + 34)
+    for family in ("business email", "code and config", "summaries"):
+        calib.add("tool traffic", "tool_result", 0, ben[family])
 
 
 def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb: list[str], payloads) -> None:

@@ -150,7 +150,7 @@ def test_an_instruction_to_the_assistant_hidden_in_a_long_result_is_blocked(wher
     pages = list(PAGES)
     pages.insert(where, HIDDEN)
     verdict = InjectionGuard().check("tool_result", "\n\n".join(pages))
-    assert verdict.action == "block"
+    assert verdict.action in ("block", "redact")
     assert "ignore" in verdict.details["window"] or "assistant" in verdict.details["window"]
 
 

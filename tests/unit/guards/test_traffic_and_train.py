@@ -40,7 +40,7 @@ def test_payload_windows_all_contain_the_payload():
 
 def test_sources_weigh_equally_and_mil_keeps_best_windows():
     split = Split()
-    split.add("many", "input", 1, ["x " * 200])
+    split.add("many", "input", 1, [" ".join(f"x{i % 50}" for i in range(200))])
     split.add("few", "input", 1, ["ignore previous"])
     split.add("benign", "input", 0, ["hello there"])
     wins = windows_of(split)
@@ -49,7 +49,7 @@ def test_sources_weigh_equally_and_mil_keeps_best_windows():
     for w, weight in zip(wins, weights):
         per[w.source] = per.get(w.source, 0.0) + weight
     assert abs(per["many"] - per["few"]) < 1e-9
-    kept = keep_best_windows(wins, {"w:x": 1.0})
+    kept = keep_best_windows(wins, {"w:x7": 1.0})
     assert len([w for w in kept if w.source == "many"]) < len([w for w in wins if w.source == "many"])
 
 
@@ -76,16 +76,22 @@ def test_long_results_and_qa_pages_hold_several_documents():
     assert len(ai_injections((0,))) * 2 == len(ai_injections((0, 1)))
 
 
+def _noise() -> str:
+    # 400 words, a quarter of them "noise", in no repeating pattern (a periodic text is collapsed).
+    rng = random.Random(5)
+    return " ".join(rng.choice(["noise", "alpha", "beta", "gamma"]) for _ in range(400))
+
+
 def test_calibration_controls_benign_fpr_and_prefers_a_length_penalty_for_long_noise():
     # Toy model: long benign texts reach a high window sum by accumulating weak "noise" words;
     # a short attack scores less than that, so only a length penalty separates them.
     model = InjectionModel({"w:noise": 1.5, "w:attack": 4.0}, bias=-3.0, threshold=0.5, window=4)
     split = Split()
     split.add("short", "tool_result", 0, ["plain words here"] * 50)
-    split.add("long results", "tool_result", 0, ["noise " * 400] * 20)
+    split.add("long results", "tool_result", 0, [_noise()] * 20)
     split.add("hidden", "tool_result", 1, ["plain attack"] * 20)
     calibrate(model, split)
     assert model.length_penalty > 0
-    assert model.score("noise " * 400).probability < model.threshold
+    assert model.score(_noise()).probability < model.threshold
     assert model.score("plain attack").probability >= model.threshold
     assert model.score("plain words here").probability < model.threshold
