@@ -24,7 +24,7 @@ import re
 from functools import lru_cache
 import unicodedata
 
-__all__ = ["tokens", "normalise", "collapse_repeats", "decoded_candidates", "word_features", "bigram_feature", "window_features", "WINDOW", "MAX_WORD", "STOPWORDS"]
+__all__ = ["tokens", "normalise", "collapse_repeats", "decoded_candidates", "word_features", "bigram_feature", "window_features", "WORD_CLASSES", "WINDOW", "MAX_WORD", "STOPWORDS"]
 
 WINDOW = 32  # tokens per scoring window: long enough for one instruction, short enough not to dilute it
 MAX_WORD = 24  # longer "words" (hashes, base64) are cut: their tail carries no signal
@@ -62,6 +62,15 @@ def _cut_run(m: re.Match) -> str:
     return m.group(0) if m.group(1).isdigit() else m.group(1) * 3
 
 
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|[nrt\"'/\\])")
+
+
+def _unescape(m: re.Match) -> str:
+    if m.group(1):
+        return chr(int(m.group(1), 16))
+    return " " if m.group(0)[1] in "nrt" else m.group(0)[1]
+
+
 @lru_cache(maxsize=4)  # the rules and the scorer both read the same text's folded form
 def normalise(text: str) -> str:
     """Fold the tricks that hide a word from a reader-by-token: width and compatibility forms
@@ -73,6 +82,8 @@ def normalise(text: str) -> str:
         >>> normalise("ＩＧＮＯＲＥ i g n o r e іgnоrе!!!!!")
         'ignore ignore ignore!!!'
     """
+    if "\\" in text:  # JSON and code escapes: "\\nIgnore" must read as a line break, then "ignore"
+        text = _ESCAPE.sub(_unescape, text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_CONFUSABLES)
     text = text.lower()
@@ -140,6 +151,19 @@ STOPWORDS = frozenset(
 )
 
 
+# Who a text addresses and what it is after, as shared features: a name the training data never
+# used ("gemini", "colleagues") still carries its class's weight. Instructions to the AI reading a
+# text are attacks; the same instructions to people are business as usual.
+_CLASS_WORDS = {
+    "k:ai": "ai assistant assistants agent agents bot bots chatbot llm llms gpt chatgpt claude copilot codex "
+            "gemini llama model models automated",
+    "k:people": "team teams colleague colleagues everyone staff employees manager managers lead leads folks "
+                "reviewers maintainers contributors finance hr legal accounting customers customer",
+    "k:secret": "password passwords passwd credential credentials secret secrets passphrase iban pin apikey",
+}
+WORD_CLASSES = {word: kind for kind, words in _CLASS_WORDS.items() for word in words.split()}
+
+
 def word_features(word: str) -> list[str]:
     """The word's own feature and its character 4-grams (words of 3+ letters only).
 
@@ -150,6 +174,9 @@ def word_features(word: str) -> list[str]:
     if word in STOPWORDS or (len(word) == 1 and not word.isalnum() and word != "?"):
         return []
     feats = ["w:" + word]
+    kind = WORD_CLASSES.get(word)
+    if kind is not None:
+        feats.append(kind)
     if len(word) >= 3 and word[0].isalnum():
         padded = "<" + word + ">"
         feats += ["c:" + padded[i : i + 4] for i in range(len(padded) - 3)]

@@ -36,6 +36,7 @@ from importlib import resources
 from typing import Any, Mapping
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
+from .json_spans import redact_json
 from .features import WINDOW, bigram_feature, decoded_candidates, normalise, tokens, word_features
 
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
@@ -251,7 +252,7 @@ class InjectionGuard:
             return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
         if stage == "tool_result":
-            cut = self._redact(text, model, threshold)
+            cut = self._cut(text, model, threshold)
             if cut is not None:
                 redacted, spans = cut
                 reason = f"removed {len(spans)} suspected injected span(s) from {where}: {found.reason}"
@@ -272,6 +273,17 @@ class InjectionGuard:
                 if hidden.reason is not None:
                     return _Finding(hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how))
         return found
+
+    def _cut(self, text: str, model: InjectionModel, threshold: float) -> tuple[str, list[str]] | None:
+        """Redact in place: inside string values when the text is JSON (so it stays valid JSON),
+        else sentence by sentence; None when the injection cannot be isolated."""
+        if not _is_json(text):
+            return self._redact(text, model, threshold)
+        got = redact_json(text, flagged=lambda s: self._assess(s, model, threshold).reason is not None,
+                          cut=lambda s: self._redact(s, model, threshold), marker=REDACTION_MARKER)
+        if got is None or self._assess(got[0], model, threshold).reason is not None:
+            return None
+        return got
 
     def _redact(self, text: str, model: InjectionModel, threshold: float) -> tuple[str, list[str]] | None:
         """The text with each flagged sentence replaced by REDACTION_MARKER, and the removed spans;
@@ -317,6 +329,17 @@ class _Finding:
     score: float
     reason: str | None  # None: nothing found
     details: dict
+
+
+def _is_json(text: str) -> bool:
+    stripped = text.strip()
+    if stripped[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
 
 
 def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:

@@ -20,6 +20,9 @@ Example::
 from __future__ import annotations
 
 import random
+import re
+
+from .looks import BUSINESS_EMAILS, CODE_AND_CONFIG, DAYS, EMAIL_ATTACKS, THINGS, WHO
 
 __all__ = ["attacks", "benign", "PARTS", "augment"]
 
@@ -124,12 +127,22 @@ _QUESTIONS = (
 )
 
 
+_EMAIL_ATTACK += EMAIL_ATTACKS
+_BENIGN_EMAIL += BUSINESS_EMAILS
+_BENIGN_CODE += CODE_AND_CONFIG
+
+
 def _pool(templates: tuple[str, ...], part: str) -> list[str]:
     return [t for i, t in enumerate(templates) if PARTS[i % len(PARTS)] == part]
 
 
+_SLOT = re.compile(r"\{(verb|obj|task|who|thing|day)\}")
+
+
 def _fill(template: str, rng: random.Random) -> str:
-    return template.format(verb=rng.choice(_OVERRIDE_VERBS), obj=rng.choice(_OVERRIDE_OBJECTS), task=rng.choice(_TASKS))
+    # Only the named slots: code and JSON templates keep their own braces.
+    pools = {"verb": _OVERRIDE_VERBS, "obj": _OVERRIDE_OBJECTS, "task": _TASKS, "who": WHO, "thing": THINGS, "day": DAYS}
+    return _SLOT.sub(lambda m: rng.choice(pools[m.group(1)]), template)
 
 
 _HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "i": "і", "c": "с", "p": "р"}
@@ -186,5 +199,6 @@ def benign(*, part: str = "train", seed: int = 0) -> dict[str, list[str]]:
                             ("summaries", _BENIGN_SUMMARY), ("questions", _QUESTIONS)):
         pool = _pool(templates, part)
         # Several lines joined, as they arrive: one email, one file, joined chunk summaries.
-        out[name] = sorted({"\n".join(rng.sample(pool, min(len(pool), rng.randint(1, 3)))) for _ in range(150)})
+        count = 400 if name in ("business email", "code and config") else 150
+        out[name] = sorted({"\n".join(_fill(t, rng) for t in rng.sample(pool, min(len(pool), rng.randint(1, 3)))) for _ in range(count)})
     return out

@@ -46,12 +46,17 @@ class LabeledSet:
 
 
 def default_data_dir() -> Path:
-    """``CORRAL_DATA_DIR`` or ``../shared/data/guards`` next to the repository checkout."""
+    """``CORRAL_DATA_DIR`` or ``shared/data/guards`` in the nearest folder above the checkout."""
     env = os.environ.get("CORRAL_DATA_DIR")
     if env:
         path = Path(env)
         return path / "guards" if (path / "guards").is_dir() else path
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "guards"
+    # The nearest ``shared/data/guards`` above the checkout: /work/main and /work/wt/NAME alike.
+    here = Path(__file__).resolve()
+    for parent in here.parents[3:]:
+        if (parent / "shared" / "data" / "guards").is_dir():
+            return parent / "shared" / "data" / "guards"
+    return here.parents[3] / "shared" / "data" / "guards"
 
 
 def _read_json_lines(path: Path) -> Iterator[dict]:

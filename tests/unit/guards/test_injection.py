@@ -27,10 +27,9 @@ def test_shipped_file_is_small_and_has_both_stage_models():
     assert set(data["models"]) == {"input", "tool_result"}
     holdout = data["meta"]["holdout"]["tool_result"]
     # What train.py measured on its held-out split (see README): keep any retrained model at least here.
-    # The held-out split now also holds the harder agentic templates (email attacks, requests).
-    assert holdout["overall"]["recall"] >= 0.72 and holdout["overall"]["fpr"] <= 0.01
+    assert holdout["overall"]["recall"] >= 0.75 and holdout["overall"]["fpr"] <= 0.01
     assert holdout["long results (8 docs)"]["fpr"] <= 0.02 and holdout["pages"]["fpr"] <= 0.02
-    assert holdout["hidden in long results (8 docs)"]["recall"] >= 0.75  # was 0.85 before the agentic data: see the report
+    assert holdout["hidden in long results (8 docs)"]["recall"] >= 0.85
     assert data["models"]["tool_result"]["length_penalty"] > 0
 
 

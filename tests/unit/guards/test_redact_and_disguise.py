@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import json
 
 import pytest
 
@@ -99,3 +100,32 @@ def test_two_benign_chunk_summaries_joined_are_allowed():
               "Summary of part 2: the second half covers deployment, the release checklist and the "
               "instructions for rolling back a bad release.")
     assert InjectionGuard().check("tool_result", joined).action == "allow"
+
+
+def _inbox(body: str) -> dict:
+    return {"emails": [{"from": "ann@corp.example", "subject": "Q3", "body": body},
+                       {"from": "bob@corp.example", "subject": "lunch", "body": "Lunch at noon on Friday? Bring the agenda."}]}
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_result_is_redacted_inside_its_string_values_and_stays_json(indent):
+    text = json.dumps(_inbox(REPORT + ATTACK + TAIL), indent=indent)
+    verdict = InjectionGuard().check("tool_result", text)
+    assert verdict.action == "redact"
+    data = json.loads(verdict.redacted)  # still valid JSON
+    body = data["emails"][0]["body"]
+    assert REDACTION_MARKER in body and "grab@loot.example" not in body and "412 orders" in body
+    assert data["emails"][1] == _inbox("")["emails"][1]  # the other record is untouched
+    assert ("\n" in verdict.redacted) == (indent is not None)
+
+
+def test_a_json_value_that_is_all_injection_is_replaced_by_the_marker():
+    verdict = InjectionGuard().check("tool_result", json.dumps(_inbox(ATTACK)))
+    assert verdict.action == "redact"
+    assert json.loads(verdict.redacted)["emails"][0]["body"] == REDACTION_MARKER
+
+
+def test_text_that_only_looks_like_json_is_redacted_as_text():
+    text = "{not json} " + REPORT + ATTACK + TAIL
+    verdict = InjectionGuard().check("tool_result", text)
+    assert verdict.action == "redact" and verdict.redacted.startswith("{not json}")
