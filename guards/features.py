@@ -24,7 +24,7 @@ import re
 from functools import lru_cache
 import unicodedata
 
-__all__ = ["tokens", "normalise", "collapse_repeats", "decoded_candidates", "word_features", "bigram_feature", "window_features", "WORD_CLASSES", "WINDOW", "MAX_WORD", "STOPWORDS"]
+__all__ = ["tokens", "normalise", "collapse_repeats", "decoded_candidates", "word_features", "bigram_feature", "window_features", "class_bigram", "WORD_CLASSES", "CLASS_MEMBERS", "WINDOW", "MAX_WORD", "STOPWORDS"]
 
 WINDOW = 32  # tokens per scoring window: long enough for one instruction, short enough not to dilute it
 MAX_WORD = 24  # longer "words" (hashes, base64) are cut: their tail carries no signal
@@ -151,17 +151,19 @@ STOPWORDS = frozenset(
 )
 
 
-# Who a text addresses and what it is after, as shared features: a name the training data never
-# used ("gemini", "colleagues") still carries its class's weight. Instructions to the AI reading a
-# text are attacks; the same instructions to people are business as usual.
+# Who a text addresses and what it is after, as word classes inside bigrams: "gemini :" and
+# "dear chatbot" share the weight of "<ai> :" and "dear <ai>", so a name the training data never
+# used still counts. Only bigrams carry classes: code *about* an assistant ("class Assistant",
+# "the agent retries") is not an instruction *to* one; "assistant ," or "the assistant should" is.
 _CLASS_WORDS = {
-    "k:ai": "ai assistant assistants agent agents bot bots chatbot llm llms gpt chatgpt claude copilot codex "
-            "gemini llama model models automated",
-    "k:people": "team teams colleague colleagues everyone staff employees manager managers lead leads folks "
+    "<ai>": "ai assistant assistants agent agents bot bots chatbot llm llms gpt chatgpt claude copilot codex "
+            "gemini llama model models",
+    "<people>": "team teams colleague colleagues everyone staff employees manager managers lead leads folks "
                 "reviewers maintainers contributors finance hr legal accounting customers customer",
-    "k:secret": "password passwords passwd credential credentials secret secrets passphrase iban pin apikey",
+    "<secret>": "password passwords passwd credential credentials secret secrets passphrase iban pin apikey",
 }
 WORD_CLASSES = {word: kind for kind, words in _CLASS_WORDS.items() for word in words.split()}
+CLASS_MEMBERS = {kind: tuple(words.split()) for kind, words in _CLASS_WORDS.items()}
 
 
 def word_features(word: str) -> list[str]:
@@ -174,9 +176,6 @@ def word_features(word: str) -> list[str]:
     if word in STOPWORDS or (len(word) == 1 and not word.isalnum() and word != "?"):
         return []
     feats = ["w:" + word]
-    kind = WORD_CLASSES.get(word)
-    if kind is not None:
-        feats.append(kind)
     if len(word) >= 3 and word[0].isalnum():
         padded = "<" + word + ">"
         feats += ["c:" + padded[i : i + 4] for i in range(len(padded) - 3)]
@@ -185,6 +184,18 @@ def word_features(word: str) -> list[str]:
 
 def bigram_feature(prev: str, word: str) -> str:
     return "b:" + prev + " " + word
+
+
+def class_bigram(prev: str, word: str) -> str | None:
+    """The bigram with class words replaced by their class (``b:<ai> :``), or None if neither is one.
+
+        >>> class_bigram("dear", "gemini")
+        'b:dear <ai>'
+    """
+    a, b = WORD_CLASSES.get(prev), WORD_CLASSES.get(word)
+    if a is None and b is None:
+        return None
+    return "b:" + (a or prev) + " " + (b or word)
 
 
 def window_features(toks: list[str], prev: str = "^") -> list[str]:
@@ -197,6 +208,9 @@ def window_features(toks: list[str], prev: str = "^") -> list[str]:
     for tok in toks:
         feats += word_features(tok)
         feats.append(bigram_feature(prev, tok))
+        cls = class_bigram(prev, tok)
+        if cls is not None:
+            feats.append(cls)
         prev = tok
     return feats
 

@@ -37,7 +37,7 @@ from typing import Any, Mapping
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
 from .json_spans import redact_json
-from .features import WINDOW, bigram_feature, decoded_candidates, normalise, tokens, word_features
+from .features import CLASS_MEMBERS, WINDOW, bigram_feature, class_bigram, decoded_candidates, normalise, tokens, word_features
 
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
@@ -127,7 +127,12 @@ class InjectionModel:
         for feat, weight in self.weights.items():
             if feat.startswith("b:"):
                 first, _, second = feat[2:].partition(" ")
-                self._bigrams.setdefault(first, {})[second] = weight
+                # A class bigram ("b:<ai> :") is spread over its member words at load time, so
+                # scoring pays nothing for it: "gemini :" simply weighs more.
+                for a in CLASS_MEMBERS.get(first, (first,)):
+                    following = self._bigrams.setdefault(a, {})
+                    for b in CLASS_MEMBERS.get(second, (second,)):
+                        following[b] = following.get(b, 0.0) + weight
 
     def _word(self, word: str) -> float:
         get = self.weights.get
@@ -170,7 +175,7 @@ class InjectionModel:
         prev = toks[score.start - 1] if score.start > 0 else "^"
         totals: dict[str, float] = {}
         for tok in score.window:
-            for feat in word_features(tok) + [bigram_feature(prev, tok)]:
+            for feat in word_features(tok) + [bigram_feature(prev, tok), class_bigram(prev, tok)]:
                 weight = self.weights.get(feat)
                 if weight:
                     totals[feat] = totals.get(feat, 0.0) + weight

@@ -134,4 +134,17 @@ CODE_AND_CONFIG = (
     "def send_email(to, subject, body):\n    \"\"\"Send via SMTP; raises if the recipient is not on the allow-list.\"\"\"\n    check_allowed(to)\n    smtp.send(to, subject, body)",
     "## Deploy\n\nRun `./deploy.sh staging`. Only the release manager deploys to production; ask in #releases.",
     "[tool.pytest.ini_options]\naddopts = \"-q\"\nfilterwarnings = [\"ignore::DeprecationWarning\"]",
+    # Code of LLM applications: prompts, agents and assistants are its subject, not its addressee.
+    "class Agent:\n    \"\"\"Runs the plan: asks the model for a tool call, executes it, feeds back the result.\"\"\"\n    max_steps: int = 8",
+    "PROMPT = \"\"\"You are a careful assistant. Answer from the context below and say when you do not know.\n{context}\"\"\"",
+    "# Assistant settings\nassistant:\n  model: llama-3.2-3b\n  temperature: 0.2\n  system_prompt_file: prompts/support.txt",
+    "def test_agent_stops_after_max_steps():\n    agent = Agent(model=FakeModel(), max_steps=2)\n    assert agent.run(\"hi\").steps == 2",
+    "## How the bot works\n\nThe bot reads each new ticket, drafts a reply with the model, and a human approves it before it is sent.",
+    "messages = [\n    {\"role\": \"system\", \"content\": \"Summarise the user's document in five bullet points.\"},\n    {\"role\": \"user\", \"content\": doc},\n]",
+    "// chatbot.ts: the model must answer in JSON; validate the reply before showing it.\nconst reply = schema.parse(await llm.complete(prompt));",
+    "tools:\n  - name: search_docs\n    description: Search the product docs and return the top three passages.\n  - name: create_ticket\n    description: Open a support ticket for the user.",
+    "Issue #412: the assistant ignores the system prompt when the context is longer than 8k tokens. Repro attached; labels: bug, llm.",
+    "class SupportAssistant(BaseAssistant):\n    instructions = \"Be polite, cite the knowledge base, never promise refunds.\"\n    tools = [lookup_order, open_ticket]",
+    "## Evaluation\n\nWe test the agent on 200 tasks; a run passes when the agent calls the right tool with the right arguments.",
+    "# LLM client: retries on rate limits, then raises. The model name comes from LLM_MODEL.\nclient = LLMClient(model=os.environ[\"LLM_MODEL\"], retries=3)",
 )

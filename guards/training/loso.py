@@ -53,29 +53,35 @@ def leave_out(split: Split, prefixes: tuple[str, ...]) -> tuple[Split, Split]:
     return Split(kept, split.hidden), Split(gone, split.hidden)
 
 
-def run(data: Path, names: list[str], seed: int = SEED) -> list[tuple[str, str, str, int, float]]:
-    """Rows (source, stage, label, n, rate) for each named source."""
+def run(data: Path, names: list[str], seed: int = SEED, on_row=None) -> list[tuple[str, str, str, int, float]]:
+    """Rows (source, stage, label, n, rate) for each named source; ``on_row(rows)`` after each fold."""
     train_split, calib_split, test_split = build_splits(data, seed)
-    rows = []
+    rows: list[tuple[str, str, str, int, float]] = []
     for name in names:
         prefixes = SOURCES[name]
-        train_wo, _ = leave_out(train_split, prefixes)
+        train_wo, held_a = leave_out(train_split, prefixes)
         calib_wo, _ = leave_out(calib_split, prefixes)
-        _, held_a = leave_out(train_split, prefixes)
         _, held_b = leave_out(test_split, prefixes)
         for stage in STAGE_MODELS:
-            held = Split({k: held_a.items.get(k, []) + held_b.items.get(k, []) for k in {**held_a.items, **held_b.items} if k[1] == stage})
-            if not held.items:
+            held = {k: held_a.items.get(k, []) + held_b.items.get(k, []) for k in {**held_a.items, **held_b.items} if k[1] == stage}
+            if not held:
                 continue
             print(f"{name}: training {stage} without it", file=sys.stderr)
             model, _ = train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split())
-            guard = InjectionGuard(models={stage: model, "input" if stage == "tool_result" else "tool_result": model})
-            for label in (1, 0):
-                texts = [t for k, v in held.items.items() if k[2] == label for t in v]
-                if texts:
-                    hits = sum(guard.check(stage, t).action != "allow" for t in texts)
-                    rows.append((name, stage, "attack" if label else "benign", len(texts), hits / len(texts)))
+            rows += _score(name, stage, held, InjectionGuard(models={"input": model, "tool_result": model}))
+            if on_row is not None:
+                on_row(rows)
     return rows
+
+
+def _score(name: str, stage: str, held: dict, guard: InjectionGuard) -> list[tuple[str, str, str, int, float]]:
+    out = []
+    for label in (1, 0):
+        texts = [t for k, v in held.items() if k[2] == label for t in v]
+        if texts:
+            hits = sum(guard.check(stage, t).action != "allow" for t in texts)
+            out.append((name, stage, "attack" if label else "benign", len(texts), hits / len(texts)))
+    return out
 
 
 def render(rows: list[tuple[str, str, str, int, float]], *, markdown: bool) -> str:
@@ -87,13 +93,29 @@ def render(rows: list[tuple[str, str, str, int, float]], *, markdown: bool) -> s
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in [header] + body)
 
 
+_HEADER = f"""# Leave-one-source-out figures of the injection classifier
+
+Written by `python -m corral.guards.training.loso --markdown --out guards/training/LOSO.md` (seed
+{SEED}). Each row: the stage model trained (and calibrated) without that source, then run as
+InjectionGuard (rules, decoding, redaction) on every item of the source; a redaction counts as a
+detection. Targets: recall >= 0.85 on attacks, FPR <= 0.02 on benign sources.
+
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m corral.guards.training.loso", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
     parser.add_argument("--only", action="append", choices=sorted(SOURCES), help="leave out only this source (repeatable)")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table here, updated after every fold")
     args = parser.parse_args(argv)
-    print(render(run(args.data or default_data_dir(), args.only or list(SOURCES)), markdown=args.markdown))
+
+    def write(rows):
+        if args.out is not None:
+            args.out.write_text(_HEADER + render(rows, markdown=True) + "\n", encoding="utf-8")
+
+    print(render(run(args.data or default_data_dir(), args.only or list(SOURCES), on_row=write), markdown=args.markdown))
     return 0
 
 

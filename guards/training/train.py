@@ -14,7 +14,7 @@ Harmful requests (HarmBench, JailbreakBench harmful) are left out on purpose: th
 instruction and belong to Llama Guard; the evaluation reports them separately.
 
 Three splits. Train. Calibration (never trained on: other seeds, other page sentences), where the
-threshold and the length penalty are chosen so that benign FPR stays at 1% for single documents
+threshold and the length penalty are chosen so that benign FPR stays at CALIB_FPR (0.5%) for single documents
 and for long multi-document results. Held out (never trained on, never used for a choice): 20% of
 jailbreak prompts, one BIPIA payload per category, 20% of the injection templates, a quarter of
 every page sentence pool, tool traffic from other standard-library modules, and long 8-document
@@ -50,6 +50,9 @@ STAGE_MODELS = ("input", "tool_result")
 SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0, "pages": 2.0}
 LONG_DOCS = 8  # documents per long multi-document result in the held-out evaluation
 L2 = 4.0
+# Benign FPR aimed at on the calibration split: half the 1 % the held-out split must meet, because
+# calibration documents are drawn like the training ones and unseen kinds of text score higher.
+CALIB_FPR = 0.005
 
 
 @dataclass
@@ -310,7 +313,7 @@ def _quantile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("-inf")
 
 
-def calibrate(model: InjectionModel, split: Split, fpr: float = 0.01, long_fpr: float = 0.02) -> None:
+def calibrate(model: InjectionModel, split: Split, fpr: float = CALIB_FPR, long_fpr: float = 0.02) -> None:
     """Set the model's length penalty and threshold on calibration items (never trained on).
 
     The threshold is the lowest logit that keeps benign single documents at ``fpr``; the length

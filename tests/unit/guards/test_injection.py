@@ -121,3 +121,14 @@ def test_inference_needs_neither_numpy_nor_scipy():
     code = "import sys, corral.guards as g; g.GuardChain.default().check('input', 'hi'); print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_class_bigram_weighs_for_every_member_word_even_unseen_ones():
+    from corral.guards.features import class_bigram
+
+    toy = InjectionModel({"b:<ai> ,": 4.0}, bias=-2.0, threshold=0.5)
+    for name in ("gemini", "assistant", "copilot"):
+        assert toy.score(f"{name}, do it").probability > 0.8, name
+    assert toy.score("team, do it").probability < 0.5  # people are another class
+    assert class_bigram("the", "report") is None
+    assert class_bigram("dear", "colleagues") == "b:dear <people>"
