@@ -46,27 +46,28 @@ MODEL_FILE = "injection.json.gz"
 # High-precision phrasings that need no statistics: overriding earlier instructions (and their
 # synonyms), chat-template control tokens inside text, role resets. They run on the normalised
 # text (corral.guards.features.normalise: case, width, look-alike letters, spacing folded). Bounded
-# gaps keep the patterns linear. Each rule names the words it cannot match without (groups of
-# alternatives, all groups needed): a substring test is far cheaper than a regex scan, so most
-# texts skip the regexes entirely.
+# gaps keep the patterns linear, and no gap crosses a line break: an instruction is one line, while
+# "skip" in one line of code and "system prompt" in a comment below are not. Each rule names the
+# words it cannot match without (groups of alternatives, all groups needed): a substring test is
+# far cheaper than a regex scan, so most texts skip the regexes entirely.
 _VERB = (r"\b(?:ignore|disregard|forget|override|bypass|skip|overlook|neglect|discard|abandon|"
-         r"set\W+aside|pay\W+no\W+attention\W+to)")
+         r"set[^\w\n]+aside|pay[^\w\n]+no[^\w\n]+attention[^\w\n]+to)")
 _VERBS = ("ignor", "disregard", "forget", "overrid", "bypass", "skip", "overlook", "neglect", "discard", "abandon", "aside", "attention")
 _NOUNS = ("instruction", "direction", "rules", "guideline", "prompt", "directive", "orders")
 _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
     ("override-instructions", re.compile(
-        _VERB + r"\W+(?:\w+\W+){0,3}?"
-        r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)\W+(?:\w+\W+){0,2}?"
+        _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
+        r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)[^\w\n]+(?:\w+[^\w\n]+){0,2}?"
         r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"), (_VERBS, _NOUNS)),
     # "ignore everything you have been told", "overlook all that you've been instructed before"
     ("override-what-you-were-told", re.compile(
-        _VERB + r"\W+(?:\w+\W+){0,4}?(?:you|you'?ve|you\W+have|you\W+were|you'?re|you\W+are)\W+(?:been\W+)?"
+        _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,4}?(?:you|you'?ve|you[^\w\n]+have|you[^\w\n]+were|you'?re|you[^\w\n]+are)[^\w\n]+(?:been[^\w\n]+)?"
         r"(?:told|instructed|programmed|taught)\b"), (_VERBS, ("told", "instructed", "programmed", "taught"))),
     ("chat-control-token", re.compile(
         r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?inst\]|<</?sys>>"),
         (("<|", "inst]", "sys>>"),)),
     ("reveal-system-prompt", re.compile(
-        r"\b(?:reveal|print|show|repeat|output|leak|tell\W+me|display|disclose)\W+(?:\w+\W+){0,3}?"
+        r"\b(?:reveal|print|show|repeat|output|leak|tell[^\w\n]+me|display|disclose)[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
         r"(?:system|hidden|initial|secret|original)\s+(?:prompt|instructions)\b"),
         (("reveal", "print", "show", "repeat", "output", "leak", "tell", "display", "disclose"), ("prompt", "instruction"))),
     ("new-instructions", re.compile(

@@ -59,11 +59,14 @@ def test_a_hidden_instruction_deep_in_a_long_document_is_not_diluted():
     verdict = guard.check("tool_result", filler + " " + attack + " " + filler)
     assert verdict.action in ("block", "redact")
     assert "disregard" in verdict.details["window"]
-    # The best window is found whatever surrounds it: only the (calibrated) length penalty, not
-    # the document's other text, separates the two scores.
+    # The best window is found whatever surrounds it: the one that scores highest holds the
+    # whole attack, and the attack's own tokens weigh as much in place as alone (a bigram apart).
     model, doc = load_models()["tool_result"], filler + " " + attack + " " + filler
-    raw = model.score(doc).logit + model.penalty(len(tokens(doc)))
-    assert raw >= model.score(attack).logit - 0.5 and alone.score >= verdict.score
+    toks, at, n = tokens(doc), len(tokens(filler)), len(tokens(attack))
+    score = model.score(doc)
+    assert score.start <= at and score.start + model.window >= at + n
+    in_place = sum(model.contributions(toks)[at : at + n])
+    assert in_place >= model.score(attack).logit - model.bias - 0.5 and alone.score >= verdict.score
 
 
 def test_rules_catch_canonical_overrides_and_control_tokens():
@@ -132,3 +135,11 @@ def test_a_class_bigram_weighs_for_every_member_word_even_unseen_ones():
     assert toy.score("team, do it").probability < 0.5  # people are another class
     assert class_bigram("the", "report") is None
     assert class_bigram("dear", "colleagues") == "b:dear <people>"
+
+
+def test_an_override_rule_does_not_join_two_lines_of_code():
+    code = "if not fast:\n    pytest.skip('slow')\n# The system prompt template lives in prompts/system.txt"
+    from corral.guards.injection import _rule_hit
+
+    assert _rule_hit(code) is None
+    assert _rule_hit("pytest.skip('slow') and the system prompt") is not None  # one line: still a match
