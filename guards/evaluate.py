@@ -1,6 +1,7 @@
 """Evaluate a guard chain on labelled data: ``python -m corral.guards.evaluate [options] [FILES...]``.
 
-Prints, per set: the stage it is checked at, its label, size, how many items the chain blocked,
+Prints, per set: the stage it is checked at, its label, size, how many items the chain blocked
+(or cut an injected span out of),
 recall (attack and harmful sets) or false-positive rate (benign sets), precision (the set's
 blocks against the blocks on benign sets of the same stage) and latency per item. With no files
 it evaluates the public guard sets (``--data``, ``CORRAL_DATA_DIR`` or ``../shared/data/guards``)
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from .chain import GuardChain
-from .corpus import LabeledSet, default_data_dir, load_file, shared_sets
+from .training.corpus import LabeledSet, default_data_dir, load_file, shared_sets
 
 __all__ = ["SetResult", "evaluate_set", "evaluate", "CHAINS", "main"]
 
@@ -83,8 +84,15 @@ def evaluate_set(chain: GuardChain, labeled: LabeledSet) -> SetResult:
         start = time.perf_counter()
         result = chain.check(labeled.stage, text)
         latencies.append((time.perf_counter() - start) * 1e6)
-        blocked += result.blocked
+        blocked += _caught(result)
     return SetResult(name=labeled.name, label=labeled.label, stage=labeled.stage, n=len(labeled.texts), blocked=blocked, latencies_us=tuple(latencies))
+
+
+def _caught(result) -> bool:
+    """Blocked, or an injected span redacted out of it (PII redaction alone is not a catch)."""
+    if result.blocked:
+        return True
+    return any(v.action == "redact" and "prompt_injection" in v.categories for v in result.verdicts)
 
 
 def evaluate(chain: GuardChain, sets: list[LabeledSet]) -> list[SetResult]:
@@ -125,7 +133,7 @@ def render(results: list[SetResult], *, markdown: bool) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m corral.guards.evaluate", description=__doc__.split("\n")[0])
-    parser.add_argument("files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.corpus.load_file)")
+    parser.add_argument("files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.training.corpus.load_file)")
     parser.add_argument("--chain", default="default", choices=sorted(CHAINS), help="which guard chain to evaluate")
     parser.add_argument("--data", type=Path, default=None, help="guard data folder when no files are given")
     parser.add_argument("--label", choices=("attack", "harmful", "benign"), default=None, help="label for files whose rows carry none")

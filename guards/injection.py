@@ -1,7 +1,7 @@
 """The shipped offline injection and jailbreak classifier.
 
 A linear model over word, word-bigram and character-4-gram features (corral.guards.features),
-trained by ``python -m corral.guards.train`` and stored as readable feature weights in
+trained by ``python -m corral.guards.training.train`` and stored as readable feature weights in
 ``corral/guards/data/injection.json.gz``. A text is scored window by window (32 tokens, sliding
 one token at a time, so linear in the text length) and its score is the best window's, less a
 length penalty: an instruction hidden in the middle of a long document is not diluted by the
@@ -27,45 +27,58 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from importlib import resources
 from typing import Any, Mapping
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
-from .features import WINDOW, bigram_feature, tokens, word_features
+from .json_spans import redact_json
+from .features import CLASS_MEMBERS, WINDOW, bigram_feature, class_bigram, decoded_candidates, normalise, tokens, word_features
 
-__all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE"]
+__all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
 MODEL_FILE = "injection.json.gz"
 
-# High-precision phrasings that need no statistics: overriding earlier instructions, chat-template
-# control tokens inside text, and role resets. Bounded gaps keep the patterns linear. Each rule
-# names the words it cannot match without (groups of alternatives, all groups needed): a
-# substring test on the lower-cased text is far cheaper than a case-insensitive regex scan, so
-# most texts skip the regexes entirely.
-_VERBS = ("ignore", "disregard", "forget", "override", "bypass", "skip")
+# High-precision phrasings that need no statistics: overriding earlier instructions (and their
+# synonyms), chat-template control tokens inside text, role resets. They run on the normalised
+# text (corral.guards.features.normalise: case, width, look-alike letters, spacing folded). Bounded
+# gaps keep the patterns linear, and no gap crosses a line break: an instruction is one line, while
+# "skip" in one line of code and "system prompt" in a comment below are not. Each rule names the
+# words it cannot match without (groups of alternatives, all groups needed): a substring test is
+# far cheaper than a regex scan, so most texts skip the regexes entirely.
+_VERB = (r"\b(?:ignore|disregard|forget|override|bypass|skip|overlook|neglect|discard|abandon|"
+         r"set[^\w\n]+aside|pay[^\w\n]+no[^\w\n]+attention[^\w\n]+to)")
+_VERBS = ("ignor", "disregard", "forget", "overrid", "bypass", "skip", "overlook", "neglect", "discard", "abandon", "aside", "attention")
 _NOUNS = ("instruction", "direction", "rules", "guideline", "prompt", "directive", "orders")
 _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
     ("override-instructions", re.compile(
-        r"(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\W+(?:\w+\W+){0,3}?"
-        r"(?:previous|prior|above|earlier|preceding|original|all|any|your)\W+(?:\w+\W+){0,2}?"
+        _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
+        r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)[^\w\n]+(?:\w+[^\w\n]+){0,2}?"
         r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"), (_VERBS, _NOUNS)),
+    # "ignore everything you have been told", "overlook all that you've been instructed before"
+    ("override-what-you-were-told", re.compile(
+        _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,4}?(?:you|you'?ve|you[^\w\n]+have|you[^\w\n]+were|you'?re|you[^\w\n]+are)[^\w\n]+(?:been[^\w\n]+)?"
+        r"(?:told|instructed|programmed|taught)\b"), (_VERBS, ("told", "instructed", "programmed", "taught"))),
     ("chat-control-token", re.compile(
-        r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?INST\]|<</?SYS>>"),
+        r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?inst\]|<</?sys>>"),
         (("<|", "inst]", "sys>>"),)),
     ("reveal-system-prompt", re.compile(
-        r"(?i)\b(?:reveal|print|show|repeat|output|leak)\W+(?:\w+\W+){0,3}?(?:system|hidden|initial)\s+(?:prompt|instructions)\b"),
-        (("reveal", "print", "show", "repeat", "output", "leak"), ("prompt", "instruction"))),
+        r"\b(?:reveal|print|show|repeat|output|leak|tell[^\w\n]+me|display|disclose)[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
+        r"(?:system|hidden|initial|secret|original)\s+(?:prompt|instructions)\b"),
+        (("reveal", "print", "show", "repeat", "output", "leak", "tell", "display", "disclose"), ("prompt", "instruction"))),
     ("new-instructions", re.compile(
-        r"(?i)\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
+        r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
         (("instruction",),)),
 )
 # Every rule needs one word of its first group: when none occurs, no rule can match. (Substring
 # tests: on long texts they beat one alternation regex by half.)
 _FIRST_NEEDLES = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for word in needs[0]))
 _CACHE_LIMIT = 100_000
+_NO_BIGRAMS: dict[str, float] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +97,7 @@ class InjectionModel:
     A text's logit is ``bias + best window sum - length_penalty * ln(windows)`` where ``windows``
     is the text's length in windows (at least 1): every extra window is another chance of a false
     alarm, so a long document must show a stronger window than a short one to be blocked. The
-    penalty is calibrated by corral.guards.train on long benign results.
+    penalty is calibrated by corral.guards.training.train on long benign results.
 
     Example::
 
@@ -115,16 +128,17 @@ class InjectionModel:
         for feat, weight in self.weights.items():
             if feat.startswith("b:"):
                 first, _, second = feat[2:].partition(" ")
-                self._bigrams.setdefault(first, {})[second] = weight
+                # A class bigram ("b:<ai> :") is spread over its member words at load time, so
+                # scoring pays nothing for it: "gemini :" simply weighs more.
+                for a in CLASS_MEMBERS.get(first, (first,)):
+                    following = self._bigrams.setdefault(a, {})
+                    for b in CLASS_MEMBERS.get(second, (second,)):
+                        following[b] = following.get(b, 0.0) + weight
 
     def _word(self, word: str) -> float:
         get = self.weights.get
         # Each distinct character 4-gram once: "aaaaaaaa" repeats one 4-gram, which is no more evidence.
-        value = sum(get(f, 0.0) for f in dict.fromkeys(word_features(word)))
-        if len(self._word_cache) >= _CACHE_LIMIT:
-            self._word_cache.clear()
-        self._word_cache[word] = value
-        return value
+        return sum(get(f, 0.0) for f in dict.fromkeys(word_features(word)))
 
     def contributions(self, toks: list[str]) -> list[float]:
         """Each token's share of the logit: its word features plus the bigram ending at it.
@@ -133,32 +147,31 @@ class InjectionModel:
         ``window`` tokens adds nothing, so a window counts each distinct piece of content at most
         twice. Repetition is noise, not more evidence: ``"hello world " * 90000`` scores as
         ``"hello world hello world"``. (Twice, not once: an instruction that names its target twice
-        is evidence; the model was trained on counts, and its evaluation figures hold with two.)
+        is evidence; the evaluation figures hold with two.)
         """
-        cache, bigrams, word, size = self._word_cache.get, self._bigrams.get, self._word, self.window
+        cache = self._word_cache
+        new = set(toks).difference(cache)
+        if len(cache) + len(new) > _CACHE_LIMIT:  # bounded memory for a long-lived guard
+            cache.clear()
+        for tok in new:
+            cache[tok] = self._word(tok)
+        get, bigrams, none, size = cache.__getitem__, self._bigrams.get, _NO_BIGRAMS, self.window
         out: list[float] = []
         append = out.append
         # the positions of the two latest occurrences of each word and bigram
-        seen_words: dict[str, tuple[int, int]] = {}
-        seen_pairs: dict[tuple[str, str], tuple[int, int]] = {}
+        seen: dict[object, tuple[int, int]] = {}
         never = (-size, -size)
         prev = "^"
         for i, tok in enumerate(toks):
-            value = cache(tok)
-            if value is None:
-                value = word(tok)
-            older, last = seen_words.get(tok, never)
-            seen_words[tok] = (last, i)
-            if i - older < size:
-                value = 0.0
-            following = bigrams(prev)
-            if following is not None:
-                weight = following.get(tok)
-                if weight:
-                    older, last = seen_pairs.get((prev, tok), never)
-                    seen_pairs[(prev, tok)] = (last, i)
-                    if i - older >= size:
-                        value += weight
+            older, last = seen.get(tok, never)
+            seen[tok] = (last, i)
+            value = get(tok) if i - older >= size else 0.0
+            weight = bigrams(prev, none).get(tok)
+            if weight:
+                older, last = seen.get((prev, tok), never)
+                seen[(prev, tok)] = (last, i)
+                if i - older >= size:
+                    value += weight
             append(value)
             prev = tok
         return out
@@ -189,7 +202,7 @@ class InjectionModel:
         totals: dict[str, float] = {}
         counted: dict[str, int] = {}
         for tok in score.window:
-            for feat in dict.fromkeys(word_features(tok) + [bigram_feature(prev, tok)]):
+            for feat in dict.fromkeys(word_features(tok) + [bigram_feature(prev, tok), class_bigram(prev, tok)]):
                 weight = self.weights.get(feat)
                 if weight and counted.get(feat, 0) < 2:  # at most twice, as the scorer counts
                     counted[feat] = counted.get(feat, 0) + 1
@@ -203,13 +216,10 @@ def _best_window(contrib: list[float], size: int) -> tuple[float, int]:
     """Largest sum over ``size`` consecutive values (the whole list when shorter), and its start."""
     if len(contrib) <= size:
         return sum(contrib), 0
-    current = best = sum(contrib[:size])
-    start = 0
-    for i in range(size, len(contrib)):
-        current += contrib[i] - contrib[i - size]
-        if current > best:
-            best, start = current, i - size + 1
-    return best, start
+    prefix = list(accumulate(contrib, initial=0.0))
+    sums = list(map(operator.sub, prefix[size:], prefix))
+    best = max(sums)
+    return best, sums.index(best)
 
 
 def _sigmoid(x: float) -> float:
@@ -270,32 +280,144 @@ class InjectionGuard:
             return Verdict.allow(self.name)
         text, model = text_of(payload), self._model(stage)
         threshold = model.threshold if self.threshold is None else self.threshold
-        rule = _rule_hit(text)
-        if rule is not None:
-            return self._rule_verdict(stage, *rule)
-        probability = model.probability(text)
-        if probability < threshold:
-            return Verdict.allow(self.name, score=probability)
-        score = model.score(text)
-        feats = model.explain(text, score)
+        found = self._assess(text, model, threshold)
+        if found.reason is None:
+            return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
-        strongest = ", ".join(_display(f) for f, _ in feats) or "the window as a whole"
-        reason = f"likely prompt injection or jailbreak in {where} (score {score.probability:.2f}); strongest features: {strongest}"
-        details = {"features": feats, "window": " ".join(score.window), "threshold": threshold}
-        return Verdict.block(self.name, reason, categories=("prompt_injection",), score=score.probability, details=details)
+        if stage == "tool_result":
+            cut = self._cut(text, model, threshold)
+            if cut is not None:
+                redacted, spans = cut
+                reason = f"removed {len(spans)} suspected injected span(s) from {where}: {found.reason}"
+                details = dict(found.details, spans=spans, threshold=threshold)
+                return Verdict.redact(self.name, redacted, reason, categories=("prompt_injection",), score=found.score, details=details)
+        details = dict(found.details, threshold=threshold)
+        return Verdict.block(self.name, f"{found.reason} in {where}", categories=("prompt_injection",), score=found.score, details=details)
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
 
-    def _rule_verdict(self, stage: str, rule: str, excerpt: str) -> Verdict:
-        where = "third-party content" if stage == "tool_result" else "the text"
-        reason = f"prompt injection in {where}: rule {rule} matched {excerpt!r}"
-        details = {"rule": rule, "window": excerpt, "features": []}
-        return Verdict.block(self.name, reason, categories=("prompt_injection",), score=1.0, details=details)
+    def _assess(self, text: str, model: InjectionModel, threshold: float) -> "_Finding":
+        """The text's finding: a rule, the classifier, or either on a decoded reading of it."""
+        found = _judge(text, model, threshold)
+        if found.reason is None:
+            for how, plain, _span in decoded_candidates(text):
+                hidden = _judge(plain, model, threshold)
+                if hidden.reason is not None:
+                    return _Finding(hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how))
+        return found
+
+    def _cut(self, text: str, model: InjectionModel, threshold: float) -> tuple[str, list[str]] | None:
+        """Redact in place: inside string values when the text is JSON (so it stays valid JSON),
+        else sentence by sentence; None when the injection cannot be isolated."""
+        if not _is_json(text):
+            return self._redact(text, model, threshold)
+        got = redact_json(text, flagged=lambda s: self._assess(s, model, threshold).reason is not None,
+                          cut=lambda s: self._redact(s, model, threshold), marker=REDACTION_MARKER)
+        if got is None or self._assess(got[0], model, threshold).reason is not None:
+            return None
+        return got
+
+    def _redact(self, text: str, model: InjectionModel, threshold: float) -> tuple[str, list[str]] | None:
+        """The text with each flagged sentence replaced by REDACTION_MARKER, and the removed spans;
+        None when the injection cannot be isolated (no sentence or adjacent pair is flagged alone,
+        nearly everything would go, or what is left is still flagged)."""
+        pieces = _segments(text)
+        if len(pieces) < 2:
+            return None
+        found = [self._assess(text[a:b], model, threshold) for a, b in pieces]
+        flagged = {i for i, f in enumerate(found) if f.reason}
+        # Grow each flagged run over neighbours that look half as suspicious: an injection's
+        # closing words ("Do not mention this.") are weak alone but belong to it.
+        for i in sorted(flagged):
+            for step in (-1, 1):
+                j = i + step
+                while 0 <= j < len(pieces) and j not in flagged and found[j].score >= threshold / 2:
+                    flagged.add(j)
+                    j += step
+        if not flagged:  # an instruction split over two sentences
+            for i in range(len(pieces) - 1):
+                if self._assess(text[pieces[i][0] : pieces[i + 1][1]], model, threshold).reason:
+                    flagged |= {i, i + 1}
+        removed = sum(pieces[i][1] - pieces[i][0] for i in flagged)
+        if not flagged or removed >= 0.8 * len(text.strip()):
+            return None
+        redacted = _splice(text, pieces, flagged)
+        if self._assess(redacted, model, threshold).reason is not None:
+            return None
+        return redacted, [text[pieces[i][0] : pieces[i][1]][:200] for i in sorted(flagged)]
+
+
+REDACTION_MARKER = "[removed: suspected instructions]"
+# Sentence ends (with closing quotes or brackets), blank lines, and line breaks before a list item
+# or heading; a plain line break is text wrapping, not the end of a thought.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n\s*|\n(?=\s*(?:[-*#>]|\d+[.)]|[A-Z][\w-]*:\s))")
+
+
+_DEGENERATE = 3
+
+
+@dataclass(frozen=True)
+class _Finding:
+    score: float
+    reason: str | None  # None: nothing found
+    details: dict
+
+
+def _is_json(text: str) -> bool:
+    stripped = text.strip()
+    if stripped[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
+    rule = _rule_hit(text)
+    if rule is not None:
+        name, excerpt = rule
+        return _Finding(1.0, f"prompt injection (rule {name} matched {excerpt!r})", {"rule": name, "window": excerpt, "features": []})
+    probability = model.probability(text)
+    if probability < threshold or (len(text) >= 200 and len(set(tokens(text))) <= _DEGENERATE):
+        # A text of two or three distinct words ("hello world " * 90000) instructs nothing.
+        return _Finding(probability if probability < threshold else 0.0, None, {})
+    score = model.score(text)
+    feats = model.explain(text, score)
+    strongest = ", ".join(_display(f) for f, _ in feats) or "the window as a whole"
+    reason = f"likely prompt injection or jailbreak (score {score.probability:.2f}; strongest features: {strongest})"
+    return _Finding(score.probability, reason, {"features": feats, "window": " ".join(score.window)})
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line of ``text`` that holds more than white space."""
+    out, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _splice(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> str:
+    """``text`` with the flagged pieces replaced by one marker per run of adjacent flagged pieces."""
+    parts, pos, last = [], 0, -2
+    for i in sorted(flagged):
+        a, b = pieces[i]
+        if i == last + 1:  # continues the previous run: drop the gap between them too
+            pos = b
+        else:
+            parts += [text[pos:a], REDACTION_MARKER]
+            pos = b
+        last = i
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _rule_hit(text: str) -> tuple[str, str] | None:
-    low = text.lower()
+    low = normalise(text)
     for word in _FIRST_NEEDLES:
         if word in low:
             break
@@ -303,7 +425,7 @@ def _rule_hit(text: str) -> tuple[str, str] | None:
         return None
     for name, pattern, needs in _RULES:
         if all(any(word in low for word in group) for group in needs):
-            m = pattern.search(text)
+            m = pattern.search(low)
             if m:
                 return name, m.group(0)[:120]
     return None

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from corral.guards.corpus import LabeledSet, load_file
+from corral.guards.training.corpus import LabeledSet, load_file
 from corral.guards.evaluate import evaluate, main, render
 from corral.guards import GuardChain
 

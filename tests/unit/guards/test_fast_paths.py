@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from corral.guards import GuardChain, InjectionGuard, PIIRedactor, Verdict
 from corral.guards import injection as injection_module
 from corral.guards.base import stamped
-from corral.guards.corpus import bipia_payloads
-from corral.guards.features import MAX_WORD, _TOKEN, tokens
+from corral.guards.training.corpus import bipia_payloads
+from corral.guards.features import MAX_WORD, _TOKEN, _unleet, collapse_repeats, normalise, tokens
 
 PII_BITS = ["bob@example.com", "+1 415-555-0134", "4111 1111 1111 1111", "123-45-6789", "10.0.0.1",
             "fe80:0:0:0:202:b3ff:fe1e:8329", "DE89 3704 0044 0532 0130 00", "sk-" + "a1B2" * 8,
@@ -60,7 +60,10 @@ def test_every_kind_is_found_in_a_short_text():
 
 
 def _nfkc_tokens(text: str) -> list[str]:
-    return [t[:MAX_WORD] for t in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())]
+    # The slow path: always NFKC-normalise, then the same folding and cuts as tokens().
+    folded = normalise(unicodedata.normalize("NFKC", text))
+    toks = [_unleet(t) for t in _TOKEN.findall(folded)]
+    return collapse_repeats([t[:MAX_WORD] for t in toks])
 
 
 @settings(max_examples=300, deadline=None)
@@ -70,15 +73,16 @@ def test_tokens_match_the_normalising_path(text):
 
 
 def test_long_words_are_still_cut():
-    assert tokens("x" * 40 + " ok") == ["x" * MAX_WORD, "ok"]
+    assert tokens("xy" * 20 + " ok") == ["xy" * (MAX_WORD // 2), "ok"]
+    assert tokens("x" * 40 + " ok") == ["xxx", "ok"]  # a run of one character is cut to three first
     assert tokens("Ｉｇｎｏｒｅ") == ["ignore"]  # full-width letters fold (non-ASCII path)
 
 
 def _slow_rule_hit(text: str):
-    low = text.lower()
+    low = normalise(text)
     for name, pattern, needs in injection_module._RULES:
         if all(any(word in low for word in group) for group in needs):
-            m = pattern.search(text)
+            m = pattern.search(low)
             if m:
                 return name, m.group(0)[:120]
     return None

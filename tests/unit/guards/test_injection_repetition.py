@@ -46,5 +46,5 @@ def test_a_repeated_feature_counts_at_most_twice_per_window():
 
 
 def test_repeated_character_ngrams_inside_one_word_count_once():
-    model = InjectionModel({"c:aaaa": 1.0}, bias=0.0, threshold=0.5)
-    assert model.score("a" * 24).logit == 1.0
+    model = InjectionModel({"c:abab": 1.0}, bias=0.0, threshold=0.5)
+    assert model.score("ab" * 12).logit == 1.0

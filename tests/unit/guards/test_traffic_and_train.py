@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 from corral.guards.features import WINDOW, tokens
-from corral.guards.traffic import HELD_OUT_MODULES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
+from corral.guards.training.traffic import HELD_OUT_MODULES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 from corral.guards.injection import InjectionModel
-from corral.guards.pages import PAGE_KINDS, ai_injections, benign_pages, long_results, qa_pages
-from corral.guards.train import Split, _payload_windows, _windows, calibrate, keep_best_windows, sample_weights, windows_of
+from corral.guards.training.pages import PAGE_KINDS, ai_injections, benign_pages, long_results, qa_pages
+from corral.guards.training.train import Split, _payload_windows, _windows, calibrate, keep_best_windows, sample_weights, windows_of
 
 
 def test_generation_is_deterministic_and_module_splits_are_disjoint():
@@ -40,7 +40,7 @@ def test_payload_windows_all_contain_the_payload():
 
 def test_sources_weigh_equally_and_mil_keeps_best_windows():
     split = Split()
-    split.add("many", "input", 1, ["x " * 200])
+    split.add("many", "input", 1, [" ".join(f"x{i % 50}" for i in range(200))])
     split.add("few", "input", 1, ["ignore previous"])
     split.add("benign", "input", 0, ["hello there"])
     wins = windows_of(split)
@@ -49,7 +49,7 @@ def test_sources_weigh_equally_and_mil_keeps_best_windows():
     for w, weight in zip(wins, weights):
         per[w.source] = per.get(w.source, 0.0) + weight
     assert abs(per["many"] - per["few"]) < 1e-9
-    kept = keep_best_windows(wins, {"w:x": 1.0})
+    kept = keep_best_windows(wins, {"w:x7": 1.0})
     assert len([w for w in kept if w.source == "many"]) < len([w for w in wins if w.source == "many"])
 
 
@@ -76,19 +76,27 @@ def test_long_results_and_qa_pages_hold_several_documents():
     assert len(ai_injections((0,))) * 2 == len(ai_injections((0, 1)))
 
 
+NOISE_WORDS = ("alpha", "bravo", "charlie", "delta")
+
+
+def _noise() -> str:
+    # 400 weak "noise" words in no repeating pattern (a periodic text is collapsed).
+    rng = random.Random(5)
+    return " ".join(rng.choice(NOISE_WORDS) for _ in range(400))
+
+
 def test_calibration_controls_benign_fpr_and_prefers_a_length_penalty_for_long_noise():
     # Toy model: long benign texts reach a high window sum by accumulating weak "noise" words
     # (distinct ones: a repeated word saturates); a short attack scores less than that, so only a
     # length penalty separates them.
-    noise = {f"w:{w}": 1.5 for w in ("alpha", "bravo", "charlie", "delta")}
-    model = InjectionModel({**noise, "w:attack": 4.0}, bias=-3.0, threshold=0.5, window=4)
-    long_noise = "alpha bravo charlie delta " * 100
+    model = InjectionModel({**{f"w:{w}": 1.5 for w in NOISE_WORDS}, "w:attack": 4.0}, bias=-3.0, threshold=0.5,
+                           window=4)
     split = Split()
     split.add("short", "tool_result", 0, ["plain words here"] * 50)
-    split.add("long results", "tool_result", 0, [long_noise] * 20)
+    split.add("long results", "tool_result", 0, [_noise()] * 20)
     split.add("hidden", "tool_result", 1, ["plain attack"] * 20)
     calibrate(model, split)
     assert model.length_penalty > 0
-    assert model.score(long_noise).probability < model.threshold
+    assert model.score(_noise()).probability < model.threshold
     assert model.score("plain attack").probability >= model.threshold
     assert model.score("plain words here").probability < model.threshold

@@ -46,12 +46,17 @@ class LabeledSet:
 
 
 def default_data_dir() -> Path:
-    """``CORRAL_DATA_DIR`` or ``../shared/data/guards`` next to the repository checkout."""
+    """``CORRAL_DATA_DIR`` or ``shared/data/guards`` in the nearest folder above the checkout."""
     env = os.environ.get("CORRAL_DATA_DIR")
     if env:
         path = Path(env)
         return path / "guards" if (path / "guards").is_dir() else path
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "guards"
+    # The nearest ``shared/data/guards`` above the checkout: /work/main and /work/wt/NAME alike.
+    here = Path(__file__).resolve()
+    for parent in here.parents[3:]:
+        if (parent / "shared" / "data" / "guards").is_dir():
+            return parent / "shared" / "data" / "guards"
+    return here.parents[3] / "shared" / "data" / "guards"
 
 
 def _read_json_lines(path: Path) -> Iterator[dict]:
@@ -111,7 +116,19 @@ def shared_sets(guards_dir: Path, *, seed: int = 0) -> list[LabeledSet]:
     # Long results (8 documents, several KB): every extra window is another chance of a false alarm.
     long_docs = tuple("\n\n".join(traffic[i : i + 8]) for i in range(0, 400, 8))
     sets.append(LabeledSet(name="benign tool traffic, long (8 docs each)", label="benign", stage="tool_result", texts=long_docs))
+    sets += _agentic_sets(seed)
     return sets
+
+
+def _agentic_sets(seed: int) -> list[LabeledSet]:
+    """corral.guards.training.agentic, held-out templates only (never trained on)."""
+    from . import agentic
+
+    att, ben = agentic.attacks(part="test", seed=seed + 40), agentic.benign(part="test", seed=seed + 41)
+    stage = {"direct": "input", "questions": "input"}
+    out = [LabeledSet(name=f"agentic {k} (held-out templates)", label="attack", stage=stage.get(k, "tool_result"), texts=tuple(v)) for k, v in att.items()]
+    out += [LabeledSet(name=f"agentic {k} (held-out templates)", label="benign", stage=stage.get(k, "tool_result"), texts=tuple(v)) for k, v in ben.items()]
+    return out
 
 
 def load_file(path: Path, *, label: str | None = None, stage: str | None = None) -> LabeledSet:

@@ -1,4 +1,4 @@
-"""Train the shipped injection classifier: ``python -m corral.guards.train [--data DIR] [--out FILE]``.
+"""Train the shipped injection classifier: ``python -m corral.guards.training.train [--data DIR] [--out FILE]``.
 
 Needs numpy and scipy (training only; inference is pure Python). Deterministic: a fixed seed
 drives every split and every generated document, gzip carries no timestamp, so the same Python
@@ -14,7 +14,7 @@ Harmful requests (HarmBench, JailbreakBench harmful) are left out on purpose: th
 instruction and belong to Llama Guard; the evaluation reports them separately.
 
 Three splits. Train. Calibration (never trained on: other seeds, other page sentences), where the
-threshold and the length penalty are chosen so that benign FPR stays at 1% for single documents
+threshold and the length penalty are chosen so that benign FPR stays at CALIB_FPR (0.5%) for single documents
 and for long multi-document results. Held out (never trained on, never used for a choice): 20% of
 jailbreak prompts, one BIPIA payload per category, 20% of the injection templates, a quarter of
 every page sentence pool, tool traffic from other standard-library modules, and long 8-document
@@ -34,9 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import agentic
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
-from .features import WINDOW, tokens, window_features
-from .injection import InjectionModel, _best_window, _sigmoid
+from ..features import WINDOW, tokens, window_features
+from ..injection import InjectionModel, _best_window, _sigmoid
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
 from .traffic import HELD_OUT_MODULES, INJECTION_TEMPLATES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 
@@ -49,6 +50,9 @@ STAGE_MODELS = ("input", "tool_result")
 SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0, "pages": 2.0}
 LONG_DOCS = 8  # documents per long multi-document result in the held-out evaluation
 L2 = 4.0
+# Benign FPR aimed at on the calibration split: half the 1 % the held-out split must meet, because
+# calibration documents are drawn like the training ones and unseen kinds of text score higher.
+CALIB_FPR = 0.005
 
 
 @dataclass
@@ -109,7 +113,29 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
         split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i] + pages[i], rng, 3000 if i == 0 else 600))
     _add_calibration(calib, data, seed, turns[0], jbb[0], (synth[0], ai[0]))
     _add_hidden(train, test, data, rng, seed, synth, ai, turns)
+    _add_agentic(train, test, calib, rng, seed)
     return train, calib, test
+
+
+def _add_agentic(train: Split, test: Split, calib: Split, rng: random.Random, seed: int) -> None:
+    """corral.guards.training.agentic: held-out templates (part ``test``) are never trained on."""
+    carriers = benign_tool_outputs(300, seed=seed + 20, modules=TRAINING_MODULES)
+    for split, part, k in ((train, "train", 0), (test, "test", 1)):
+        att, ben = agentic.attacks(part=part, seed=seed + 30 + k), agentic.benign(part=part, seed=seed + 32 + k)
+        split.add("agentic direct", "input", 1, att["direct"])
+        split.add("agentic questions", "input", 0, ben["questions"])
+        for family in ("email", "coding-agent"):
+            split.add(f"agentic {family} alone", "tool_result", 1, att[family])
+            for p in att[family][::2]:
+                doc = embed(p, rng.choice(carriers)[:1500], rng)
+                split.hidden[doc] = p
+                split.add(f"agentic {family} hidden", "tool_result", 1, [doc])
+        for family in ("business email", "code and config", "summaries"):
+            split.add(f"agentic {family}", "tool_result", 0, ben[family])
+            split.add(f"agentic {family}", "input", 0, ben[family][::3])
+    ben = agentic.benign(part="train", seed=seed + 34)
+    for family in ("business email", "code and config", "summaries"):
+        calib.add("tool traffic", "tool_result", 0, ben[family])
 
 
 def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb: list[str], payloads) -> None:
@@ -287,7 +313,7 @@ def _quantile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("-inf")
 
 
-def calibrate(model: InjectionModel, split: Split, fpr: float = 0.01, long_fpr: float = 0.02) -> None:
+def calibrate(model: InjectionModel, split: Split, fpr: float = CALIB_FPR, long_fpr: float = 0.02) -> None:
     """Set the model's length penalty and threshold on calibration items (never trained on).
 
     The threshold is the lowest logit that keeps benign single documents at ``fpr``; the length
@@ -356,9 +382,9 @@ def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m corral.guards.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m corral.guards.training.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "injection.json.gz")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "data" / "injection.json.gz")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--l2", type=float, default=L2, help="L2 regularisation strength")
     args = parser.parse_args(argv)

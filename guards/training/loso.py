@@ -1,0 +1,123 @@
+"""Leave-one-source-out figures: ``python -m corral.guards.training.loso [--markdown] [--only NAME]``.
+
+For each data source, train both stage models without it (train and calibration splits), then
+score every item of that source (all its splits) with the stage model it belongs to: recall for
+attack sources, false-positive rate for benign ones. These are the honest figures: the model
+never saw the source, its templates, or its style. (The in-distribution figures are the held-out
+split of ``python -m corral.guards.training.train``.)
+
+The guard's rules run too, as they do in InjectionGuard; a tool-result redaction counts as a
+detection. Needs the ``train`` extra (numpy, scipy), like training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..injection import InjectionGuard
+from .corpus import default_data_dir
+from .train import SEED, STAGE_MODELS, Split, build_splits, train_stage
+
+__all__ = ["SOURCES", "leave_out", "run", "main"]
+
+# Source name -> the split sources (prefixes) it covers. "shared" marks the public sets.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "jailbreak_llms (shared)": ("jailbreak_llms",),
+    "bipia train payloads (shared)": ("bipia",),
+    "jailbreakbench benign (shared)": ("jbb benign",),
+    "bfcl user turns (shared)": ("bfcl user turns",),
+    "corral injection templates": ("injections",),
+    "corral AI-addressed templates": ("ai injections",),
+    "agentic: direct user injections": ("agentic direct",),
+    "agentic: attacker emails": ("agentic email",),
+    "agentic: coding-agent injections": ("agentic coding-agent",),
+    "generated tool traffic": ("tool traffic",),
+    "generated pages": ("pages",),
+    "agentic: business emails to humans": ("agentic business email",),
+    "agentic: code, READMEs, configs": ("agentic code and config",),
+    "agentic: summaries": ("agentic summaries",),
+    "agentic: user questions": ("agentic questions",),
+}
+
+
+def _matches(source: str, prefixes: tuple[str, ...]) -> bool:
+    return any(source == p or source.startswith(p + " ") for p in prefixes)
+
+
+def leave_out(split: Split, prefixes: tuple[str, ...]) -> tuple[Split, Split]:
+    """(the split without the source, the source's items alone)."""
+    kept = {k: v for k, v in split.items.items() if not _matches(k[0], prefixes)}
+    gone = {k: v for k, v in split.items.items() if _matches(k[0], prefixes)}
+    return Split(kept, split.hidden), Split(gone, split.hidden)
+
+
+def run(data: Path, names: list[str], seed: int = SEED, on_row=None) -> list[tuple[str, str, str, int, float]]:
+    """Rows (source, stage, label, n, rate) for each named source; ``on_row(rows)`` after each fold."""
+    train_split, calib_split, test_split = build_splits(data, seed)
+    rows: list[tuple[str, str, str, int, float]] = []
+    for name in names:
+        prefixes = SOURCES[name]
+        train_wo, held_a = leave_out(train_split, prefixes)
+        calib_wo, _ = leave_out(calib_split, prefixes)
+        _, held_b = leave_out(test_split, prefixes)
+        for stage in STAGE_MODELS:
+            held = {k: held_a.items.get(k, []) + held_b.items.get(k, []) for k in {**held_a.items, **held_b.items} if k[1] == stage}
+            if not held:
+                continue
+            print(f"{name}: training {stage} without it", file=sys.stderr)
+            model, _ = train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split())
+            rows += _score(name, stage, held, InjectionGuard(models={"input": model, "tool_result": model}))
+            if on_row is not None:
+                on_row(rows)
+    return rows
+
+
+def _score(name: str, stage: str, held: dict, guard: InjectionGuard) -> list[tuple[str, str, str, int, float]]:
+    out = []
+    for label in (1, 0):
+        texts = [t for k, v in held.items() if k[2] == label for t in v]
+        if texts:
+            hits = sum(guard.check(stage, t).action != "allow" for t in texts)
+            out.append((name, stage, "attack" if label else "benign", len(texts), hits / len(texts)))
+    return out
+
+
+def render(rows: list[tuple[str, str, str, int, float]], *, markdown: bool) -> str:
+    header = ["left-out source", "stage", "label", "n", "recall", "FPR"]
+    body = [[n, s, lab, str(k), f"{r:.3f}" if lab == "attack" else "-", f"{r:.3f}" if lab == "benign" else "-"] for n, s, lab, k, r in rows]
+    if markdown:
+        return "\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * 6] + body)
+    widths = [max(len(r[i]) for r in [header] + body) for i in range(6)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in [header] + body)
+
+
+_HEADER = f"""# Leave-one-source-out figures of the injection classifier
+
+Written by `python -m corral.guards.training.loso --markdown --out guards/training/LOSO.md` (seed
+{SEED}). Each row: the stage model trained (and calibrated) without that source, then run as
+InjectionGuard (rules, decoding, redaction) on every item of the source; a redaction counts as a
+detection. Targets: recall >= 0.85 on attacks, FPR <= 0.02 on benign sources.
+
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m corral.guards.training.loso", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
+    parser.add_argument("--only", action="append", choices=sorted(SOURCES), help="leave out only this source (repeatable)")
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table here, updated after every fold")
+    args = parser.parse_args(argv)
+
+    def write(rows):
+        if args.out is not None:
+            args.out.write_text(_HEADER + render(rows, markdown=True) + "\n", encoding="utf-8")
+
+    print(render(run(args.data or default_data_dir(), args.only or list(SOURCES), on_row=write), markdown=args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
