@@ -28,9 +28,9 @@ from corral.exceptions import UsageError
 from corral.prompts.messages import Message, to_messages
 
 from . import events as ev
-from .config import LoopConfig
-from .drivers import Runtime, adrive, as_decision, drive
-from .loop import Start, run_steps
+from ._loop.policy import LoopConfig
+from ._loop.drivers import Runtime, adrive, as_decision, drive
+from ._loop.loop import Start, run_steps
 from .result import RunResult
 from .tracing import check_mode as check_tracing, tracer_for_run
 from .transcript import TranscriptWriter

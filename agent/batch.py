@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
-from .batch_progress import Progress, make_progress
+from .cli.progress import Progress, make_progress
 from .exceptions import BackendConnectError, UsageError
 
 __all__ = [

@@ -22,8 +22,8 @@ from corral import (
     TurnStarted,
     UsageError,
 )
-from corral.drivers import drive
-from corral.loop import run_steps
+from corral._loop.drivers import drive
+from corral._loop.loop import run_steps
 from corral.tools import tool
 
 SENT: list[str] = []

@@ -62,9 +62,9 @@ def test_llama_guard_sees_the_user_turn_at_output(make_agent):
 
 
 def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
-    from corral.drivers import drive
+    from corral._loop.drivers import drive
     from corral.guards import CodeScanner, InjectionGuard
-    from corral.loop import CheckGuard, run_steps
+    from corral._loop.loop import CheckGuard, run_steps
 
     texts = ['[add(a=1, b=2)]', "Mail bob@example.com: it is 3."]
     offline = GuardChain({"input": [InjectionGuard()], "tool_call": [CodeScanner()], "tool_result": [PIIRedactor()],

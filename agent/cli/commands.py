@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .batch import BatchItem, read_items, record_from_result, run_batch
-from .cli_output import TurnPrinter
-from .exceptions import UsageError
-from .spec import AgentSpec, build_agent, load_spec, parse_spec
-from ._spec_build import load_tools
+from ..batch import BatchItem, read_items, record_from_result, run_batch
+from .output import TurnPrinter
+from ..exceptions import UsageError
+from ..spec import AgentSpec, build_agent, load_spec, parse_spec
+from .._spec_build import load_tools
 
 __all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
 
@@ -64,7 +64,7 @@ def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
     """
     if spec.backend.type != "llamacpp":
         return spec
-    from .models import resolve_model
+    from ..backends.model_files import resolve_model
 
     stream = stream or sys.stderr
     resolved = resolve_model(spec.backend.model)

@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import Any, Callable
 
-from .cli_agent import agent_from_args
-from .cli_output import TurnPrinter
+from .commands import agent_from_args
+from .output import TurnPrinter
 
 __all__ = ["cmd_chat", "ChatSession"]
 

@@ -7,9 +7,9 @@ from typing import Any, Generator, Mapping
 
 from corral.prompts.messages import Message, ToolCall
 
-from . import events as ev
-from .config import LoopConfig
-from .result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord
+from .. import events as ev
+from .policy import LoopConfig
+from ..result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord
 from .steps import (
     MODEL_MISTAKES, AskApproval, CallTools, add_message, finish, check_guard, RunState,
 )

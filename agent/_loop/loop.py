@@ -16,9 +16,9 @@ from typing import Any, Generator
 from corral.exceptions import ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
-from . import events as ev
-from .config import LoopConfig
-from .result import RunResult
+from .. import events as ev
+from .policy import LoopConfig
+from ..result import RunResult
 from .steps import (  # noqa: F401  (the request types are part of this module's API)
     CONTINUE, AskApproval, CallTools, Chat, CheckGuard, Complete, Start, Steps, add_message, blocked_finish,
     close_turn, finish, check_guard, RunState,

@@ -10,9 +10,9 @@ from typing import Any, Generator, Mapping, NamedTuple
 
 from corral.prompts.messages import Message, ToolCall
 
-from . import events as ev
-from .config import LoopConfig
-from .result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
+from .. import events as ev
+from .policy import LoopConfig
+from ..result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
 
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start"]
 

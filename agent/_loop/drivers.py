@@ -13,10 +13,10 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 from corral.exceptions import UsageError
 
-from . import events as ev
-from .backends.base import CompletionDelta
+from .. import events as ev
+from ..backends.base import CompletionDelta
 from .loop import AskApproval, CallTools, Chat, CheckGuard, Complete, Steps
-from .result import Approve, Decision, Edit, PendingCall, Reject
+from ..result import Approve, Decision, Edit, PendingCall, Reject
 
 __all__ = ["Runtime", "drive", "adrive", "as_decision"]
 
