@@ -94,7 +94,8 @@ class RunState:
 
 
 Steps = Generator[Any, Any, RunResult]
-CONTINUE = object()  # a phase's "go on with the next turn"
+# A phase returns the finished RunResult to stop the run, or None to carry on (the one "go on" signal).
+Phase = Generator[Any, Any, "RunResult | None"]
 MODEL_MISTAKES = frozenset({"unknown_tool", "invalid_arguments", "retry"})
 
 
@@ -115,6 +116,20 @@ def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Gene
         yield ev.GuardChecked(run_id=st.run_id, turn=st.turn, stage=stage, action=checked.action,
                               verdicts=tuple(checked.verdicts), blocked_by=getattr(blocker, "guard", None))
     return checked
+
+
+def spend_retry(cfg: LoopConfig, st: RunState, kind: str, message: str) -> Phase:
+    """Count one model mistake against ``max_retries`` (the one retry budget): None while budget is
+    left (the model is told ``message``), else the run finishes as ``retries_exhausted``."""
+    st.mistakes += 1
+    left = cfg.max_retries - st.mistakes
+    if st.observed:
+        yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=kind, message=message, retries_left=max(left, 0))
+    if left >= 0:
+        return None
+    why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
+           f"last one ({kind}): {message}")
+    return (yield from finish(cfg, st, "retries_exhausted", None, why))
 
 
 def blocked_finish(cfg: LoopConfig, st: RunState, stage: str, checked: Any) -> Generator[Any, Any, RunResult]:

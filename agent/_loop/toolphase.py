@@ -11,13 +11,13 @@ from .. import events as ev
 from .policy import LoopConfig
 from ..result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord
 from .steps import (
-    MODEL_MISTAKES, AskApproval, CallTools, add_message, finish, check_guard, RunState,
+    MODEL_MISTAKES, AskApproval, CallTools, Phase, add_message, finish, check_guard, spend_retry, RunState,
 )
 
 __all__: list[str] = []
 
 
-def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Generator[Any, Any, Any]:
+def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Phase:
     """Approve, guard, dispatch and check one turn's calls; returns None to go on, or a RunResult."""
     decisions = dict(approvals)
     for call in calls:
@@ -50,7 +50,7 @@ def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: 
     return (yield from append_results(cfg, st, calls, outcomes))
 
 
-def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Generator[Any, Any, Any]:
+def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Phase:
     mistaken = []
     for call in calls:
         rec = outcomes[call.id]
@@ -63,16 +63,7 @@ def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcome
     if not mistaken:
         st.mistakes = 0
         return None
-    st.mistakes += 1
-    left = cfg.max_retries - st.mistakes
-    if st.observed:
-        yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=mistaken[0].error_kind or "tool_error",
-                            message=mistaken[0].result, retries_left=max(left, 0))
-    if left < 0:
-        why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
-               f"last one: {mistaken[0].result}")
-        return (yield from finish(cfg, st, "retries_exhausted", None, why))
-    return None
+    return (yield from spend_retry(cfg, st, mistaken[0].error_kind or "tool_error", mistaken[0].result))
 
 
 def _pending(cfg: LoopConfig, call: ToolCall) -> PendingCall:
