@@ -28,7 +28,7 @@ from corral.exceptions import UsageError
 from corral.prompts.messages import Message, to_messages
 
 from . import events as ev
-from ._loop.policy import LoopConfig
+from ._loop.policy import RunPolicy
 from ._loop.drivers import Runtime, adrive, as_decision, drive
 from ._loop.loop import Start, run_steps
 from .result import RunResult
@@ -90,7 +90,7 @@ class Agent:
         self.tracing = tracing
         chat_mode = bool(getattr(backend, "chat_mode", False))
         self.format = None if chat_mode else _resolve_format(format, backend)
-        self.config = LoopConfig(
+        self.policy = RunPolicy(
             format=self.format, format_name="server" if chat_mode else _format_name(self.format, format),
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
@@ -163,7 +163,7 @@ class Agent:
         start = self._start(input, history, approvals)
         emit, closers = self._observers(hooks, transcript)
         try:
-            steps = run_steps(self.config, start, events=_deltas or emit is not None)
+            steps = run_steps(self.policy, start, events=_deltas or emit is not None)
             for event in drive(steps, self.runtime, start.run_id, stream=_deltas):
                 if emit is not None:
                     emit(event)
@@ -179,7 +179,7 @@ class Agent:
         start = self._start(input, history, approvals)
         emit, closers = self._observers(hooks, transcript)
         try:
-            steps = run_steps(self.config, start, events=_deltas or emit is not None)
+            steps = run_steps(self.policy, start, events=_deltas or emit is not None)
             async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas):
                 if emit is not None:
                     outcome = emit(event)
@@ -218,8 +218,8 @@ class Agent:
         return (_fan_out(all_hooks) if all_hooks else None), closers
 
     def __repr__(self) -> str:
-        return (f"Agent(backend={type(self.backend).__name__}, format={self.config.format_name!r}, "
-                f"tools={list(self.config.tool_names)}, guards={list(self.config.guard_names)})")
+        return (f"Agent(backend={type(self.backend).__name__}, format={self.policy.format_name!r}, "
+                f"tools={list(self.policy.tool_names)}, guards={list(self.policy.guard_names)})")
 
 
 def _fan_out(hooks: list[Hook]) -> Callable[[ev.Event], Any]:

@@ -17,7 +17,7 @@ from corral.exceptions import ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
 from .. import events as ev
-from .policy import LoopConfig
+from .policy import RunPolicy
 from ..result import RunResult
 from .steps import (  # noqa: F401  (the request types are part of this module's API)
     AskApproval, CallTools, Chat, CheckGuard, Complete, Phase, Start, Steps, add_message, blocked_finish,
@@ -28,7 +28,7 @@ from .toolphase import append_results, make_record, repeat_text, tool_phase
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start", "run_steps"]
 
 
-def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
+def run_steps(cfg: RunPolicy, start: Start, *, events: bool = True) -> Steps:
     """The whole run. Yields events and requests; returns the RunResult.
 
     ``events=False`` when nothing but the RunResult is wanted (``run`` with no hook, transcript or
@@ -63,7 +63,7 @@ def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
             return done
 
 
-def _input_stage(cfg: LoopConfig, st: RunState, text: str) -> Generator[Any, Any, RunResult | None]:
+def _input_stage(cfg: RunPolicy, st: RunState, text: str) -> Generator[Any, Any, RunResult | None]:
     checked = None
     if cfg.stage_active("input"):
         checked = yield from check_guard(cfg, st, "input", text)
@@ -76,7 +76,7 @@ def _input_stage(cfg: LoopConfig, st: RunState, text: str) -> Generator[Any, Any
     return None
 
 
-def _turn(cfg: LoopConfig, st: RunState) -> Phase:
+def _turn(cfg: RunPolicy, st: RunState) -> Phase:
     st.turn += 1
     st.turn_start, st.tool_seconds, st.completion = time.perf_counter(), 0.0, None
     if st.observed:
@@ -93,7 +93,7 @@ def _turn(cfg: LoopConfig, st: RunState) -> Phase:
     return done
 
 
-def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, Any]:
+def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any]:
     """One model call. Returns the AssistantTurn, or the ToolCallParseError for malformed calls."""
     tools = cfg.tools_for(forced)
     if cfg.chat_mode:
@@ -120,7 +120,7 @@ def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, An
     return turn
 
 
-def _mistake(cfg: LoopConfig, st: RunState, kind: str, correction: str, raw: str | None) -> Phase:
+def _mistake(cfg: RunPolicy, st: RunState, kind: str, correction: str, raw: str | None) -> Phase:
     """The model erred: show it what was wrong, or stop when the retry budget is spent."""
     if raw is not None:
         yield from add_message(st, Message(role="assistant", content=raw))
@@ -130,7 +130,7 @@ def _mistake(cfg: LoopConfig, st: RunState, kind: str, correction: str, raw: str
     return done
 
 
-def _answer(cfg: LoopConfig, st: RunState, reply: AssistantTurn, forced: Any) -> Phase:
+def _answer(cfg: RunPolicy, st: RunState, reply: AssistantTurn, forced: Any) -> Phase:
     text = reply.content or ""
     if forced is not None:
         return (yield from _mistake(cfg, st, "tool_required", cfg.required_correction(forced), text))
@@ -142,7 +142,7 @@ def _answer(cfg: LoopConfig, st: RunState, reply: AssistantTurn, forced: Any) ->
     return (yield from _final(cfg, st, text, None))
 
 
-def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[Any, Any, RunResult]:
+def _final(cfg: RunPolicy, st: RunState, text: str, value: Any) -> Generator[Any, Any, RunResult]:
     """Check the answer at the output stage, then finish."""
     st.mistakes = 0
     if cfg.stage_active("output"):
@@ -162,7 +162,7 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
     return (yield from finish(cfg, st, "final", value if value is not None else text, ""))
 
 
-def _calls(cfg: LoopConfig, st: RunState, reply: AssistantTurn) -> Phase:
+def _calls(cfg: RunPolicy, st: RunState, reply: AssistantTurn) -> Phase:
     calls = [c if c.id else ToolCall(name=c.name, arguments=c.arguments, id=f"call_{st.turn}_{i}")
              for i, c in enumerate(reply.tool_calls)]
     if st.observed:
@@ -192,7 +192,7 @@ def _canonical(arguments: dict[str, Any]) -> str:
     return json.dumps(arguments, sort_keys=True, default=str, ensure_ascii=False)
 
 
-def _structured_call(cfg: LoopConfig, st: RunState, call: ToolCall) -> Phase:
+def _structured_call(cfg: RunPolicy, st: RunState, call: ToolCall) -> Phase:
     value, problem = cfg.validate_output_args(call.arguments)
     text = _canonical(call.arguments)
     if problem is not None:

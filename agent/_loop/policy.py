@@ -1,8 +1,9 @@
-"""What the loop needs to know about an agent, computed once per agent (and cached per run shape).
+"""The run's policy: everything the step machine decides with, built once per agent.
 
-``LoopConfig`` is the bridge between the step machine and the other packages: it renders and
-parses with the chat format, offers tool specs and grammars per ``tool_choice``, validates
-structured output, and writes the texts the model sees when something goes wrong.
+``RunPolicy`` is the bridge between the step machine and the other packages: it builds each run's
+prompt renderer, parses with the chat format, offers tool specs and grammars per ``tool_choice``,
+validates structured output, says which guard stages run, and writes the texts the model sees when
+something goes wrong.
 """
 
 from __future__ import annotations
@@ -16,15 +17,28 @@ from pydantic import BaseModel, ValidationError
 from corral.exceptions import ToolCallParseError, UsageError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
-__all__ = ["LoopConfig", "OUTPUT_TOOL"]
+__all__ = ["RunPolicy", "OUTPUT_TOOL"]
 
 OUTPUT_TOOL = "final_result"
 _SPECIAL_STOPS = ("<|eom_id|>", "<|eot_id|>")
 
 
 @dataclass(kw_only=True)
-class LoopConfig:
-    """Everything the step machine asks about the agent. Built by ``Agent``; read-only during runs."""
+class RunPolicy:
+    """How one agent's runs go: limits, tool choice, guard stages, output type, correction texts.
+
+    Built by ``Agent`` (``agent.policy``). Its settings do not change after construction; it does
+    fill three memo caches on first use (tool specs and grammars per forced choice, rendered prompt
+    heads), shared by every run of the agent. Each entry is a pure function of the settings, so two
+    runs racing to fill one compute the same value.
+
+    Example::
+
+        >>> from corral.prompts import get_format
+        >>> policy = RunPolicy(format=get_format("llama3.2"), format_name="llama3.2", tool_specs=[])
+        >>> policy.forced_choice(called_tool=False) is None, policy.stage_active("input")
+        (True, False)
+    """
 
     format: Any  # a corral.prompts ChatFormat (None in chat mode)
     format_name: str

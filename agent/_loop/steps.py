@@ -11,7 +11,7 @@ from typing import Any, Generator, Mapping, NamedTuple
 from corral.prompts.messages import Message, ToolCall
 
 from .. import events as ev
-from .policy import LoopConfig
+from .policy import RunPolicy
 from ..result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
 
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start"]
@@ -105,7 +105,7 @@ def add_message(st: RunState, message: Message) -> Generator[Any, Any, None]:
         yield ev.MessageAdded(run_id=st.run_id, turn=st.turn, message=message)
 
 
-def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
+def check_guard(cfg: RunPolicy, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
     if cfg.inline_chain is not None:
         checked = cfg.inline_chain.check(stage, payload)
     else:
@@ -118,7 +118,7 @@ def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Gene
     return checked
 
 
-def spend_retry(cfg: LoopConfig, st: RunState, kind: str, message: str) -> Phase:
+def spend_retry(cfg: RunPolicy, st: RunState, kind: str, message: str) -> Phase:
     """Count one model mistake against ``max_retries`` (the one retry budget): None while budget is
     left (the model is told ``message``), else the run finishes as ``retries_exhausted``."""
     st.mistakes += 1
@@ -132,7 +132,7 @@ def spend_retry(cfg: LoopConfig, st: RunState, kind: str, message: str) -> Phase
     return (yield from finish(cfg, st, "retries_exhausted", None, why))
 
 
-def blocked_finish(cfg: LoopConfig, st: RunState, stage: str, checked: Any) -> Generator[Any, Any, RunResult]:
+def blocked_finish(cfg: RunPolicy, st: RunState, stage: str, checked: Any) -> Generator[Any, Any, RunResult]:
     verdict = checked.blocked_by
     refusal = cfg.refusal(stage, verdict)
     yield from add_message(st, Message(role="assistant", content=refusal))
@@ -142,7 +142,7 @@ def blocked_finish(cfg: LoopConfig, st: RunState, stage: str, checked: Any) -> G
 
 
 def finish(
-    cfg: LoopConfig, st: RunState, reason: StopReason, output: Any, message: str, *,
+    cfg: RunPolicy, st: RunState, reason: StopReason, output: Any, message: str, *,
     pending: list[PendingCall] | None = None, blocked_by: str | None = None,
 ) -> Generator[Any, Any, RunResult]:
     close_turn(st)

@@ -8,7 +8,7 @@ from typing import Any, Generator, Mapping
 from corral.prompts.messages import Message, ToolCall
 
 from .. import events as ev
-from .policy import LoopConfig
+from .policy import RunPolicy
 from ..result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord
 from .steps import (
     MODEL_MISTAKES, AskApproval, CallTools, Phase, add_message, finish, check_guard, spend_retry, RunState,
@@ -17,7 +17,7 @@ from .steps import (
 __all__: list[str] = []
 
 
-def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Phase:
+def tool_phase(cfg: RunPolicy, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Phase:
     """Approve, guard, dispatch and check one turn's calls; returns None to go on, or a RunResult."""
     decisions = dict(approvals)
     for call in calls:
@@ -50,7 +50,7 @@ def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: 
     return (yield from append_results(cfg, st, calls, outcomes))
 
 
-def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Phase:
+def append_results(cfg: RunPolicy, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Phase:
     mistaken = []
     for call in calls:
         rec = outcomes[call.id]
@@ -66,12 +66,12 @@ def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcome
     return (yield from spend_retry(cfg, st, mistaken[0].error_kind or "tool_error", mistaken[0].result))
 
 
-def _pending(cfg: LoopConfig, call: ToolCall) -> PendingCall:
+def _pending(cfg: RunPolicy, call: ToolCall) -> PendingCall:
     return PendingCall(id=call.id or "", name=call.name, arguments=dict(call.arguments),
                        requires_approval=cfg.needs_approval(call.name))
 
 
-def _pause(cfg: LoopConfig, st: RunState, calls: list[ToolCall]) -> Generator[Any, Any, RunResult]:
+def _pause(cfg: RunPolicy, st: RunState, calls: list[ToolCall]) -> Generator[Any, Any, RunResult]:
     pending = tuple(_pending(cfg, c) for c in calls)
     yield ev.ApprovalRequested(run_id=st.run_id, turn=st.turn, pending=pending)
     names = ", ".join(p.name for p in pending if p.requires_approval)
@@ -85,7 +85,7 @@ def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallR
                           turn=st.turn, **kw)
 
 
-def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
+def _call_guard(cfg: RunPolicy, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
     if not cfg.stage_active("tool_call"):
         return None
     payload = cfg.tool_call_payload(call, st.calls_so_far, st.user_text)
@@ -97,7 +97,7 @@ def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any,
                    blocked_by=getattr(verdict, "guard", None))
 
 
-def _result_guard(cfg: LoopConfig, st: RunState, call: ToolCall, res: Any) -> Generator[Any, Any, ToolCallRecord]:
+def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Generator[Any, Any, ToolCallRecord]:
     if res.error is not None:  # our own error text: nothing third-party to check
         return make_record(st, call, res.content or res.error.message, status="error", error_kind=res.error.kind,
                        duration=res.duration)

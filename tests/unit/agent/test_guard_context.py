@@ -85,7 +85,7 @@ def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
 
     inline, _ = make_agent(texts, guards=offline)
     result = None
-    for event in drive(watch(run_steps(inline.config, inline._start("1+2?", None, None))), inline.runtime, "r"):
+    for event in drive(watch(run_steps(inline.policy, inline._start("1+2?", None, None))), inline.runtime, "r"):
         result = getattr(event, "result", result)
     assert CheckGuard.__name__ not in requests and result.output == "Mail [EMAIL]: it is 3."
     # The same chain behind a double without ``inline`` goes through the driver, with the same outcome.
@@ -93,6 +93,6 @@ def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
                         "output": [PIIRedactor(), Seen("double")]})
     agent, _ = make_agent(texts, guards=mixed)
     requests.clear()
-    for event in drive(watch(run_steps(agent.config, agent._start("1+2?", None, None))), agent.runtime, "r"):
+    for event in drive(watch(run_steps(agent.policy, agent._start("1+2?", None, None))), agent.runtime, "r"):
         result = getattr(event, "result", result)
     assert requests.count(CheckGuard.__name__) == 4 and result.output == "Mail [EMAIL]: it is 3."

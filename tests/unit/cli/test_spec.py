@@ -168,7 +168,7 @@ def test_limits_reach_the_agent_and_a_tool_timeout_is_enforced():
     agent = build_agent(spec, tools=[stuck])
     result = agent.run("Try the tool.")
     release.set()
-    assert agent.runtime.tool_timeout == 0.05 and agent.config.max_turns == 4
+    assert agent.runtime.tool_timeout == 0.05 and agent.policy.max_turns == 4
     assert result.tool_calls[0].error_kind == "timeout" and result.output == "Gave up."
 
 
