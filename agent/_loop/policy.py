@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from corral.exceptions import ToolCallParseError, UsageError
-from corral.prompts.messages import AssistantTurn, Message, ToolCall
+from corral.prompts.messages import AssistantTurn, ToolCall
 
 __all__ = ["RunPolicy", "OUTPUT_TOOL"]
 
@@ -125,12 +125,6 @@ class RunPolicy:
         return name in self.approval_names
 
     # --- rendering and parsing -------------------------------------------------------------
-
-    def render(self, messages: list[Message], tools: list[dict[str, Any]]) -> str:
-        """A one-off full render (the loop renders incrementally through ``prompt_builder``)."""
-        if self.date is None:
-            return self.format.render(messages, tools or None, add_generation_prompt=True)
-        return self.format.render(messages, tools or None, add_generation_prompt=True, date=self.date)
 
     def prompt_builder(self) -> Any:
         """A PromptBuilder for one run: the date is pinned for the whole run (default: today), so
@@ -253,5 +247,3 @@ def _output_problem(exc: ValidationError) -> str:
         problems.append(f"{where}: {err['msg']}")
     return f"The arguments of {OUTPUT_TOOL} are invalid: {'; '.join(problems)}. Call {OUTPUT_TOOL} again with corrected arguments."
 
-
-Hook = Callable[[Any], Any]
