@@ -135,6 +135,7 @@ def build_guards(spec: "GuardsSpec", *, base_dir: Path | None = None) -> Any:
     if not spec.default and spec.llama_guard is None and spec.tool_policy is None:
         return None  # no guards at all: the agent skips every stage
     from corral.guards import GuardChain, LlamaGuard, ToolPolicy
+    from corral.guards.chain import LLAMA_GUARD_STAGES
 
     llama_guard = None
     if spec.llama_guard is not None:
@@ -145,7 +146,7 @@ def build_guards(spec: "GuardsSpec", *, base_dir: Path | None = None) -> Any:
     if spec.default:
         chain = GuardChain.default(llama_guard=llama_guard)
     elif llama_guard is not None:
-        chain = GuardChain({stage: [llama_guard] for stage in ("input", "tool_call", "output")})
+        chain = GuardChain.none().add(LLAMA_GUARD_STAGES, llama_guard)
     else:
         chain = GuardChain.none()
     if spec.tool_policy is not None:

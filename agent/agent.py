@@ -39,7 +39,6 @@ __all__ = ["Agent"]
 
 Hook = Callable[[ev.Event], Any]
 History = RunResult | Sequence[Message | dict[str, Any]] | None
-_STAGES = ("input", "tool_call", "tool_result", "output")
 
 
 class Agent:
@@ -94,7 +93,7 @@ class Agent:
             format=self.format, format_name="server" if chat_mode else _format_name(self.format, format),
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
-            guard_stages=frozenset(s for s in _STAGES if self.guards is not None and self.guards.guards(s)),
+            guard_stages=_guard_stages(self.guards),
             inline_chain=self.guards if self.guards is not None and getattr(self.guards, "inline", False) else None,
             conversation_at_output=self.guards is not None and any(
                 getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
@@ -277,6 +276,13 @@ def _chain(guards: Any) -> Any:
     if isinstance(guards, Mapping):
         return GuardChain(guards)
     return guards
+
+
+def _guard_stages(chain: Any) -> frozenset[str]:
+    """The stages with at least one guard (the stage list itself is corral.guards.base.STAGES)."""
+    if chain is None:
+        return frozenset()
+    return frozenset(stage for stage, names in chain.active.items() if names)
 
 
 def _guard_names(chain: Any) -> tuple[str, ...]:
