@@ -17,8 +17,7 @@ from typing import Any
 from ..batch import BatchItem, read_items, record_from_result, run_batch
 from .output import TurnPrinter
 from ..exceptions import UsageError
-from ..spec import AgentSpec, build_agent, load_spec, parse_spec
-from .._spec_build import load_tools
+from ..spec import AgentSpec, build_agent, load_spec, load_tools, parse_spec
 
 __all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
 
