@@ -107,14 +107,20 @@ class Agent:
                                tool_timeout=tool_timeout)
 
     @classmethod
-    def from_spec(cls, path: str | os.PathLike[str], **overrides: Any) -> "Agent":
-        """Build an agent from a TOML spec file (see ``corral.spec``), e.g. ``Agent.from_spec("agent.toml")``.
+    def from_spec(cls, spec: str | os.PathLike[str] | Any, **overrides: Any) -> "Agent":
+        """Build an agent from a TOML spec file, or from an ``AgentSpec`` (see ``corral.spec``).
 
         ``overrides`` (``model=``, ``tools=``, ``backend=``) replace what the spec says.
-        """
-        from .spec import build_agent, load_spec
 
-        return build_agent(load_spec(path), **overrides)
+        Example::
+
+            >>> agent = Agent.from_spec("agent.toml")   # doctest: +SKIP
+        """
+        from .spec import AgentSpec, agent_options, load_spec
+
+        parsed = spec if isinstance(spec, AgentSpec) else load_spec(spec)
+        options = agent_options(parsed, **overrides)
+        return cls(options.pop("backend"), **options)
 
     def replace(self, **changes: Any) -> "Agent":
         """A new Agent with some options changed (same backend unless given), e.g. per-item limits."""

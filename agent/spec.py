@@ -20,10 +20,11 @@ Example ``agent.toml``::
 
 and in Python::
 
-    >>> from corral.spec import load_spec, build_agent
-    >>> spec = load_spec("agent.toml")            # doctest: +SKIP
-    >>> agent = build_agent(spec)                 # doctest: +SKIP
+    >>> from corral import Agent
+    >>> agent = Agent.from_spec("agent.toml")     # doctest: +SKIP
     >>> agent.run("What is 12 * 7?").output       # doctest: +SKIP
+
+``Agent.from_spec`` also takes a validated ``AgentSpec`` (``load_spec`` / ``parse_spec``).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ __all__ = [
     "LimitsSpec",
     "load_spec",
     "parse_spec",
-    "build_agent",
+    "agent_options",
     "build_backend",
     "build_guards",
     "load_object",
@@ -279,7 +280,7 @@ def load_tools(refs: list[str], *, base_dir: Path | None = None) -> Any:
 
 
 def _llamacpp(spec: Any, model_override: str | None) -> Any:
-    from corral import LlamaCppBackend
+    from .backends.llamacpp import LlamaCppBackend
 
     return LlamaCppBackend(
         model_override or spec.model, n_ctx=spec.n_ctx, n_threads=spec.n_threads or os.cpu_count() or 1,
@@ -288,7 +289,7 @@ def _llamacpp(spec: Any, model_override: str | None) -> Any:
 
 
 def _openai(spec: Any, model_override: str | None) -> Any:
-    from corral import OpenAIBackend
+    from .backends.openai import OpenAIBackend
 
     return OpenAIBackend(
         base_url=spec.base_url, model=model_override or spec.model, mode=spec.mode,
@@ -298,7 +299,7 @@ def _openai(spec: Any, model_override: str | None) -> Any:
 
 
 def _scripted(spec: Any, base_dir: Path | None) -> Any:
-    from corral.testing import ScriptedBackend
+    from .testing import ScriptedBackend
 
     if (spec.turns is None) == (spec.script is None):
         raise SpecError("backend: a scripted backend needs exactly one of 'turns' (inline) or 'script' (import path)")
@@ -308,7 +309,7 @@ def _scripted(spec: Any, base_dir: Path | None) -> Any:
 
 
 def _function(spec: Any, base_dir: Path | None) -> Any:
-    from corral.testing import FunctionBackend
+    from .testing import FunctionBackend
 
     fn = load_object(spec.function, base_dir=base_dir, what="backend function")
     if not callable(fn):
@@ -355,22 +356,24 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
     return chain
 
 
-def build_agent(spec: AgentSpec, *, model: str | None = None, tools: Any = None, backend: Any = None) -> Any:
-    """An Agent from a validated spec. ``model`` (a path or hf: ref) overrides the spec's model;
-    ``tools`` (a Registry) replaces the spec's tools (already loaded); ``backend`` reuses a built one.
+def agent_options(spec: AgentSpec, *, model: str | None = None, tools: Any = None, backend: Any = None) -> dict[str, Any]:
+    """The ``Agent(...)`` arguments a validated spec describes (``Agent.from_spec`` calls this).
+
+    ``model`` (a path or hf: ref) overrides the spec's model; ``tools`` (a Registry or a list of
+    tools) replaces the spec's tools; ``backend`` reuses a built one. This module returns the
+    arguments rather than the Agent, so that corral.agent imports corral.spec and not the reverse.
 
     Example::
 
-        >>> from corral.spec import load_spec, build_agent
-        >>> agent = build_agent(load_spec("agent.toml"))   # doctest: +SKIP
+        >>> options = agent_options(parse_spec({"backend": {"type": "scripted", "turns": ["hi"]}}))
+        >>> sorted(options)[:3], options["max_turns"]
+        (['backend', 'format', 'guards'], 6)
     """
-    from corral import Agent
-
     registry = tools if tools is not None else load_tools(spec.tools, base_dir=spec.base_dir)
     if backend is None:
         backend = build_backend(spec.backend, base_dir=spec.base_dir, model=model)
-    return Agent(
-        backend, tools=registry, format=spec.format, system=spec.system,
+    return dict(
+        backend=backend, tools=registry, format=spec.format, system=spec.system,
         guards=build_guards(spec.guards, base_dir=spec.base_dir), tool_choice=spec.tool_choice,
         max_turns=spec.limits.max_turns, max_tokens=spec.limits.max_tokens, timeout=spec.limits.timeout,
         tool_timeout=spec.limits.tool_timeout,

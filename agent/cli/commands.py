@@ -17,7 +17,8 @@ from typing import Any
 from ..batch import BatchItem, read_items, record_from_result, run_batch
 from .output import TurnPrinter
 from ..exceptions import UsageError
-from ..spec import AgentSpec, build_agent, load_spec, load_tools, parse_spec
+from ..agent import Agent
+from ..spec import AgentSpec, load_spec, load_tools, parse_spec
 
 __all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
 
@@ -82,7 +83,7 @@ def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
 def agent_from_args(args: argparse.Namespace) -> tuple[AgentSpec, Any]:
     """The validated spec and the Agent the options describe (the model announced on stderr)."""
     spec = announce_model(spec_from_args(args))
-    return spec, build_agent(spec)
+    return spec, Agent.from_spec(spec)
 
 
 def _question(args: argparse.Namespace) -> str:
@@ -119,7 +120,7 @@ def _with_budget(item: BatchItem, spec: AgentSpec) -> BatchItem:
 
 def batch_runner(spec: AgentSpec) -> Any:
     """A batch runner over one backend; items with their own budgets get a variant of the Agent."""
-    base = build_agent(spec)
+    base = Agent.from_spec(spec)
     variants: dict[tuple[int, int, float | None], Any] = {}
 
     def agent_for(item: BatchItem) -> Any:
