@@ -16,6 +16,7 @@ from typing import Any
 
 from ..batch import BatchItem, read_items, record_from_result, run_batch
 from .output import TurnPrinter
+from .progress import make_progress
 from ..exceptions import UsageError
 from ..agent import Agent
 from ..spec import AgentSpec, load_spec, load_tools, parse_spec
@@ -141,7 +142,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     items = [_with_budget(item, spec) for item in read_items(args.input)]
     try:
         summary = asyncio.run(run_batch(batch_runner(spec), items, args.output,
-                                        concurrency=args.concurrency, resume=args.resume))
+                                        concurrency=args.concurrency, resume=args.resume,
+                                        progress=make_progress(sys.stderr)))
     except KeyboardInterrupt:
         print(f"corral batch: interrupted; finished items are in {args.output}: rerun with --resume", file=sys.stderr)
         raise
