@@ -17,10 +17,11 @@ Example::
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import os
 import time
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Literal, Mapping, Sequence, Union
 
 from pydantic import BaseModel
 
@@ -28,17 +29,31 @@ from corral.exceptions import UsageError
 from corral.prompts.messages import Message, to_messages
 
 from . import events as ev
+from .backends.base import Backend, ChatBackend, DetectsFormat, GrammarAware
 from ._loop.policy import RunPolicy
 from ._loop.drivers import Runtime, adrive, as_decision, drive
 from ._loop.loop import Start, run_steps
-from .result import RunResult
+from .result import Decision, PendingCall, RunResult
 from .tracing import check_mode as check_tracing, tracer_for_run
 from .transcript import TranscriptWriter
+
+if TYPE_CHECKING:
+    from corral.guards import Guard, GuardChain
+    from corral.prompts import ChatFormat
+    from corral.tools import Registry, Tool
 
 __all__ = ["Agent"]
 
 Hook = Callable[[ev.Event], Any]
 History = RunResult | Sequence[Message | dict[str, Any]] | None
+# What the constructor takes (strings so that corral.tools, corral.guards and corral.prompts load lazily).
+Tools = Union["Registry", Iterable[Union["Tool", Callable[..., Any]]], None]
+Guards = Union["GuardChain", Mapping[str, Sequence["Guard"]], Literal["default"], None]
+Format = Union[str, "ChatFormat", None]
+# An approval: a Decision, True (approve), False or None (reject), a dict (edited arguments) or a str
+# (rejected, with that reason); an async handler returns one (arun/astream only).
+Approval = Union[Decision, bool, dict[str, Any], str, None]
+ApprovalHandler = Callable[[PendingCall], Union[Approval, Awaitable[Approval]]]
 
 
 class Agent:
@@ -56,21 +71,21 @@ class Agent:
 
     def __init__(
         self,
-        backend: Any,
+        backend: Backend | ChatBackend,
         *,
-        tools: Any = None,
-        format: Any = None,
+        tools: Tools = None,
+        format: Format = None,
         system: str | None = None,
-        guards: Any = "default",
+        guards: Guards = "default",
         max_turns: int = 10,
         max_retries: int = 3,
         max_repeats: int = 3,
         max_tokens: int = 512,
         tool_choice: str = "auto",
         output_type: type[BaseModel] | None = None,
-        approval_handler: Callable[[Any], Any] | None = None,
+        approval_handler: ApprovalHandler | None = None,
         hooks: Iterable[Hook] = (),
-        date: Any = None,
+        date: datetime.date | str | None = None,
         grammar: bool = True,
         tool_timeout: float | None = None,
         max_concurrency: int = 8,
@@ -87,7 +102,7 @@ class Agent:
         self.hooks = tuple(hooks)
         self.timeout = timeout
         self.tracing = tracing
-        chat_mode = bool(getattr(backend, "chat_mode", False))
+        chat_mode = isinstance(backend, ChatBackend) and backend.chat_mode
         self.format = None if chat_mode else _resolve_format(format, backend)
         self.policy = RunPolicy(
             format=self.format, format_name="server" if chat_mode else _format_name(self.format, format),
@@ -99,7 +114,7 @@ class Agent:
                 getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
             max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
-            chat_mode=chat_mode, use_grammar=grammar and getattr(backend, "wants_grammar", True),
+            chat_mode=chat_mode, use_grammar=grammar and (backend.wants_grammar if isinstance(backend, GrammarAware) else True),
             has_approval_handler=approval_handler is not None, date=date,
         )
         self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
@@ -299,8 +314,7 @@ def _guard_names(chain: Any) -> tuple[str, ...]:
 
 def _resolve_format(format: Any, backend: Any) -> Any:
     if format is None:
-        detect = getattr(backend, "detect_format", None)
-        format = detect() if detect is not None else "llama3.2"
+        format = backend.detect_format() if isinstance(backend, DetectsFormat) else "llama3.2"
     if not isinstance(format, str):
         return format
     from corral.prompts import get_format

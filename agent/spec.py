@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Iterator, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from .exceptions import SpecError, UsageError
 
@@ -173,7 +174,7 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     key = _location(error["loc"])
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
@@ -201,7 +202,7 @@ def parse_spec(data: dict[str, Any], *, source: str = "spec", base_dir: Path | N
     return spec.model_copy(update={"base_dir": base_dir})
 
 
-def load_spec(path: str | Path) -> AgentSpec:
+def load_spec(path: str | os.PathLike[str]) -> AgentSpec:
     """Read and validate a TOML agent spec; SpecError names the file and the key that is wrong."""
     path = Path(path)
     try:

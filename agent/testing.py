@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Sequence
 
 from .backends.base import Completion, CompletionDelta
 
@@ -82,7 +82,7 @@ class _RecordingBackend:
             yield CompletionDelta(text=done.text[i : i + 8])
         yield done
 
-    async def astream(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
+    async def astream(self, prompt: str, **kw: Any) -> AsyncIterator[CompletionDelta | Completion]:
         for item in self.stream(prompt, **kw):
             yield item
 
