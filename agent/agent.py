@@ -21,7 +21,13 @@ import datetime
 import inspect
 import os
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Literal, Mapping, Sequence, Union
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Union,
+)
 
 from pydantic import BaseModel
 
@@ -29,12 +35,13 @@ from corral.exceptions import UsageError
 from corral.prompts.messages import Message, to_messages
 
 from . import events as ev
-from .backends.base import Backend, ChatBackend, DetectsFormat, GrammarAware
-from ._loop.policy import RunPolicy
 from ._loop.drivers import Runtime, adrive, as_decision, drive
 from ._loop.loop import Start, run_steps
+from ._loop.policy import RunPolicy
+from .backends.base import Backend, ChatBackend, DetectsFormat, GrammarAware
 from .result import Decision, PendingCall, RunResult
-from .tracing import check_mode as check_tracing, tracer_for_run
+from .tracing import check_mode as check_tracing
+from .tracing import tracer_for_run
 from .transcript import TranscriptWriter
 
 if TYPE_CHECKING:
@@ -122,7 +129,7 @@ class Agent:
                                tool_timeout=tool_timeout)
 
     @classmethod
-    def from_spec(cls, spec: str | os.PathLike[str] | Any, **overrides: Any) -> "Agent":
+    def from_spec(cls, spec: str | os.PathLike[str] | Any, **overrides: Any) -> Agent:
         """Build an agent from a TOML spec file, or from an ``AgentSpec`` (see ``corral.spec``).
 
         ``overrides`` (``model=``, ``tools=``, ``backend=``) replace what the spec says.
@@ -137,7 +144,7 @@ class Agent:
         options = agent_options(parsed, **overrides)
         return cls(options.pop("backend"), **options)
 
-    def replace(self, **changes: Any) -> "Agent":
+    def replace(self, **changes: Any) -> Agent:
         """A new Agent with some options changed (same backend unless given), e.g. per-item limits."""
         return Agent(**{**self._options, **changes})
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from corral.prompts.messages import AssistantTurn, Message
@@ -78,7 +79,7 @@ class CompletionDelta:
 class ChatReply:
     """A chat-mode answer: the parsed assistant turn plus the raw completion (text, usage, times)."""
 
-    turn: "AssistantTurn"
+    turn: AssistantTurn
     completion: Completion
 
 
@@ -105,11 +106,11 @@ class ChatBackend(Protocol):
     chat_mode: bool
 
     def chat(
-        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+        self, messages: Sequence[Message], *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
     ) -> ChatReply: ...
 
     async def achat(
-        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+        self, messages: Sequence[Message], *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
     ) -> ChatReply: ...
 
 
