@@ -2,7 +2,7 @@
 
 ``run_steps`` is a generator. It yields either an :class:`~corral.events.Event` (the driver passes
 it on and sends back ``None``) or a request (``Complete``, ``Chat``, ``CheckGuard``, ``CallTools``,
-``AskApproval``) that the sync or async driver in ``corral.drivers`` carries out and sends the
+``AskApproval``) that the sync or async driver in ``corral._loop.drivers`` carries out and sends the
 result back for. All decisions live here; the drivers only do I/O. (The shape is httpx's
 ``auth_flow``.)
 """

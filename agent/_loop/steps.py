@@ -1,5 +1,5 @@
 """The step machine's vocabulary: the requests it yields, the state of one run, and the helpers
-every phase shares (adding messages, running a guard stage, finishing). See ``corral.loop``."""
+every phase shares (adding messages, running a guard stage, finishing). See ``corral._loop.loop``."""
 
 from __future__ import annotations
 
