@@ -22,12 +22,7 @@ import inspect
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Union,
-)
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from pydantic import BaseModel
 
@@ -121,7 +116,8 @@ class Agent:
                 getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
             max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
-            chat_mode=chat_mode, use_grammar=grammar and (backend.wants_grammar if isinstance(backend, GrammarAware) else True),
+            chat_mode=chat_mode,
+            use_grammar=grammar and (backend.wants_grammar if isinstance(backend, GrammarAware) else True),
             has_approval_handler=approval_handler is not None, date=date,
         )
         self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
