@@ -8,6 +8,7 @@ Example::
     'Hello!'
 
 The backends load lazily: ``import corral`` imports neither llama_cpp nor httpx.
+``corral.__version__`` is the installed version.
 """
 
 from __future__ import annotations
@@ -77,7 +78,21 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    # From the installed distribution's metadata (one source: pyproject.toml); a source tree that
+    # is not installed says so instead of failing.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("corral")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # computed on first use: `import corral` stays cheap
+        globals()[name] = value = _version()
+        return value
     if name in _LAZY:
         import importlib
 

@@ -17,10 +17,12 @@ Example::
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import os
 import time
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from pydantic import BaseModel
 
@@ -28,19 +30,33 @@ from corral.exceptions import UsageError
 from corral.prompts.messages import Message, to_messages
 
 from . import events as ev
-from .config import LoopConfig
-from .drivers import Runtime, adrive, as_decision, drive
-from .loop import Start, run_steps
-from .result import RunResult
+from ._loop.drivers import Runtime, adrive, as_decision, drive
+from ._loop.loop import Start, run_steps
+from ._loop.policy import RunPolicy
+from .backends.base import Backend, ChatBackend, DetectsFormat, GrammarAware
+from .result import Decision, PendingCall, RunResult
 from .run_context import run_context, tool_sources
-from .tracing import check_mode as check_tracing, tracer_for_run
+from .tracing import check_mode as check_tracing
+from .tracing import tracer_for_run
 from .transcript import TranscriptWriter
+
+if TYPE_CHECKING:
+    from corral.guards import Guard, GuardChain
+    from corral.prompts import ChatFormat
+    from corral.tools import Registry, Tool
 
 __all__ = ["Agent"]
 
 Hook = Callable[[ev.Event], Any]
 History = RunResult | Sequence[Message | dict[str, Any]] | None
-_STAGES = ("input", "tool_call", "tool_result", "output")
+# What the constructor takes (strings so that corral.tools, corral.guards and corral.prompts load lazily).
+Tools = Union["Registry", Iterable[Union["Tool", Callable[..., Any]]], None]
+Guards = Union["GuardChain", Mapping[str, Sequence["Guard"]], Literal["default"], None]
+Format = Union[str, "ChatFormat", None]
+# An approval: a Decision, True (approve), False or None (reject), a dict (edited arguments) or a str
+# (rejected, with that reason); an async handler returns one (arun/astream only).
+Approval = Union[Decision, bool, dict[str, Any], str, None]
+ApprovalHandler = Callable[[PendingCall], Union[Approval, Awaitable[Approval]]]
 
 
 class Agent:
@@ -65,21 +81,21 @@ class Agent:
 
     def __init__(
         self,
-        backend: Any,
+        backend: Backend | ChatBackend,
         *,
-        tools: Any = None,
-        format: Any = None,
+        tools: Tools = None,
+        format: Format = None,
         system: str | None = None,
-        guards: Any = "default",
+        guards: Guards = "default",
         max_turns: int = 10,
         max_retries: int = 3,
         max_repeats: int = 3,
         max_tokens: int = 512,
         tool_choice: str = "auto",
         output_type: type[BaseModel] | None = None,
-        approval_handler: Callable[[Any], Any] | None = None,
+        approval_handler: ApprovalHandler | None = None,
         hooks: Iterable[Hook] = (),
-        date: Any = None,
+        date: datetime.date | str | None = None,
         grammar: bool = True,
         tool_timeout: float | None = None,
         max_concurrency: int = 8,
@@ -99,19 +115,20 @@ class Agent:
         self.hooks = tuple(hooks)
         self.timeout = timeout
         self.tracing = tracing
-        chat_mode = bool(getattr(backend, "chat_mode", False))
+        chat_mode = isinstance(backend, ChatBackend) and backend.chat_mode
         self.format = None if chat_mode else _resolve_format(format, backend)
-        self.config = LoopConfig(
+        self.policy = RunPolicy(
             format=self.format, format_name="server" if chat_mode else _format_name(self.format, format),
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
-            guard_stages=frozenset(s for s in _STAGES if self.guards is not None and self.guards.guards(s)),
+            guard_stages=_guard_stages(self.guards),
             inline_chain=self.guards if self.guards is not None and getattr(self.guards, "inline", False) else None,
             conversation_at_output=self.guards is not None and any(
                 getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
             guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
             max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
-            chat_mode=chat_mode, use_grammar=grammar and getattr(backend, "wants_grammar", True),
+            chat_mode=chat_mode,
+            use_grammar=grammar and (backend.wants_grammar if isinstance(backend, GrammarAware) else True),
             has_approval_handler=approval_handler is not None, date=date, spotlight=_spotlight(spotlight),
             provenance=self.guards is not None and any(
                 getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
@@ -121,16 +138,22 @@ class Agent:
                                tool_timeout=tool_timeout)
 
     @classmethod
-    def from_spec(cls, path: str | os.PathLike[str], **overrides: Any) -> "Agent":
-        """Build an agent from a TOML spec file (see ``corral.spec``), e.g. ``Agent.from_spec("agent.toml")``.
+    def from_spec(cls, spec: str | os.PathLike[str] | Any, **overrides: Any) -> Agent:
+        """Build an agent from a TOML spec file, or from an ``AgentSpec`` (see ``corral.spec``).
 
         ``overrides`` (``model=``, ``tools=``, ``backend=``) replace what the spec says.
+
+        Example::
+
+            >>> agent = Agent.from_spec("agent.toml")   # doctest: +SKIP
         """
-        from .spec import build_agent, load_spec
+        from .spec import AgentSpec, agent_options, load_spec
 
-        return build_agent(load_spec(path), **overrides)
+        parsed = spec if isinstance(spec, AgentSpec) else load_spec(spec)
+        options = agent_options(parsed, **overrides)
+        return cls(options.pop("backend"), **options)
 
-    def replace(self, **changes: Any) -> "Agent":
+    def replace(self, **changes: Any) -> Agent:
         """A new Agent with some options changed (same backend unless given), e.g. per-item limits."""
         return Agent(**{**self._options, **changes})
 
@@ -179,7 +202,7 @@ class Agent:
         start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
         try:
-            steps = run_steps(self.config, start, events=_deltas or emit is not None)
+            steps = run_steps(self.policy, start, events=_deltas or emit is not None)
             for event in drive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     emit(event)
@@ -196,7 +219,7 @@ class Agent:
         start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
         try:
-            steps = run_steps(self.config, start, events=_deltas or emit is not None)
+            steps = run_steps(self.policy, start, events=_deltas or emit is not None)
             async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     outcome = emit(event)
@@ -262,8 +285,8 @@ class Agent:
         return (_fan_out(all_hooks) if all_hooks else None), closers
 
     def __repr__(self) -> str:
-        return (f"Agent(backend={type(self.backend).__name__}, format={self.config.format_name!r}, "
-                f"tools={list(self.config.tool_names)}, guards={list(self.config.guard_names)})")
+        return (f"Agent(backend={type(self.backend).__name__}, format={self.policy.format_name!r}, "
+                f"tools={list(self.policy.tool_names)}, guards={list(self.policy.guard_names)})")
 
 
 def _fan_out(hooks: list[Hook]) -> Callable[[ev.Event], Any]:
@@ -319,6 +342,13 @@ def _spotlight(mode: str | None) -> str | None:
     return mode
 
 
+def _guard_stages(chain: Any) -> frozenset[str]:
+    """The stages with at least one guard (the stage list itself is corral.guards.base.STAGES)."""
+    if chain is None:
+        return frozenset()
+    return frozenset(stage for stage, names in chain.active.items() if names)
+
+
 def _guard_names(chain: Any) -> tuple[str, ...]:
     if chain is None:
         return ()
@@ -327,8 +357,7 @@ def _guard_names(chain: Any) -> tuple[str, ...]:
 
 def _resolve_format(format: Any, backend: Any) -> Any:
     if format is None:
-        detect = getattr(backend, "detect_format", None)
-        format = detect() if detect is not None else "llama3.2"
+        format = backend.detect_format() if isinstance(backend, DetectsFormat) else "llama3.2"
     if not isinstance(format, str):
         return format
     from corral.prompts import get_format

@@ -26,9 +26,8 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Iterator
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Protocol
 
-from .batch_progress import Progress, make_progress
 from .exceptions import BackendConnectError, FileFormatError, RunError, UsageError
 from .jsonl import dumps_line, read_bytes, split_lines
 
@@ -42,6 +41,7 @@ __all__ = [
     "run_batch",
     "FATAL_ERRORS",
     "record_from_result",
+    "BatchProgress",
 ]
 
 # Errors that would fail every remaining item the same way: stop the batch instead of recording them,
@@ -85,6 +85,28 @@ class BatchSummary:
 
 
 Runner = Callable[[BatchItem], Awaitable[dict[str, Any]]]
+
+
+class BatchProgress(Protocol):
+    """What ``run_batch`` reports to as items finish; the terminal bar of ``corral batch`` is one
+    (``corral.cli.progress``). Without one, a batch runs silently."""
+
+    def start(self, *, total: int, skipped: int, repaired: int) -> None: ...
+
+    def advance(self, record: dict[str, Any]) -> None: ...
+
+    def close(self, summary: Any = None) -> None: ...
+
+
+class _Silent:
+    def start(self, *, total: int, skipped: int, repaired: int) -> None:
+        pass
+
+    def advance(self, record: dict[str, Any]) -> None:
+        pass
+
+    def close(self, summary: Any = None) -> None:
+        pass
 
 
 def _parse_item(line: str, lineno: int, source: str) -> BatchItem:
@@ -275,7 +297,7 @@ def _pending(items: Iterable[BatchItem], done: set[str]) -> list[BatchItem]:
 
 
 async def _worker(queue: Iterator[BatchItem], runner: Runner, sink: _Appender,
-                  progress: Progress, summary: BatchSummary) -> None:
+                  progress: BatchProgress, summary: BatchSummary) -> None:
     for item in queue:  # a shared iterator: each worker takes the next item when it is free
         record = await _run_one(runner, item)
         sink.write(record)
@@ -305,13 +327,13 @@ async def run_batch(
     *,
     concurrency: int = 4,
     resume: bool = False,
-    progress: Progress | None = None,
+    progress: BatchProgress | None = None,
 ) -> BatchSummary:
     """Run ``runner`` over ``items`` with at most ``concurrency`` in flight; append each result.
 
     ``runner(item)`` returns a record (``status``, ``answer``, ``calls``, ``verdicts``, ``usage``,
     ``error``); ``id`` and ``elapsed_s`` are added here. Without ``resume`` the output must not
-    already hold results.
+    already hold results. ``progress`` hears of each finished item (default: nothing is shown).
     """
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1 (got {concurrency})")
@@ -322,7 +344,7 @@ async def run_batch(
     todo = _pending(items, set(earlier))
     summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), repaired_bytes=repaired,
                            earlier_failed=sum(1 for i in items if earlier.get(i.id, "ok") != "ok"))
-    progress = progress or make_progress(stream=None)
+    progress = progress or _Silent()
     progress.start(total=len(todo), skipped=summary.skipped, repaired=repaired)
     started = time.monotonic()
     sink = _Appender(output)

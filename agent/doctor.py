@@ -94,7 +94,7 @@ def _engine() -> tuple[Check, object | None]:
 
 def _model(model: str | None) -> tuple[Check, Path | None]:
     from corral.exceptions import CorralError
-    from corral.models import resolve_model
+    from corral.backends.model_files import resolve_model
 
     try:
         resolved = resolve_model(model)

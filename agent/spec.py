@@ -20,21 +20,27 @@ Example ``agent.toml``::
 
 and in Python::
 
-    >>> from corral.spec import load_spec, build_agent
-    >>> spec = load_spec("agent.toml")            # doctest: +SKIP
-    >>> agent = build_agent(spec)                 # doctest: +SKIP
+    >>> from corral import Agent
+    >>> agent = Agent.from_spec("agent.toml")     # doctest: +SKIP
     >>> agent.run("What is 12 * 7?").output       # doctest: +SKIP
+
+``Agent.from_spec`` also takes a validated ``AgentSpec`` (``load_spec`` / ``parse_spec``).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
-from .exceptions import SpecError
+from .exceptions import SpecError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,9 +61,11 @@ __all__ = [
     "MCPSpec",
     "load_spec",
     "parse_spec",
-    "build_agent",
+    "agent_options",
     "build_backend",
+    "build_guards",
     "load_object",
+    "load_tools",
 ]
 
 
@@ -218,7 +226,7 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     key = _location(error["loc"])
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
@@ -246,7 +254,7 @@ def parse_spec(data: dict[str, Any], *, source: str = "spec", base_dir: Path | N
     return spec.model_copy(update={"base_dir": base_dir})
 
 
-def load_spec(path: str | Path) -> AgentSpec:
+def load_spec(path: str | os.PathLike[str]) -> AgentSpec:
     """Read and validate a TOML agent spec; SpecError names the file and the key that is wrong."""
     path = Path(path)
     try:
@@ -264,4 +272,195 @@ def load_spec(path: str | Path) -> AgentSpec:
     return parse_spec(data, source=str(path), base_dir=path.resolve().parent)
 
 
-from ._spec_build import build_agent, build_backend, load_object  # noqa: E402  (re-exported)
+# --- from a validated spec to live objects: tools, backend, guards, Agent ----------------------
+
+
+@contextmanager
+def _importable_from(base_dir: Path | None) -> Iterator[None]:
+    # A spec's import paths may name modules next to the spec file (e.g. an example's own tools).
+    if base_dir is None or str(base_dir) in sys.path:
+        yield
+        return
+    sys.path.insert(0, str(base_dir))
+    try:
+        yield
+    finally:
+        try:
+            sys.path.remove(str(base_dir))
+        except ValueError:
+            pass
+
+
+def load_object(ref: str, *, base_dir: Path | None = None, what: str = "object") -> Any:
+    """Import ``package.module:attribute`` (dots allowed in the attribute); UsageError says what is wrong.
+
+    Example::
+
+        >>> load_object("os.path:join") is os.path.join
+        True
+    """
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise UsageError(f"Bad {what} path {ref!r}: write package.module:name, e.g. corral.tools.builtin:calculator")
+    with _importable_from(base_dir):
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise UsageError(f"Cannot import module {module_name!r} for {what} {ref!r}: {exc}") from None
+        except Exception as exc:  # the module's own code failed (or has a syntax error): say so in one line
+            detail = " ".join(str(exc).split())[:200]
+            raise UsageError(f"Importing module {module_name!r} for {what} {ref!r} failed: "
+                             f"{type(exc).__name__}: {detail}; fix that module (--debug shows where)") from exc
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise UsageError(f"Module {module_name!r} has no attribute {attr!r} (from {what} {ref!r})") from None
+    return obj
+
+
+def load_tools(refs: list[str], *, base_dir: Path | None = None) -> Any:
+    """One Registry from import paths naming a Registry, a tool, a typed function or a list of them.
+
+    Example::
+
+        >>> load_tools(["corral.tools.builtin:calculator"]).names   # doctest: +SKIP
+        ['calculator']
+    """
+    from corral.tools import Registry
+
+    registry = Registry()
+    for ref in refs:
+        obj = load_object(ref, base_dir=base_dir, what="tools")
+        if isinstance(obj, Registry):
+            registry = registry.merge(obj)
+            continue
+        for item in obj if isinstance(obj, (list, tuple)) else [obj]:
+            registry.add(item, origin=ref)
+    return registry
+
+
+def _llamacpp(spec: Any, model_override: str | None) -> Any:
+    from .backends.llamacpp import LlamaCppBackend
+
+    return LlamaCppBackend(
+        model_override or spec.model, n_ctx=spec.n_ctx, n_threads=spec.n_threads or os.cpu_count() or 1,
+        grammar=spec.grammar, temperature=spec.temperature, seed=spec.seed,
+    )
+
+
+def _openai(spec: Any, model_override: str | None) -> Any:
+    from .backends.openai import OpenAIBackend
+
+    return OpenAIBackend(
+        base_url=spec.base_url, model=model_override or spec.model, mode=spec.mode,
+        api_key=os.environ.get(spec.api_key_env), timeout=spec.timeout, max_retries=spec.max_retries,
+        temperature=spec.temperature,
+    )
+
+
+def _scripted(spec: Any, base_dir: Path | None) -> Any:
+    from .testing import ScriptedBackend
+
+    if (spec.turns is None) == (spec.script is None):
+        raise SpecError("backend: a scripted backend needs exactly one of 'turns' (inline) or 'script' (import path)")
+    turns = spec.turns if spec.turns is not None else load_object(spec.script, base_dir=base_dir, what="script")
+    turns = list(turns() if callable(turns) else turns)
+    if not turns or not all(isinstance(t, str) for t in turns):
+        raise SpecError(f"backend.script: {spec.script!r} must give a non-empty list of model texts (strings)")
+    return ScriptedBackend(turns)
+
+
+def _function(spec: Any, base_dir: Path | None) -> Any:
+    from .testing import FunctionBackend
+
+    fn = load_object(spec.function, base_dir=base_dir, what="backend function")
+    if not callable(fn):
+        raise SpecError(f"backend.function: {spec.function!r} is not callable")
+    return FunctionBackend(fn)
+
+
+def build_backend(spec: BackendSpec, *, base_dir: Path | None = None, model: str | None = None) -> Any:
+    """The backend a spec's ``[backend]`` table describes; ``model`` overrides the spec's model."""
+    if spec.type == "llamacpp":
+        return _llamacpp(spec, model)
+    if spec.type == "openai":
+        return _openai(spec, model)
+    if spec.type == "scripted":
+        return _scripted(spec, base_dir)
+    return _function(spec, base_dir)
+
+
+def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
+    """A GuardChain from ``[guards]`` (default chain, Llama Guard, a configured tool policy), or None."""
+    if not spec.default and spec.llama_guard is None and spec.tool_policy is None:
+        return None  # no guards at all: the agent skips every stage
+    from corral.guards import GuardChain, LlamaGuard, ToolPolicy
+    from corral.guards.chain import LLAMA_GUARD_STAGES
+
+    llama_guard = None
+    if spec.llama_guard is not None:
+        guard_backend = build_backend(spec.llama_guard.backend, base_dir=base_dir)
+        llama_guard = LlamaGuard(guard_backend, model_size=spec.llama_guard.model_size,
+                                 categories=spec.llama_guard.categories,
+                                 custom_categories=spec.llama_guard.custom_categories or None)
+    if spec.default:
+        chain = GuardChain.default(llama_guard=llama_guard)
+    elif llama_guard is not None:
+        chain = GuardChain.none().add(LLAMA_GUARD_STAGES, llama_guard)
+    else:
+        chain = GuardChain.none()
+    if spec.tool_policy is not None:
+        policy = spec.tool_policy
+        chain = chain.add("tool_call", ToolPolicy(
+            allow=policy.allow, deny=policy.deny, budgets=policy.budgets, requires_approval=policy.requires_approval,
+            provenance=_provenance(policy),
+        ))
+    chain.fail_open = spec.fail_open
+    return chain
+
+
+def _provenance(policy: Any) -> Any:
+    if not policy.provenance:
+        return None
+    return {"sensitive": policy.sensitive, "allow_values": policy.allow_values}
+
+
+def build_mcp_servers(specs: list[Any], *, base_dir: Path | None = None) -> list[Any]:
+    """Unconnected MCP servers from ``[[mcp]]`` tables; a relative ``cwd`` (default: the spec's folder)
+    resolves against the spec's folder."""
+    if not specs:
+        return []
+    from corral.tools.mcp import MCPServer
+
+    servers = []
+    for s in specs:
+        cwd = (base_dir / s.cwd if base_dir is not None and s.cwd else s.cwd or base_dir)
+        servers.append(MCPServer(name=s.name, command=s.command, args=s.args, env=s.env, cwd=cwd, url=s.url,
+                                 headers=s.headers, allow=s.allow, prefix=s.prefix, timeout=s.timeout))
+    return servers
+
+
+def agent_options(spec: AgentSpec, *, model: str | None = None, tools: Any = None, backend: Any = None) -> dict[str, Any]:
+    """The ``Agent(...)`` arguments a validated spec describes (``Agent.from_spec`` calls this).
+
+    ``model`` (a path or hf: ref) overrides the spec's model; ``tools`` (a Registry or a list of
+    tools) replaces the spec's tools; ``backend`` reuses a built one. This module returns the
+    arguments rather than the Agent, so that corral.agent imports corral.spec and not the reverse.
+
+    Example::
+
+        >>> options = agent_options(parse_spec({"backend": {"type": "scripted", "turns": ["hi"]}}))
+        >>> sorted(options)[:3], options["max_turns"]
+        (['backend', 'format', 'guards'], 6)
+    """
+    registry = tools if tools is not None else load_tools(spec.tools, base_dir=spec.base_dir)
+    if backend is None:
+        backend = build_backend(spec.backend, base_dir=spec.base_dir, model=model)
+    servers = build_mcp_servers(spec.mcp, base_dir=spec.base_dir)  # the Agent connects and closes them
+    return dict(
+        backend=backend, tools=[registry, *servers] if servers else registry, format=spec.format,
+        system=spec.system, guards=build_guards(spec.guards, base_dir=spec.base_dir), tool_choice=spec.tool_choice,
+        max_turns=spec.limits.max_turns, max_tokens=spec.limits.max_tokens, timeout=spec.limits.timeout,
+        tool_timeout=spec.limits.tool_timeout, spotlight=spec.guards.spotlight,
+    )

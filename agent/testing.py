@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from .backends.base import Completion, CompletionDelta
 from .exceptions import BackendError
@@ -83,7 +84,7 @@ class _RecordingBackend:
             yield CompletionDelta(text=done.text[i : i + 8])
         yield done
 
-    async def astream(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
+    async def astream(self, prompt: str, **kw: Any) -> AsyncIterator[CompletionDelta | Completion]:
         for item in self.stream(prompt, **kw):
             yield item
 

@@ -160,7 +160,7 @@ class OTelTracer:
     @classmethod
     def for_agent(cls, agent: Any, tracer_provider: Any = None) -> "OTelTracer":
         """A tracer describing ``agent``'s backend (model, provider, operation) on its model spans."""
-        backend, cfg = agent.backend, agent.config
+        backend, cfg = agent.backend, agent.policy
         model = getattr(backend, "model_path", None)
         model = Path(model).name if model else getattr(backend, "model", None)
         return cls(tracer_provider, model=model if isinstance(model, str) else None,

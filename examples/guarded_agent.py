@@ -51,7 +51,7 @@ def guard_chain(llama_guard_url: str | None = None, llama_guard_model: str = "")
 
 def build_agent(model: str | None, guards, max_tokens: int = 64):  # noqa: ANN001, ANN201
     from corral import Agent, LlamaCppBackend
-    from corral.models import resolve_model
+    from corral.backends.model_files import resolve_model
     from corral.tools import tool
 
     resolved = resolve_model(model)

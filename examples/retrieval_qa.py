@@ -87,7 +87,7 @@ def cited_passages(result) -> list[str]:  # noqa: ANN001 - a corral RunResult
 def build_agent(index, model: str | None, max_tokens: int):  # noqa: ANN001, ANN201
     """An agent whose one tool searches ``index``; the first turn must search (then it answers)."""
     from corral import Agent, LlamaCppBackend
-    from corral.models import resolve_model
+    from corral.backends.model_files import resolve_model
     from corral.tools.builtin.documents import search_tool
 
     resolved = resolve_model(model)

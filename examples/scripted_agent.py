@@ -10,8 +10,8 @@ and then prints the results. Run it again with ``--resume`` and finished items a
 
 In Python, the same spec gives an Agent::
 
-    from corral.spec import load_spec, build_agent
-    agent = build_agent(load_spec("examples/scripted_agent.toml"))
+    from corral import Agent
+    agent = Agent.from_spec("examples/scripted_agent.toml")
 """
 
 from __future__ import annotations

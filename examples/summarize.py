@@ -147,8 +147,8 @@ def token_counter(backend) -> CountTokens:  # noqa: ANN001 - a corral LlamaCppBa
 
 def build(model: str | None, max_tokens: int):  # noqa: ANN201
     """The summarizing agent (no tools: a plain instruction follower) and its backend."""
-    from corral import LlamaCppBackend
-    from corral.models import resolve_model
+    from corral import Agent, LlamaCppBackend
+    from corral.backends.model_files import resolve_model
 
     resolved = resolve_model(model)
     if resolved.is_tiny_stand_in:

@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     registry = discovered if args.discover else imported
 
     from corral import Agent, LlamaCppBackend
-    from corral.models import resolve_model
+    from corral.backends.model_files import resolve_model
 
     resolved = resolve_model(args.model)
     if resolved.is_tiny_stand_in:

@@ -20,6 +20,8 @@ from .base import STAGES, Conversation, Guard, Stage, Verdict, check_stage, stam
 __all__ = ["GuardChain", "ChainResult"]
 
 _DEFAULT_COST = 50
+# The stages Llama Guard judges (GuardChain.default, and a spec's [guards.llama_guard]).
+LLAMA_GUARD_STAGES: tuple[Stage, ...] = ("input", "tool_call", "output")
 
 
 class ChainResult(NamedTuple):
@@ -96,7 +98,7 @@ class GuardChain:
             "tool_result": [injection, pii],
             "output": [pii, code],
         }
-        for stage in ("input", "tool_call", "output"):
+        for stage in LLAMA_GUARD_STAGES:
             stages[stage] += [llama_guard] if llama_guard is not None else []
         for stage in ("input", "tool_result"):
             stages[stage] += [prompt_guard] if prompt_guard is not None else []

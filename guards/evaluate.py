@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .base import STAGES
 from .chain import GuardChain
 from .training.corpus import LabeledSet, default_data_dir, load_file, shared_sets
 
@@ -51,7 +52,7 @@ def _code():
     return CodeScanner()
 
 
-ALL = ("input", "tool_call", "tool_result", "output")
+ALL = STAGES
 CHAINS: dict[str, Callable[[], GuardChain]] = {
     "default": GuardChain.default,
     "none": GuardChain.none,

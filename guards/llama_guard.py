@@ -58,7 +58,7 @@ STOP = ("<|eot_id|>", "<|end_of_text|>")
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    source = resources.files("corral.prompts.templates").joinpath("llama_guard_3.jinja").read_text(encoding="utf-8")
+    source = resources.files("corral.guards.templates").joinpath("llama_guard_3.jinja").read_text(encoding="utf-8")
     env = jinja2.Environment(keep_trailing_newline=True, autoescape=False, undefined=jinja2.StrictUndefined)
     return env.from_string(source)
 

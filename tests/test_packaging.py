@@ -35,6 +35,21 @@ def test_notice_carries_the_llama_attribution_and_no_weights_statement():
     assert "Built with Llama" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def test_every_source_package_is_listed_in_pyproject():
+    """A folder of modules missing from [tool.setuptools] packages would be left out of the wheel."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    found = set()
+    for prefix, folder in setuptools["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            if "__pycache__" not in parts and not (folder == "agent" and parts[:1] in {("tools",), ("prompts",), ("guards",)}):
+                found.add(".".join((prefix, *parts)))
+    assert found == listed
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
@@ -54,6 +69,8 @@ def test_wheel_holds_only_the_corral_namespace_and_its_data(wheel):
     assert tops == {"corral"}
     assert any(n.startswith("corral/prompts/templates/") and n.endswith(".jinja") for n in names)
     assert any(n.startswith("corral/guards/data/") for n in names)
+    assert "corral/guards/templates/llama_guard_3.jinja" in names
+    assert "corral/py.typed" in names
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
 
 
@@ -77,6 +94,10 @@ def test_wheel_installs_and_imports_in_a_fresh_venv(wheel, tmp_path):
             assert importlib.util.find_spec(name) is None, f"top-level {name} must not be installed"
         from importlib.resources import files
         assert any(p.name.endswith(".jinja") for p in files("corral.prompts.templates").iterdir())
+        assert corral.__version__ == "0.1.0", corral.__version__
+        import corral.cli, corral.batch, corral.spec, corral._loop.loop
+        from corral.guards.llama_guard import _template
+        assert "unsafe" in _template().render(role="User", categories=[("S1", "x")], turns=[])
         print(corral.prompts.render([{"role": "user", "content": "hi"}], format="llama3.2-json"))
         """
     )

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Backend, ChatBackend, ChatReply, Completion, CompletionDelta, StreamingBackend
+from .base import (
+    Backend,
+    ChatBackend,
+    ChatReply,
+    Completion,
+    CompletionDelta,
+    DetectsFormat,
+    GrammarAware,
+    StreamingBackend,
+    Tokenizes,
+)
 
 __all__ = [
     "Backend",
@@ -24,6 +34,9 @@ __all__ = [
     "Completion",
     "CompletionDelta",
     "ChatReply",
+    "GrammarAware",
+    "DetectsFormat",
+    "Tokenizes",
     "LlamaCppBackend",
     "OpenAIBackend",
 ]

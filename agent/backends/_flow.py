@@ -5,7 +5,7 @@ body chunk, ``CLOSE`` the response, ``Sleep`` before a retry) and receives their
 the transport error thrown in. Anything else it yields is output for the caller (stream deltas,
 then the final value). Retries, the deadline, the size cap and the error messages all live here;
 ``drive`` and ``adrive`` only carry out the requests. (The shape is httpx's ``auth_flow``, as in
-``corral.loop``.)
+``corral._loop.loop``.)
 
 The deadline bounds the whole call: every attempt, wait, connect, header and body byte. The async
 driver enforces it with ``asyncio.timeout``; the sync driver through ``corral.backends._deadline``.

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from corral.prompts.messages import AssistantTurn, Message
 
-__all__ = ["Completion", "CompletionDelta", "ToolCallDelta", "ChatReply", "Backend", "StreamingBackend", "ChatBackend", "FinishReason"]
+__all__ = [
+    "Completion",
+    "CompletionDelta",
+    "ToolCallDelta",
+    "ChatReply",
+    "Backend",
+    "StreamingBackend",
+    "ChatBackend",
+    "GrammarAware",
+    "DetectsFormat",
+    "Tokenizes",
+    "FinishReason",
+]
 
 FinishReason = Literal["stop", "length", "error"]
 
@@ -33,7 +46,19 @@ class Completion:
 
 @runtime_checkable
 class Backend(Protocol):
-    """Anything that completes a prompt. Implementations: LlamaCppBackend, OpenAIBackend, ScriptedBackend."""
+    """Anything that completes a prompt. Implementations: LlamaCppBackend, OpenAIBackend, ScriptedBackend.
+
+    Optional features are small Protocols of their own, which a backend has or has not:
+    ``StreamingBackend`` (``stream``/``astream``), ``ChatBackend`` (the server renders the chat),
+    ``GrammarAware`` (``wants_grammar``: False when grammars are not honoured), ``DetectsFormat``
+    (``detect_format()``: the chat format its model needs), ``Tokenizes`` (``tokenize(text)``).
+
+    Example::
+
+        >>> from corral.testing import ScriptedBackend
+        >>> isinstance(ScriptedBackend(["hi"]), Backend), isinstance(ScriptedBackend(["hi"]), DetectsFormat)
+        (True, False)
+    """
 
     def complete(
         self, prompt: str, *, stop: Sequence[str], max_tokens: int, grammar: str | None = None
@@ -74,7 +99,7 @@ class ToolCallDelta:
 class ChatReply:
     """A chat-mode answer: the parsed assistant turn plus the raw completion (text, usage, times)."""
 
-    turn: "AssistantTurn"
+    turn: AssistantTurn
     completion: Completion
 
 
@@ -101,9 +126,43 @@ class ChatBackend(Protocol):
     chat_mode: bool
 
     def chat(
-        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+        self, messages: Sequence[Message], *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
     ) -> ChatReply: ...
 
     async def achat(
-        self, messages: "Sequence[Message]", *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+        self, messages: Sequence[Message], *, tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
     ) -> ChatReply: ...
+
+
+@runtime_checkable
+class GrammarAware(Protocol):
+    """A backend that says whether it honours GBNF grammars; one without this attribute gets them.
+
+    Example::
+
+        >>> class NoGrammars:
+        ...     wants_grammar = False
+        >>> isinstance(NoGrammars(), GrammarAware)
+        True
+    """
+
+    @property
+    def wants_grammar(self) -> bool: ...
+
+
+@runtime_checkable
+class DetectsFormat(Protocol):
+    """A backend that knows its model's chat format (e.g. from GGUF metadata).
+
+    ``detect_format()`` returns a format name (``"llama3.2"``) or a ChatFormat object. Without it
+    the agent uses ``llama3.2``.
+    """
+
+    def detect_format(self) -> Any: ...
+
+
+@runtime_checkable
+class Tokenizes(Protocol):
+    """A backend that can count tokens with its model's own tokenizer (e.g. for token-aware chunking)."""
+
+    def tokenize(self, text: str) -> list[int]: ...

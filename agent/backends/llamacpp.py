@@ -134,7 +134,7 @@ class LlamaCppBackend:
     """Runs a GGUF model in-process.
 
     ``model``: a path or an ``hf:OWNER/REPO/FILE.gguf`` reference (resolved by
-    ``corral.models.resolve_model``). ``n_threads`` defaults to all cores. ``grammar=False`` turns
+    ``corral.backends.model_files.resolve_model``). ``n_threads`` defaults to all cores. ``grammar=False`` turns
     grammar-constrained decoding off. ``temperature=0`` (default) decodes greedily.
     """
 
@@ -150,7 +150,7 @@ class LlamaCppBackend:
         top_p: float = 0.95,
         seed: int | None = None,
     ) -> None:
-        from corral.models import resolve_model
+        from corral.backends.model_files import resolve_model
 
         self.resolved_model = resolve_model(model)
         self.model_path = str(self.resolved_model.path)

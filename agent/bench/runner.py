@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> BenchConfig:
-    from corral.models import find_tiny_model, resolve_model
+    from corral.backends.model_files import find_tiny_model, resolve_model
 
     model = resolve_model(args.model).path if args.model else find_tiny_model()
     return BenchConfig(

@@ -12,7 +12,7 @@ _PROBLEM_KEY = pytest.StashKey[str]()
 
 def _engine_problem() -> str:
     from corral.backends import engine
-    from corral.models import find_tiny_model
+    from corral.backends.model_files import find_tiny_model
 
     model = find_tiny_model()
     if model is None:

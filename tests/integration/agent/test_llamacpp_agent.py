@@ -20,8 +20,8 @@ def runs(tiny_backend, two_tools):
 
 def test_format_comes_from_the_gguf(runs):
     agent, _, _ = runs
-    assert agent.config.format_name == "jinja"  # SmolLM2 is no Llama: its embedded template is used
-    assert "<|im_end|>" in agent.config.stop
+    assert agent.policy.format_name == "jinja"  # SmolLM2 is no Llama: its embedded template is used
+    assert "<|im_end|>" in agent.policy.stop
 
 
 def test_grammar_constrained_call_runs_end_to_end(runs):

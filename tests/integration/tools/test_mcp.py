@@ -252,7 +252,8 @@ def test_a_closed_servers_tools_give_an_error_result_not_a_crash():
 
 
 def test_a_spec_with_mcp_servers_builds_an_agent_that_owns_them(tmp_path):
-    from corral.spec import build_agent, load_spec
+    from corral import Agent
+    from corral.spec import load_spec
 
     (tmp_path / "agent.toml").write_text(f"""
 [backend]
@@ -266,7 +267,7 @@ args = [{json.dumps(str(SERVER))}]
 allow = ["fs.read-file"]
 timeout = 20
 """, encoding="utf-8")
-    agent = build_agent(load_spec(tmp_path / "agent.toml"))
+    agent = Agent.from_spec(load_spec(tmp_path / "agent.toml"))
     try:
         assert agent.tools.names == ["fs.read-file"]
         assert agent.run("tea?").tool_calls[0].result == "Tea is best at 80 degrees."

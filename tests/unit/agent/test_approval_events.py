@@ -22,8 +22,8 @@ from corral import (
     TurnStarted,
     UsageError,
 )
-from corral.drivers import drive
-from corral.loop import run_steps
+from corral._loop.drivers import drive
+from corral._loop.loop import run_steps
 from corral.tools import tool
 
 SENT: list[str] = []
@@ -145,7 +145,7 @@ def test_an_unobserved_run_builds_no_events_but_gives_the_same_result(make_agent
     assert [(v.stage, v.guard, v.action) for v in a.verdicts] == [(v.stage, v.guard, v.action) for v in b.verdicts]
     assert [t.turn for t in a.turns] == [t.turn for t in b.turns]
     fresh, _ = make_agent(texts, guards="default")
-    steps = run_steps(fresh.config, fresh._start("go", None, None), events=False)
+    steps = run_steps(fresh.policy, fresh._start("go", None, None), events=False)
     assert [type(e) for e in drive(steps, fresh.runtime, "r")] == [RunFinished]
 
 

@@ -5,26 +5,11 @@ from __future__ import annotations
 
 from corral.guards import Conversation, GuardChain, LlamaGuard, PIIRedactor, ToolCallPayload
 from corral.testing import ScriptedBackend
-
-
-class Seen:
-    """A test double guard that records what it is handed and allows everything."""
-
-    def __init__(self, name: str, wants_conversation: bool = False) -> None:
-        self.name, self.wants_conversation, self.seen = name, wants_conversation, []
-
-    def check(self, stage, payload):
-        from corral.guards import Verdict
-
-        self.seen.append((stage, payload))
-        return Verdict.allow(self.name)
-
-    async def acheck(self, stage, payload):
-        return self.check(stage, payload)
+from guard_doubles import RecordingGuard
 
 
 def test_calls_and_answers_carry_the_user_turn(make_agent):
-    plain, contextual = Seen("plain"), Seen("contextual", wants_conversation=True)
+    plain, contextual = RecordingGuard("plain"), RecordingGuard("contextual", wants_conversation=True)
     chain = GuardChain({"tool_call": [plain], "output": [plain, contextual]})
     agent, _ = make_agent(["[add(a=1, b=2)]", "It is 3."], guards=chain)
     result = agent.run("What is 1 + 2?")
@@ -36,7 +21,7 @@ def test_calls_and_answers_carry_the_user_turn(make_agent):
 
 
 def test_a_continued_run_answers_the_last_user_turn_not_a_correction(make_agent):
-    contextual = Seen("contextual", wants_conversation=True)
+    contextual = RecordingGuard("contextual", wants_conversation=True)
     agent, _ = make_agent(["Oslo is cold.", "Bergen too."], guards=GuardChain({"output": [contextual]}))
     first = agent.run("How is Oslo?")
     agent.run("And Bergen?", history=first)
@@ -44,7 +29,7 @@ def test_a_continued_run_answers_the_last_user_turn_not_a_correction(make_agent)
 
 
 def test_redaction_at_output_keeps_working_beside_a_contextual_guard(make_agent):
-    contextual = Seen("contextual", wants_conversation=True)
+    contextual = RecordingGuard("contextual", wants_conversation=True)
     chain = GuardChain({"output": [PIIRedactor(), contextual]})
     agent, _ = make_agent(["Mail bob@example.com."], guards=chain)
     result = agent.run("Who do I mail?")
@@ -62,14 +47,14 @@ def test_llama_guard_sees_the_user_turn_at_output(make_agent):
 
 
 def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
-    from corral.drivers import drive
+    from corral._loop.drivers import drive
     from corral.guards import CodeScanner, InjectionGuard
-    from corral.loop import CheckGuard, run_steps
+    from corral._loop.loop import CheckGuard, run_steps
 
     texts = ['[add(a=1, b=2)]', "Mail bob@example.com: it is 3."]
     offline = GuardChain({"input": [InjectionGuard()], "tool_call": [CodeScanner()], "tool_result": [PIIRedactor()],
                           "output": [PIIRedactor()]})
-    assert offline.inline and not GuardChain({"output": [Seen("double")]}).inline
+    assert offline.inline and not GuardChain({"output": [RecordingGuard("double")]}).inline
     assert not GuardChain({"output": [PIIRedactor()]}, timeout=1.0).inline  # a timeout needs the driver
     requests = []
 
@@ -85,14 +70,14 @@ def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
 
     inline, _ = make_agent(texts, guards=offline)
     result = None
-    for event in drive(watch(run_steps(inline.config, inline._start("1+2?", None, None))), inline.runtime, "r"):
+    for event in drive(watch(run_steps(inline.policy, inline._start("1+2?", None, None))), inline.runtime, "r"):
         result = getattr(event, "result", result)
     assert CheckGuard.__name__ not in requests and result.output == "Mail [EMAIL]: it is 3."
     # The same chain behind a double without ``inline`` goes through the driver, with the same outcome.
     mixed = GuardChain({**{s: list(offline.guards(s)) for s in ("input", "tool_call", "tool_result")},
-                        "output": [PIIRedactor(), Seen("double")]})
+                        "output": [PIIRedactor(), RecordingGuard("double")]})
     agent, _ = make_agent(texts, guards=mixed)
     requests.clear()
-    for event in drive(watch(run_steps(agent.config, agent._start("1+2?", None, None))), agent.runtime, "r"):
+    for event in drive(watch(run_steps(agent.policy, agent._start("1+2?", None, None))), agent.runtime, "r"):
         result = getattr(event, "result", result)
     assert requests.count(CheckGuard.__name__) == 4 and result.output == "Mail [EMAIL]: it is 3."

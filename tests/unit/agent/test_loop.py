@@ -118,8 +118,8 @@ def test_tool_choice_required_forces_a_first_call(make_agent):
     assert "You must call one of the tools" in backend.prompts[1]
     # the forced turns ask for the calls-only grammar, the free turn for calls or text
     grammars = [r.grammar for r in backend.requests]
-    assert grammars[0] == grammars[1] == agent.format.call_grammar(agent.config.tool_specs)
-    assert grammars[2] == agent.format.grammar(agent.config.tool_specs)
+    assert grammars[0] == grammars[1] == agent.format.call_grammar(agent.policy.tool_specs)
+    assert grammars[2] == agent.format.grammar(agent.policy.tool_specs)
 
 
 def test_tool_choice_by_name_offers_only_that_tool_first(make_agent):

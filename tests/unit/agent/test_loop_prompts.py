@@ -24,7 +24,7 @@ def test_every_prompt_equals_the_full_render_of_the_history(make_agent, fmt):
     # Rebuild each turn's history: the messages before each assistant reply.
     starts = [i for i, m in enumerate(result.messages) if m.role == "assistant"]
     assert len(starts) == len(backend.prompts)
-    tools = agent.config.tools_for(None)
+    tools = agent.policy.tools_for(None)
     for prompt, end in zip(backend.prompts, starts):
         assert prompt == format_.render(result.messages[:end], tools, date=dt.date(2025, 3, 4))
 
@@ -33,7 +33,7 @@ def test_two_runs_of_one_agent_share_the_rendered_head(make_agent):
     agent, backend = make_agent(["Hi.", "Hi again."], system="Be brief.")
     agent.run("one")
     agent.run("two")
-    assert len(agent.config._heads) == 1
+    assert len(agent.policy._heads) == 1
     assert backend.prompts[1].startswith(backend.prompts[0].split("<|start_header_id|>user")[0])
 
 

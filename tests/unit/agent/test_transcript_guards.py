@@ -105,8 +105,8 @@ def test_guard_stages_can_be_a_mapping(make_agent, rule_guard, stage_chain):
 
 def test_default_chain_is_used_unless_turned_off(make_agent):
     agent, _ = make_agent(["hi"], guards="default")
-    assert agent.guards is not None and agent.config.guard_names
-    assert make_agent(["x"], guards=None)[0].config.guard_names == ()
+    assert agent.guards is not None and agent.policy.guard_names
+    assert make_agent(["x"], guards=None)[0].policy.guard_names == ()
     assert isinstance(agent.guards, GuardChain)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from corral.batch import BatchItem, read_items, repair_output, run_batch
-from corral.batch_progress import BarProgress, LineProgress, format_eta, make_progress
+from corral.cli.progress import BarProgress, LineProgress, format_eta, make_progress
 from corral.exceptions import BackendConnectError, UsageError
 
 

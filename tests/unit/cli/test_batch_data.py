@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from corral.batch import BatchItem, read_items, read_results, run_batch
-from corral.batch_progress import LineProgress
+from corral.cli.progress import LineProgress
 from corral.exceptions import FileFormatError, RunError, UsageError
 from corral.jsonl import dumps_line, split_lines
 from hypothesis import HealthCheck, given, settings

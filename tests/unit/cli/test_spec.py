@@ -132,7 +132,7 @@ def test_load_object_errors_say_what_to_fix(ref, message):
 
 def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
     """The [guards] table becomes a real GuardChain (Llama Guard on a scripted backend: no model)."""
-    from corral.spec import build_agent
+    from corral import Agent
 
     spec = parse_spec({
         "backend": {"type": "scripted", "turns": ["Paris."]},
@@ -141,7 +141,7 @@ def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
             "tool_policy": {"deny": ["rm"]},
         },
     })
-    agent = build_agent(spec)
+    agent = Agent.from_spec(spec)
     active = agent.guards.active
     assert "llama_guard" in " ".join(active["input"]) and "llama_guard" in " ".join(active["output"])
     assert active["tool_call"].count("tool_policy") == 1  # the configured one (the default chain has none)
@@ -152,7 +152,7 @@ def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
 def test_limits_reach_the_agent_and_a_tool_timeout_is_enforced():
     import threading
 
-    from corral.spec import build_agent
+    from corral import Agent
     from corral.tools import tool
 
     release = threading.Event()
@@ -165,15 +165,15 @@ def test_limits_reach_the_agent_and_a_tool_timeout_is_enforced():
 
     spec = parse_spec({"backend": {"type": "scripted", "turns": ["[stuck()]", "Gave up."]}, "guards": {"default": False},
                        "limits": {"max_turns": 4, "tool_timeout": 0.05}})
-    agent = build_agent(spec, tools=[stuck])
+    agent = Agent.from_spec(spec, tools=[stuck])
     result = agent.run("Try the tool.")
     release.set()
-    assert agent.runtime.tool_timeout == 0.05 and agent.config.max_turns == 4
+    assert agent.runtime.tool_timeout == 0.05 and agent.policy.max_turns == 4
     assert result.tool_calls[0].error_kind == "timeout" and result.output == "Gave up."
 
 
 def test_scripted_backend_needs_turns_or_script():
-    from corral.spec import build_agent
+    from corral import Agent
 
     with pytest.raises(SpecError, match="exactly one of 'turns'"):
-        build_agent(parse_spec({"backend": {"type": "scripted"}, "guards": {"default": False}}))
+        Agent.from_spec(parse_spec({"backend": {"type": "scripted"}, "guards": {"default": False}}))

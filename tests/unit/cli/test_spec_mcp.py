@@ -33,7 +33,7 @@ def test_bad_tables_name_the_key(table, message):
 
 
 def test_servers_are_built_unconnected_with_the_spec_folder_as_cwd(tmp_path):
-    from corral._spec_build import build_mcp_servers
+    from corral.spec import build_mcp_servers
 
     spec = parse_spec({"mcp": [{"name": "f", "command": "python", "args": ["s.py"], "allow": ["x"]},
                                {"name": "g", "command": "python", "cwd": "sub", "allow": ["x"]}]}, base_dir=tmp_path)

@@ -19,31 +19,7 @@ from corral.guards import (
     ToolPolicy,
     Verdict,
 )
-
-
-class Recorder:
-    """A test double guard: records calls, returns a fixed verdict or raises."""
-
-    def __init__(self, name, action="allow", cost=50, raises=None, sleep=0.0, **kw):
-        self.name, self.action, self.cost, self.raises, self.sleep, self.kw = name, action, cost, raises, sleep, kw
-        self.seen = []
-
-    def check(self, stage, payload):
-        self.seen.append(payload)
-        if self.sleep:
-            time.sleep(self.sleep)
-        if self.raises:
-            raise self.raises
-        if self.action == "redact":
-            return Verdict.redact(self.name, str(payload).upper(), "upper-cased")
-        return Verdict(action=self.action, guard=self.name, reason=f"{self.name} says {self.action}")
-
-    async def acheck(self, stage, payload):
-        if self.sleep:
-            await asyncio.sleep(self.sleep)
-        if self.raises:
-            raise self.raises
-        return self.check(stage, payload) if not self.sleep else Verdict.allow(self.name)
+from guard_doubles import RecordingGuard as Recorder
 
 
 def test_public_names_are_pinned():
@@ -76,7 +52,7 @@ def test_verdicts_carry_guard_stage_and_latency():
 def test_redaction_is_seen_by_later_guards_and_returned():
     later = Recorder("later", cost=90)
     result = GuardChain({"tool_result": [Recorder("up", action="redact", cost=1), later]}).check("tool_result", "abc")
-    assert later.seen == ["ABC"]
+    assert later.payloads == ["ABC"]
     assert result.action == "redact" and result.payload == "ABC"
 
 

@@ -17,7 +17,7 @@ from corral.exceptions import ModelRetry
 from corral.tools.builtin import file_tools
 
 SECRET = "TOP SECRET"
-ROUNDS_EACH_WAY = 40  # each outcome (read inside, refused) must be seen at least this often
+ROUNDS_EACH_WAY = 10  # each outcome (read inside, refused) must be seen at least this often (proves the race ran)
 CALLS = 20_000  # the old check-then-open code leaked about once per 1000 calls of this loop
 MAX_CALLS = 10 * CALLS
 

@@ -1,30 +1,44 @@
-"""What the loop needs to know about an agent, computed once per agent (and cached per run shape).
+"""The run's policy: everything the step machine decides with, built once per agent.
 
-``LoopConfig`` is the bridge between the step machine and the other packages: it renders and
-parses with the chat format, offers tool specs and grammars per ``tool_choice``, validates
-structured output, and writes the texts the model sees when something goes wrong.
+``RunPolicy`` is the bridge between the step machine and the other packages: it builds each run's
+prompt renderer, parses with the chat format, offers tool specs and grammars per ``tool_choice``,
+validates structured output, says which guard stages run, and writes the texts the model sees when
+something goes wrong.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from corral.exceptions import ToolCallParseError, UsageError
-from corral.prompts.messages import AssistantTurn, Message, ToolCall
+from corral.prompts.messages import AssistantTurn, ToolCall
 
-__all__ = ["LoopConfig", "OUTPUT_TOOL"]
+__all__ = ["RunPolicy", "OUTPUT_TOOL"]
 
 OUTPUT_TOOL = "final_result"
 _SPECIAL_STOPS = ("<|eom_id|>", "<|eot_id|>")
 
 
 @dataclass(kw_only=True)
-class LoopConfig:
-    """Everything the step machine asks about the agent. Built by ``Agent``; read-only during runs."""
+class RunPolicy:
+    """How one agent's runs go: limits, tool choice, guard stages, output type, correction texts.
+
+    Built by ``Agent`` (``agent.policy``). Its settings do not change after construction; it does
+    fill three memo caches on first use (tool specs and grammars per forced choice, rendered prompt
+    heads), shared by every run of the agent. Each entry is a pure function of the settings, so two
+    runs racing to fill one compute the same value.
+
+    Example::
+
+        >>> from corral.prompts import get_format
+        >>> policy = RunPolicy(format=get_format("llama3.2"), format_name="llama3.2", tool_specs=[])
+        >>> policy.forced_choice(called_tool=False) is None, policy.stage_active("input")
+        (True, False)
+    """
 
     format: Any  # a corral.prompts ChatFormat (None in chat mode)
     format_name: str
@@ -115,12 +129,6 @@ class LoopConfig:
         return name in self.approval_names
 
     # --- rendering and parsing -------------------------------------------------------------
-
-    def render(self, messages: list[Message], tools: list[dict[str, Any]]) -> str:
-        """A one-off full render (the loop renders incrementally through ``prompt_builder``)."""
-        if self.date is None:
-            return self.format.render(messages, tools or None, add_generation_prompt=True)
-        return self.format.render(messages, tools or None, add_generation_prompt=True, date=self.date)
 
     def prompt_builder(self) -> Any:
         """A PromptBuilder for one run: the date is pinned for the whole run (default: today), so
@@ -253,5 +261,3 @@ def _output_problem(exc: ValidationError) -> str:
         problems.append(f"{where}: {err['msg']}")
     return f"The arguments of {OUTPUT_TOOL} are invalid: {'; '.join(problems)}. Call {OUTPUT_TOOL} again with corrected arguments."
 
-
-Hook = Callable[[Any], Any]

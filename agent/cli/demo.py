@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any, Literal
 
-from .cli_output import TurnPrinter
+from .output import TurnPrinter
 
 __all__ = ["cmd_demo", "DEMO_PAGES", "fetch_page"]
 
@@ -68,7 +68,7 @@ def _agents(backend: Any, max_tokens: int) -> dict[str | None, Any]:
 
 def _backend(model: str | None, threads: int | None = None) -> tuple[Any, Any]:
     from corral import LlamaCppBackend
-    from corral.models import resolve_model
+    from corral.backends.model_files import resolve_model
 
     resolved = resolve_model(model)
     if resolved.is_tiny_stand_in:

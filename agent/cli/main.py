@@ -22,7 +22,7 @@ import importlib.util
 import sys
 from typing import Callable, Sequence
 
-from .exceptions import CorralError, UsageError
+from ..exceptions import CorralError, UsageError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_NOT_ANSWERED", "EXIT_USAGE", "EXIT_RUNTIME", "EXIT_INTERRUPTED"]
 
@@ -103,12 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _handler(command: str) -> Callable[[argparse.Namespace], int]:
     # Imported lazily: `corral tools` must not pay for loading llama_cpp.
     module_name, func = {
-        "demo": ("corral.cli_demo", "cmd_demo"),
-        "run": ("corral.cli_agent", "cmd_run"),
-        "chat": ("corral.cli_chat", "cmd_chat"),
-        "batch": ("corral.cli_agent", "cmd_batch"),
-        "tools": ("corral.cli_agent", "cmd_tools"),
-        "render": ("corral.cli_agent", "cmd_render"),
+        "demo": ("corral.cli.demo", "cmd_demo"),
+        "run": ("corral.cli.commands", "cmd_run"),
+        "chat": ("corral.cli.chat", "cmd_chat"),
+        "batch": ("corral.cli.commands", "cmd_batch"),
+        "tools": ("corral.cli.commands", "cmd_tools"),
+        "render": ("corral.cli.commands", "cmd_render"),
     }[command]
     return getattr(importlib.import_module(module_name), func)
 

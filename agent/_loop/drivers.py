@@ -1,6 +1,6 @@
 """The two thin drivers of the step machine: one sync, one async. They only do I/O.
 
-Each takes the generator from ``corral.loop.run_steps``, carries out its requests (backend, guards,
+Each takes the generator from ``corral._loop.loop.run_steps``, carries out its requests (backend, guards,
 tools, approval handler) and yields the events it produces, adding ``ModelDelta`` events when
 streaming. Neither contains a decision of the loop.
 
@@ -27,10 +27,10 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 from corral.exceptions import UsageError
 
-from . import events as ev
-from .backends.base import CompletionDelta, ToolCallDelta
+from .. import events as ev
+from ..backends.base import CompletionDelta, ToolCallDelta
 from .loop import TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Steps
-from .result import Approve, Decision, Edit, PendingCall, Reject
+from ..result import Approve, Decision, Edit, PendingCall, Reject
 
 __all__ = ["Runtime", "drive", "adrive", "as_decision"]
 

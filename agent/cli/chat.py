@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import Any, Callable
 
-from .cli_agent import agent_from_args
-from .cli_output import TurnPrinter
+from .commands import agent_from_args
+from .output import TurnPrinter
 
 __all__ = ["cmd_chat", "ChatSession"]
 
@@ -45,7 +45,7 @@ class ChatSession:
             self.history = None
             self.say("(conversation cleared)")
         elif name == "/tools":
-            self.say(", ".join(self.agent.config.tool_names) or "(no tools)")
+            self.say(", ".join(self.agent.policy.tool_names) or "(no tools)")
         elif name == "/history":
             for msg in (self.history.messages if self.history is not None else []):
                 self.say(f"  {msg.role}: {msg.text[:120]}{' [tool calls]' if msg.tool_calls else ''}")
@@ -82,7 +82,7 @@ def cmd_chat(args: argparse.Namespace, reader: Callable[[str], str] = input) -> 
     """Read lines until end of input or /exit; each line is one user turn."""
     _, agent = agent_from_args(args)
     session = ChatSession(agent)
-    tools = ", ".join(agent.config.tool_names) or "none"
+    tools = ", ".join(agent.policy.tool_names) or "none"
     session.say(f"corral chat: tools: {tools}; guards: {'on' if agent.guards is not None else 'off'}. {HELP}")
     interactive = sys.stdin.isatty()
     while True:

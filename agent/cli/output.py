@@ -3,7 +3,7 @@
 Example::
 
     >>> import io
-    >>> from corral.cli_output import TurnPrinter
+    >>> from corral.cli.output import TurnPrinter
     >>> printer = TurnPrinter(io.StringIO())
     >>> for event in agent.stream("What is 2 + 2?"):    # doctest: +SKIP
     ...     printer(event)
@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from . import events as ev
+from .. import events as ev
 
 __all__ = ["TurnPrinter", "short", "verdict_line"]
 

@@ -1,5 +1,5 @@
 """The step machine's vocabulary: the requests it yields, the state of one run, and the helpers
-every phase shares (adding messages, running a guard stage, finishing). See ``corral.loop``."""
+every phase shares (adding messages, running a guard stage, finishing). See ``corral._loop.loop``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any, Generator, Mapping, NamedTuple
 
 from corral.prompts.messages import Message, ToolCall
 
-from . import events as ev
-from .config import LoopConfig
-from .result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
+from .. import events as ev
+from .policy import RunPolicy
+from ..result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
 
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start"]
 
@@ -99,9 +99,10 @@ class RunState:
 
 
 Steps = Generator[Any, Any, RunResult]
-CONTINUE = object()  # a phase's "go on with the next turn"
 # A driver's answer to Complete or Chat when the model call overran the run's deadline.
 TIMED_OUT = object()
+# A phase returns the finished RunResult to stop the run, or None to carry on (the one "go on" signal).
+Phase = Generator[Any, Any, "RunResult | None"]
 MODEL_MISTAKES = frozenset({"unknown_tool", "invalid_arguments", "retry"})
 
 
@@ -111,7 +112,7 @@ def add_message(st: RunState, message: Message) -> Generator[Any, Any, None]:
         yield ev.MessageAdded(run_id=st.run_id, turn=st.turn, message=message)
 
 
-def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
+def check_guard(cfg: RunPolicy, st: RunState, stage: str, payload: Any) -> Generator[Any, Any, Any]:
     if cfg.inline_chain is not None:
         checked = cfg.inline_chain.check(stage, payload)
     else:
@@ -124,7 +125,21 @@ def check_guard(cfg: LoopConfig, st: RunState, stage: str, payload: Any) -> Gene
     return checked
 
 
-def blocked_finish(cfg: LoopConfig, st: RunState, stage: str, checked: Any) -> Generator[Any, Any, RunResult]:
+def spend_retry(cfg: RunPolicy, st: RunState, kind: str, message: str) -> Phase:
+    """Count one model mistake against ``max_retries`` (the one retry budget): None while budget is
+    left (the model is told ``message``), else the run finishes as ``retries_exhausted``."""
+    st.mistakes += 1
+    left = cfg.max_retries - st.mistakes
+    if st.observed:
+        yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=kind, message=message, retries_left=max(left, 0))
+    if left >= 0:
+        return None
+    why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
+           f"last one ({kind}): {message}")
+    return (yield from finish(cfg, st, "retries_exhausted", None, why))
+
+
+def blocked_finish(cfg: RunPolicy, st: RunState, stage: str, checked: Any) -> Generator[Any, Any, RunResult]:
     verdict = checked.blocked_by
     refusal = cfg.refusal(stage, verdict)
     yield from add_message(st, Message(role="assistant", content=refusal))
@@ -134,7 +149,7 @@ def blocked_finish(cfg: LoopConfig, st: RunState, stage: str, checked: Any) -> G
 
 
 def finish(
-    cfg: LoopConfig, st: RunState, reason: StopReason, output: Any, message: str, *,
+    cfg: RunPolicy, st: RunState, reason: StopReason, output: Any, message: str, *,
     pending: list[PendingCall] | None = None, blocked_by: str | None = None,
 ) -> Generator[Any, Any, RunResult]:
     close_turn(st)

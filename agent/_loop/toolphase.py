@@ -8,17 +8,17 @@ from typing import Any, Generator, Mapping
 
 from corral.prompts.messages import Message, ToolCall
 
-from . import events as ev
-from .config import LoopConfig
-from .result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord, Usage
+from .. import events as ev
+from .policy import RunPolicy
+from ..result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord, Usage
 from .steps import (
-    MODEL_MISTAKES, AskApproval, CallTools, add_message, finish, check_guard, RunState,
+    MODEL_MISTAKES, AskApproval, CallTools, Phase, add_message, finish, check_guard, spend_retry, RunState,
 )
 
 __all__: list[str] = []
 
 
-def tool_phase(cfg: LoopConfig, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Generator[Any, Any, Any]:
+def tool_phase(cfg: RunPolicy, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Phase:
     """Approve, guard, dispatch and check one turn's calls; returns None to go on, or a RunResult."""
     decisions = dict(approvals)
     for call in calls:
@@ -63,7 +63,7 @@ def _run_context(st: RunState) -> Any:
     return dataclasses.replace(st.context, usage=turns, turn=st.turn)
 
 
-def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Generator[Any, Any, Any]:
+def append_results(cfg: RunPolicy, st: RunState, calls: list[ToolCall], outcomes: dict[str, ToolCallRecord]) -> Phase:
     mistaken = []
     for call in calls:
         rec = outcomes[call.id]
@@ -77,24 +77,15 @@ def append_results(cfg: LoopConfig, st: RunState, calls: list[ToolCall], outcome
     if not mistaken:
         st.mistakes = 0
         return None
-    st.mistakes += 1
-    left = cfg.max_retries - st.mistakes
-    if st.observed:
-        yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=mistaken[0].error_kind or "tool_error",
-                            message=mistaken[0].result, retries_left=max(left, 0))
-    if left < 0:
-        why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
-               f"last one: {mistaken[0].result}")
-        return (yield from finish(cfg, st, "retries_exhausted", None, why))
-    return None
+    return (yield from spend_retry(cfg, st, mistaken[0].error_kind or "tool_error", mistaken[0].result))
 
 
-def _pending(cfg: LoopConfig, call: ToolCall) -> PendingCall:
+def _pending(cfg: RunPolicy, call: ToolCall) -> PendingCall:
     return PendingCall(id=call.id or "", name=call.name, arguments=dict(call.arguments),
                        requires_approval=cfg.needs_approval(call.name))
 
 
-def _pause(cfg: LoopConfig, st: RunState, calls: list[ToolCall]) -> Generator[Any, Any, RunResult]:
+def _pause(cfg: RunPolicy, st: RunState, calls: list[ToolCall]) -> Generator[Any, Any, RunResult]:
     pending = tuple(_pending(cfg, c) for c in calls)
     yield ev.ApprovalRequested(run_id=st.run_id, turn=st.turn, pending=pending)
     names = ", ".join(p.name for p in pending if p.requires_approval)
@@ -108,7 +99,7 @@ def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallR
                           turn=st.turn, **kw)
 
 
-def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
+def _call_guard(cfg: RunPolicy, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
     if not cfg.stage_active("tool_call"):
         return None
     sources = _sources(st) if cfg.provenance else ((), ())
@@ -121,7 +112,7 @@ def _call_guard(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any,
                    blocked_by=getattr(verdict, "guard", None))
 
 
-def _result_guard(cfg: LoopConfig, st: RunState, call: ToolCall, res: Any) -> Generator[Any, Any, ToolCallRecord]:
+def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Generator[Any, Any, ToolCallRecord]:
     if res.error is not None:  # our own error text: nothing third-party to check
         return make_record(st, call, res.content or res.error.message, status="error", error_kind=res.error.kind,
                        duration=res.duration)

@@ -6,7 +6,7 @@ Llama 3.2 Instruct GGUF already in the local Hugging Face cache -> SmolLM2-135M-
 
 Example::
 
-    >>> from corral.models import resolve_model
+    >>> from corral.backends.model_files import resolve_model
     >>> resolve_model("/no/such/model.gguf")  # doctest: +SKIP
     Traceback (most recent call last):
     corral.exceptions.ModelNotFoundError: ...
@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exceptions import FileFormatError, MissingExtraError, ModelNotFoundError
+from ..exceptions import FileFormatError, MissingExtraError, ModelNotFoundError
 
 __all__ = ["ResolvedModel", "resolve_model", "find_tiny_model", "find_cached_llama", "check_gguf", "TINY_MODEL_FILE"]
 

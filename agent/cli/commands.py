@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .batch import BatchItem, check_output_path, read_items, record_from_result, run_batch
-from .cli_output import TurnPrinter
-from .exceptions import FileFormatError, UsageError
-from .spec import AgentSpec, build_agent, load_spec, parse_spec
-from ._spec_build import load_tools
+from ..batch import BatchItem, check_output_path, read_items, record_from_result, run_batch
+from .output import TurnPrinter
+from .progress import make_progress
+from ..exceptions import FileFormatError, UsageError
+from ..agent import Agent
+from ..spec import AgentSpec, load_spec, load_tools, parse_spec
 
 __all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
 
@@ -64,7 +65,7 @@ def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
     """
     if spec.backend.type != "llamacpp":
         return spec
-    from .models import resolve_model
+    from ..backends.model_files import resolve_model
 
     stream = stream or sys.stderr
     resolved = resolve_model(spec.backend.model)
@@ -86,7 +87,7 @@ def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
 def agent_from_args(args: argparse.Namespace) -> tuple[AgentSpec, Any]:
     """The validated spec and the Agent the options describe (the model announced on stderr)."""
     spec = announce_model(spec_from_args(args))
-    return spec, build_agent(spec)
+    return spec, Agent.from_spec(spec)
 
 
 def _not_utf8(source: str, exc: UnicodeDecodeError) -> FileFormatError:
@@ -137,7 +138,7 @@ def _with_budget(item: BatchItem, spec: AgentSpec) -> BatchItem:
 
 def batch_runner(spec: AgentSpec) -> Any:
     """A batch runner over one backend; items with their own budgets get a variant of the Agent."""
-    base = build_agent(spec)
+    base = Agent.from_spec(spec)
     variants: dict[tuple[int, int, float | None], Any] = {}
 
     def agent_for(item: BatchItem) -> Any:
@@ -159,7 +160,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     items = [_with_budget(item, spec) for item in read_items(args.input)]
     try:
         summary = asyncio.run(run_batch(batch_runner(spec), items, args.output,
-                                        concurrency=args.concurrency, resume=args.resume))
+                                        concurrency=args.concurrency, resume=args.resume,
+                                        progress=make_progress(sys.stderr)))
     except KeyboardInterrupt:
         print(f"corral batch: interrupted; finished items are in {args.output}: rerun with --resume", file=sys.stderr)
         raise

@@ -2,7 +2,7 @@
 
 ``run_steps`` is a generator. It yields either an :class:`~corral.events.Event` (the driver passes
 it on and sends back ``None``) or a request (``Complete``, ``Chat``, ``CheckGuard``, ``CallTools``,
-``AskApproval``) that the sync or async driver in ``corral.drivers`` carries out and sends the
+``AskApproval``) that the sync or async driver in ``corral._loop.drivers`` carries out and sends the
 result back for. All decisions live here; the drivers only do I/O. (The shape is httpx's
 ``auth_flow``.)
 """
@@ -16,19 +16,19 @@ from typing import Any, Generator
 from corral.exceptions import ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
-from . import events as ev
-from .config import LoopConfig
-from .result import RunResult
+from .. import events as ev
+from .policy import RunPolicy
+from ..result import RunResult
 from .steps import (  # noqa: F401  (the request types are part of this module's API)
-    CONTINUE, TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Start, Steps, add_message, blocked_finish,
-    close_turn, finish, check_guard, RunState,
+    TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Phase, Start, Steps, add_message, blocked_finish,
+    close_turn, finish, check_guard, spend_retry, RunState,
 )
 from .toolphase import append_results, make_record, repeat_text, tool_phase
 
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start", "TIMED_OUT", "run_steps"]
 
 
-def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
+def run_steps(cfg: RunPolicy, start: Start, *, events: bool = True) -> Steps:
     """The whole run. Yields events and requests; returns the RunResult.
 
     ``events=False`` when nothing but the RunResult is wanted (``run`` with no hook, transcript or
@@ -59,11 +59,11 @@ def run_steps(cfg: LoopConfig, start: Start, *, events: bool = True) -> Steps:
         if start.deadline is not None and time.monotonic() > start.deadline:
             return (yield from finish(cfg, st, "timeout", None, "The run's time budget ran out."))
         done = yield from _turn(cfg, st)
-        if done is not CONTINUE:
+        if done is not None:
             return done
 
 
-def _input_stage(cfg: LoopConfig, st: RunState, text: str) -> Generator[Any, Any, RunResult | None]:
+def _input_stage(cfg: RunPolicy, st: RunState, text: str) -> Generator[Any, Any, RunResult | None]:
     checked = None
     if cfg.stage_active("input"):
         checked = yield from check_guard(cfg, st, "input", text)
@@ -76,7 +76,7 @@ def _input_stage(cfg: LoopConfig, st: RunState, text: str) -> Generator[Any, Any
     return None
 
 
-def _turn(cfg: LoopConfig, st: RunState) -> Generator[Any, Any, Any]:
+def _turn(cfg: RunPolicy, st: RunState) -> Phase:
     st.turn += 1
     st.turn_start, st.tool_seconds, st.completion = time.perf_counter(), 0.0, None
     if st.observed:
@@ -95,7 +95,7 @@ def _turn(cfg: LoopConfig, st: RunState) -> Generator[Any, Any, Any]:
     return done
 
 
-def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, Any]:
+def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any]:
     """One model call. Returns the AssistantTurn, the ToolCallParseError for malformed calls, or
     TIMED_OUT when the call overran the run's deadline."""
     tools = cfg.tools_for(forced)
@@ -127,23 +127,17 @@ def _model(cfg: LoopConfig, st: RunState, forced: Any) -> Generator[Any, Any, An
     return turn
 
 
-def _mistake(cfg: LoopConfig, st: RunState, kind: str, correction: str, raw: str | None) -> Generator[Any, Any, Any]:
+def _mistake(cfg: RunPolicy, st: RunState, kind: str, correction: str, raw: str | None) -> Phase:
     """The model erred: show it what was wrong, or stop when the retry budget is spent."""
-    st.mistakes += 1
-    left = cfg.max_retries - st.mistakes
     if raw is not None:
         yield from add_message(st, Message(role="assistant", content=raw))
-    if st.observed:
-        yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=kind, message=correction, retries_left=max(left, 0))
-    if left < 0:
-        why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
-               f"last one ({kind}): {correction}")
-        return (yield from finish(cfg, st, "retries_exhausted", None, why))
-    yield from add_message(st, Message(role="user", content=correction, name="corral"))
-    return CONTINUE
+    done = yield from spend_retry(cfg, st, kind, correction)
+    if done is None:
+        yield from add_message(st, Message(role="user", content=correction, name="corral"))
+    return done
 
 
-def _answer(cfg: LoopConfig, st: RunState, reply: AssistantTurn, forced: Any) -> Generator[Any, Any, Any]:
+def _answer(cfg: RunPolicy, st: RunState, reply: AssistantTurn, forced: Any) -> Phase:
     text = reply.content or ""
     if forced is not None:
         return (yield from _mistake(cfg, st, "tool_required", cfg.required_correction(forced), text))
@@ -155,7 +149,7 @@ def _answer(cfg: LoopConfig, st: RunState, reply: AssistantTurn, forced: Any) ->
     return (yield from _final(cfg, st, text, None))
 
 
-def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[Any, Any, RunResult]:
+def _final(cfg: RunPolicy, st: RunState, text: str, value: Any) -> Generator[Any, Any, RunResult]:
     """Check the answer at the output stage, then finish."""
     st.mistakes = 0
     if cfg.stage_active("output"):
@@ -180,7 +174,7 @@ def _final(cfg: LoopConfig, st: RunState, text: str, value: Any) -> Generator[An
     return (yield from finish(cfg, st, "final", output, ""))
 
 
-def _calls(cfg: LoopConfig, st: RunState, reply: AssistantTurn) -> Generator[Any, Any, Any]:
+def _calls(cfg: RunPolicy, st: RunState, reply: AssistantTurn) -> Phase:
     calls = [c if c.id else ToolCall(name=c.name, arguments=c.arguments, id=f"call_{st.turn}_{i}")
              for i, c in enumerate(reply.tool_calls)]
     if st.observed:
@@ -203,14 +197,14 @@ def _calls(cfg: LoopConfig, st: RunState, reply: AssistantTurn) -> Generator[Any
         done = yield from append_results(cfg, st, calls, outcomes)
     else:
         done = yield from tool_phase(cfg, st, calls, {})
-    return CONTINUE if done is None else done
+    return done
 
 
 def _canonical(arguments: dict[str, Any]) -> str:
     return json.dumps(arguments, sort_keys=True, default=str, ensure_ascii=False)
 
 
-def _structured_call(cfg: LoopConfig, st: RunState, call: ToolCall) -> Generator[Any, Any, Any]:
+def _structured_call(cfg: RunPolicy, st: RunState, call: ToolCall) -> Phase:
     value, problem = cfg.validate_output_args(call.arguments)
     text = _canonical(call.arguments)
     if problem is not None:
