@@ -156,6 +156,7 @@ class LlamaCppBackend:
         self.model_path = str(self.resolved_model.path)
         self.n_ctx, self.n_threads = n_ctx, n_threads or os.cpu_count() or 1
         self.grammar, self.temperature, self.top_p, self.seed = grammar, temperature, top_p, seed
+        self.last_trace: Any = None  # the last auto decision (corral.prompts.decide.Trace), for benchmarks
         self._loaded = _load(self.model_path, n_ctx, self.n_threads, n_batch, seed)
 
     @property
@@ -223,6 +224,9 @@ class LlamaCppBackend:
                _deltas: bool = True) -> Iterator[CompletionDelta | Completion]:
         """Yield text deltas as tokens are decoded, then the whole Completion (the model stays locked meanwhile)."""
         loaded = self._loaded
+        if self.grammar and getattr(grammar, "openings", None):  # a DecisionGrammar: decide first
+            yield from self._decided(prompt, stop, max_tokens, grammar, _deltas)
+            return
         kwargs = self._kwargs(prompt, stop, max_tokens, grammar)
         with loaded.lock:
             loaded.begin()
@@ -240,6 +244,39 @@ class LlamaCppBackend:
                 raise BackendError(f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
                                    "or start a shorter conversation.") from exc
             yield self._completion(loaded, "".join(parts), finish, started, first)
+
+    def _decided(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: Any,
+                 deltas: bool) -> Iterator[CompletionDelta | Completion]:
+        """``auto`` with a DecisionGrammar: score text vs each call, then decode that (see .deciding)."""
+        from .deciding import decide_and_decode
+
+        loaded = self._loaded
+        sampling = {"temperature": self.temperature, "top_p": self.top_p}
+        if self.seed is not None:
+            sampling["seed"] = self.seed
+        with loaded.lock:
+            loaded.begin()
+            started = time.perf_counter()
+            self._check_fits(prompt)
+            pieces, first = decide_and_decode(loaded.llm, prompt, grammar, stop, max_tokens, sampling, self._grammar), None
+            try:
+                while True:
+                    piece = next(pieces)
+                    first = first or time.perf_counter()
+                    if deltas:
+                        yield CompletionDelta(text=piece)
+            except StopIteration as done:
+                text, finish, self.last_trace = done.value
+            except ValueError as exc:  # a call's arguments ran past n_ctx
+                raise BackendError(f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
+                                   "or start a shorter conversation.") from exc
+            yield self._completion(loaded, text, finish, started, first)
+
+    def _check_fits(self, prompt: str) -> None:
+        n = len(self._loaded.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+        if n >= self.n_ctx:
+            raise BackendError(f"The prompt is {n} tokens; it does not fit n_ctx={self.n_ctx} (with room to answer). "
+                               "Raise n_ctx, offer fewer tools, or start a shorter conversation.")
 
     async def astream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                       grammar: str | None = None) -> AsyncIterator[CompletionDelta | Completion]:
