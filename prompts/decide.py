@@ -4,8 +4,8 @@ With ``root ::= text | call`` a small model decides at its first token, where th
 wins almost always (a 135M model puts most of its mass on "The", "To", ...), then rambles. A
 backend that can score continuations decides explicitly instead:
 
-* the score of a call to tool *t* is the log-probability of the format's own call opening
-  ``call_prefix(t)`` (e.g. ``{"name": "t", "parameters": `` or ``[t(``) after the prompt;
+* the score of a call to tool *t* is the log-probability of the format's own call opening up to
+  the end of the name (``{"name": "t"`` or ``[t(``) after the prompt;
 * the score of text is the log-probability of the best first token the text branch allows;
 * call the best-scoring tool when ``call - text >= policy.margin`` (calibrated on BFCL's tuning
   half), else answer in text. A model that itself prefers the call (a real Llama 3.2 putting most
@@ -30,7 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .grammar import _TEXT, _Builder, call_prefix
+from .encode import json_value
+from .grammar import _TEXT, _Builder, call_prefix, gbnf_literal
 from .specs import function_of
 
 __all__ = ["DecisionPolicy", "Decision", "DecisionGrammar", "decide", "more_calls", "decision_grammar",
@@ -49,7 +50,7 @@ class DecisionPolicy:
     ``max_calls``: at most this many calls in one turn.
     """
 
-    margin: float = -13.0
+    margin: float = -11.5
     more_margin: float = 0.0
     max_calls: int = 4
 
@@ -106,8 +107,8 @@ def text_allowed(piece: str) -> bool:
 class DecisionGrammar(str):
     """The full ``text | call`` grammar, carrying what a scoring backend needs to decide first.
 
-    Attributes: ``openings`` (tool name -> text that opens its call as the first of the turn),
-    ``later`` (the same for a further call, written after ``separator``), ``rest`` (tool name ->
+    Attributes: ``openings`` (tool name -> the start of its call, up to the end of the name: what
+    the backend scores and writes for the turn's first call), ``later`` (the same for a further call, written after ``separator``), ``rest`` (tool name ->
     grammar for one call's arguments and its closer, after the opening), ``text_grammar``,
     ``separator`` (between calls), ``end`` (text that closes the turn's calls, may be empty),
     ``parallel`` and ``policy``.
@@ -144,11 +145,14 @@ def decision_grammar(full: str, specs: list[dict[str, Any]], *, flavor: str, par
 
         >>> spec = {"type": "function", "function": {"name": "f", "parameters": {}}}
         >>> g = decision_grammar("root ::= text", [spec], flavor="pythonic", parallel=True)
-        >>> g.openings["f"], g.separator, g.end
-        ('[f(', ', ', ']')
+        >>> g.openings["f"], g.later["f"], g.separator, g.end
+        ('[f(', 'f(', ', ', ']')
     """
     functions = [function_of(s) for s in specs]
-    openings = {f["name"]: call_prefix(f["name"], flavor=flavor) for f in functions}
+    # The backend writes (and scores) each opening only up to the end of the name; the grammar
+    # lets the model write the rest (`, "parameters": ` and the arguments) with its own tokens:
+    # text forced across a token boundary (a lone " " before "{") derails a small model.
+    openings = {f["name"]: _up_to_name(f["name"], flavor) for f in functions}
     # A later call in a pythonic list has no "[" of its own: "[f(a=1), g(b=2)]".
     later = {name: text.removeprefix("[") if flavor == "pythonic" else text for name, text in openings.items()}
     rest = {f["name"]: _one_call_rest(f, flavor) for f in functions}
@@ -161,13 +165,21 @@ def decision_grammar(full: str, specs: list[dict[str, Any]], *, flavor: str, par
                            parallel=parallel, policy=policy)
 
 
+def _up_to_name(name: str, flavor: str) -> str:
+    if flavor == "pythonic":
+        return call_prefix(name, flavor=flavor)
+    return '{"name": ' + json_value(name)
+
+
 def _one_call_rest(function: dict[str, Any], flavor: str) -> str:
-    """Arguments and the closer of this one call (``)`` or ``}``), without the list's ``]``."""
+    """After the name: the rest of the opening, the arguments, the call's closer (not the list's ``]``)."""
     b = _Builder(flavor)
     b.rules["root"] = ""
     args = b.arguments(function, "tool0")
+    name = function["name"]
+    head = call_prefix(name, flavor=flavor)[len(_up_to_name(name, flavor)):]
     closer = '")"' if flavor == "pythonic" else '"}"'
-    b.rules["root"] = f"{args} {closer}".strip()
+    b.rules["root"] = " ".join(x for x in (gbnf_literal(head) if head else "", args, closer) if x)
     return b.render()
 
 

@@ -46,6 +46,8 @@ SETUPS = (
     Setup("corral, tool_choice=required", "corral", (("tool_choice", "required"),)),
     Setup("corral defaults, format=llama3.2", "corral", (("format", "llama3.2"),)),
     Setup("peer chatml-function-calling + system message", "peer", (("system", True),)),
+    # For calibration: always call (the decision still picks the tool and scores further calls).
+    Setup("corral, decision always calls (calibration)", "corral", (("decision", "always"),)),
     Setup("peer chatml-function-calling, no system message (never sees the tools)", "peer", (("system", False),)),
 )
 
@@ -83,7 +85,7 @@ def _corral(backend: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outc
     kwargs = {k: v for k, v in setup.options if k in ("tool_choice", "format")}
     agent = Agent(spy, tools=tools, max_turns=1, max_tokens=max_tokens, **kwargs)
     if "decision" in dict(setup.options):
-        agent.config.decision = setup.option("decision")
+        agent.config.decision = _policy(setup.option("decision"))
     backend.last_trace = None
     agent.run(item.question)
     completion = spy.calls[0].completion
@@ -97,6 +99,16 @@ def _corral(backend: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outc
                 "called": True, "valid": False, "correct": False, "why": str(exc)[:200]}
     return _outcome(item, tools, list(calls), tokens=completion.completion_tokens, max_tokens=max_tokens,
                     finish=completion.finish_reason, text=completion.text, **extra)
+
+
+def _policy(option: Any) -> Any:
+    if option == "always":
+        from dataclasses import replace
+
+        from corral.prompts.decide import DEFAULT_POLICY
+
+        return replace(DEFAULT_POLICY, margin=-1e9)
+    return option
 
 
 class _Call:

@@ -78,3 +78,20 @@ def test_the_decision_grammar_is_the_full_grammar_for_backends_that_cannot_score
     back = pickle.loads(pickle.dumps(g))
     assert isinstance(back, DecisionGrammar) and back == full and back.policy.margin == -7.0
     assert back.rest == g.rest
+
+
+def test_the_repetition_guard_sees_loops_not_long_prose():
+    from corral.backends.deciding import repeating
+
+    assert repeating("x = 1.1.1.0\n" * 12)
+    prose = " ".join(f"word{i}" for i in range(200))
+    assert not repeating(prose)
+    assert not repeating("short")
+
+
+@pytest.mark.parametrize("fmt_name", ["llama3.2", "llama3.2-json"])
+def test_the_opening_ends_with_the_name(fmt_name):
+    fmt = get_format(fmt_name)
+    g = decision_grammar(fmt.grammar([WEATHER]), [WEATHER], flavor=fmt.flavor, parallel=True)
+    assert g.openings["get_weather"].rstrip('"(').endswith("get_weather")
+    assert fmt.call_prefix("get_weather").startswith(g.openings["get_weather"])
