@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator, Iterator, Sequence
 
-import llama_cpp
 import numpy as np
 
 from corral.prompts.decide import Decision, DecisionGrammar, Trace, decide, more_calls, text_allowed
+
+from .fastgrammar import is_eog, last_logits
 
 __all__ = ["decide_and_decode", "Scorer", "repeating"]
 
@@ -62,8 +63,7 @@ class Scorer:
 
 
 def _logp(llm: Any) -> np.ndarray:
-    pointer = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
-    logits = np.ctypeslib.as_array(pointer, shape=(llm._n_vocab,)).astype(np.float64)
+    logits = last_logits(llm)
     return logits - np.logaddexp.reduce(logits)
 
 
@@ -181,5 +181,5 @@ def _next_tool(llm: Any, base: list[int], text: str, grammar: DecisionGrammar, m
 
 def _end_of_turn(llm: Any, logp: np.ndarray) -> float:
     """Log-probability that the turn ends here: the best end-of-generation token."""
-    eog = [t for t in np.argsort(-logp)[:256] if llama_cpp.llama_vocab_is_eog(llm._model.vocab, int(t))]
+    eog = [t for t in np.argsort(-logp)[:256] if is_eog(llm, t)]
     return float(logp[eog[0]]) if eog else float(np.sort(logp)[-256])
