@@ -51,7 +51,7 @@ class DecisionPolicy:
     """
 
     margin: float = -11.5
-    more_margin: float = 0.0
+    more_margin: float = -20.0
     max_calls: int = 4
 
 
@@ -90,7 +90,7 @@ def more_calls(end_score: float, next_scores: Mapping[str, float], made: int,
 
         >>> more_calls(-0.5, {"f": -3.0}, 1, DecisionPolicy(more_margin=-4.0))
         'f'
-        >>> more_calls(-0.5, {"f": -3.0}, 1, DecisionPolicy(more_margin=0.0)) is None
+        >>> more_calls(-0.5, {"f": -3.0}, 1, DecisionPolicy(more_margin=-1.0)) is None
         True
     """
     if made >= policy.max_calls or not next_scores:

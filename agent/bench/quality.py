@@ -42,8 +42,8 @@ def _items(config: BenchConfig) -> list[BfclItem]:
 
 
 def _setups(config: BenchConfig) -> list[Setup]:
-    if not config.quality_setups:
-        return list(SETUPS)
+    if not config.quality_setups:  # the calibration setup only when asked for
+        return [s for s in SETUPS if "calibration" not in s.name]
     wanted = set(config.quality_setups)
     return [s for s in SETUPS if s.name in wanted or str(SETUPS.index(s)) in wanted]
 
