@@ -65,12 +65,16 @@ def quality_section(config: BenchConfig, log: Any = None) -> SectionResult:
             outcome["half"] = half_of(item.id)
             outcomes[setup.name].append(outcome)
         if log is not None:
-            log(f"[quality] {n}/{len(items)} {item.id}: " + " ".join(
-                "C" if outcomes[s.name][-1]["correct"] else "." for s in setups))
+            log(f"[quality] {n}/{len(items)} {item.id}: " + " ".join(_mark(outcomes[s.name][-1]) for s in setups))
     summary = {name: summarize(outs) for name, outs in outcomes.items()}
     return SectionResult(name="quality", rows=_rows(summary),
                          data={"items": [i.id for i in items], "seed": config.seed, "max_tokens": MAX_TOKENS,
                                "outcomes": outcomes, "summary": summary})
+
+
+def _mark(o: Outcome) -> str:
+    """One letter per setup in the progress log: Correct, X crash, c called (wrong), . no call (wrong)."""
+    return "C" if o["correct"] else "X" if o["crashed"] else "c" if o["called"] else "."
 
 
 def _share(values: list[bool]) -> float | None:
@@ -117,14 +121,15 @@ def _fmt(value: float | None) -> str:
 def _rows(summary: dict[str, Any]) -> list[Row]:
     rows = []
     for name, halves in summary.items():
-        for category, held in halves["held-out"].items():
-            tune = halves["tune"].get(category, {})
-            detail = (f"held-out n={held['n']}: calls {_fmt(held['call_rate'])}, schema-valid {_fmt(held['valid_rate'])}, "
-                      f"max_tokens {held['hit_max_tokens']}, crashes {held['crashes']}, "
-                      f"median {held['median_seconds'] or 0:.1f} s; tune n={tune.get('n', 0)}: "
-                      f"accuracy {_fmt(tune.get('accuracy'))}")
-            rows.append(Row(metric=f"{name}: {category} BFCL accuracy (held-out)", value=held["accuracy"], unit="%",
-                            detail=detail))
+        for half in ("held-out", "tune"):
+            for category, st in halves[half].items():
+                if not st["n"]:
+                    continue
+                detail = (f"n={st['n']}: calls {_fmt(st['call_rate'])}, schema-valid {_fmt(st['valid_rate'])}, "
+                          f"max_tokens {st['hit_max_tokens']}, crashes {st['crashes']}, "
+                          f"median {st['median_seconds'] or 0:.1f} s")
+                rows.append(Row(metric=f"{name}: {category} BFCL accuracy ({half})", value=st["accuracy"], unit="%",
+                                detail=detail))
     return rows
 
 
@@ -135,6 +140,8 @@ def quality_markdown(summary: dict[str, Any], half: str = "held-out") -> str:
     lines = [head]
     for name, halves in summary.items():
         for category, s in halves[half].items():
+            if not s["n"]:
+                continue
             lines.append(f"| {name} | {category} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['call_rate'])} | "
                          f"{_fmt(s['valid_rate'])} | {s['hit_max_tokens']} | {s['crashes']} | "
                          f"{s['median_seconds'] or 0:.1f} |")
