@@ -48,7 +48,7 @@ class JinjaFormat(ChatFormat):
 
     def __init__(self, template: str, *, bos_token: str = "", eos_token: str = "",
                  stop_tokens: Iterable[str] | None = None, name: str = "jinja",
-                 parallel_calls: bool = False, tool_role: str = "tool",
+                 parallel_calls: bool = True, tool_role: str = "tool",
                  special_tokens: Iterable[str] = ()) -> None:
         if not isinstance(template, str) or not template.strip():
             raise UsageError("JinjaFormat needs a chat template (Jinja2 source); this model has none")

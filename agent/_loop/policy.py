@@ -66,6 +66,9 @@ class RunPolicy:
     # then hands it the run's user/system text and its tool results.
     provenance: bool = False
     spotlight: str | None = None  # "delimit" | "datamark": how tool results are marked in the prompt
+    # How ``auto`` decides between text and a call on backends that can score continuations
+    # (corral.prompts.DecisionPolicy); None leaves it to the model's first sampled token.
+    decision: Any = field(default_factory=lambda: _default_policy())
     _grammars: dict[Any, str | None] = field(default_factory=dict, repr=False)
     _heads: Any = field(default=None, repr=False)  # rendered prompt heads, shared by all runs
     _specs: dict[Any, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
@@ -122,6 +125,12 @@ class RunPolicy:
         grammar = None
         if self.use_grammar and self.tool_choice != "none" and tools and self.format is not None and hasattr(self.format, "grammar"):
             grammar = _format_grammar(self.format, tools, require_call=forced is not None)
+            if forced is None and self.decision is not None and getattr(self.format, "flavor", None):
+                from corral.prompts.decide import decision_grammar
+
+                grammar = decision_grammar(grammar, tools, flavor=self.format.flavor,
+                                           parallel=bool(getattr(self.format, "parallel_calls", False)),
+                                           policy=self.decision)
         self._grammars[forced] = grammar
         return grammar
 
@@ -234,6 +243,12 @@ def _stop_reason(completion: Any) -> str | None:
     if completion.stop_token == "<|eom_id|>":
         return "end_of_message"
     return "end_of_turn" if completion.finish_reason == "stop" else None
+
+
+def _default_policy() -> Any:
+    from corral.prompts.decide import DEFAULT_POLICY
+
+    return DEFAULT_POLICY
 
 
 def _format_grammar(fmt: Any, tools: list[dict[str, Any]], *, require_call: bool) -> str | None:

@@ -35,7 +35,8 @@ import numpy as np
 
 from ..exceptions import GrammarError
 
-__all__ = ["GrammarSampler", "FastGrammarLlama", "SamplingParams", "compile_grammar", "WINDOWS"]
+__all__ = ["GrammarSampler", "FastGrammarLlama", "SamplingParams", "compile_grammar", "WINDOWS", "last_logits",
+           "is_eog"]
 
 # Candidate windows, checked in logit order; the last one is "everything else".
 WINDOWS = (1, 32, 512)
@@ -272,3 +273,14 @@ def _windowed_ok(kwargs: dict[str, Any]) -> bool:
     )
     return neutral and kwargs.get("mirostat_mode", 0) == 0 and not kwargs.get("logits_processor")
 
+
+
+def last_logits(llm: Any) -> np.ndarray:
+    """A copy of the logits after the last evaluated token (llama-cpp-python keeps none without logits_all)."""
+    pointer = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
+    return np.ctypeslib.as_array(pointer, shape=(llm._n_vocab,)).astype(np.float64)
+
+
+def is_eog(llm: Any, token: int) -> bool:
+    """Whether ``token`` ends generation (EOS, EOT, <|im_end|>, ...) for this model."""
+    return bool(llama_cpp.llama_vocab_is_eog(llm._model.vocab, int(token)))

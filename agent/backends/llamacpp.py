@@ -107,6 +107,15 @@ def _load(path: str, n_ctx: int, n_threads: int, n_batch: int, seed: int | None)
     return loaded
 
 
+def _until(deadline: float) -> Any:
+    """A llama.cpp stopping criterion: generation ends at the first token past ``deadline``."""
+
+    def past(_ids: Any, _logits: Any) -> bool:  # checked after each sampled token
+        return time.monotonic() > deadline
+
+    return _import_llama_cpp().StoppingCriteriaList([past])
+
+
 def detect_format_name(metadata: dict[str, str]) -> str:
     """The chat format a GGUF's metadata implies: ``llama3.2``, ``llama3.1``, ``llama3`` or ``jinja``.
 
@@ -156,6 +165,7 @@ class LlamaCppBackend:
         self.model_path = str(self.resolved_model.path)
         self.n_ctx, self.n_threads = n_ctx, n_threads or os.cpu_count() or 1
         self.grammar, self.temperature, self.top_p, self.seed = grammar, temperature, top_p, seed
+        self.last_trace: Any = None  # the last auto decision (corral.prompts.decide.Trace), for benchmarks
         self._loaded = _load(self.model_path, n_ctx, self.n_threads, n_batch, seed)
 
     @property
@@ -210,10 +220,7 @@ class LlamaCppBackend:
         if self.seed is not None:
             kwargs["seed"] = self.seed
         if deadline is not None:
-            def past(_ids: Any, _logits: Any) -> bool:  # checked after each sampled token
-                return time.monotonic() > deadline
-
-            kwargs["stopping_criteria"] = _import_llama_cpp().StoppingCriteriaList([past])
+            kwargs["stopping_criteria"] = _until(deadline)
         return kwargs
 
     def complete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
@@ -235,6 +242,9 @@ class LlamaCppBackend:
                deadline: float | None = None, _deltas: bool = True) -> Iterator[CompletionDelta | Completion]:
         """Yield text deltas as tokens are decoded, then the whole Completion (the model stays locked meanwhile)."""
         loaded = self._loaded
+        if self.grammar and getattr(grammar, "openings", None):  # a DecisionGrammar: decide first
+            yield from self._decided(prompt, stop, max_tokens, grammar, _deltas, deadline)
+            return
         kwargs = self._kwargs(prompt, stop, max_tokens, grammar, deadline)
         with loaded.lock:
             loaded.begin()
@@ -252,6 +262,41 @@ class LlamaCppBackend:
                 raise BackendError(f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
                                    "or start a shorter conversation.") from exc
             yield self._completion(loaded, "".join(parts), finish, started, first)
+
+    def _decided(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: Any,
+                 deltas: bool, deadline: float | None) -> Iterator[CompletionDelta | Completion]:
+        """``auto`` with a DecisionGrammar: score text vs each call, then decode that (see .deciding)."""
+        from .deciding import decide_and_decode
+
+        loaded = self._loaded
+        sampling = {"temperature": self.temperature, "top_p": self.top_p}
+        if self.seed is not None:
+            sampling["seed"] = self.seed
+        if deadline is not None:
+            sampling["stopping_criteria"] = _until(deadline)
+        with loaded.lock:
+            loaded.begin()
+            started = time.perf_counter()
+            self._check_fits(prompt)
+            pieces, first = decide_and_decode(loaded.llm, prompt, grammar, stop, max_tokens, sampling, self._grammar), None
+            try:
+                while True:
+                    piece = next(pieces)
+                    first = first or time.perf_counter()
+                    if deltas:
+                        yield CompletionDelta(text=piece)
+            except StopIteration as done:
+                text, finish, self.last_trace = done.value
+            except ValueError as exc:  # a call's arguments ran past n_ctx
+                raise BackendError(f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
+                                   "or start a shorter conversation.") from exc
+            yield self._completion(loaded, text, finish, started, first)
+
+    def _check_fits(self, prompt: str) -> None:
+        n = len(self._loaded.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+        if n >= self.n_ctx:
+            raise BackendError(f"The prompt is {n} tokens; it does not fit n_ctx={self.n_ctx} (with room to answer). "
+                               "Raise n_ctx, offer fewer tools, or start a shorter conversation.")
 
     async def astream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
                       grammar: str | None = None, deadline: float | None = None) -> AsyncIterator[CompletionDelta | Completion]:

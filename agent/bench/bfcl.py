@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -26,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["BfclItem", "CheckResult", "check", "load_items", "sample_items", "normalize_string", "CATEGORIES"]
+__all__ = ["BfclItem", "CheckResult", "check", "load_items", "sample_items", "normalize_string", "CATEGORIES",
+           "half_of", "HALVES"]
 
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")
 
@@ -211,6 +213,22 @@ def sample_items(items: Sequence[BfclItem], per_category: int, seed: int = 0) ->
         pool = [i for i in items if i.category == category]
         chosen.extend(sorted(rng.sample(pool, min(per_category, len(pool))), key=lambda i: i.id))
     return chosen
+
+
+HALVES = ("tune", "held-out")
+
+
+def half_of(item_id: str) -> str:
+    """``tune`` or ``held-out``: a stable hash of the id (same on every machine and Python version).
+
+    Tune thresholds on ``tune`` only; ``held-out`` says whether they generalise.
+
+    Example::
+
+        >>> half_of("simple_python_1") in HALVES
+        True
+    """
+    return HALVES[hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2]
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:

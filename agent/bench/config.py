@@ -51,7 +51,7 @@ DEFAULT = Size(
     guard_messages=200,
     batch_runs=1000,
     batch_concurrency=(1, 8, 32),
-    bfcl_per_category=3,
+    bfcl_per_category=40,  # the quality section alone then takes about an hour on 2 idle cores
 )
 
 
@@ -65,6 +65,9 @@ class BenchConfig:
     model_path: Path | None
     data_dir: Path | None
     seed: int = 0
+    bfcl_per_category: int | None = None  # overrides the size's sample (quality section)
+    bfcl_half: str = "both"  # "tune", "held-out" or "both" halves of the BFCL files
+    quality_setups: tuple[str, ...] = ()  # setup names or indices; empty: all
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -75,6 +78,8 @@ class BenchConfig:
             "model": str(self.model_path) if self.model_path else None,
             "data_dir": str(self.data_dir) if self.data_dir else None,
             "seed": self.seed,
+            "bfcl_per_category": self.bfcl_per_category or self.size.bfcl_per_category,
+            "bfcl_half": self.bfcl_half,
         }
 
 

@@ -1,151 +1,151 @@
-"""Section 7: tool-call quality on BFCL dev items with the tiny model, three ways in one run.
+"""Section 7: tool-call quality on BFCL items with the tiny model, every setup interleaved item by item.
 
-For a fixed-seed sample of items from each BFCL category, the model's first turn is produced by:
+For a fixed-seed sample of items per BFCL category (all five), each setup of
+:mod:`.quality_setups` produces the model's first turn. Per setup, category and half (TUNE /
+HELD-OUT, a stable hash of the item id, :func:`corral.bench.bfcl.half_of`): call rate, schema-valid
+rate (of the items with calls), BFCL accuracy (the checker in :mod:`.bfcl`; on irrelevance items,
+"no call made"), items that hit ``max_tokens``, crashes, median seconds per item.
 
-* ``corral, constrained``: an Agent on ``LlamaCppBackend`` with grammar-constrained decoding;
-* ``corral, free``: the same Agent with ``grammar=False``;
-* ``corral, constrained, tool_choice=required``: the grammar admits only calls (no prose);
-* ``llama-cpp-python chatml-function-calling``: llama-cpp-python's own tool-calling chat handler
-  on the same model file, same threads and context.
-
-"Parses and validates" means the text parsed (no ``ToolCallParseError``) and every call names an
-offered tool with arguments valid against its JSON Schema; plain text counts as a valid answer.
-Accuracy is the BFCL checker (``corral.bench.bfcl.check``) on the parsed calls.
+Tune on the TUNE half only; the HELD-OUT half is the honest figure.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import statistics
+from typing import Any, Sequence
 
-from .bfcl import BfclItem, check, load_items, sample_items
+from .bfcl import CATEGORIES, BfclItem, half_of, load_items, sample_items
 from .config import BenchConfig
 from .model import backend, model_missing, raw_llama
+from .quality_setups import SETUPS, Outcome, Setup, run_setup
 from .report import Row, SectionResult
-from .spy import SpyBackend
 
-__all__ = ["quality_section", "Outcome"]
+__all__ = ["quality_section", "summarize", "MAX_TOKENS", "quality_markdown"]
 
-MAX_TOKENS = 192
-# With tool_choice="auto" the tiny model mostly answers in prose; "required" shows what the grammar
-# does to the calls themselves (irrelevance items then fail by construction).
-VARIANTS = ("corral, constrained", "corral, free", "corral, constrained, tool_choice=required", "chatml-function-calling")
-Outcome = dict[str, Any]
+MAX_TOKENS = 256  # as the issue measured; the peer gets the same
 
 
-def _tools(item: BfclItem) -> list[Any]:
-    from corral.tools import Tool, normalize_schema
-
-    return [Tool.from_schema(f["name"], f.get("description", ""), normalize_schema(f["parameters"]),
-                             func=lambda **_: "ok") for f in item.functions]
-
-
-def _valid(tools: list[Any], calls: list[Any]) -> bool:
-    from corral.tools import validate_arguments
-
-    by_name = {t.name: t for t in tools}
-    return all(c.name in by_name and validate_arguments(by_name[c.name], c.arguments) is None for c in calls)
+def _runners(config: BenchConfig, setups: Sequence[Setup]) -> dict[str, Any]:
+    runners: dict[str, Any] = {}
+    if any(s.kind == "corral" for s in setups):
+        runners["corral"] = backend(config)
+    if any(s.kind == "peer" for s in setups):
+        runners["peer"] = raw_llama(config, _chatml_llama())
+    return runners
 
 
-def _corral_outcome(inner: Any, item: BfclItem, constrained: bool, choice: str = "auto") -> Outcome:
-    from corral import Agent
-    from corral.prompts import ToolCallParseError
-
-    tools = _tools(item)
-    spy = SpyBackend(inner)
-    agent = Agent(spy, tools=tools, guards=None, max_turns=1, max_retries=0, max_tokens=MAX_TOKENS, grammar=constrained,
-                  tool_choice=choice)
-    agent.run(item.question)
-    text = spy.calls[0].completion.text
-    try:
-        turn = agent.format.parse(text)
-    except ToolCallParseError as exc:
-        return {"id": item.id, "parsed": False, "valid": False, "correct": False, "text": text, "why": str(exc)[:200]}
-    calls = [(c.name, c.arguments) for c in turn.tool_calls]
-    verdict = check(item, calls)
-    return {"id": item.id, "parsed": True, "valid": _valid(tools, turn.tool_calls), "correct": verdict.ok,
-            "text": text, "why": verdict.reason}
+def _items(config: BenchConfig) -> list[BfclItem]:
+    items = load_items(config.data_dir / "bfcl")  # type: ignore[operator]
+    if config.bfcl_half != "both":
+        items = [i for i in items if half_of(i.id) == config.bfcl_half]
+    return sample_items(items, config.bfcl_per_category or config.size.bfcl_per_category, seed=config.seed)
 
 
-class _Call:
-    __slots__ = ("name", "arguments")
-
-    def __init__(self, name: str, arguments: Any) -> None:
-        self.name, self.arguments = name, arguments
-
-
-def _chatml_outcome(llm: Any, item: BfclItem) -> Outcome:
-    from corral.tools import normalize_schema
-
-    # OpenAI-style names cannot hold dots: send safe names, map them back for the checker.
-    names = {f["name"].replace(".", "_"): f["name"] for f in item.functions}
-    tools = [{"type": "function", "function": {"name": f["name"].replace(".", "_"), "description": f.get("description", ""),
-                                               "parameters": normalize_schema(f["parameters"])}} for f in item.functions]
-    out = llm.create_chat_completion(messages=[{"role": "user", "content": item.question}], tools=tools,
-                                     tool_choice="auto", max_tokens=MAX_TOKENS, temperature=0.0, seed=0)
-    message = out["choices"][0]["message"]
-    calls = []
-    try:
-        for call in message.get("tool_calls") or []:
-            arguments = json.loads(call["function"]["arguments"] or "{}")
-            calls.append(_Call(names.get(call["function"]["name"], call["function"]["name"]), arguments))
-    except (json.JSONDecodeError, TypeError) as exc:
-        return {"id": item.id, "parsed": False, "valid": False, "correct": False, "text": str(message)[:300], "why": str(exc)}
-    verdict = check(item, [(c.name, c.arguments) for c in calls])
-    return {"id": item.id, "parsed": True, "valid": _valid(_tools(item), calls), "correct": verdict.ok,
-            "text": json.dumps([{c.name: c.arguments} for c in calls]) if calls else (message.get("content") or ""),
-            "why": verdict.reason}
+def _setups(config: BenchConfig) -> list[Setup]:
+    if not config.quality_setups:  # the calibration setup only when asked for
+        return [s for s in SETUPS if "calibration" not in s.name]
+    wanted = set(config.quality_setups)
+    return [s for s in SETUPS if s.name in wanted or str(SETUPS.index(s)) in wanted]
 
 
-def _guarded(item: BfclItem, measure: Any, *args: Any) -> Outcome:
-    """One variant on one item; a prompt too long for n_ctx is that variant's failure, not the section's."""
-    from corral.exceptions import BackendError
-
-    try:
-        return measure(*args)
-    except (ValueError, BackendError) as exc:  # llama_cpp: "Requested tokens (...) exceed context window"
-        return {"id": item.id, "parsed": False, "valid": False, "correct": False, "text": "",
-                "why": f"{type(exc).__name__}: {str(exc)[:200]}"}
-
-
-def _share(outcomes: list[Outcome], key: str) -> float:
-    return 100.0 * sum(o[key] for o in outcomes) / len(outcomes) if outcomes else float("nan")
-
-
-def quality_section(config: BenchConfig) -> SectionResult:
-    """Parse+validate share and BFCL accuracy per variant on the same sampled items."""
+def quality_section(config: BenchConfig, log: Any = None) -> SectionResult:
+    """Every setup on the same sampled items, interleaved item by item."""
     missing = model_missing(config, "quality")
     if missing:
         return missing
     if config.data_dir is None:
         return SectionResult(name="quality", status="skipped",
                              reason="no BFCL data: pass --data-dir or set CORRAL_DATA_DIR (a folder holding bfcl/)")
-    items = sample_items(load_items(config.data_dir / "bfcl"), config.size.bfcl_per_category, seed=config.seed)
-    shipped = backend(config)
-    chatml = raw_llama(config, _chatml_llama())
-    variants: dict[str, list[Outcome]] = {name: [] for name in VARIANTS}
-    for item in items:  # variants interleaved item by item
-        variants["corral, constrained"].append(_guarded(item, _corral_outcome, shipped, item, True))
-        variants["corral, free"].append(_guarded(item, _corral_outcome, shipped, item, False))
-        variants["corral, constrained, tool_choice=required"].append(
-            _guarded(item, _corral_outcome, shipped, item, True, "required"))
-        variants["chatml-function-calling"].append(_guarded(item, _chatml_outcome, chatml, item))
+    items, setups = _items(config), _setups(config)
+    runners = _runners(config, setups)
+    outcomes: dict[str, list[Outcome]] = {s.name: [] for s in setups}
+    for n, item in enumerate(items, 1):
+        for setup in setups:
+            outcome = run_setup(runners[setup.kind], item, setup, MAX_TOKENS)
+            outcome["half"] = half_of(item.id)
+            outcomes[setup.name].append(outcome)
+        if log is not None:
+            log(f"[quality] {n}/{len(items)} {item.id}: " + " ".join(_mark(outcomes[s.name][-1]) for s in setups))
+    summary = {name: summarize(outs) for name, outs in outcomes.items()}
+    return SectionResult(name="quality", rows=_rows(summary),
+                         data={"items": [i.id for i in items], "seed": config.seed, "max_tokens": MAX_TOKENS,
+                               "outcomes": outcomes, "summary": summary})
+
+
+def _mark(o: Outcome) -> str:
+    """One letter per setup in the progress log: Correct, X crash, c called (wrong), . no call (wrong)."""
+    return "C" if o["correct"] else "X" if o["crashed"] else "c" if o["called"] else "."
+
+
+def _share(values: list[bool]) -> float | None:
+    return 100.0 * sum(values) / len(values) if values else None
+
+
+def _stats(outs: list[Outcome]) -> dict[str, Any]:
+    called = [o for o in outs if o["called"]]
+    return {
+        "n": len(outs),
+        "call_rate": _share([o["called"] for o in outs]),
+        "valid_rate": _share([o["valid"] for o in called]),
+        "accuracy": _share([o["correct"] for o in outs]),
+        "hit_max_tokens": sum(o["hit_max"] for o in outs),
+        "cut_by_repetition_guard": sum(o.get("cut", False) for o in outs),
+        "crashes": sum(o["crashed"] for o in outs),
+        "typed_errors": sum(o.get("typed_error", False) for o in outs),
+        "median_seconds": statistics.median(o["seconds"] for o in outs) if outs else None,
+    }
+
+
+def summarize(outs: list[Outcome]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{half: {category: stats}}`` for halves ``tune``, ``held-out``, ``all`` (and category ``all``).
+
+    Example::
+
+        >>> o = {"id": "x", "category": "irrelevance", "called": False, "valid": False, "correct": True,
+        ...      "hit_max": False, "crashed": False, "seconds": 1.0, "half": "tune"}
+        >>> summarize([o])["tune"]["irrelevance"]["accuracy"]
+        100.0
+    """
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for half in ("tune", "held-out", "all"):
+        mine = [o for o in outs if half == "all" or o.get("half") == half]
+        per = {c: _stats([o for o in mine if o["category"] == c]) for c in CATEGORIES}
+        result[half] = {**{c: s for c, s in per.items() if s["n"]}, "all": _stats(mine)}
+    return result
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} %"
+
+
+def _rows(summary: dict[str, Any]) -> list[Row]:
     rows = []
-    for name, outcomes in variants.items():
-        rows.append(Row(metric=f"{name}: parses and validates", value=_share(outcomes, "valid"), unit="%",
-                        target="100 %" if name.startswith("corral, constrained") else "", detail=f"{len(outcomes)} items"))
-        rows.append(Row(metric=f"{name}: BFCL accuracy", value=_share(outcomes, "correct"), unit="%",
-                        detail=_per_category(items, outcomes)))
-    return SectionResult(name="quality", rows=rows,
-                         data={"items": [i.id for i in items], "seed": config.seed, "outcomes": variants})
+    for name, halves in summary.items():
+        for half in ("held-out", "tune"):
+            for category, st in halves[half].items():
+                if not st["n"]:
+                    continue
+                detail = (f"n={st['n']}: calls {_fmt(st['call_rate'])}, schema-valid {_fmt(st['valid_rate'])}, "
+                          f"max_tokens {st['hit_max_tokens']}, crashes {st['crashes']}, "
+                          f"median {st['median_seconds'] or 0:.1f} s")
+                rows.append(Row(metric=f"{name}: {category} BFCL accuracy ({half})", value=st["accuracy"], unit="%",
+                                detail=detail))
+    return rows
 
 
-def _per_category(items: list[BfclItem], outcomes: list[Outcome]) -> str:
-    parts = []
-    for category in dict.fromkeys(i.category for i in items):
-        mine = [o for i, o in zip(items, outcomes) if i.category == category]
-        parts.append(f"{category} {sum(o['correct'] for o in mine)}/{len(mine)}")
-    return ", ".join(parts)
+def quality_markdown(summary: dict[str, Any], half: str = "held-out") -> str:
+    """One table per half: a row per setup and category (the README shows the held-out one)."""
+    head = ("| setup | category | n | accuracy | call rate | schema-valid (of calls) | hit max_tokens | "
+            "crashes | median s |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    lines = [head]
+    for name, halves in summary.items():
+        for category, s in halves[half].items():
+            if not s["n"]:
+                continue
+            lines.append(f"| {name} | {category} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['call_rate'])} | "
+                         f"{_fmt(s['valid_rate'])} | {s['hit_max_tokens']} | {s['crashes']} | "
+                         f"{s['median_seconds'] or 0:.1f} |")
+    return "\n".join(lines)
 
 
 def _chatml_llama() -> Any:

@@ -63,7 +63,7 @@ def _batch(config: BenchConfig) -> SectionResult:
 def _quality(config: BenchConfig) -> SectionResult:
     from .quality import quality_section
 
-    return quality_section(config)
+    return quality_section(config, log=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def _security(config: BenchConfig) -> SectionResult:
@@ -124,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--data-dir", help="folder holding bfcl/ (default: $CORRAL_DATA_DIR or ../shared/data)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the BFCL sample")
+    parser.add_argument("--bfcl-per-category", type=int, help="BFCL items per category (quality section)")
+    parser.add_argument("--half", choices=("tune", "held-out", "both"), default="both",
+                        help="which half of the BFCL files to sample (tune on 'tune' only)")
+    parser.add_argument("--setups", help="comma-separated quality setups (names or indices; default all)")
     return parser
 
 
@@ -138,6 +142,9 @@ def _config(args: argparse.Namespace) -> BenchConfig:
         model_path=model,
         data_dir=find_data_dir(args.data_dir),
         seed=args.seed,
+        bfcl_per_category=args.bfcl_per_category,
+        bfcl_half=args.half,
+        quality_setups=tuple(x.strip() for x in args.setups.split(",")) if args.setups else (),
     )
 
 
@@ -159,12 +166,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results = run_sections(config, names, log)
     print(markdown_table(results))
+    _print_quality(results)
     if args.json:
         meta = {**config.to_dict(), "python": platform.python_version(), "machine": platform.machine(),
                 "cpu_count": os.cpu_count(), "llama_cpp": _llama_cpp_version()}
         path = write_json(args.json, to_json(meta, results))
         log(f"[bench] wrote {path}")
     return 1 if any(r.status == "error" for r in results) else 0
+
+
+def _print_quality(results: list[SectionResult]) -> None:
+    """The quality section's per-setup tables (held-out, then tune) below the main table."""
+    for result in results:
+        if result.name == "quality" and result.status == "ok":
+            from .quality import quality_markdown
+
+            for half in ("held-out", "tune"):
+                print(f"\nBFCL quality, {half} half:\n\n{quality_markdown(result.data['summary'], half)}")
 
 
 def _llama_cpp_version() -> str | None:

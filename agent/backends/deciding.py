@@ -1,0 +1,185 @@
+"""Decide-then-decode for ``tool_choice="auto"`` on an in-process llama.cpp model.
+
+Given a :class:`corral.prompts.DecisionGrammar`, ``LlamaCppBackend`` does not let the first
+sampled token decide between prose and a call. It scores the continuations instead (one forward
+pass over the prompt, then a few tokens per tool opening; see :mod:`corral.prompts.decide`):
+
+* text: decode with the text-only grammar, and stop a loop (the same 48 characters twice) as a
+  truncated answer (``finish_reason="length"``), not at ``max_tokens``;
+* call: write the chosen tool's opening, decode only that tool's arguments against its schema,
+  then score "another call" against "end of turn" and repeat while the policy says so.
+
+The caller holds the model's lock. Example (what the backend does)::
+
+    >>> text, finish, trace = yield from decide_and_decode(llm, prompt, grammar, stop, 256, sampling, compile)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generator, Iterator, Sequence
+
+import numpy as np
+
+from corral.prompts.decide import Decision, DecisionGrammar, Trace, decide, more_calls, text_allowed
+
+from .fastgrammar import is_eog, last_logits
+
+__all__ = ["decide_and_decode", "Scorer", "repeating"]
+
+Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the function says
+
+_LOOP_CHARS = 48  # a repeated span this long means the prose is looping
+
+
+class Scorer:
+    """Log-probabilities of short continuations after a base token sequence, sharing evaluated prefixes."""
+
+    def __init__(self, llm: Any, base: list[int]) -> None:
+        self.llm, self.base = llm, base
+        _eval_to(llm, base)
+        self.path: list[int] = []
+        self.logps: list[np.ndarray] = [_logp(llm)]
+
+    @property
+    def first(self) -> np.ndarray:
+        """Log-probabilities of the token right after the base."""
+        return self.logps[0]
+
+    def score(self, tokens: list[int]) -> float:
+        """Sum of log-probabilities of ``tokens`` after the base (the last token is not evaluated)."""
+        keep = 0
+        while keep < min(len(self.path), len(tokens)) and self.path[keep] == tokens[keep]:
+            keep += 1
+        self.path, self.logps = self.path[:keep], self.logps[: keep + 1]
+        self.llm.n_tokens = len(self.base) + keep
+        total = 0.0
+        for i in range(keep, len(tokens)):
+            total += float(self.logps[i][tokens[i]])
+            if i + 1 < len(tokens):
+                self.llm.eval([tokens[i]])
+                self.path.append(tokens[i])
+                self.logps.append(_logp(self.llm))
+        return total + sum(float(self.logps[i][tokens[i]]) for i in range(min(keep, len(tokens))))
+
+
+def _logp(llm: Any) -> np.ndarray:
+    logits = last_logits(llm)
+    return logits - np.logaddexp.reduce(logits)
+
+
+def _eval_to(llm: Any, tokens: list[int]) -> None:
+    """Make the KV cache hold ``tokens`` (reusing the common prefix) with logits for the last one."""
+    cached = llm._input_ids[: llm.n_tokens].tolist()
+    keep = 0
+    while keep < min(len(cached), len(tokens) - 1) and cached[keep] == tokens[keep]:
+        keep += 1
+    llm.n_tokens = keep
+    llm.eval(tokens[keep:])
+
+
+def _tokens(llm: Any, text: str) -> list[int]:
+    return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else []
+
+
+def text_score(llm: Any, logp: np.ndarray, window: int = 64) -> float:
+    """Log-probability of the best first token the text branch allows (among the top ``window``)."""
+    for token in np.argsort(-logp)[:window]:
+        if text_allowed(llm.detokenize([int(token)]).decode("utf-8", "ignore")):
+            return float(logp[token])
+    return float(np.sort(logp)[-window])
+
+
+def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
+    """Whether the last ``span`` characters already occur earlier in ``text`` (a decoding loop).
+
+    Example::
+
+        >>> repeating("abc " * 30, span=12), repeating("a b c d e f g h i j k l m", span=12)
+        (True, False)
+    """
+    return len(text) >= 2 * span and text.find(text[-span:]) < len(text) - span
+
+
+def decide_and_decode(llm: Any, prompt: str, grammar: DecisionGrammar, stop: Sequence[str], max_tokens: int,
+                      sampling: dict[str, Any], compile_grammar: Callable[[str], Any]) -> Pieces:
+    """Decide (text or which call), decode accordingly: yields text pieces, returns (text, finish, trace)."""
+    base = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+    scorer = Scorer(llm, base)
+    opening_tokens = {name: _tokens(llm, text) for name, text in grammar.openings.items()}
+    decision = decide(text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()},
+                      grammar.policy)
+    trace = Trace(decision)
+    if decision.kind == "text":
+        text, finish = yield from _prose(llm, base, grammar, stop, max_tokens, sampling, compile_grammar)
+        return text, finish, trace
+    text, finish = yield from _calls(llm, base, grammar, decision, stop, max_tokens, sampling, compile_grammar, trace)
+    return text, finish, trace
+
+
+def _generate(llm: Any, tokens: list[int], grammar: Any, stop: Sequence[str], max_tokens: int,
+              sampling: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+    for chunk in llm.create_completion(prompt=tokens, stream=True, max_tokens=max_tokens, stop=list(stop),
+                                       grammar=grammar, repeat_penalty=1.0, **sampling):
+        choice = chunk["choices"][0]
+        yield choice.get("text") or "", choice.get("finish_reason")
+
+
+def _prose(llm: Any, base: list[int], grammar: DecisionGrammar, stop: Sequence[str], max_tokens: int,
+           sampling: dict[str, Any], compile_grammar: Callable[[str], Any]) -> Iterator[str]:
+    text, finish = "", "stop"
+    for piece, why in _generate(llm, base, compile_grammar(grammar.text_grammar), stop, max_tokens, sampling):
+        text += piece
+        if piece:
+            yield piece
+        finish = why or finish
+        if repeating(text):
+            return text, "length"  # a loop: truncated, said so, not run to max_tokens
+    return text, finish
+
+
+def _calls(llm: Any, base: list[int], grammar: DecisionGrammar, decision: Decision, stop: Sequence[str],
+           max_tokens: int, sampling: dict[str, Any], compile_grammar: Callable[[str], Any],
+           trace: Trace) -> Iterator[str]:
+    text, tool, made, budget = "", decision.tool, 0, max_tokens
+    while tool is not None:
+        opening = grammar.separator + grammar.later[tool] if made else grammar.openings[tool]
+        text += opening
+        yield opening
+        body, finish, used = yield from _one_call(llm, base + _tokens(llm, text), compile_grammar(grammar.rest[tool]),
+                                                  stop, budget, sampling)
+        text, made, budget = text + body, made + 1, budget - used
+        if finish == "length" or budget <= 0:
+            return text, "length"
+        tool = _next_tool(llm, base, text, grammar, made, trace) if grammar.parallel else None
+    if grammar.end:
+        text += grammar.end
+        yield grammar.end
+    return text, "stop"
+
+
+def _one_call(llm: Any, tokens: list[int], compiled: Any, stop: Sequence[str], budget: int,
+              sampling: dict[str, Any]) -> Iterator[str]:
+    body, finish, used = "", "stop", 0
+    for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
+        body += piece
+        used += 1
+        if piece:
+            yield piece
+        finish = why or finish
+    return body, finish, used
+
+
+def _next_tool(llm: Any, base: list[int], text: str, grammar: DecisionGrammar, made: int, trace: Trace) -> str | None:
+    scorer = Scorer(llm, base + _tokens(llm, text))
+    end_tokens = _tokens(llm, grammar.end) if grammar.end else []
+    end = scorer.score(end_tokens) if end_tokens else _end_of_turn(llm, scorer.first)
+    nexts = {name: scorer.score(_tokens(llm, grammar.separator + opening)) for name, opening in grammar.later.items()}
+    if nexts:
+        trace.more.append(max(nexts.values()) - end)
+    return more_calls(end, nexts, made, grammar.policy)
+
+
+def _end_of_turn(llm: Any, logp: np.ndarray) -> float:
+    """Log-probability that the turn ends here: the best end-of-generation token."""
+    eog = [t for t in np.argsort(-logp)[:256] if is_eog(llm, t)]
+    return float(logp[eog[0]]) if eog else float(np.sort(logp)[-256])

@@ -1,0 +1,46 @@
+"""``tool_choice="auto"`` on the real tiny model: corral decides (scores text vs each call) instead of
+letting the first sampled token decide. It calls on a request a tool plainly serves and answers in
+text when no tool fits.
+
+The requests are written here (not BFCL items) and were not used to tune the margin."""
+
+from __future__ import annotations
+
+import pytest
+
+from corral import Agent
+from corral.tools import tool
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the current weather forecast for a city."""
+    return f"Sunny in {city}"
+
+
+@tool
+def convert_currency(amount: float, source: str, target: str) -> str:
+    """Convert an amount of money from one currency to another."""
+    return f"{amount} {source} in {target}"
+
+
+@pytest.fixture(scope="module")
+def agent(tiny_backend):
+    return Agent(tiny_backend, tools=[get_weather, convert_currency], max_turns=1, max_tokens=96)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: the margin fitted on BFCL's imperative items (-11.5) does not "
+                   "transfer to this question (measured margin -17.6); strict, so a fix shows up here")
+def test_a_clearly_relevant_request_gets_a_schema_valid_call(agent, tiny_backend):
+    result = agent.run("What is the weather forecast in Paris?")
+    trace = tiny_backend.last_trace
+    assert trace is not None and trace.decision.kind == "call", trace
+    assert [c.name for c in result.tool_calls] == ["get_weather"]
+    assert isinstance(result.tool_calls[0].arguments["city"], str)
+
+
+def test_a_clearly_irrelevant_request_gets_text(agent, tiny_backend):
+    result = agent.run("Write a short poem about the sea.")
+    assert tiny_backend.last_trace.decision.kind == "text"
+    assert not result.tool_calls
+    assert result.stop_reason == "final" and isinstance(result.output, str) and result.output.strip()
