@@ -43,4 +43,5 @@ def test_a_clearly_irrelevant_request_gets_text(agent, tiny_backend):
     result = agent.run("Write a short poem about the sea.")
     assert tiny_backend.last_trace.decision.kind == "text"
     assert not result.tool_calls
-    assert result.stop_reason == "final" and isinstance(result.output, str) and result.output.strip()
+    # a poem may run past the fixture's max_tokens: then the run says so (stop_reason "max_tokens")
+    assert result.stop_reason in ("final", "max_tokens") and isinstance(result.output, str) and result.output.strip()

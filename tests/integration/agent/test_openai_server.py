@@ -21,7 +21,7 @@ def test_completions_mode_runs_the_agent_with_our_prompt_and_grammar(llama_serve
     assert result.turns[0].prompt_tokens > 100  # usage came back from the server
     talk = agent.replace(tool_choice="none", max_tokens=16)
     final = asyncio.run(talk.arun("Now answer in one short sentence.", history=result))
-    assert final.ok and final.output.strip()
+    assert final.stop_reason in ("final", "max_tokens") and final.output.strip()  # 16 tokens may cut it
     backend.close()
 
 
