@@ -124,7 +124,8 @@ def _probe(path: Path, info: object | None) -> Check:
 
 
 def _extras() -> Check:
-    have, lack = [], []
+    have: list[str] = []
+    lack: list[str] = []
     for extra, modules in EXTRAS.items():
         present = all(importlib.util.find_spec(m) is not None for m in modules)
         (have if present else lack).append(extra)

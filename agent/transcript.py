@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+import functools
+
 import json
 import os
 import threading
@@ -129,9 +131,9 @@ def load_transcript(path: str | os.PathLike[str]) -> RunResult:
     for number, line in run:
         kind = line.get("type")
         if kind == "message_added":
-            messages.append(_field(path, number, lambda line=line: Message.model_validate(line["message"])))
+            messages.append(_field(path, number, functools.partial(_message_of, line)))
         elif kind == "tool_result":
-            records.append(_field(path, number, lambda line=line: _record(line["record"])))
+            records.append(_field(path, number, functools.partial(_record_of, line)))
     _add_recorded_results(messages, records)
     finished = next(((n, line) for n, line in reversed(run) if line.get("type") == "run_finished"), None)
     run_id = _field(path, first, lambda: str(head["run_id"]))
@@ -156,6 +158,14 @@ def _add_recorded_results(messages: list[Message], records: list[ToolCallRecord]
         record = by_id.get(call.id or "")
         if record is not None and call.id not in answered:
             messages.append(Message(role="tool", content=record.result, tool_call_id=call.id, name=call.name))
+
+
+def _message_of(line: dict[str, Any]) -> Message:
+    return Message.model_validate(line["message"])
+
+
+def _record_of(line: dict[str, Any]) -> ToolCallRecord:
+    return _record(line["record"])
 
 
 def _record(data: Any) -> ToolCallRecord:

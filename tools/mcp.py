@@ -249,6 +249,7 @@ class MCPServer:
             if self._conn is None or not self._conn.alive:
                 await self._reconnect()
             conn = self._conn
+        assert conn is not None  # _reconnect() either connected or raised
         try:
             result = await conn.session.call_tool(tool, arguments, read_timeout_seconds=self.timeout + _BACKSTOP)
         except asyncio.CancelledError:
@@ -272,7 +273,7 @@ class MCPServer:
         if code == REQUEST_TIMEOUT:
             raise ToolServerError(f"MCP server {self.name!r} did not answer {tool!r} in time")
         if code is not None and code != CONNECTION_CLOSED:
-            return f"The server refused the call: {exc.message}"  # type: ignore[union-attr]
+            return f"The server refused the call: {getattr(exc, 'message', exc)}"
         conn.broken = True
         raise ToolServerError(f"MCP server {self.name!r} went away during the call ({_why(exc)}); it may or may "
                               "not have run. The server is restarted for the next call.") from exc
