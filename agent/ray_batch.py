@@ -47,9 +47,14 @@ def ensure_ray(address: str | None = None, num_cpus: float | None = None) -> Any
         import ray
     except ImportError:
         raise MissingExtraError("--engine ray needs Ray Data: pip install 'corral[ray]'") from None
-    if not ray.is_initialized():
-        cpus = None if address else num_cpus
-        ray.init(address=address, num_cpus=cpus, include_dashboard=False, logging_level="WARNING")
+    if not ray.is_initialized() and address:
+        ray.init(address=address, logging_level="WARNING")
+    elif not ray.is_initialized():
+        # A rerun adds Ray's checkpoint-filter actor, which takes a whole CPU: with the agents' and
+        # the read and write tasks' shares, fewer than 4 logical CPUs can leave a task unscheduled
+        # forever. The work is I/O-bound, so claiming 4 on a 2-core machine is harmless. Loopback only.
+        cpus = num_cpus if num_cpus is not None else max(4, os.cpu_count() or 1)
+        ray.init(num_cpus=cpus, include_dashboard=False, logging_level="WARNING", _node_ip_address="127.0.0.1")
     return ray
 
 
@@ -170,17 +175,22 @@ def run_ray_batch(spec: Any, source: str, output: str, *, actors: int = 2, in_fl
     context = ray.data.DataContext.get_current()
     context.checkpoint_config = _checkpoint(output, checkpoint)
     context.enable_progress_bars = progress
-    dataset = ray.data.read_json(_input_paths(source), lines=True, file_extensions=["jsonl", "json"])
-    results = dataset.map_batches(
-        AgentRows, batch_format="pyarrow", batch_size=max(1, math.ceil(in_flight / 2)),
+    io_cpus = 0.25  # reading and writing files wait on the disk: a quarter CPU each
+    # Arrow's reader (JSON Lines natively), not pandas' (lines=True): the checkpoint filter takes Arrow blocks.
+    dataset = ray.data.read_json(_input_paths(source), file_extensions=["jsonl", "json"], num_cpus=io_cpus)
+    # Small blocks (streamed, not shuffled): a big input file spreads over every actor, each block a
+    # task of its own, and each block's results are written (and checkpointed) as soon as it is done.
+    batch = max(1, math.ceil(in_flight / 2))
+    results = dataset.repartition(target_num_rows_per_block=batch).map_batches(
+        AgentRows, batch_format="pyarrow", batch_size=batch,
         compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus_per_actor,
         fn_constructor_kwargs={"spec_data": spec.model_dump(exclude={"base_dir"}, exclude_none=True),
                                "base_dir": str(spec.base_dir or Path.cwd()), "in_flight": in_flight,
                                "key_salt": spec_hash(spec)})
     if output_format == "parquet":
-        results.write_parquet(output)
+        results.write_parquet(output, ray_remote_args={"num_cpus": io_cpus})
     else:
-        results.write_json(output, double_precision=15, force_ascii=False)
+        results.write_json(output, double_precision=15, force_ascii=False, ray_remote_args={"num_cpus": io_cpus})
     statuses: dict[str, int] = {}
     for path in sorted(Path(output).glob("*")):
         if path.name not in before:
