@@ -39,3 +39,21 @@ def test_every_id_lands_in_exactly_one_shard_and_the_split_is_the_same_in_anothe
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "123"})
     assert other.stdout.strip() == str([o == [2] for o in owners])
+
+
+def test_import_corral_never_imports_ray():
+    code = "import sys, corral, corral.batch, corral.batch_rows, corral.ray_batch, corral.cli.main; print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_arrow_schema_of_ray_rows_matches_the_row_model():
+    pytest.importorskip("pyarrow")
+    from corral.ray_batch import result_schema
+    import pyarrow as pa
+
+    schema = result_schema()
+    assert schema.names == list(ResultRow.model_fields)
+    table = pa.Table.from_pylist([error_row("a", "error", "x"), to_row({"id": "b", "status": "ok", "answer": "hi"})],
+                                 schema=schema)
+    assert table.to_pylist()[1]["usage"] == to_row({"id": "b", "status": "ok"})["usage"]
