@@ -139,10 +139,6 @@ def _with_budget(item: BatchItem, spec: AgentSpec) -> BatchItem:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """``corral batch``: exit 0 when every item answered, 1 when some did not (this run or, resumed, an earlier one)."""
-    if getattr(args, "engine", "local") == "ray":
-        from .ray_command import cmd_batch_ray
-
-        return cmd_batch_ray(args)
     check_output_path(args.output)  # before a model loads
     shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
     spec = announce_model(spec_from_args(args))

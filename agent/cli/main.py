@@ -118,6 +118,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace], int]:
         "run": ("corral.cli.commands", "cmd_run"),
         "chat": ("corral.cli.chat", "cmd_chat"),
         "batch": ("corral.cli.commands", "cmd_batch"),
+        "batch-ray": ("corral.cli.ray_command", "cmd_batch_ray"),
         "tools": ("corral.cli.commands", "cmd_tools"),
         "render": ("corral.cli.commands", "cmd_render"),
     }[command]
@@ -164,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rest = [a for a in argv if a != "--debug"]
         return _guarded(lambda: _delegate(rest[0], rest[1:]), debug)
     args = build_parser().parse_args(argv)
-    return _guarded(lambda: _handler(args.command)(args), args.debug)
+    command = "batch-ray" if args.command == "batch" and args.engine == "ray" else args.command
+    return _guarded(lambda: _handler(command)(args), args.debug)
 
 
 def _guarded(call: Callable[[], int], debug: bool) -> int:
