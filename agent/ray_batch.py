@@ -180,7 +180,7 @@ def run_ray_batch(spec: Any, source: str, output: str, *, actors: int = 2, in_fl
     dataset = ray.data.read_json(_input_paths(source), file_extensions=["jsonl", "json"], num_cpus=io_cpus)
     # Small blocks (streamed, not shuffled): a big input file spreads over every actor, each block a
     # task of its own, and each block's results are written (and checkpointed) as soon as it is done.
-    batch = max(1, math.ceil(in_flight / 2))
+    batch = max(1, in_flight)
     results = dataset.repartition(target_num_rows_per_block=batch).map_batches(
         AgentRows, batch_format="pyarrow", batch_size=batch,
         compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus_per_actor,

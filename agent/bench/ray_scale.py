@@ -97,11 +97,11 @@ def ray_section(config: BenchConfig) -> SectionResult:
         stub.terminate()
         stub.wait(timeout=10)
     detail = f"{ROWS} rows, {ACTORS} actors, {DELAY * 1000:.0f} ms/request"
-    rows = [Row("corral --engine ray", corral_rate, "/s", detail=f"{detail}, {IN_FLIGHT} in flight/actor, "
-                f"2 requests/row; {ok} ok"),
-            Row("Ray start-up (ray.init)", first_start, "s")]
+    rows = [Row(metric="corral --engine ray", value=corral_rate, unit="/s",
+                detail=f"{detail}, {IN_FLIGHT} in flight/actor, 2 requests/row; {ok} ok"),
+            Row(metric="Ray start-up (ray.init)", value=first_start, unit="s")]
     if llm_rate is not None:
-        rows += [Row("ray.data.llm HTTP processor", llm_rate, "/s", detail=f"{detail}, 1 request/row"),
-                 Row("corral / ray.data.llm", corral_rate / llm_rate, "x", target=">= 6x")]
+        rows += [Row(metric="ray.data.llm HTTP processor", value=llm_rate, unit="/s", detail=f"{detail}, 1 request/row"),
+                 Row(metric="corral / ray.data.llm", value=corral_rate / llm_rate, unit="x", target=">= 6x")]
     data = {"corral_rows_per_s": corral_rate, "llm_rows_per_s": llm_rate, "startup_s": first_start}
     return SectionResult(name="ray", rows=rows, data=data, reason=why)
