@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import json
-import math
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -35,26 +35,26 @@ from pathlib import Path
 from typing import Any
 
 from .batch import BatchItem, _parse_item, _run_one
-from .batch_rows import ResultRow, agent_runner, error_row, spec_hash
+from .batch_rows import agent_runner, error_row, spec_hash
 from .exceptions import MissingExtraError, UsageError
 
 __all__ = ["AgentRows", "RayBatchResult", "run_ray_batch", "result_schema", "read_rows", "ensure_ray"]
 
 
-def ensure_ray(address: str | None = None, num_cpus: float | None = None) -> Any:
+def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
     """Import ray (a MissingExtraError naming the extra if absent) and start or join a cluster once."""
     try:
         import ray
     except ImportError:
         raise MissingExtraError("--engine ray needs Ray Data: pip install 'corral[ray]'") from None
     if not ray.is_initialized() and address:
-        ray.init(address=address, logging_level="WARNING")
+        ray.init(address=address, logging_level=logging.WARNING)
     elif not ray.is_initialized():
         # A rerun adds Ray's checkpoint-filter actor, which takes a whole CPU: with the agents' and
         # the read and write tasks' shares, fewer than 4 logical CPUs can leave a task unscheduled
         # forever. The work is I/O-bound, so claiming 4 on a 2-core machine is harmless. Loopback only.
-        cpus = num_cpus if num_cpus is not None else max(4, os.cpu_count() or 1)
-        ray.init(num_cpus=cpus, include_dashboard=False, logging_level="WARNING", _node_ip_address="127.0.0.1")
+        cpus = int(num_cpus) if num_cpus is not None else max(4, os.cpu_count() or 1)
+        ray.init(num_cpus=cpus, include_dashboard=False, logging_level=logging.WARNING, _node_ip_address="127.0.0.1")
     return ray
 
 
@@ -159,7 +159,7 @@ def read_rows(output: str) -> list[dict[str, Any]]:
 
 
 def run_ray_batch(spec: Any, source: str, output: str, *, actors: int = 2, in_flight: int = 16,
-                  cpus_per_actor: float = 0.5, address: str | None = None, num_cpus: float | None = None,
+                  cpus_per_actor: float = 0.5, address: str | None = None, num_cpus: int | None = None,
                   output_format: str = "json", checkpoint: bool = True, progress: bool = True) -> RayBatchResult:
     """Run every row of ``source`` (a JSONL file, folder or glob) through the spec's agent on Ray Data.
 

@@ -80,7 +80,7 @@ def _add_commands(sub: argparse._SubParsersAction) -> None:
     scale.add_argument("--actors", type=int, default=2, metavar="N", help="Ray actors, one Agent each (default 2)")
     scale.add_argument("--in-flight", type=int, default=16, metavar="M", help="runs in flight per actor (default 16)")
     scale.add_argument("--ray-address", metavar="ADDR", help="an existing Ray cluster (default: start a local one)")
-    scale.add_argument("--num-cpus", type=float, metavar="N", help="logical CPUs of a local Ray (default: all, at least 4)")
+    scale.add_argument("--num-cpus", type=int, metavar="N", help="logical CPUs of a local Ray (default: all, at least 4)")
     scale.add_argument("--output-format", choices=("json", "parquet"), default="json", help="Ray output files")
     scale.add_argument("--no-checkpoint", action="store_true", help="Ray: no checkpoint (a rerun redoes every row)")
     _agent_options(batch)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from corral.batch import read_items, read_results, run_batch
+from corral.batch import read_items, run_batch
 from corral.batch_rows import TIMING_FIELDS, agent_runner
 from corral.bench.stub_server import StubServer
 from corral.spec import load_spec

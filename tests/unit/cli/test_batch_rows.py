@@ -49,8 +49,9 @@ def test_import_corral_never_imports_ray():
 
 def test_the_arrow_schema_of_ray_rows_matches_the_row_model():
     pytest.importorskip("pyarrow")
-    from corral.ray_batch import result_schema
     import pyarrow as pa
+
+    from corral.ray_batch import result_schema
 
     schema = result_schema()
     assert schema.names == list(ResultRow.model_fields)
