@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Protocol
 
+from .batch_rows import error_row, record_from_result, to_row
 from .exceptions import BackendConnectError, FileFormatError, RunError, UsageError
 from .jsonl import dumps_line, read_bytes, split_lines
 
@@ -235,43 +236,13 @@ class _Appender:
         os.close(self._fd)
 
 
-def _verdict_record(verdict: Any) -> dict[str, Any]:
-    out = {"stage": verdict.stage, "guard": verdict.guard, "action": verdict.action}
-    if verdict.action != "allow":  # allows are many and say little: keep them short
-        out.update(reason=verdict.reason, categories=list(verdict.categories), score=verdict.score)
-    return out
-
-
-def record_from_result(result: Any) -> dict[str, Any]:
-    """The JSONL record of one RunResult: status, answer, calls, verdicts, usage, error.
-
-    ``status`` is ``ok`` when the model answered, else the run's stop reason (``blocked``,
-    ``max_turns``, ``max_tokens``, ``repeated_call``, ``retries_exhausted``, ``timeout``, ...).
-    ``max_tokens`` rows keep the partial answer in ``answer``; ``error`` says it was cut off.
-    """
-    output = result.output
-    if hasattr(output, "model_dump"):
-        output = output.model_dump(mode="json")
-    return {
-        "status": "ok" if result.ok else result.stop_reason,
-        "answer": output,
-        "calls": [call.to_dict() for call in result.tool_calls],
-        "verdicts": [_verdict_record(v) for v in result.verdicts],
-        "usage": result.usage.to_dict(),
-        "error": None if result.ok else result.stop_message,
-    }
-
-
 def hard_limit(budget: float) -> float:
     """Seconds after which an item is cancelled: its budget plus a grace for a clean stop."""
     return budget * 1.2 + 1.0
 
 
 def _error_record(item: BatchItem, status: str, error: str, started: float) -> dict[str, Any]:
-    return {
-        "id": item.id, "status": status, "answer": None, "calls": [], "verdicts": [],
-        "usage": {}, "error": error, "elapsed_s": round(time.monotonic() - started, 3),
-    }
+    return error_row(item.id, status, error, time.monotonic() - started)
 
 
 async def _run_one(runner: Runner, item: BatchItem) -> dict[str, Any]:
@@ -289,7 +260,10 @@ async def _run_one(runner: Runner, item: BatchItem) -> dict[str, Any]:
         raise
     except Exception as exc:  # one bad item must not sink the batch: record it and go on
         return _error_record(item, "error", f"{type(exc).__name__}: {exc}", started)
-    return {"id": item.id, **record, "elapsed_s": round(time.monotonic() - started, 3)}
+    try:
+        return to_row({**record, "id": item.id, "elapsed_s": round(time.monotonic() - started, 3)})
+    except (ValueError, TypeError) as exc:  # a runner's record that does not fit the row schema
+        return _error_record(item, "error", f"bad result record: {' '.join(str(exc).split())[:300]}", started)
 
 
 def _pending(items: Iterable[BatchItem], done: set[str]) -> list[BatchItem]:

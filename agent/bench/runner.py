@@ -72,6 +72,12 @@ def _security(config: BenchConfig) -> SectionResult:
     return security_section(config)
 
 
+def _ray(config: BenchConfig) -> SectionResult:
+    from .ray_scale import ray_section
+
+    return ray_section(config)
+
+
 # Cheap sections first: a CI failure in them shows before the model sections start.
 SECTIONS: dict[str, Section] = {
     "overhead": _overhead,
@@ -82,9 +88,10 @@ SECTIONS: dict[str, Section] = {
     "prefix": _prefix,
     "quality": _quality,
     "security": _security,  # AgentDojo (the security extra); skipped without it
+    "ray": _ray,  # corral batch --engine ray vs ray.data.llm (the ray extra); skipped without it
 }
 # Run only when named (--only): the security section needs an extra and minutes of its own.
-OPT_IN = frozenset({"security"})
+OPT_IN = frozenset({"security", "ray"})
 
 
 def run_sections(config: BenchConfig, names: Sequence[str], log: Callable[[str], None]) -> list[SectionResult]:

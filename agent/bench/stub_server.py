@@ -75,6 +75,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.server.recorded is not None:
             self.server.recorded.append({"path": self.path, "body": body})
+        if self.server.delay:
+            time.sleep(self.server.delay)  # a model's latency: many requests wait at once, as on a real server
+        try:
+            self._answer(body)
+        except Exception as exc:  # noqa: BLE001 - a responder that raises stands for a failing server: 500
+            self._send(500, {"error": {"message": f"stub responder failed: {exc}"}})
+
+    def _answer(self, body: dict[str, Any]) -> None:
         if self.path.rstrip("/").endswith("/chat/completions"):
             self._send(200, self._chat(body))
         elif self.path.rstrip("/").endswith("/completions"):
@@ -131,8 +139,9 @@ class _BoundedServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # the stdlib's 5 resets connections when 32 clients connect at once
 
-    def __init__(self, responder: Responder, max_requests: int, idle_timeout: float) -> None:
+    def __init__(self, responder: Responder, max_requests: int, idle_timeout: float, delay: float = 0.0) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.delay = delay
         self.responder = responder
         self.max_requests = max_requests
         self.idle_timeout = idle_timeout
@@ -156,13 +165,15 @@ class StubServer:
 
     ``base_url`` ends in ``/v1``. ``requests`` counts the POSTs answered. Leaving the ``with`` block
     (or ``close()``) stops it; so do ``max_requests`` and ``idle_timeout``. ``record=True`` keeps
-    every request body (``recorded``), e.g. to replay a client's exact requests.
+    every request body (``recorded``), e.g. to replay a client's exact requests. ``delay``: seconds
+    each request waits before its answer (a model's latency). A responder that raises gets a 500.
     """
 
     def __init__(
-        self, responder: Responder, *, max_requests: int = 100_000, idle_timeout: float = 60.0, record: bool = False
+        self, responder: Responder, *, max_requests: int = 100_000, idle_timeout: float = 60.0, record: bool = False,
+        delay: float = 0.0,
     ) -> None:
-        self._server = _BoundedServer(responder, max_requests, idle_timeout)
+        self._server = _BoundedServer(responder, max_requests, idle_timeout, delay)
         self._server.recorded = [] if record else None
         self._thread = threading.Thread(target=self._serve, name="corral-stub-server", daemon=True)
         self._stopped = threading.Event()
@@ -220,10 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idle-timeout", type=float, default=30.0, help="seconds without a request before stopping")
     parser.add_argument("--call", default="[get_time(city=\"Paris\")]", help="reply before a tool result")
     parser.add_argument("--answer", default="Done.", help="reply once the prompt holds a tool result")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds each request waits (a model's latency)")
     args = parser.parse_args(argv)
-    server = StubServer(
-        tool_then_answer(args.call, args.answer), max_requests=args.max_requests, idle_timeout=args.idle_timeout
-    ).start()
+    server = StubServer(tool_then_answer(args.call, args.answer), max_requests=args.max_requests,
+                        idle_timeout=args.idle_timeout, delay=args.delay).start()
     print(f"listening {server.base_url}", flush=True)
     server.wait()
     print(f"stopped after {server.requests} requests", file=sys.stderr, flush=True)

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..batch import BatchItem, check_output_path, read_items, record_from_result, run_batch
+from ..batch import BatchItem, check_output_path, read_items, run_batch
+from ..batch_rows import agent_runner, in_shard, parse_shard
 from .output import TurnPrinter
 from .progress import make_progress
 from ..exceptions import FileFormatError, UsageError
@@ -136,30 +137,16 @@ def _with_budget(item: BatchItem, spec: AgentSpec) -> BatchItem:
     return item if item.timeout is not None else dataclasses.replace(item, timeout=spec.limits.timeout)
 
 
-def batch_runner(spec: AgentSpec) -> Any:
-    """A batch runner over one backend; items with their own budgets get a variant of the Agent."""
-    base = Agent.from_spec(spec)
-    variants: dict[tuple[int, int, float | None], Any] = {}
-
-    def agent_for(item: BatchItem) -> Any:
-        key = (item.max_turns or spec.limits.max_turns, item.max_tokens or spec.limits.max_tokens, item.timeout)
-        if key not in variants:  # same backend, tools and guards; other limits
-            variants[key] = base.replace(max_turns=key[0], max_tokens=key[1], timeout=key[2])
-        return variants[key]
-
-    async def run(item: BatchItem) -> dict[str, Any]:
-        return record_from_result(await agent_for(item).arun(item.input))
-
-    return run
-
-
 def cmd_batch(args: argparse.Namespace) -> int:
     """``corral batch``: exit 0 when every item answered, 1 when some did not (this run or, resumed, an earlier one)."""
     check_output_path(args.output)  # before a model loads
+    shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
     spec = announce_model(spec_from_args(args))
     items = [_with_budget(item, spec) for item in read_items(args.input)]
+    if shard is not None:  # a hash of the id picks the shard: the same split on every machine
+        items = [item for item in items if in_shard(item.id, *shard)]
     try:
-        summary = asyncio.run(run_batch(batch_runner(spec), items, args.output,
+        summary = asyncio.run(run_batch(agent_runner(spec), items, args.output,
                                         concurrency=args.concurrency, resume=args.resume,
                                         progress=make_progress(sys.stderr)))
     except KeyboardInterrupt:

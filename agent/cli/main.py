@@ -68,10 +68,21 @@ def _add_commands(sub: argparse._SubParsersAction) -> None:
     _agent_options(chat)
 
     batch = sub.add_parser("batch", help="run a JSONL task file concurrently; resumable after a crash")
-    batch.add_argument("--input", required=True, metavar="JSONL", help='tasks: {"id": ..., "input": ...} per line')
-    batch.add_argument("--output", required=True, metavar="JSONL", help="results, appended as items finish")
+    batch.add_argument("--input", required=True, metavar="JSONL",
+                       help='tasks: {"id": ..., "input": ...} per line (Ray: a folder or glob of such files)')
+    batch.add_argument("--output", required=True, metavar="JSONL",
+                       help="results, appended as items finish (Ray: a folder of result files)")
     batch.add_argument("--concurrency", type=int, default=4, metavar="N", help="items in flight (default 4)")
     batch.add_argument("--resume", action="store_true", help="skip ids already in --output (repairs a torn last line)")
+    batch.add_argument("--shard", metavar="I/N", help="run only shard I of N (0-based; a stable hash of each id picks it)")
+    scale = batch.add_argument_group("Ray Data (--engine ray; pip install 'corral[ray]')")
+    scale.add_argument("--engine", choices=("local", "ray"), default="local", help="where the runs go (default local)")
+    scale.add_argument("--actors", type=int, default=2, metavar="N", help="Ray actors, one Agent each (default 2)")
+    scale.add_argument("--in-flight", type=int, default=16, metavar="M", help="runs in flight per actor (default 16)")
+    scale.add_argument("--ray-address", metavar="ADDR", help="an existing Ray cluster (default: start a local one)")
+    scale.add_argument("--num-cpus", type=int, metavar="N", help="logical CPUs of a local Ray (default: all, at least 4)")
+    scale.add_argument("--output-format", choices=("json", "parquet"), default="json", help="Ray output files")
+    scale.add_argument("--no-checkpoint", action="store_true", help="Ray: no checkpoint (a rerun redoes every row)")
     _agent_options(batch)
 
     tools = sub.add_parser("tools", help="list tools with their schemas as the model sees them")
@@ -107,6 +118,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace], int]:
         "run": ("corral.cli.commands", "cmd_run"),
         "chat": ("corral.cli.chat", "cmd_chat"),
         "batch": ("corral.cli.commands", "cmd_batch"),
+        "batch-ray": ("corral.cli.ray_command", "cmd_batch_ray"),
         "tools": ("corral.cli.commands", "cmd_tools"),
         "render": ("corral.cli.commands", "cmd_render"),
     }[command]
@@ -153,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rest = [a for a in argv if a != "--debug"]
         return _guarded(lambda: _delegate(rest[0], rest[1:]), debug)
     args = build_parser().parse_args(argv)
-    return _guarded(lambda: _handler(args.command)(args), args.debug)
+    command = "batch-ray" if args.command == "batch" and args.engine == "ray" else args.command
+    return _guarded(lambda: _handler(command)(args), args.debug)
 
 
 def _guarded(call: Callable[[], int], debug: bool) -> int:
