@@ -95,3 +95,24 @@ def test_the_opening_ends_with_the_name(fmt_name):
     g = decision_grammar(fmt.grammar([WEATHER]), [WEATHER], flavor=fmt.flavor, parallel=True)
     assert g.openings["get_weather"].rstrip('"(').endswith("get_weather")
     assert fmt.call_prefix("get_weather").startswith(g.openings["get_weather"])
+
+
+def test_lexical_prior_and_pmi_move_the_decision_but_never_override_a_preferred_call():
+    from corral.prompts.decide import DecisionPolicy, decide
+
+    policy = DecisionPolicy(margin=-10.0, lexical_weight=8.0, pmi_weight=1.0)
+    # raw margin -14: text, unless the question's words point at the tool
+    assert decide(-1.0, {"f": -15.0}, policy).kind == "text"
+    assert decide(-1.0, {"f": -15.0}, policy, lexical={"f": 0.6}).kind == "call"
+    # the question makes the call 5 nats likelier than a neutral question does: call
+    assert decide(-1.0, {"f": -15.0}, policy, null=(-1.0, {"f": -20.0})).kind == "call"
+    # a call the model itself prefers (raw margin >= 0) stays a call whatever the priors say
+    assert decide(-3.0, {"f": -2.0}, policy, null=(-3.0, {"f": -0.5}), lexical={"f": 0.0}).kind == "call"
+
+
+def test_lexical_prior_can_pick_the_tool():
+    from corral.prompts.decide import DecisionPolicy, decide
+
+    policy = DecisionPolicy(margin=-100.0, pick_lexical=5.0)
+    assert decide(-1.0, {"f": -10.0, "g": -12.0}, policy, lexical={"f": 0.0, "g": 0.8}).tool == "g"
+    assert decide(-1.0, {"f": -10.0, "g": -12.0}, policy).tool == "f"
