@@ -25,7 +25,7 @@ import math
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["words", "relevance"]
+__all__ = ["words", "relevance", "coverage"]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -69,17 +69,40 @@ def _tool_text(function: Mapping[str, Any]) -> Iterable[str]:
             yield str(schema.get("description", ""))
 
 
+def _weights(question: str, functions: Sequence[Mapping[str, Any]]) -> tuple[dict[str, float], dict[str, set[str]], float]:
+    asked = words(question)
+    bags = {str(f.get("name", "")): words(" ".join(_tool_text(f))) for f in functions}
+    n = max(1, len(bags))
+    weight = {w: math.log(1.0 + n / max(1, sum(w in bag for bag in bags.values()))) for w in asked}
+    floor = math.log(1.0 + n)  # an unknown word weighs as much as the rarest tool word
+    total = sum(weight[w] if any(w in bag for bag in bags.values()) else floor for w in asked)
+    return weight, bags, total
+
+
 def relevance(question: str, functions: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """Per tool name: the IDF-weighted share of the question's content words the tool mentions (0..1).
 
     IDF is ``log(1 + N / df)`` over the N offered tools, so words shared by all tools weigh least.
     """
-    asked = words(question)
-    bags = {str(f.get("name", "")): words(" ".join(_tool_text(f))) for f in functions}
-    if not asked or not bags:
+    weight, bags, total = _weights(question, functions)
+    if not total:
         return {name: 0.0 for name in bags}
-    n = len(bags)
-    weight = {w: math.log(1.0 + n / max(1, sum(w in bag for bag in bags.values()))) for w in asked}
-    floor = math.log(1.0 + n)  # an unknown word weighs as much as the rarest tool word
-    total = sum(weight[w] if any(w in bag for bag in bags.values()) else floor for w in asked)
-    return {name: sum(weight[w] for w in asked & bag) / total for name, bag in bags.items()}
+    return {name: sum(weight[w] for w in weight.keys() & bag) / total for name, bag in bags.items()}
+
+
+def coverage(question: str, functions: Sequence[Mapping[str, Any]]) -> float:
+    """The IDF-weighted share of the question's content words that *some* offered tool mentions (0..1).
+
+    A request for several tools spreads its words over them; this is what decides "call or not".
+
+    Example::
+
+        >>> a = {"name": "get_weather", "description": "Weather for a city."}
+        >>> b = {"name": "get_time", "description": "Local time in a city."}
+        >>> coverage("weather and local time", [a, b]) > max(relevance("weather and local time", [a, b]).values())
+        True
+    """
+    weight, bags, total = _weights(question, functions)
+    if not total:
+        return 0.0
+    return sum(v for w, v in weight.items() if any(w in bag for bag in bags.values())) / total

@@ -22,7 +22,7 @@ import numpy as np
 
 from corral.prompts.decide import Decision, DecisionGrammar, Trace, decide, more_calls, text_allowed
 
-from corral.prompts.relevance import relevance
+from corral.prompts.relevance import coverage, relevance
 
 from .fastgrammar import is_eog, last_logits
 
@@ -107,11 +107,11 @@ def decide_and_decode(llm: Any, prompt: str, grammar: DecisionGrammar, stop: Seq
                       sampling: dict[str, Any], compile_grammar: Callable[[str], Any]) -> Pieces:
     """Decide (text or which call), decode accordingly: yields text pieces, returns (text, finish, trace)."""
     opening_tokens = {name: _tokens(llm, text) for name, text in grammar.openings.items()}
-    null, lexical = _priors(llm, prompt, grammar, opening_tokens)
+    null, lexical, covered = _priors(llm, prompt, grammar, opening_tokens)
     base = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
     scorer = Scorer(llm, base)  # after the null prompt: the cache ends on the real one
     decision = decide(text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()},
-                      grammar.policy, null=null, lexical=lexical)
+                      grammar.policy, null=null, lexical=lexical, coverage=covered)
     trace = Trace(decision)
     if decision.kind == "text":
         text, finish = yield from _prose(llm, base, grammar, stop, max_tokens, sampling, compile_grammar)
@@ -127,12 +127,12 @@ def _priors(llm: Any, prompt: str, grammar: DecisionGrammar, opening_tokens: dic
         return None, None
     lexical = relevance(question, grammar.functions) if policy.lexical_weight or policy.pick_lexical else None
     at = prompt.rfind(question)
-    if not policy.pmi_weight or at < 0:
+    if not (policy.pmi_weight or policy.pick_null) or at < 0:
         return None, lexical
     # Same prompt, the user's text replaced by a neutral one: what the tool list alone makes likely.
     neutral = prompt[:at] + NEUTRAL_QUESTION + prompt[at + len(question):]
     scorer = Scorer(llm, list(llm.tokenize(neutral.encode("utf-8"), add_bos=True, special=True)))
-    return (text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()}), lexical
+    return (text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()}), lexical, covered
 
 
 def _generate(llm: Any, tokens: list[int], grammar: Any, stop: Sequence[str], max_tokens: int,
