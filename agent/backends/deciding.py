@@ -120,15 +120,18 @@ def decide_and_decode(llm: Any, prompt: str, grammar: DecisionGrammar, stop: Seq
     return text, finish, trace
 
 
-def _priors(llm: Any, prompt: str, grammar: DecisionGrammar, opening_tokens: dict[str, list[int]]) -> tuple[Any, Any]:
-    """The null-question scores (only if the policy weighs them) and the lexical prior, or Nones."""
+def _priors(llm: Any, prompt: str, grammar: DecisionGrammar,
+            opening_tokens: dict[str, list[int]]) -> tuple[Any, Any, float | None]:
+    """The null-question scores (only if the policy weighs them), the lexical prior per tool and the
+    question's coverage by the tools; Nones without a question."""
     question, policy = getattr(grammar, "question", None), grammar.policy
     if not question:
-        return None, None
+        return None, None, None
     lexical = relevance(question, grammar.functions) if policy.lexical_weight or policy.pick_lexical else None
+    covered = coverage(question, grammar.functions) if policy.lexical_weight else None
     at = prompt.rfind(question)
     if not (policy.pmi_weight or policy.pick_null) or at < 0:
-        return None, lexical
+        return None, lexical, covered
     # Same prompt, the user's text replaced by a neutral one: what the tool list alone makes likely.
     neutral = prompt[:at] + NEUTRAL_QUESTION + prompt[at + len(question):]
     scorer = Scorer(llm, list(llm.tokenize(neutral.encode("utf-8"), add_bos=True, special=True)))

@@ -120,8 +120,9 @@ class PeerTimeout(Exception):
 
 def _guard(llm: Any, max_tokens: int, fired: list[str], seconds: float = PEER_SECONDS) -> Any:
     """A logits processor that ends the peer's passes once over budget (its handler decodes names and
-    messages with max_tokens=None): it leaves only end-of-sequence, and notes why in ``fired``.
-    (Raising would not stop it: llama.cpp calls the processor from C and ignores the exception.)"""
+    messages with max_tokens=None): it boosts end-of-sequence, and notes why in ``fired``. (Raising
+    would not stop it: llama.cpp calls the processor from C and ignores the exception; masking all
+    but EOS aborts the process inside a grammar pass that does not allow EOS yet.)"""
     import llama_cpp
     import numpy as np
 
@@ -132,8 +133,7 @@ def _guard(llm: Any, max_tokens: int, fired: list[str], seconds: float = PEER_SE
         if fired or count[0] > 4 * max_tokens or time.perf_counter() - started > seconds:
             if not fired:
                 fired.append(f"peer stopped after {count[0]} tokens, {time.perf_counter() - started:.0f} s")
-            logits[:] = -np.inf
-            logits[eos] = 0.0
+            logits[eos] = float(np.max(logits)) + 100.0
         return logits
 
     return llama_cpp.LogitsProcessorList([check])
