@@ -109,6 +109,8 @@ def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any
     else:
         prompt = st.prompts.render(st.messages, tools or None)
         grammar = cfg.grammar_for(forced)
+        if hasattr(grammar, "asking"):  # the auto decision weighs the user's text against each tool
+            grammar = grammar.asking(_question(st.messages))
         if st.observed:
             yield ev.PromptRendered(run_id=st.run_id, turn=st.turn, prompt=prompt, grammar=grammar is not None)
         t0 = time.perf_counter()
@@ -125,6 +127,12 @@ def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any
             completion_tokens=completion.completion_tokens, seconds=st.model_seconds,
         )
     return turn
+
+
+def _question(messages: list[Message]) -> str | None:
+    """The user's text when the turn answers it directly (not after a tool result), else None."""
+    last = messages[-1] if messages else None
+    return last.content if last is not None and last.role == "user" and isinstance(last.content, str) else None
 
 
 def _mistake(cfg: RunPolicy, st: RunState, kind: str, correction: str, raw: str | None) -> Phase:

@@ -22,12 +22,15 @@ import numpy as np
 
 from corral.prompts.decide import Decision, DecisionGrammar, Trace, decide, more_calls, text_allowed
 
+from corral.prompts.relevance import coverage, relevance
+
 from .fastgrammar import is_eog, last_logits
 
 __all__ = ["decide_and_decode", "Scorer", "repeating"]
 
 Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the function says
 
+NEUTRAL_QUESTION = "Hello."  # stands in for the user's text when scoring a call against the question
 _LOOP_CHARS = 48  # a repeated span this long means the prose is looping
 
 
@@ -103,17 +106,36 @@ def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
 def decide_and_decode(llm: Any, prompt: str, grammar: DecisionGrammar, stop: Sequence[str], max_tokens: int,
                       sampling: dict[str, Any], compile_grammar: Callable[[str], Any]) -> Pieces:
     """Decide (text or which call), decode accordingly: yields text pieces, returns (text, finish, trace)."""
-    base = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
-    scorer = Scorer(llm, base)
     opening_tokens = {name: _tokens(llm, text) for name, text in grammar.openings.items()}
+    null, lexical, covered = _priors(llm, prompt, grammar, opening_tokens)
+    base = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+    scorer = Scorer(llm, base)  # after the null prompt: the cache ends on the real one
     decision = decide(text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()},
-                      grammar.policy)
+                      grammar.policy, null=null, lexical=lexical, coverage=covered)
     trace = Trace(decision)
     if decision.kind == "text":
         text, finish = yield from _prose(llm, base, grammar, stop, max_tokens, sampling, compile_grammar)
         return text, finish, trace
     text, finish = yield from _calls(llm, base, grammar, decision, stop, max_tokens, sampling, compile_grammar, trace)
     return text, finish, trace
+
+
+def _priors(llm: Any, prompt: str, grammar: DecisionGrammar,
+            opening_tokens: dict[str, list[int]]) -> tuple[Any, Any, float | None]:
+    """The null-question scores (only if the policy weighs them), the lexical prior per tool and the
+    question's coverage by the tools; Nones without a question."""
+    question, policy = getattr(grammar, "question", None), grammar.policy
+    if not question:
+        return None, None, None
+    lexical = relevance(question, grammar.functions) if policy.lexical_weight or policy.pick_lexical else None
+    covered = coverage(question, grammar.functions) if policy.lexical_weight else None
+    at = prompt.rfind(question)
+    if not (policy.pmi_weight or policy.pick_null) or at < 0:
+        return None, lexical, covered
+    # Same prompt, the user's text replaced by a neutral one: what the tool list alone makes likely.
+    neutral = prompt[:at] + NEUTRAL_QUESTION + prompt[at + len(question):]
+    scorer = Scorer(llm, list(llm.tokenize(neutral.encode("utf-8"), add_bos=True, special=True)))
+    return (text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()}), lexical, covered
 
 
 def _generate(llm: Any, tokens: list[int], grammar: Any, stop: Sequence[str], max_tokens: int,

@@ -91,6 +91,7 @@ def _stats(outs: list[Outcome]) -> dict[str, Any]:
         "hit_max_tokens": sum(o["hit_max"] for o in outs),
         "cut_by_repetition_guard": sum(o.get("cut", False) for o in outs),
         "crashes": sum(o["crashed"] for o in outs),
+        "timeouts": sum(o.get("timeout", False) for o in outs),
         "typed_errors": sum(o.get("typed_error", False) for o in outs),
         "median_seconds": statistics.median(o["seconds"] for o in outs) if outs else None,
     }

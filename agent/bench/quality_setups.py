@@ -22,7 +22,7 @@ from typing import Any, Callable
 from .bfcl import BfclItem, check
 from .spy import SpyBackend
 
-__all__ = ["Setup", "SETUPS", "Outcome", "run_setup", "PEER_SYSTEM"]
+__all__ = ["Setup", "SETUPS", "Outcome", "run_setup", "PEER_SYSTEM", "PeerTimeout"]
 
 Outcome = dict[str, Any]
 PEER_SYSTEM = "You are a helpful assistant with access to functions. Use them if required."
@@ -111,6 +111,34 @@ def _policy(option: Any) -> Any:
     return option
 
 
+PEER_SECONDS = 60.0  # wall-clock cap per peer item: its inner passes run with max_tokens=None
+
+
+class PeerTimeout(Exception):
+    """The peer ran past its per-item wall-clock or token cap (reported as that item's crash)."""
+
+
+def _guard(llm: Any, max_tokens: int, fired: list[str], seconds: float = PEER_SECONDS) -> Any:
+    """A logits processor that ends the peer's passes once over budget (its handler decodes names and
+    messages with max_tokens=None): it boosts end-of-sequence, and notes why in ``fired``. (Raising
+    would not stop it: llama.cpp calls the processor from C and ignores the exception; masking all
+    but EOS aborts the process inside a grammar pass that does not allow EOS yet.)"""
+    import llama_cpp
+    import numpy as np
+
+    started, count, eos = time.perf_counter(), [0], llm.token_eos()
+
+    def check(_ids: Any, logits: Any) -> Any:
+        count[0] += 1
+        if fired or count[0] > 4 * max_tokens or time.perf_counter() - started > seconds:
+            if not fired:
+                fired.append(f"peer stopped after {count[0]} tokens, {time.perf_counter() - started:.0f} s")
+            logits[eos] = float(np.max(logits)) + 100.0
+        return logits
+
+    return llama_cpp.LogitsProcessorList([check])
+
+
 class _Call:
     __slots__ = ("name", "arguments")
 
@@ -129,8 +157,11 @@ def _peer(llm: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outcome:
     messages = [{"role": "user", "content": item.question}]
     if setup.option("system"):
         messages.insert(0, {"role": "system", "content": PEER_SYSTEM})
+    fired: list[str] = []
     out = llm.create_chat_completion(messages=messages, tools=tools, tool_choice="auto", max_tokens=max_tokens,
-                                     temperature=0.0, seed=0)
+                                     temperature=0.0, seed=0, logits_processor=_guard(llm, max_tokens, fired))
+    if fired:
+        raise PeerTimeout(fired[0])
     message, finish = out["choices"][0]["message"], out["choices"][0].get("finish_reason") or "stop"
     tokens = int(out.get("usage", {}).get("completion_tokens", 0))
     calls, parsed = [], True
@@ -161,6 +192,7 @@ def run_setup(runner: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Out
         outcome = {"id": item.id, "category": item.category, "called": False, "n_calls": 0, "valid": False,
                    "correct": False, "hit_max": False, "cut": False,
                    "crashed": not isinstance(exc, CorralError), "typed_error": isinstance(exc, CorralError),
+                   "timeout": isinstance(exc, PeerTimeout),
                    "tokens": 0, "text": "", "why": f"{type(exc).__name__}: {str(exc)[:200]}"}
     outcome["seconds"] = time.perf_counter() - started
     return outcome

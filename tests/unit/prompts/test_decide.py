@@ -16,24 +16,24 @@ PING = {"type": "function", "function": {"name": "ping", "parameters": {"type": 
 
 
 def test_the_best_tool_is_called_when_it_clears_the_margin():
-    policy = DecisionPolicy(margin=-10.0)
+    policy = _raw(margin=-10.0)
     assert decide(-2.0, {"a": -20.0, "b": -11.0}, policy) == decide(-2.0, {"b": -11.0, "a": -20.0}, policy)
     made = decide(-2.0, {"a": -20.0, "b": -11.0}, policy)
     assert (made.kind, made.tool, made.margin) == ("call", "b", -9.0)
 
 
 def test_text_wins_below_the_margin_and_without_tools():
-    assert decide(-2.0, {"a": -12.5}, DecisionPolicy(margin=-10.0)).kind == "text"
-    assert decide(-2.0, {}, DecisionPolicy(margin=-1e9)).kind == "text"
+    assert decide(-2.0, {"a": -12.5}, _raw(margin=-10.0)).kind == "text"
+    assert decide(-2.0, {}, _raw(margin=-1e9)).kind == "text"
 
 
 def test_a_model_that_prefers_the_call_itself_is_never_overridden():
     # A real Llama 3.2 putting most of its mass on the call opening: call >= text clears any margin <= 0.
-    assert decide(-3.0, {"a": -0.2}, DecisionPolicy(margin=0.0)).kind == "call"
+    assert decide(-3.0, {"a": -0.2}, _raw(margin=0.0)).kind == "call"
 
 
 def test_more_calls_needs_the_margin_and_respects_max_calls():
-    policy = DecisionPolicy(more_margin=-1.0, max_calls=2)
+    policy = _raw(more_margin=-1.0, max_calls=2)
     assert more_calls(-2.0, {"a": -2.5, "b": -9.0}, 1, policy) == "a"
     assert more_calls(-2.0, {"a": -3.5}, 1, policy) is None
     assert more_calls(-2.0, {"a": -0.1}, 2, policy) is None
@@ -73,7 +73,7 @@ def test_two_calls_join_with_the_formats_own_separator():
 def test_the_decision_grammar_is_the_full_grammar_for_backends_that_cannot_score():
     fmt = get_format("llama3.2")
     full = fmt.grammar([WEATHER])
-    g = decision_grammar(full, [WEATHER], flavor=fmt.flavor, parallel=True, policy=DecisionPolicy(margin=-7.0))
+    g = decision_grammar(full, [WEATHER], flavor=fmt.flavor, parallel=True, policy=_raw(margin=-7.0))
     assert isinstance(g, str) and g == full
     back = pickle.loads(pickle.dumps(g))
     assert isinstance(back, DecisionGrammar) and back == full and back.policy.margin == -7.0
@@ -95,3 +95,46 @@ def test_the_opening_ends_with_the_name(fmt_name):
     g = decision_grammar(fmt.grammar([WEATHER]), [WEATHER], flavor=fmt.flavor, parallel=True)
     assert g.openings["get_weather"].rstrip('"(').endswith("get_weather")
     assert fmt.call_prefix("get_weather").startswith(g.openings["get_weather"])
+
+
+def test_lexical_prior_and_pmi_move_the_decision_but_never_override_a_preferred_call():
+    from corral.prompts.decide import DecisionPolicy, decide
+
+    policy = _raw(margin=-10.0, lexical_weight=8.0, pmi_weight=1.0)
+    # raw margin -14: text, unless the question's words point at the tool
+    assert decide(-1.0, {"f": -15.0}, policy).kind == "text"
+    assert decide(-1.0, {"f": -15.0}, policy, lexical={"f": 0.6}).kind == "call"
+    # the question makes the call 5 nats likelier than a neutral question does: call
+    assert decide(-1.0, {"f": -15.0}, policy, null=(-1.0, {"f": -20.0})).kind == "call"
+    # a call the model itself prefers (raw margin >= 0) stays a call whatever the priors say
+    assert decide(-3.0, {"f": -2.0}, policy, null=(-3.0, {"f": -0.5}), lexical={"f": 0.0}).kind == "call"
+
+
+def test_lexical_prior_can_pick_the_tool():
+    from corral.prompts.decide import DecisionPolicy, decide
+
+    policy = _raw(margin=-100.0, pick_lexical=5.0)
+    assert decide(-1.0, {"f": -10.0, "g": -12.0}, policy, lexical={"f": 0.0, "g": 0.8}).tool == "g"
+    assert decide(-1.0, {"f": -10.0, "g": -12.0}, policy).tool == "f"
+
+
+def _raw(**changes):
+    """The raw-margin rule (no PMI or lexical term) with ``changes``."""
+    from dataclasses import replace
+
+    from corral.prompts.decide import RAW_POLICY
+
+    return replace(RAW_POLICY, **changes)
+
+
+def test_the_default_rule_calls_on_relevance_not_on_the_raw_margin():
+    from corral.prompts.decide import DEFAULT_POLICY, decide
+
+    # raw margin -17.6 (the weather question measured on the tiny model): the raw rule said text
+    lexical = {"get_weather": 0.67, "convert_currency": 0.0}
+    null = (-1.0, {"get_weather": -20.0, "convert_currency": -19.0})
+    got = decide(-2.0, {"get_weather": -19.6, "convert_currency": -19.0}, DEFAULT_POLICY, null=null, lexical=lexical)
+    assert (got.kind, got.tool) == ("call", "get_weather")
+    # no word in common and no lift from the question: text
+    assert decide(-2.0, {"get_weather": -19.6}, DEFAULT_POLICY, null=(-1.0, {"get_weather": -18.0}),
+                  lexical={"get_weather": 0.0}).kind == "text"
