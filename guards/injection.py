@@ -316,13 +316,9 @@ class InjectionGuard:
         else sentence by sentence; None when the injection cannot be isolated."""
         if not _is_json(text):
             return self._redact(text, model, threshold)
-        # A JSON string value is the unit one author wrote: an attacker who planted the flagged
-        # sentence wrote what follows it too (the instruction it announces, which alone reads like
-        # ordinary text), so by default the whole value goes; the record's other fields stay.
-        whole = self.granularity == "field"
         got = redact_json(text, flagged=lambda s: self._assess(s, model, threshold).reason is not None,
-                          cut=(lambda s: None) if whole else (lambda s: self._redact(s, model, threshold)),
-                          marker=REDACTION_MARKER)
+                          cut=lambda s: self._redact(s, model, threshold), marker=REDACTION_MARKER,
+                          share=1.0 if self.granularity == "field" else 0.8)
         if got is None or self._assess(got[0], model, threshold).reason is not None:
             return None
         return got
@@ -351,7 +347,9 @@ class InjectionGuard:
         if self.granularity == "field":  # plain text's unit of authorship is the paragraph
             flagged = _whole_paragraphs(text, pieces, flagged)
         removed = sum(pieces[i][1] - pieces[i][0] for i in flagged)
-        if not flagged or removed >= 0.8 * len(text.strip()):
+        # Paragraphs isolate an injection even when it is most of the text: what is left goes through.
+        most = 1.0 if self.granularity == "field" and len(flagged) < len(pieces) else 0.8
+        if not flagged or removed >= most * len(text.strip()):
             return None
         redacted = _splice(text, pieces, flagged)
         if self._assess(redacted, model, threshold).reason is not None:
