@@ -261,6 +261,10 @@ class InjectionGuard:
     ``tool_call`` is allowed (the policy and the code scanner judge calls). ``threshold``
     overrides the shipped thresholds (a probability); ``models`` swaps in other InjectionModels by
     stage. A block's ``details`` carry the strongest features and the window that scored highest.
+    At ``tool_result`` a flagged span is redacted, not the whole result withheld: with
+    ``granularity="field"`` (the default) the flagged sentence's whole paragraph goes (inside a JSON
+    string value too), since the instruction an injection announces reads like ordinary text;
+    ``granularity="sentence"`` cuts only the flagged sentences and their suspicious neighbours.
     """
 
     name = "injection"
