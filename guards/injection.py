@@ -261,15 +261,23 @@ class InjectionGuard:
     ``tool_call`` is allowed (the policy and the code scanner judge calls). ``threshold``
     overrides the shipped thresholds (a probability); ``models`` swaps in other InjectionModels by
     stage. A block's ``details`` carry the strongest features and the window that scored highest.
+    At ``tool_result`` a flagged span is redacted, not the whole result withheld: with
+    ``granularity="field"`` (the default) the flagged sentence's whole paragraph goes (inside a JSON
+    string value too), since the instruction an injection announces reads like ordinary text;
+    ``granularity="sentence"`` cuts only the flagged sentences and their suspicious neighbours.
     """
 
     name = "injection"
     cost = 30
     inline = True  # offline and synchronous: the loop may run it without a driver round trip
 
-    def __init__(self, *, threshold: float | None = None, models: Mapping[str, InjectionModel] | None = None) -> None:
+    def __init__(self, *, threshold: float | None = None, models: Mapping[str, InjectionModel] | None = None,
+                 granularity: str = "field") -> None:
+        if granularity not in ("field", "sentence"):
+            raise ValueError(f"granularity must be 'field' or 'sentence', not {granularity!r}")
         self.models = dict(models or load_models())
         self.threshold = threshold
+        self.granularity = granularity
 
     def _model(self, stage: str) -> InjectionModel:
         return self.models["tool_result" if stage == "tool_result" else "input"]
@@ -313,7 +321,8 @@ class InjectionGuard:
         if not _is_json(text):
             return self._redact(text, model, threshold)
         got = redact_json(text, flagged=lambda s: self._assess(s, model, threshold).reason is not None,
-                          cut=lambda s: self._redact(s, model, threshold), marker=REDACTION_MARKER)
+                          cut=lambda s: self._redact(s, model, threshold), marker=REDACTION_MARKER,
+                          share=1.0 if self.granularity == "field" else 0.8)
         if got is None or self._assess(got[0], model, threshold).reason is not None:
             return None
         return got
@@ -339,8 +348,12 @@ class InjectionGuard:
             for i in range(len(pieces) - 1):
                 if self._assess(text[pieces[i][0] : pieces[i + 1][1]], model, threshold).reason:
                     flagged |= {i, i + 1}
+        if self.granularity == "field":  # plain text's unit of authorship is the paragraph
+            flagged = _whole_paragraphs(text, pieces, flagged)
         removed = sum(pieces[i][1] - pieces[i][0] for i in flagged)
-        if not flagged or removed >= 0.8 * len(text.strip()):
+        # Paragraphs isolate an injection even when it is most of the text: what is left goes through.
+        most = 1.0 if self.granularity == "field" and len(flagged) < len(pieces) else 0.8
+        if not flagged or removed >= most * len(text.strip()):
             return None
         redacted = _splice(text, pieces, flagged)
         if self._assess(redacted, model, threshold).reason is not None:
@@ -399,6 +412,17 @@ def _segments(text: str) -> list[tuple[int, int]]:
         start = m.end()
     out.append((start, len(text)))
     return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+_PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def _whole_paragraphs(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> set[int]:
+    """``flagged`` grown to every piece of a paragraph (text between blank lines) that holds one."""
+    ends = [m.start() for m in _PARAGRAPH.finditer(text)] + [len(text)]
+    paragraph = [next(k for k, end in enumerate(ends) if a <= end) for a, _b in pieces]
+    hit = {paragraph[i] for i in flagged}
+    return {i for i, p in enumerate(paragraph) if p in hit}
 
 
 def _splice(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> str:

@@ -24,10 +24,11 @@ __all__ = ["redact_json"]
 Cut = Callable[[str], "tuple[str, list[str]] | None"]
 
 
-def redact_json(text: str, *, flagged: Callable[[str], bool], cut: Cut, marker: str) -> tuple[str, list[str]] | None:
+def redact_json(text: str, *, flagged: Callable[[str], bool], cut: Cut, marker: str,
+                share: float = 0.8) -> tuple[str, list[str]] | None:
     """The JSON text with flagged string values redacted, and the removed spans; None when the
     text is not a JSON object or array, when no single value is flagged (the injection spans
-    several values), or when nearly all of the text's strings would go."""
+    several values), or when ``share`` (or more) of the text's string characters would go."""
     stripped = text.strip()
     if not stripped[:1] in ("{", "["):
         return None
@@ -58,7 +59,7 @@ def redact_json(text: str, *, flagged: Callable[[str], bool], cut: Cut, marker: 
         return value
 
     cleaned = walk(data)
-    if not spans or total[1] >= 0.8 * total[0]:
+    if not spans or total[1] >= share * total[0]:
         return None
     indent = 2 if "\n" in stripped else None
     return json.dumps(cleaned, ensure_ascii=False, indent=indent), spans

@@ -55,15 +55,18 @@ def _base_class() -> type:
 
 
 def _tools(runtime: Any, env: Any) -> Registry:
-    """AgentDojo's functions as corral tools bound to this task's environment."""
-    from agentdojo.agent_pipeline.tool_execution import tool_result_to_str
+    """AgentDojo's functions as corral tools bound to this task's environment.
 
-    def bind(name: str) -> Callable[..., str]:
-        def call(**kwargs: Any) -> str:
+    A tool returns its data (dicts and lists), not AgentDojo's YAML text: corral serialises it as
+    it does any tool's return value (JSON), so the guards see structured results as they would in
+    a real corral agent (and redact inside one field, not across YAML quoting)."""
+
+    def bind(name: str) -> Callable[..., Any]:
+        def call(**kwargs: Any) -> Any:
             result, error = runtime.run_function(env, name, kwargs)
             if error is not None:
                 raise RuntimeError(error)
-            return tool_result_to_str(result)
+            return _plain(result)
         return call
 
     tools = []
@@ -72,6 +75,15 @@ def _tools(runtime: Any, env: Any) -> Registry:
         schema.pop("title", None)
         tools.append(Tool.from_schema(fn.name, fn.description, schema, bind(fn.name)))
     return Registry(tools)
+
+
+def _plain(value: Any) -> Any:
+    """A tool's return value as JSON-able data (pydantic models dumped, lists walked)."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _calls(function_calls: Any) -> list[tuple[str, dict[str, Any]]]:

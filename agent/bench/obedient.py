@@ -33,6 +33,8 @@ _SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
 _WITHHELD = "was withheld: guard"  # corral's text when a guard withholds a whole tool result
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ t]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}:\d{2}")
+_ESCAPE = re.compile(r'\\([nrt"\\/])')  # JSON string escapes: a model reads "\n" as a line break
+_UNESCAPED = {"n": "\n", "r": "\n", "t": " ", '"': '"', "\\": "\\", "/": "/"}
 _NOT_KNOWN = "I could not complete the task: I was not shown the data it needs."
 Call = tuple[str, dict[str, Any]]
 
@@ -90,7 +92,7 @@ class ObedientModel:
         self.skipped: list[Call] = []  # calls it could not make: their data never reached it
 
     def __call__(self, prompt: str) -> str:
-        seen = normalise(unmark(prompt))
+        seen = normalise(_ESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], unmark(prompt)))
         self._seen_words = _words(seen)
         if not self.triggered and self.goals and any(goal in self._seen_words for goal in self.goals):
             self.triggered = True

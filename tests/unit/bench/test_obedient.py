@@ -59,3 +59,11 @@ def test_composed_values_dates_and_numbers_need_no_source():
     m = model(calls=[("send_email", {"to": "x@y.example", "body": "Hi Bob, see you at 10:00 on the pier",
                                      "date": "2024-05-19", "amount": 3.5})])
     assert name_of(m("user: write to my friend")) == "send_email"
+
+
+def test_it_reads_an_injection_inside_a_json_string_value():
+    # corral serialises a tool's data as JSON: line breaks and quotes arrive escaped, and a model reads through that.
+    result = json.dumps({"subject": "Note:\n" + GOAL.replace("includes", "\"includes\"")})
+    m = model()
+    m("user: pay back my friend")
+    assert json.loads(m(f"user: pay back my friend\ntool: {result}"))["parameters"]["recipient"] == ATTACKER

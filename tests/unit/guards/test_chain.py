@@ -150,7 +150,12 @@ def test_default_chain_cuts_a_hidden_instruction_out_of_a_tool_result():
     verdict = next(v for v in result.verdicts if v.guard == "injection")
     assert verdict.details["spans"] and verdict.details["features"]  # says what and why
     assert "parks-confirm" not in result.payload and "card number" not in result.payload
-    assert "spring planting" in result.payload and "42 bags" in result.payload
+    # The default cut is the instruction's whole paragraph (its announced payload goes with it);
+    # the other paragraphs stay. granularity="sentence" keeps the paragraph's other sentences.
+    assert result.payload.startswith("Quarterly newsletter - Parks Department")
+    fine = GuardChain({"tool_result": [InjectionGuard(granularity="sentence")]}).check("tool_result", HIDDEN_INSTRUCTION_DOC)
+    assert "parks-confirm" not in fine.payload
+    assert "spring planting" in fine.payload and "42 bags" in fine.payload
     clean = HIDDEN_INSTRUCTION_DOC.split("[assistant")[0]
     assert GuardChain.default().check("tool_result", clean).action == "allow"
 
