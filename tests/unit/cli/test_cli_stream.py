@@ -75,3 +75,11 @@ def test_threads_on_a_server_backend_is_refused_clearly():
     args = cli.build_parser().parse_args(["run", "hi", "--base-url", "http://127.0.0.1:9/v1", "--threads", "2"])
     with pytest.raises(UsageError, match="--threads applies to the llamacpp"):
         commands.spec_from_args(args)
+
+
+def test_a_tool_factory_is_called_or_refused_never_exposed(capsys):
+    assert cli.main(["tools", "--names", "--tools", "corral.tools.builtin:fetch_url"]) == 0
+    assert capsys.readouterr().out.startswith("fetch_url:")  # called: the tool it makes, not the factory
+    assert cli.main(["tools", "--tools", "corral.tools.builtin:file_tools"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "is a tool factory" in err and "needs root" in err
