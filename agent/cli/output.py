@@ -122,8 +122,8 @@ class AnswerStream:
     the latest streamed turn (the CLI then prints just the newline).
     """
 
-    def __init__(self, out: Any) -> None:
-        self.out, self.turn, self.held, self.live, self.shown = out, 0, "", False, ""
+    def __init__(self, out: Any, prefix: str = "") -> None:
+        self.out, self.prefix, self.turn, self.held, self.live, self.shown = out, prefix, 0, "", False, ""
 
     def __call__(self, event: Any) -> None:
         if event.turn != self.turn:
@@ -134,6 +134,7 @@ class AnswerStream:
         start = self.held.lstrip()
         if start and start[0] not in "[{<`":
             self.live, self.shown = True, ""
+            self.out.write(self.prefix)
             self._write(start)
 
     def _write(self, text: str) -> None:

@@ -83,3 +83,12 @@ def test_a_tool_factory_is_called_or_refused_never_exposed(capsys):
     assert cli.main(["tools", "--tools", "corral.tools.builtin:file_tools"]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert "is a tool factory" in err and "needs root" in err
+
+
+def test_chat_streams_the_answer_after_its_prompt():
+    from corral.cli.chat import ChatSession
+
+    out = _Watched()
+    session = ChatSession(Agent(_HalfThenWait(out), guards=None, format="llama3.2"), out=out)
+    session.handle("go")
+    assert out.getvalue().splitlines()[-1] == "assistant> Half of it, streamed."
