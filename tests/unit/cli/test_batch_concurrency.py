@@ -32,8 +32,11 @@ def test_a_blocking_function_backend_runs_n_items_at_once(tmp_path, monkeypatch,
                                                for i in range(6)), encoding="utf-8")
     code = cli.main(["batch", "--input", "in.jsonl", "--output", "out.jsonl", "--concurrency", "3",
                      "--spec", "agent.toml"])
-    capsys.readouterr()
+    err = capsys.readouterr().err.splitlines()
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert code == 0, rows
     assert sorted(r["id"] for r in rows) == [f"q{i}" for i in range(6)]
     assert {(r["status"], r["answer"]) for r in rows} == {("ok", "met")}
+    # the progress showed the items in flight before the first one finished (the barrier needs all three)
+    first_done = next(i for i, line in enumerate(err) if line.startswith("corral batch: [1/6]"))
+    assert "(3 in flight)" in " ".join(err[:first_done]), err
