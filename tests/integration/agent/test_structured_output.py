@@ -3,7 +3,7 @@ grammar holds to the output schema (nested models inlined), so even a 135M model
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import pytest
 from pydantic import BaseModel, Field
@@ -45,7 +45,8 @@ class Person(BaseModel):
     name: str = Field(max_length=24)
     age: int
     home: Place
-    hobbies: list[str] = Field(max_length=3)
+    # bounded items too: one unbounded hobby string once ran to max_tokens ("SouzaSouzaSouza...")
+    hobbies: list[Annotated[str, Field(max_length=24)]] = Field(max_length=3)
     mood: Literal["happy", "sad", "neutral"]
 
 

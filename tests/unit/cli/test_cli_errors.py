@@ -49,9 +49,9 @@ def corral(*args: str, cwd: Path, stdin: str = "") -> tuple[int, str, str]:
 
 
 def one_error_line(err: str) -> str:
-    """The only line on stderr, which must be a corral error (never a traceback)."""
+    """The only line on stderr besides batch progress, which must be a corral error (never a traceback)."""
     assert "Traceback" not in err, err
-    lines = err.splitlines()
+    lines = [line for line in err.splitlines() if not line.startswith("corral batch: started ")]
     assert len(lines) == 1 and lines[0].startswith("corral: error: "), err
     return lines[0]
 
