@@ -189,7 +189,7 @@ def _bound(value: Any) -> int | None:
 def _repeat(bound: Any, unbounded: str, *, less: int = 0) -> str:
     """A GBNF repetition: ``unbounded`` ("*"), or ``{0,n}`` for a schema bound (maxItems, maxLength)."""
     n = _bound(bound)
-    return unbounded if n is None else "{0,%d}" % max(0, n - less)
+    return unbounded if n is None else f"{{0,{max(0, n - less)}}}"
 
 
 def _slug(name: str) -> str:
