@@ -65,7 +65,8 @@ class Agent:
     ``guards="default"`` is ``corral.guards.GuardChain.default()``; ``None`` runs no guards; or pass
     a ``GuardChain``. ``tool_choice``: ``auto``, ``none``, ``required`` or a tool name (the last two
     force a call on the run's first turn). ``output_type``: a pydantic model the answer must
-    validate as (the model answers by calling ``final_result``). Tools marked
+    validate as (the model answers by calling ``final_result``; on a backend that takes grammars its
+    arguments are held to the model's schema), also per run (``run(..., output_type=...)``). Tools marked
     ``requires_approval`` pause the run unless an ``approval_handler`` decides. ``tracing``: None
     emits OpenTelemetry spans when a tracer provider is set, True always, False never (``corral.tracing``).
     ``timeout``: seconds per run, model and tool calls included: a call still running at the
@@ -133,6 +134,7 @@ class Agent:
             provenance=self.guards is not None and any(
                 getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
         )
+        self._policies: dict[type[BaseModel], RunPolicy] = {}
         self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
                                approval_handler=approval_handler, max_concurrency=max_concurrency,
                                tool_timeout=tool_timeout)
@@ -161,35 +163,39 @@ class Agent:
 
     def run(self, input: str | None = None, *, history: History = None, approvals: Mapping[str, Any] | None = None,
             hooks: Iterable[Hook] = (), transcript: str | os.PathLike[str] | None = None,
-            **ids: Any) -> RunResult:
+            output_type: type[BaseModel] | None = None, **ids: Any) -> RunResult:
         """Run to the end (an answer or a stop reason) and return the RunResult.
 
-        ``history``: a previous RunResult or messages to continue from. ``approvals``: decisions
-        for a paused run's pending calls, by call id. ``transcript``: a JSONL file to append to.
+        ``history``: a previous RunResult or messages to continue from (OpenAI Chat Completions
+        dicts too, e.g. ``result.to_openai()``). ``approvals``: decisions for a paused run's pending
+        calls, by call id. ``transcript``: a JSONL file to append to. ``output_type``: a pydantic model
+        this run's answer must validate as (replaces the agent's).
         ``deps=``, ``run_id=``, ``idempotency_key=``: what tools see in their ``RunContext``
         (``deps`` replaces the agent's for this run; see ``corral.tools.RunContext``).
         """
         result = None
         for event in self.stream(input, history=history, approvals=approvals, hooks=hooks, transcript=transcript,
-                                 _deltas=False, **ids):
+                                 output_type=output_type, _deltas=False, **ids):
             if event.__class__ is ev.RunFinished:
                 result = event.result
         return result  # type: ignore[return-value]
 
     async def arun(self, input: str | None = None, *, history: History = None,
                    approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-                   transcript: str | os.PathLike[str] | None = None, **ids: Any) -> RunResult:
+                   transcript: str | os.PathLike[str] | None = None, output_type: type[BaseModel] | None = None,
+                   **ids: Any) -> RunResult:
         """Async twin of :meth:`run`: backend, guards and tools are awaited on the running loop."""
         result = None
         async for event in self.astream(input, history=history, approvals=approvals, hooks=hooks,
-                                        transcript=transcript, _deltas=False, **ids):
+                                        transcript=transcript, output_type=output_type, _deltas=False, **ids):
             if event.__class__ is ev.RunFinished:
                 result = event.result
         return result  # type: ignore[return-value]
 
     def stream(self, input: str | None = None, *, history: History = None,
                approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-               transcript: str | os.PathLike[str] | None = None, _deltas: bool = True, **ids: Any) -> Iterator[ev.Event]:
+               transcript: str | os.PathLike[str] | None = None, output_type: type[BaseModel] | None = None,
+               _deltas: bool = True, **ids: Any) -> Iterator[ev.Event]:
         """Yield every event of the run as it happens (``ModelDelta`` text pieces included); the last
         one is ``RunFinished`` carrying the RunResult.
 
@@ -202,7 +208,7 @@ class Agent:
         start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
         try:
-            steps = run_steps(self.policy, start, events=_deltas or emit is not None)
+            steps = run_steps(self._policy(output_type), start, events=_deltas or emit is not None)
             for event in drive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     emit(event)
@@ -213,13 +219,13 @@ class Agent:
 
     async def astream(self, input: str | None = None, *, history: History = None,
                       approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-                      transcript: str | os.PathLike[str] | None = None, _deltas: bool = True,
-                      **ids: Any) -> AsyncIterator[ev.Event]:
+                      transcript: str | os.PathLike[str] | None = None, output_type: type[BaseModel] | None = None,
+                      _deltas: bool = True, **ids: Any) -> AsyncIterator[ev.Event]:
         """Async twin of :meth:`stream` (async hooks are awaited)."""
         start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
         try:
-            steps = run_steps(self.policy, start, events=_deltas or emit is not None)
+            steps = run_steps(self._policy(output_type), start, events=_deltas or emit is not None)
             async for event in adrive(steps, self.runtime, start.run_id, stream=_deltas, deadline=start.deadline):
                 if emit is not None:
                     outcome = emit(event)
@@ -255,6 +261,15 @@ class Agent:
         await self.aclose()
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _policy(self, output_type: type[BaseModel] | None) -> RunPolicy:
+        """The agent's policy, or its twin for a per-run ``output_type`` (built once per type)."""
+        if output_type is None:
+            return self.policy
+        policy = self._policies.get(output_type)
+        if policy is None:
+            policy = self._policies[output_type] = self.policy.with_output_type(output_type)
+        return policy
 
     def _start(self, input: str | None, history: History, approvals: Mapping[str, Any] | None,
                ids: Mapping[str, Any] | None = None) -> Start:

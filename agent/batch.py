@@ -98,6 +98,8 @@ class BatchProgress(Protocol):
 
     def close(self, summary: Any = None) -> None: ...
 
+    # Optional: ``begin(item_id)`` hears of each item as it starts (items in flight).
+
 
 class _Silent:
     def start(self, *, total: int, skipped: int, repaired: int) -> None:
@@ -272,7 +274,10 @@ def _pending(items: Iterable[BatchItem], done: set[str]) -> list[BatchItem]:
 
 async def _worker(queue: Iterator[BatchItem], runner: Runner, sink: _Appender,
                   progress: BatchProgress, summary: BatchSummary) -> None:
+    begin = getattr(progress, "begin", None)  # optional: a progress object may show items in flight
     for item in queue:  # a shared iterator: each worker takes the next item when it is free
+        if begin is not None:
+            begin(item.id)
         record = await _run_one(runner, item)
         sink.write(record)
         summary.statuses[record["status"]] = summary.statuses.get(record["status"], 0) + 1

@@ -220,6 +220,19 @@ class RunResult:
                 return msg.content
         return None
 
+    def to_openai(self) -> list[dict[str, Any]]:
+        """The conversation as OpenAI Chat Completions messages (see ``Message.to_openai``); store it
+        anywhere that speaks that shape and continue with ``agent.run(..., history=those_dicts)``.
+
+        Example::
+
+            >>> from corral import Agent
+            >>> from corral.testing import ScriptedBackend
+            >>> Agent(ScriptedBackend(["Hi!"]), guards=None).run("hello").to_openai()
+            [{'role': 'user', 'content': 'hello'}, {'role': 'assistant', 'content': 'Hi!'}]
+        """
+        return [m.to_openai() for m in self.messages]
+
     def raise_for_stop(self) -> "RunResult":
         """Return self when the run answered; raise a RunError saying why it did not otherwise."""
         if self.ok:

@@ -335,9 +335,34 @@ def load_tools(refs: list[str], *, base_dir: Path | None = None) -> Any:
         if isinstance(obj, Registry):
             registry = registry.merge(obj)
             continue
+        obj = _called_factory(obj, ref)
+        if isinstance(obj, Registry):
+            registry = registry.merge(obj)
+            continue
         for item in obj if isinstance(obj, (list, tuple)) else [obj]:
             registry.add(item, origin=ref)
     return registry
+
+
+def _called_factory(obj: Any, ref: str) -> Any:
+    """A function that *returns* tools (``fetch_url``, ``file_tools``) is called when it needs no
+    argument, and refused otherwise; it is never a tool itself (the model would call the factory)."""
+    import inspect
+
+    from corral.tools import Tool
+
+    if isinstance(obj, Tool) or not inspect.isfunction(obj):
+        return obj
+    returns = str(inspect.signature(obj).return_annotation)
+    if not any(word in returns for word in ("Tool", "Registry")):
+        return obj
+    needed = [p.name for p in inspect.signature(obj).parameters.values()
+              if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if needed:
+        raise UsageError(
+            f"{ref} is a tool factory (it returns {returns}) and needs {', '.join(needed)}: call it in a module "
+            f"of yours, e.g. tools = {obj.__name__}(...), and pass that module's name (--tools mymodule:tools)")
+    return obj()
 
 
 def _llamacpp(spec: Any, model_override: str | None) -> Any:

@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -67,13 +69,19 @@ class _RecordingBackend:
         with self._lock:
             self.prompts.append(prompt)
             self.requests.append(PromptRecord(prompt=prompt, stop=tuple(stop), max_tokens=max_tokens, grammar=grammar))
-            text = self._reply(prompt)
+        text = self._reply(prompt)  # outside the lock: a FunctionBackend's replies may run concurrently
         return _completion(text, prompt, started)
 
     async def acomplete(
         self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 256, grammar: str | None = None
     ) -> Completion:
-        return self.complete(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar)
+        # In a (daemon) worker thread, like the embedded backend: a reply that blocks must not hold
+        # the event loop, so concurrent runs (corral batch --concurrency N) really overlap.
+        from corral.tools._daemon import WORKERS
+
+        future = WORKERS.submit(functools.partial(self.complete, prompt, stop=stop, max_tokens=max_tokens,
+                                                  grammar=grammar))
+        return await asyncio.wrap_future(future)
 
     def stream(
         self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 256, grammar: str | None = None
@@ -85,8 +93,10 @@ class _RecordingBackend:
         yield done
 
     async def astream(self, prompt: str, **kw: Any) -> AsyncIterator[CompletionDelta | Completion]:
-        for item in self.stream(prompt, **kw):
-            yield item
+        done = await self.acomplete(prompt, **kw)
+        for i in range(0, len(done.text), 8):
+            yield CompletionDelta(text=done.text[i : i + 8])
+        yield done
 
 
 class ScriptedBackend(_RecordingBackend):
@@ -112,6 +122,10 @@ class ScriptedBackend(_RecordingBackend):
         return len(self.texts) - self._next
 
     def _reply(self, prompt: str) -> str:
+        with self._lock:  # texts are handed out in order, one each, also to concurrent runs
+            return self._take(prompt)
+
+    def _take(self, prompt: str) -> str:
         if self._next >= len(self.texts):
             tail = prompt[-300:]
             raise AssertionError(

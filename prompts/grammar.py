@@ -123,7 +123,11 @@ class _Builder:
         kind = _TYPE_ALIASES.get(str(kind).lower(), kind) if isinstance(kind, str) else "value"
         if kind == "array" and isinstance(schema.get("items"), dict) and schema["items"]:
             item = self.schema(schema["items"], f"{hint}-item")
-            return self.rule(f"{hint}-list", f'"[" ( {item} ( ", " {item} )* )? "]"')
+            more = _repeat(schema.get("maxItems"), "*", less=1)  # a bound keeps a small model from listing forever
+            return self.rule(f"{hint}-list", f'"[" ( {item} ( ", " {item} ){more} )? "]"')
+        if kind == "string" and _bound(schema.get("maxLength")) is not None:
+            self.primitive("char")
+            return self.rule(f"{hint}-str", f'"\\"" char{_repeat(schema["maxLength"], "*")} "\\""')
         if kind == "object" and isinstance(schema.get("properties"), dict) and schema["properties"]:
             fields = self.fields(schema, hint, lambda k: gbnf_literal(json_value(str(k)) + ": "))
             return self.rule(f"{hint}-obj", f'"{{" {fields} "}}"')
@@ -176,6 +180,16 @@ class _Builder:
         grammar = "\n".join(lines) + "\n"
         validate_grammar(grammar)  # never hand llama.cpp something it may crash on
         return grammar
+
+
+def _bound(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000 else None
+
+
+def _repeat(bound: Any, unbounded: str, *, less: int = 0) -> str:
+    """A GBNF repetition: ``unbounded`` ("*"), or ``{0,n}`` for a schema bound (maxItems, maxLength)."""
+    n = _bound(bound)
+    return unbounded if n is None else f"{{0,{max(0, n - less)}}}"
 
 
 def _slug(name: str) -> str:

@@ -63,6 +63,29 @@ class Message(BaseModel):
                              "JSON data (a dict or list)")
         return self
 
+    def to_openai(self) -> dict[str, Any]:
+        """This message in the OpenAI Chat Completions shape (what ``to_message`` reads back).
+
+        Tool calls become ``{"id", "type": "function", "function": {"name", "arguments": JSON
+        string}}``; a tool result (``tool`` or ``ipython``) becomes ``role="tool"`` with its
+        ``tool_call_id`` and text content (JSON for a data result, as the prompt shows it).
+
+        Example::
+
+            >>> call = ToolCall(name="add", arguments={"a": 1}, id="c1")
+            >>> Message(role="assistant", tool_calls=[call]).to_openai()["tool_calls"][0]["function"]
+            {'name': 'add', 'arguments': '{"a": 1}'}
+        """
+        role = "tool" if self.role == "ipython" else self.role
+        out: dict[str, Any] = {"role": role, "content": self.content if self.content is None else self.text}
+        if self.tool_calls:
+            out["tool_calls"] = [_call_to_openai(c) for c in self.tool_calls]
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            out["name"] = self.name
+        return out
+
     @property
     def text(self) -> str:
         """The content as text: "" for none, JSON for a tool's data result."""
@@ -80,6 +103,12 @@ class AssistantTurn(BaseModel):
     content: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     stop_reason: StopReason | None = None
+
+
+def _call_to_openai(call: ToolCall) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": call.id} if call.id is not None else {}
+    out.update(type="function", function={"name": call.name, "arguments": json_text(call.arguments)})
+    return out
 
 
 def _call_from_openai(raw: Any) -> ToolCall:

@@ -45,6 +45,8 @@ class Tool:
 
     ``timeout`` (seconds) overrides the dispatcher's default; ``math.inf`` means no limit.
     ``requires_approval`` asks the agent to get a human's yes before running the call.
+    ``thread="caller"`` keeps a sync tool on the dispatching thread (a sqlite connection or another
+    thread-bound object then works), even when the turn's other calls run concurrently in workers.
     Calling the tool calls ``func``. Build one with :func:`tool`, :meth:`from_function`,
     :meth:`from_schema` or :meth:`from_openai`.
 
@@ -62,6 +64,7 @@ class Tool:
     func: Callable[..., Any] | None = None
     timeout: float | None = None
     requires_approval: bool = False
+    thread: str = "worker"  # "caller": never moved to a worker thread (see dispatcher.py)
     # Compiled once per tool so dispatch does no per-call setup (see validation.py).
     _validator: Any = field(init=False, repr=False, compare=False)
     _adapters: dict[str, TypeAdapter[Any]] = field(init=False, repr=False, compare=False)
@@ -74,6 +77,8 @@ class Tool:
     def __post_init__(self) -> None:
         _check_name(self.name)
         _check_parameters(self.name, self.parameters)
+        if self.thread not in ("worker", "caller"):
+            raise ToolDefinitionError(f"tool {self.name!r}: thread must be 'worker' or 'caller', got {self.thread!r}")
         if self.func is not None and not callable(self.func):
             raise ToolDefinitionError(f"tool {self.name!r}: func must be callable, got {self.func!r}")
         object.__setattr__(self, "parameters", copy.deepcopy(self.parameters))
@@ -116,7 +121,7 @@ class Tool:
     @classmethod
     def from_function(cls, fn: Callable[..., Any], *, name: str | None = None,
                       description: str | None = None, timeout: float | None = None,
-                      requires_approval: bool = False) -> Tool:
+                      requires_approval: bool = False, thread: str = "worker") -> Tool:
         """Build a tool from a typed function; the docstring supplies the descriptions.
 
         Example::
@@ -136,7 +141,7 @@ class Tool:
             raise ToolDefinitionError(f"{fn!r} has no __name__: pass name= to give the tool a name")
         schema, _model, summary = signature_schema(fn)
         return cls(name=name, description=description if description is not None else summary,
-                   parameters=schema, func=fn, timeout=timeout, requires_approval=requires_approval)
+                   parameters=schema, func=fn, timeout=timeout, requires_approval=requires_approval, thread=thread)
 
     @classmethod
     def from_schema(cls, name: str, description: str, parameters: dict[str, Any],
@@ -254,12 +259,15 @@ def _coercers(func: Callable[..., Any] | None,
 def tool(fn: F, /) -> Tool: ...
 @overload
 def tool(*, name: str | None = None, description: str | None = None, timeout: float | None = None,
-         requires_approval: bool = False) -> Callable[[F], Tool]: ...
+         requires_approval: bool = False, thread: str = "worker") -> Callable[[F], Tool]: ...
 
 
 def tool(fn: Any = None, /, *, name: str | None = None, description: str | None = None,
-         timeout: float | None = None, requires_approval: bool = False) -> Any:
+         timeout: float | None = None, requires_approval: bool = False, thread: str = "worker") -> Any:
     """Turn a typed function (sync or async) into a :class:`Tool`; usable bare or with options.
+
+    ``thread="caller"``: the sync tool always runs on the thread that dispatches the turn (for
+    thread-bound objects such as a sqlite connection); other sync calls of a busy turn run in workers.
 
     Example::
 
@@ -272,6 +280,6 @@ def tool(fn: Any = None, /, *, name: str | None = None, description: str | None 
     """
     def wrap(f: Any) -> Tool:
         return Tool.from_function(f, name=name, description=description, timeout=timeout,
-                                  requires_approval=requires_approval)
+                                  requires_approval=requires_approval, thread=thread)
 
     return wrap if fn is None else wrap(fn)

@@ -6,13 +6,14 @@ become results with a typed :class:`ToolError` whose message is written for the 
 
 How calls run:
 
-* ``dispatch``: a sync tool without a deadline runs on the caller's thread, in call order: no
-  thread hop (one costs 10-100 us, more than everything else in a turn) and thread-bound resources
-  such as a sqlite connection keep working. A call with a deadline runs in a worker thread, so the
-  caller can walk away from it; such calls run concurrently with each other and with the inline
-  ones. An async tool runs in its own event loop in a worker thread.
+* ``dispatch``: a turn's only call, when sync and without a deadline, runs on the caller's thread:
+  no thread hop (one costs 10-100 us, more than everything else in a turn). Several calls in one
+  turn run concurrently in worker threads, and so does any call with a deadline (the caller can
+  walk away from it). A tool declared ``thread="caller"`` always runs on the caller's thread, in
+  call order, so thread-bound objects (a sqlite connection) keep working; its deadline is checked
+  when it returns. An async tool runs in its own event loop in a worker thread.
 * ``adispatch``: async tools run on the caller's event loop; sync tools run in worker threads (the
-  event loop must not block).
+  event loop must not block), except ``thread="caller"`` tools, which run on the loop's thread.
 * At most ``max_concurrency`` calls run in worker threads at once. A tool's ``timeout`` overrides
   ``default_timeout``; ``None`` (the default) or ``math.inf`` means no limit.
 
@@ -236,23 +237,34 @@ def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
     items, jobs = _plan(registry, calls, default_timeout, max_concurrency, deadline, context)
     inline, threaded = _split(jobs)
     if len(threaded) > max_concurrency:
-        outcomes = {job.index: _call_sync(job) for job in inline}
+        outcomes = {job.index: _call_inline(job) for job in inline}
         outcomes.update(_run_in_threads(threaded, max_concurrency))
     else:
         running = _submit_all(threaded)  # they start before the inline calls and overlap them
-        outcomes = {job.index: _call_sync(job) for job in inline}
+        outcomes = {job.index: _call_inline(job) for job in inline}
         outcomes.update(_collect(running))
     return [item if isinstance(item, ToolResult) else _result(item, outcomes[item.index], max_result_chars)
             for item in items]
 
 
 def _split(jobs: list[_Job]) -> tuple[list[_Job], list[_Job]]:
-    """(sync jobs without a deadline, which run inline; the rest, which run in worker threads)."""
+    """(jobs that run on the caller's thread, jobs that run in worker threads): caller-bound sync
+    tools always inline; a lone sync call without a deadline inline too (no hop to pay for)."""
     inline: list[_Job] = []
     threaded: list[_Job] = []
+    lone = len(jobs) == 1
     for job in jobs:
-        (inline if job.timeout is None and not job.tool.is_async else threaded).append(job)
+        on_caller = not job.tool.is_async and (job.tool.thread == "caller" or (lone and job.timeout is None))
+        (inline if on_caller else threaded).append(job)
     return inline, threaded
+
+
+def _call_inline(job: _Job) -> _Outcome:
+    """A call on the caller's thread: it cannot be walked away from, so its deadline is checked after."""
+    outcome = _call_sync(job)
+    if job.timeout is not None and outcome.duration > job.timeout:
+        return _Outcome(error=_timed_out(job), duration=outcome.duration)
+    return outcome
 
 
 def _deadline(job: _Job, now: float) -> float:
@@ -331,6 +343,8 @@ async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int
     gate = asyncio.Semaphore(max_concurrency)
 
     async def run(job: _Job) -> _Outcome:
+        if job.tool.thread == "caller" and not job.tool.is_async:
+            return _call_inline(job)  # thread-bound: on the loop's thread, by the tool's own request
         async with gate:
             return await _call_async(job) if job.tool.is_async else await _call_in_thread(job)
 

@@ -9,7 +9,7 @@ something goes wrong.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -75,14 +75,15 @@ class RunPolicy:
 
     def __post_init__(self) -> None:
         self.tool_names = tuple(s["function"]["name"] for s in self.tool_specs)
-        names = set(self.tool_names)
+        # With an output_type the answer is itself a call (final_result): it can be required or named.
+        names = (*self.tool_names, OUTPUT_TOOL) if self.output_type is not None else self.tool_names
         if self.tool_choice not in ("auto", "none", "required") and self.tool_choice not in names:
             raise UsageError(
                 f"tool_choice={self.tool_choice!r} names no tool; use auto, none, required or one of: "
-                f"{', '.join(self.tool_names) or '(no tools)'}"
+                f"{', '.join(names) or '(no tools)'}"
             )
-        if self.tool_choice == "required" and not self.tool_specs:
-            raise UsageError("tool_choice='required' needs at least one tool")
+        if self.tool_choice == "required" and not names:
+            raise UsageError("tool_choice='required' needs at least one tool or an output_type")
         if self.output_type is not None:
             self._output_spec = _output_spec(self.output_type)
         if self.format is not None and not self.stop:
@@ -123,7 +124,9 @@ class RunPolicy:
             return self._grammars[forced]
         tools = self.tools_for(forced)
         grammar = None
-        if self.use_grammar and self.tool_choice != "none" and tools and self.format is not None and hasattr(self.format, "grammar"):
+        if self.output_type is not None and self.use_grammar and self.format is not None and hasattr(self.format, "grammar"):
+            grammar = self._output_grammar(tools)
+        elif self.use_grammar and self.tool_choice != "none" and tools and self.format is not None and hasattr(self.format, "grammar"):
             grammar = _format_grammar(self.format, tools, require_call=forced is not None)
             if forced is None and self.decision is not None and getattr(self.format, "flavor", None):
                 from corral.prompts.decide import decision_grammar
@@ -133,6 +136,19 @@ class RunPolicy:
                                            policy=self.decision)
         self._grammars[forced] = grammar
         return grammar
+
+    def _output_grammar(self, tools: list[dict[str, Any]]) -> str | None:
+        """With an output_type every turn is a call: a tool's, or the answer as ``final_result``
+        whose arguments the grammar holds to the output schema (no prose alternative)."""
+        if self.tool_choice == "none":
+            tools = [self._output_spec]
+        return _format_grammar(self.format, tools, require_call=True)
+
+    def with_output_type(self, output_type: type[BaseModel] | None) -> "RunPolicy":
+        """This policy for runs that answer as ``output_type`` (the per-run ``output_type=``)."""
+        if output_type is self.output_type:
+            return self
+        return replace(self, output_type=output_type, _grammars={}, _specs={})
 
     def needs_approval(self, name: str) -> bool:
         return name in self.approval_names
@@ -261,8 +277,10 @@ def _format_grammar(fmt: Any, tools: list[dict[str, Any]], *, require_call: bool
 def _output_spec(output_type: type[BaseModel]) -> dict[str, Any]:
     if not (isinstance(output_type, type) and issubclass(output_type, BaseModel)):
         raise UsageError(f"output_type must be a pydantic BaseModel subclass, got {output_type!r}")
-    schema = output_type.model_json_schema()
-    schema.pop("title", None)
+    from corral.tools.schema import tidy_schema
+
+    # $defs inlined: the call grammar follows nested models only through inline schemas.
+    schema = tidy_schema(output_type.model_json_schema())
     doc = (output_type.__doc__ or "").strip().splitlines()
     description = "Give the final answer as structured data. " + (doc[0] if doc else "")
     return {"type": "function", "function": {"name": OUTPUT_TOOL, "description": description.strip(),

@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
@@ -139,6 +140,18 @@ def detect_format_name(metadata: dict[str, str]) -> str:
     return "llama3"
 
 
+_log = logging.getLogger("corral")
+_tiny_warned = threading.Event()
+
+
+def _warn_tiny_once(path: str) -> None:
+    """Say once per process that no real model was found (the CLI announces it the same way)."""
+    if not _tiny_warned.is_set():
+        _tiny_warned.set()
+        _log.warning("corral: no Llama model given or found; using %s, a tiny offline stand-in (135M parameters), "
+                     "not Llama 3.2: expect weak answers. Pass a GGUF path or set CORRAL_MODEL.", Path(path).name)
+
+
 class LlamaCppBackend:
     """Runs a GGUF model in-process.
 
@@ -163,6 +176,8 @@ class LlamaCppBackend:
 
         self.resolved_model = resolve_model(model)
         self.model_path = str(self.resolved_model.path)
+        if self.resolved_model.is_tiny_stand_in:
+            _warn_tiny_once(self.model_path)
         self.n_ctx, self.n_threads = n_ctx, n_threads or os.cpu_count() or 1
         self.grammar, self.temperature, self.top_p, self.seed = grammar, temperature, top_p, seed
         self.last_trace: Any = None  # the last auto decision (corral.prompts.decide.Trace), for benchmarks

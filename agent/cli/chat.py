@@ -11,7 +11,8 @@ import sys
 from typing import Any, Callable
 
 from .commands import agent_from_args
-from .output import TurnPrinter
+from .output import AnswerStream, TurnPrinter
+from ..events import ModelDelta, RunFinished
 
 __all__ = ["cmd_chat", "ChatSession"]
 
@@ -56,16 +57,33 @@ class ChatSession:
     def handle(self, line: str) -> None:
         """One user turn: stream the run, show calls and verdicts, keep the result as history."""
         printer = TurnPrinter(self.out, show_answer=False)
+        policy = self.agent.policy
+        live = None if policy.stage_active("output") or policy.output_type is not None else AnswerStream(self.out, "assistant> ")
         try:
-            result = self.agent.run(line, history=self.history, hooks=[printer])
+            result = self._run(line, printer, live)
         except KeyboardInterrupt:
             self.say("\n(turn stopped; the conversation is as it was before it)")
             return
+        if live is not None and live.live:
+            self.out.write("\n")
         if result.stop_reason != "final":
             self.say(f"({result.stop_reason}: {result.stop_message})")
-        answer = result.output if result.output is not None else "(no answer)"
-        self.say(f"assistant> {answer}")
+        if live is None or not live.streamed(result):
+            answer = result.output if result.output is not None else "(no answer)"
+            self.say(f"assistant> {answer}")
         self.history = result
+
+    def _run(self, line: str, printer: TurnPrinter, live: AnswerStream | None) -> Any:
+        """The run, its answer streamed token by token when nothing must judge it whole first."""
+        if live is None:
+            return self.agent.run(line, history=self.history, hooks=[printer])
+        result = None
+        for event in self.agent.stream(line, history=self.history, hooks=[printer]):
+            if isinstance(event, ModelDelta):
+                live(event)
+            elif isinstance(event, RunFinished):
+                result = event.result
+        return result
 
 
 def _read(prompt: str, reader: Callable[[str], str]) -> str | None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..batch import BatchItem, check_output_path, read_items, run_batch
 from ..batch_rows import agent_runner, in_shard, parse_shard
-from .output import TurnPrinter
+from ..events import ModelDelta, RunFinished
+from .output import AnswerStream, TurnPrinter
 from .progress import make_progress
 from ..exceptions import FileFormatError, UsageError
 from ..agent import Agent
@@ -41,6 +42,18 @@ def _backend_override(spec: AgentSpec, args: argparse.Namespace) -> dict[str, An
     return backend
 
 
+def _engine_options(backend: dict[str, Any], args: argparse.Namespace) -> None:
+    """--threads and --temperature, on the backends that take them (a clear error elsewhere)."""
+    for option, key, types in (("threads", "n_threads", ("llamacpp",)), ("temperature", "temperature", ("llamacpp", "openai"))):
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        if backend["type"] not in types:
+            raise UsageError(f"--{option} applies to the {' or '.join(types)} backend, not {backend['type']!r}; "
+                             "drop it or change the backend")
+        backend[key] = value
+
+
 def spec_from_args(args: argparse.Namespace) -> AgentSpec:
     """The spec file (or the defaults) with command-line overrides applied, validated again."""
     spec = load_spec(args.spec) if getattr(args, "spec", None) else parse_spec({}, source="command line")
@@ -50,9 +63,10 @@ def spec_from_args(args: argparse.Namespace) -> AgentSpec:
     for option, key in (("chat_format", "format"), ("system", "system")):
         if getattr(args, option, None):
             data[key] = getattr(args, option)
-    for option in ("max_turns", "max_tokens"):
+    for option in ("max_turns", "max_tokens", "timeout"):
         if getattr(args, option, None) is not None:
             data["limits"][option] = getattr(args, option)
+    _engine_options(data["backend"], args)
     if getattr(args, "no_guards", False):
         data["guards"] = {"default": False}
     source = f"{args.spec} (with command-line options)" if getattr(args, "spec", None) else "command line"
@@ -78,7 +92,7 @@ def announce_model(spec: AgentSpec, stream: Any = None) -> Any:
         )
     else:
         print(f"corral: model: {resolved.path} ({resolved.source})", file=stream)
-    from .backends.engine import ensure_engine_works
+    from ..backends.engine import ensure_engine_works
 
     ensure_engine_works(resolved.path)  # a crashing native build: one line naming the fix, not a segfault
     backend = spec.backend.model_copy(update={"model": str(resolved.path)})
@@ -116,17 +130,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     _, agent = agent_from_args(args)
     question = _question(args)
     printer = TurnPrinter(sys.stderr, show_answer=False, show_guards=True) if args.verbose else None
-    result = agent.run(question, hooks=[printer] if printer else [])
+    hooks = [printer] if printer else []
+    live = None if args.json else _live_answer(agent)
+    result = agent.run(question, hooks=hooks) if live is None else _streamed_run(agent, question, hooks, live)
     if args.json:
         print(json.dumps({"ok": result.ok, **result.summary()}, ensure_ascii=False, indent=2, default=str))
-    elif result.ok:
-        print(_text(result.output))
     else:
+        _print_outcome(result, live)
+    return EXIT_OK if result.ok else EXIT_NOT_ANSWERED
+
+
+def _print_outcome(result: Any, live: AnswerStream | None) -> None:
+    """The answer on stdout (just its newline when it was streamed); why a run did not answer, on stderr."""
+    streamed = live is not None and live.streamed(result)
+    if live is not None and live.live:
+        print()
+    if not result.ok:
         what = "answer cut off" if result.truncated else "no answer"
         print(f"corral: {what} ({result.stop_reason}): {result.stop_message}", file=sys.stderr)
-        if result.output is not None:
-            print(_text(result.output))
-    return EXIT_OK if result.ok else EXIT_NOT_ANSWERED
+    if result.output is not None and not streamed:
+        print(_text(result.output))
+
+
+def _live_answer(agent: Agent) -> AnswerStream | None:
+    """Stream the answer's tokens, unless an output guard must judge the whole answer first (a
+    streamed answer cannot be taken back) or the answer is structured."""
+    if agent.policy.stage_active("output") or agent.policy.output_type is not None:
+        return None
+    return AnswerStream(sys.stdout)
+
+
+def _streamed_run(agent: Agent, question: str, hooks: list[Any], live: AnswerStream) -> Any:
+    result = None
+    for event in agent.stream(question, hooks=hooks):
+        if isinstance(event, ModelDelta):
+            live(event)
+        elif isinstance(event, RunFinished):
+            result = event.result
+    return result
 
 
 def _text(output: Any) -> str:

@@ -20,7 +20,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from ..exceptions import CorralError, UsageError
 
@@ -50,6 +50,9 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-turns", type=int, metavar="N", help="model turns per run")
     group.add_argument("--max-tokens", type=int, metavar="N", help="tokens per model turn")
     group.add_argument("--no-guards", action="store_true", help="run without the default guard chain")
+    group.add_argument("--timeout", type=float, metavar="SECONDS", help="time budget per run")
+    group.add_argument("--threads", type=int, metavar="N", help="CPU threads for llama.cpp (default: all cores)")
+    group.add_argument("--temperature", type=float, metavar="T", help="sampling temperature (default 0: greedy)")
 
 
 def _add_commands(sub: argparse._SubParsersAction) -> None:
@@ -99,9 +102,16 @@ def _add_commands(sub: argparse._SubParsersAction) -> None:
         hook.add_argument("rest", nargs=argparse.REMAINDER)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the --debug hint in its error line too (subcommand parsers are of this class)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(f"{message} (--debug shows the traceback)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``corral`` (exposed for docs and tests)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="corral", description="Let a local Llama 3.2 model call your Python functions, safely."
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
@@ -160,13 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _printable_streams()
-    debug = "--debug" in argv
-    if argv and argv[0] in DELEGATED or (debug and len(argv) > 1 and argv[1] in DELEGATED):
-        rest = [a for a in argv if a != "--debug"]
+    debug = "--debug" in argv  # anywhere on the line: before or after the command and its options
+    rest = [a for a in argv if a != "--debug"]
+    if rest and rest[0] in DELEGATED:
         return _guarded(lambda: _delegate(rest[0], rest[1:]), debug)
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(rest)
     command = "batch-ray" if args.command == "batch" and args.engine == "ray" else args.command
-    return _guarded(lambda: _handler(command)(args), args.debug)
+    return _guarded(lambda: _handler(command)(args), debug)
 
 
 def _guarded(call: Callable[[], int], debug: bool) -> int:
@@ -178,9 +188,8 @@ def _guarded(call: Callable[[], int], debug: bool) -> int:
     except (CorralError, OSError) as exc:
         if debug:
             raise
-        # One line: what went wrong and what to do (runtime errors also say how to see more).
-        hint = "" if isinstance(exc, UsageError) else " (--debug shows the traceback)"
-        print(f"corral: error: {_one_line(exc)}{hint}", file=sys.stderr)
+        # One line: what went wrong and what to do, and how to see more.
+        print(f"corral: error: {_one_line(exc)} (--debug shows the traceback)", file=sys.stderr)
         return _exit_code(exc)
 
 

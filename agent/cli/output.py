@@ -112,3 +112,36 @@ def _output_text(output: Any) -> str:
     if hasattr(output, "model_dump_json"):
         return output.model_dump_json()
     return str(output).strip()
+
+
+class AnswerStream:
+    """Prints the answer's text to ``out`` as the model writes it (``ModelDelta`` events).
+
+    A turn's text is held until its first visible character: a turn opening like a tool call
+    (``[``, ``{``, ``<``) is never shown, so only prose streams. ``shown`` is the text printed for
+    the latest streamed turn (the CLI then prints just the newline).
+    """
+
+    def __init__(self, out: Any, prefix: str = "") -> None:
+        self.out, self.prefix, self.turn, self.held, self.live, self.shown = out, prefix, 0, "", False, ""
+
+    def __call__(self, event: Any) -> None:
+        if event.turn != self.turn:
+            self.turn, self.held, self.live = event.turn, "", False
+        if self.live:
+            return self._write(event.text)
+        self.held += event.text
+        start = self.held.lstrip()
+        if start and start[0] not in "[{<`":
+            self.live, self.shown = True, ""
+            self.out.write(self.prefix)
+            self._write(start)
+
+    def _write(self, text: str) -> None:
+        self.shown += text
+        self.out.write(text)
+        self.out.flush()
+
+    def streamed(self, result: Any) -> bool:
+        """True when the answer (whole or cut off) is what was printed: only the newline is left."""
+        return self.live and isinstance(result.output, str) and self.shown.strip() == result.output.strip()

@@ -44,6 +44,7 @@ class Progress:
         self.total = 0
         self.done = 0
         self.failed = 0
+        self.running = 0  # items in flight
         self._t0 = time.monotonic()
 
     def start(self, *, total: int, skipped: int, repaired: int) -> None:
@@ -62,10 +63,20 @@ class Progress:
     def eta(self) -> float | None:
         return (self.total - self.done) / self.rate if self.rate > 0 else None
 
+    def begin(self, item_id: str) -> None:
+        """An item started: before the first one finishes, say how many are in flight."""
+        self.running += 1
+        if self.done == 0:
+            self._started(item_id)
+
     def advance(self, record: dict[str, Any]) -> None:
         self.done += 1
+        self.running = max(0, self.running - 1)
         self.failed += record.get("status") != "ok"
         self._show(record)
+
+    def _started(self, item_id: str) -> None:
+        self._say(f"started id={item_id} ({self.running} in flight)")
 
     def close(self, summary: Any = None) -> None:
         if summary is not None:
@@ -98,17 +109,21 @@ class BarProgress(Progress):
 
     width = 30
 
+    def _started(self, item_id: str) -> None:
+        self._show({})
+
     def _show(self, record: dict[str, Any]) -> None:
         filled = int(self.width * self.done / self.total) if self.total else self.width
         bar = "#" * filled + "." * (self.width - filled)
         failed = f"  ({self.failed} failed)" if self.failed else ""
         self.stream.write(
-            f"\r[{bar}] {self.done}/{self.total}  {self.rate:.2f} it/s  ETA {format_eta(self.eta)}{failed}\x1b[K"
+            f"\r[{bar}] {self.done}/{self.total}  {self.running} in flight  {self.rate:.2f} it/s  "
+            f"ETA {format_eta(self.eta)}{failed}\x1b[K"
         )
         self.stream.flush()
 
     def close(self, summary: Any = None) -> None:
-        if self.done:
+        if self.done or self.running:  # the bar was drawn
             self.stream.write("\n")
         super().close(summary)
 

@@ -100,7 +100,7 @@ def test_bad_spec_is_one_line_exit_2(workdir, capsys):
     path = spec(workdir, extra="[limits]\nmax_turn = 3\n")
     code, out, err = run_cli("run", "hi", "--spec", str(path), capsys=capsys)
     assert code == cli.EXIT_USAGE
-    assert err.strip().splitlines() == [f"corral: error: {path}: limits.max_turn: unknown key"]
+    assert err.strip().splitlines() == [f"corral: error: {path}: limits.max_turn: unknown key (--debug shows the traceback)"]
 
 
 def test_debug_shows_the_traceback_instead(workdir):

@@ -49,9 +49,9 @@ def corral(*args: str, cwd: Path, stdin: str = "") -> tuple[int, str, str]:
 
 
 def one_error_line(err: str) -> str:
-    """The only line on stderr, which must be a corral error (never a traceback)."""
+    """The only line on stderr besides batch progress, which must be a corral error (never a traceback)."""
     assert "Traceback" not in err, err
-    lines = err.splitlines()
+    lines = [line for line in err.splitlines() if not line.startswith("corral batch: started ")]
     assert len(lines) == 1 and lines[0].startswith("corral: error: "), err
     return lines[0]
 
@@ -81,7 +81,8 @@ def test_a_non_utf8_spec_names_its_line(workdir):
     spec.write_bytes(b'name = "agent"\nsystem = "Caf\xe9"\n')
     code, _, err = corral("run", "hi", "--spec", str(spec), cwd=workdir)
     assert code == 2
-    assert one_error_line(err) == f"corral: error: {spec}:2: not UTF-8 text (byte 0xe9); save the spec as UTF-8"
+    assert one_error_line(err) == (f"corral: error: {spec}:2: not UTF-8 text (byte 0xe9); save the spec as UTF-8"
+                                   " (--debug shows the traceback)")
 
 
 def test_a_non_utf8_render_file_names_its_line(workdir):

@@ -27,11 +27,24 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         limit = int(body.get("max_tokens") or 256)
         words = WORDS[:limit]
-        reply = {"choices": [{"text": " ".join(words), "finish_reason": "length" if limit < len(WORDS) else "stop"}],
+        finish = "length" if limit < len(WORDS) else "stop"
+        if body.get("stream"):  # corral run streams: server-sent events, a word each, as real servers do
+            return self._stream(words, finish)
+        reply = {"choices": [{"text": " ".join(words), "finish_reason": finish}],
                  "usage": {"prompt_tokens": 5, "completion_tokens": len(words)}}
         data = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, words: list[str], finish: str) -> None:
+        pieces = [(w if i == 0 else " " + w, None) for i, w in enumerate(words)] + [("", finish)]
+        events = [{"choices": [{"text": text, "finish_reason": why}]} for text, why in pieces]
+        data = "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-_TOKEN = re.compile(r'\s+|#[^\n]*|"(?:\\.|[^"\\])*"|\[(?:\\.|[^\]\\])*\]|[A-Za-z0-9-]+|::=|[()|*+?.]')
+_TOKEN = re.compile(r'\s+|#[^\n]*|"(?:\\.|[^"\\])*"|\[(?:\\.|[^\]\\])*\]|[A-Za-z0-9-]+|::=|\{\d+(?:,\d*)?\}|[()|*+?.]')
 _ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "[": "[", "]": "]"}
 
 
@@ -56,7 +56,7 @@ def gbnf_regex(gbnf: str, depth: int = 3) -> re.Pattern:
                 parts.append("[" + ("^" if neg else "") + inner + "]")
             elif tok in ("(", ")"):
                 parts.append("(?:" if tok == "(" else ")")
-            elif tok in ("|", "*", "+", "?"):
+            elif tok in ("|", "*", "+", "?") or tok.startswith("{"):  # {m,n} means the same in a regex
                 parts.append(tok)
             elif tok == ".":
                 parts.append("(?s:.)")

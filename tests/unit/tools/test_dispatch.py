@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from corral.exceptions import ModelRetry
+from corral.exceptions import ModelRetry, ToolDefinitionError
 from corral.prompts.messages import ToolCall
 from corral.tools import Registry, Tool, ToolResult, adispatch, dispatch, tool
 import corral.tools.dispatcher as dispatch_module
@@ -165,8 +165,20 @@ def _overlap_registry(log: list[tuple[str, str, float]]) -> Registry:
     return Registry([nap])
 
 
-def test_sync_calls_without_a_deadline_run_on_the_callers_thread_in_call_order():
-    log: list[tuple[str, str, float]] = []
+def test_several_sync_calls_in_one_turn_run_concurrently():
+    # Each call waits for the other at a barrier: run one after the other, the first would break it.
+    barrier = threading.Barrier(2, timeout=10)
+
+    @tool
+    def meet(label: str) -> str:
+        barrier.wait()
+        return label
+
+    results = dispatch(Registry([meet]), [call("meet", {"label": "a"}), call("meet", {"label": "b"})])
+    assert [(r.content, r.error) for r in results] == [("a", None), ("b", None)]
+
+
+def test_a_lone_sync_call_stays_on_the_callers_thread():
     threads: list[int] = []
 
     @tool
@@ -174,10 +186,51 @@ def test_sync_calls_without_a_deadline_run_on_the_callers_thread_in_call_order()
         threads.append(threading.get_ident())
         return 0
 
-    dispatch(_overlap_registry(log), [call("nap", {"label": "a"}), call("nap", {"label": "b"})])
-    assert [(event, label) for event, label, _t in log] == [("start", "a"), ("end", "a"), ("start", "b"), ("end", "b")]
+    dispatch(Registry([where]), [call("where")])
     dispatch(Registry([where]), [call("where"), call("where")])
-    assert threads == [threading.get_ident()] * 2
+    assert threads[0] == threading.get_ident()
+    assert threading.get_ident() not in threads[1:]  # two calls: both in workers
+
+
+def test_caller_thread_tools_keep_a_sqlite_connection_working_beside_concurrent_calls():
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")  # bound to this thread: another thread's use raises
+    db.execute("create table t (x)")
+    barrier = threading.Barrier(2, timeout=10)
+
+    @tool(thread="caller")
+    def insert(x: int) -> int:
+        db.execute("insert into t values (?)", (x,))
+        return db.execute("select count(*) from t").fetchone()[0]
+
+    @tool
+    def meet(label: str) -> str:
+        barrier.wait()
+        return label
+
+    calls = [call("insert", {"x": 1}), call("meet", {"label": "a"}), call("meet", {"label": "b"}), call("insert", {"x": 2})]
+    results = dispatch(Registry([insert, meet]), calls)
+    assert [(r.content, r.error) for r in results] == [("1", None), ("a", None), ("b", None), ("2", None)]
+    results = asyncio.run(adispatch(Registry([insert, meet]), calls))
+    assert [r.content for r in results] == ["3", "a", "b", "4"]
+
+
+def test_a_caller_thread_tool_past_its_deadline_is_a_timeout():
+    @tool(thread="caller", timeout=0.01)
+    def slow() -> str:
+        time.sleep(0.05)
+        return "late"
+
+    [result] = dispatch(Registry([slow]), [call("slow")])
+    assert result.error.kind == "timeout"
+
+
+def test_thread_must_be_worker_or_caller():
+    with pytest.raises(ToolDefinitionError, match="thread must be"):
+        @tool(thread="main")
+        def where() -> int:
+            return 0
 
 
 def test_sync_calls_with_a_deadline_really_run_in_parallel():

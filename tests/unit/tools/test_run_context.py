@@ -65,7 +65,8 @@ def test_dispatch_fills_one_context_per_call_inline_and_in_worker_threads():
     timed = tool(label.func, name="timed", timeout=5)  # a deadline: it runs in a worker thread
     calls = [{"name": "label", "arguments": {"text": "a"}, "id": "c1"},
              {"name": "timed", "arguments": {"text": "b"}, "id": "c2"}]
-    inline, threaded = dispatch(Registry([label, timed]), calls, context=BASE)
+    here = tool(label.func, name="label", thread="caller")  # two calls in a turn: only a caller-bound one stays inline
+    inline, threaded = dispatch(Registry([here, timed]), calls, context=BASE)
     assert inline.content == f"db1:a:c1:label:{threading.current_thread().name}"
     assert threaded.content.startswith("db1:b:c2:timed:corral-worker")
     assert inline.arguments == {"text": "a"}  # the record shows the model's arguments only

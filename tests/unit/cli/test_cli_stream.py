@@ -1,0 +1,94 @@
+"""``corral run`` streams the answer as the model writes it; ``--debug`` anywhere; engine flags without a spec."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+
+from corral import Agent, UsageError, cli
+from corral.backends.base import Completion, CompletionDelta
+from corral.cli import commands
+
+
+class _Watched(io.StringIO):
+    """stdout that notes when the first answer text arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = threading.Event()
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            self.seen.set()
+        return super().write(text)
+
+
+class _HalfThenWait:
+    """A streaming backend that sends half the answer, then waits until the CLI has printed it."""
+
+    def __init__(self, out: _Watched) -> None:
+        self.out = out
+
+    def complete(self, prompt, *, stop=(), max_tokens=256, grammar=None):  # pragma: no cover - streaming is used
+        raise AssertionError("corral run should stream")
+
+    def stream(self, prompt, *, stop=(), max_tokens=256, grammar=None):
+        yield CompletionDelta(text="Half of ")
+        rest = "it, streamed." if self.out.seen.wait(20) else "it, but nothing was printed in between."
+        yield CompletionDelta(text=rest)
+        yield Completion(text="Half of " + rest, prompt_tokens=1, prompt_tokens_evaluated=1, completion_tokens=2)
+
+
+def test_run_prints_the_first_tokens_before_the_model_is_done(monkeypatch, capsys):
+    out = _Watched()
+    agent = Agent(_HalfThenWait(out), guards=None, format="llama3.2")
+    monkeypatch.setattr(commands, "agent_from_args", lambda args: (None, agent))
+    monkeypatch.setattr("sys.stdout", out)
+    assert cli.main(["run", "go"]) == 0
+    assert out.getvalue() == "Half of it, streamed.\n"
+
+
+def test_debug_is_accepted_after_the_command_and_errors_name_it(tmp_path, capsys):
+    missing = str(tmp_path / "nope.toml")
+    assert cli.main(["run", "hi", "--spec", missing]) == cli.EXIT_USAGE
+    assert "(--debug shows the traceback)" in capsys.readouterr().err
+    with pytest.raises(Exception, match="nope.toml"):
+        cli.main(["run", "hi", "--spec", missing, "--debug"])
+    with pytest.raises(SystemExit):
+        cli.main(["run"])  # an argparse error names --debug too
+    assert "(--debug shows the traceback)" in capsys.readouterr().err
+
+
+def test_engine_flags_reach_the_spec_without_a_spec_file():
+    args = cli.build_parser().parse_args(["run", "hi", "--threads", "3", "--temperature", "0.7",
+                                          "--max-tokens", "99", "--timeout", "12.5"])
+    spec = commands.spec_from_args(args)
+    assert (spec.backend.n_threads, spec.backend.temperature) == (3, 0.7)
+    assert (spec.limits.max_tokens, spec.limits.timeout) == (99, 12.5)
+    chat = cli.build_parser().parse_args(["chat", "--threads", "2"])
+    assert commands.spec_from_args(chat).backend.n_threads == 2
+
+
+def test_threads_on_a_server_backend_is_refused_clearly():
+    args = cli.build_parser().parse_args(["run", "hi", "--base-url", "http://127.0.0.1:9/v1", "--threads", "2"])
+    with pytest.raises(UsageError, match="--threads applies to the llamacpp"):
+        commands.spec_from_args(args)
+
+
+def test_a_tool_factory_is_called_or_refused_never_exposed(capsys):
+    assert cli.main(["tools", "--names", "--tools", "corral.tools.builtin:fetch_url"]) == 0
+    assert capsys.readouterr().out.startswith("fetch_url:")  # called: the tool it makes, not the factory
+    assert cli.main(["tools", "--tools", "corral.tools.builtin:file_tools"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "is a tool factory" in err and "needs root" in err
+
+
+def test_chat_streams_the_answer_after_its_prompt():
+    from corral.cli.chat import ChatSession
+
+    out = _Watched()
+    session = ChatSession(Agent(_HalfThenWait(out), guards=None, format="llama3.2"), out=out)
+    session.handle("go")
+    assert out.getvalue().splitlines()[-1] == "assistant> Half of it, streamed."
