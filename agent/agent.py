@@ -119,25 +119,38 @@ class Agent:
         chat_mode = isinstance(backend, ChatBackend) and backend.chat_mode
         self.format = None if chat_mode else _resolve_format(format, backend)
         self.policy = RunPolicy(
-            format=self.format, format_name="server" if chat_mode else _format_name(self.format, format),
+            format=self.format,
+            format_name="server" if chat_mode else _format_name(self.format, format),
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
             guard_stages=_guard_stages(self.guards),
             inline_chain=self.guards if self.guards is not None and getattr(self.guards, "inline", False) else None,
-            conversation_at_output=self.guards is not None and any(
-                getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
-            guard_names=_guard_names(self.guards), tool_choice=tool_choice, output_type=output_type,
-            max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens,
+            conversation_at_output=self.guards is not None
+            and any(getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
+            guard_names=_guard_names(self.guards),
+            tool_choice=tool_choice,
+            output_type=output_type,
+            max_turns=max_turns,
+            max_retries=max_retries,
+            max_repeats=max_repeats,
+            max_tokens=max_tokens,
             chat_mode=chat_mode,
             use_grammar=grammar and (backend.wants_grammar if isinstance(backend, GrammarAware) else True),
-            has_approval_handler=approval_handler is not None, date=date, spotlight=_spotlight(spotlight),
-            provenance=self.guards is not None and any(
-                getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
+            has_approval_handler=approval_handler is not None,
+            date=date,
+            spotlight=_spotlight(spotlight),
+            provenance=self.guards is not None
+            and any(getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
         )
         self._policies: dict[type[BaseModel], RunPolicy] = {}
-        self.runtime = Runtime(backend=backend, registry=self.tools, chain=self.guards,
-                               approval_handler=approval_handler, max_concurrency=max_concurrency,
-                               tool_timeout=tool_timeout)
+        self.runtime = Runtime(
+            backend=backend,
+            registry=self.tools,
+            chain=self.guards,
+            approval_handler=approval_handler,
+            max_concurrency=max_concurrency,
+            tool_timeout=tool_timeout,
+        )
 
     @classmethod
     def from_spec(cls, spec: str | os.PathLike[str] | Any, **overrides: Any) -> Agent:
@@ -161,9 +174,17 @@ class Agent:
 
     # --- the public entry points: thin wrappers over the one loop --------------------------
 
-    def run(self, input: str | None = None, *, history: History = None, approvals: Mapping[str, Any] | None = None,
-            hooks: Iterable[Hook] = (), transcript: str | os.PathLike[str] | None = None,
-            output_type: type[BaseModel] | None = None, **ids: Any) -> RunResult:
+    def run(
+        self,
+        input: str | None = None,
+        *,
+        history: History = None,
+        approvals: Mapping[str, Any] | None = None,
+        hooks: Iterable[Hook] = (),
+        transcript: str | os.PathLike[str] | None = None,
+        output_type: type[BaseModel] | None = None,
+        **ids: Any,
+    ) -> RunResult:
         """Run to the end (an answer or a stop reason) and return the RunResult.
 
         ``history``: a previous RunResult or messages to continue from (OpenAI Chat Completions
@@ -174,28 +195,59 @@ class Agent:
         (``deps`` replaces the agent's for this run; see ``corral.tools.RunContext``).
         """
         result = None
-        for event in self.stream(input, history=history, approvals=approvals, hooks=hooks, transcript=transcript,
-                                 output_type=output_type, _deltas=False, **ids):
+        for event in self.stream(
+            input,
+            history=history,
+            approvals=approvals,
+            hooks=hooks,
+            transcript=transcript,
+            output_type=output_type,
+            _deltas=False,
+            **ids,
+        ):
             if event.__class__ is ev.RunFinished:
                 result = event.result
         return result  # type: ignore[return-value]
 
-    async def arun(self, input: str | None = None, *, history: History = None,
-                   approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-                   transcript: str | os.PathLike[str] | None = None, output_type: type[BaseModel] | None = None,
-                   **ids: Any) -> RunResult:
+    async def arun(
+        self,
+        input: str | None = None,
+        *,
+        history: History = None,
+        approvals: Mapping[str, Any] | None = None,
+        hooks: Iterable[Hook] = (),
+        transcript: str | os.PathLike[str] | None = None,
+        output_type: type[BaseModel] | None = None,
+        **ids: Any,
+    ) -> RunResult:
         """Async twin of :meth:`run`: backend, guards and tools are awaited on the running loop."""
         result = None
-        async for event in self.astream(input, history=history, approvals=approvals, hooks=hooks,
-                                        transcript=transcript, output_type=output_type, _deltas=False, **ids):
+        async for event in self.astream(
+            input,
+            history=history,
+            approvals=approvals,
+            hooks=hooks,
+            transcript=transcript,
+            output_type=output_type,
+            _deltas=False,
+            **ids,
+        ):
             if event.__class__ is ev.RunFinished:
                 result = event.result
         return result  # type: ignore[return-value]
 
-    def stream(self, input: str | None = None, *, history: History = None,
-               approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-               transcript: str | os.PathLike[str] | None = None, output_type: type[BaseModel] | None = None,
-               _deltas: bool = True, **ids: Any) -> Iterator[ev.Event]:
+    def stream(
+        self,
+        input: str | None = None,
+        *,
+        history: History = None,
+        approvals: Mapping[str, Any] | None = None,
+        hooks: Iterable[Hook] = (),
+        transcript: str | os.PathLike[str] | None = None,
+        output_type: type[BaseModel] | None = None,
+        _deltas: bool = True,
+        **ids: Any,
+    ) -> Iterator[ev.Event]:
         """Yield every event of the run as it happens (``ModelDelta`` text pieces included); the last
         one is ``RunFinished`` carrying the RunResult.
 
@@ -217,10 +269,18 @@ class Agent:
             for close in closers:
                 close()
 
-    async def astream(self, input: str | None = None, *, history: History = None,
-                      approvals: Mapping[str, Any] | None = None, hooks: Iterable[Hook] = (),
-                      transcript: str | os.PathLike[str] | None = None, output_type: type[BaseModel] | None = None,
-                      _deltas: bool = True, **ids: Any) -> AsyncIterator[ev.Event]:
+    async def astream(
+        self,
+        input: str | None = None,
+        *,
+        history: History = None,
+        approvals: Mapping[str, Any] | None = None,
+        hooks: Iterable[Hook] = (),
+        transcript: str | os.PathLike[str] | None = None,
+        output_type: type[BaseModel] | None = None,
+        _deltas: bool = True,
+        **ids: Any,
+    ) -> AsyncIterator[ev.Event]:
         """Async twin of :meth:`stream` (async hooks are awaited)."""
         start = self._start(input, history, approvals, ids)
         emit, closers = self._observers(hooks, transcript)
@@ -248,13 +308,13 @@ class Agent:
         for source in self._owned:
             await source.aclose()
 
-    def __enter__(self) -> "Agent":
+    def __enter__(self) -> Agent:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    async def __aenter__(self) -> "Agent":
+    async def __aenter__(self) -> Agent:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -271,8 +331,13 @@ class Agent:
             policy = self._policies[output_type] = self.policy.with_output_type(output_type)
         return policy
 
-    def _start(self, input: str | None, history: History, approvals: Mapping[str, Any] | None,
-               ids: Mapping[str, Any] | None = None) -> Start:
+    def _start(
+        self,
+        input: str | None,
+        history: History,
+        approvals: Mapping[str, Any] | None,
+        ids: Mapping[str, Any] | None = None,
+    ) -> Start:
         messages = _history(history)
         if self.system and not (messages and messages[0].role == "system"):
             messages.insert(0, Message(role="system", content=self.system))
@@ -281,10 +346,13 @@ class Agent:
         decisions = {str(k): as_decision(v) for k, v in (approvals or {}).items()}
         deadline = time.monotonic() + self.timeout if self.timeout else None
         run_id, context = run_context(self.tools, self.deps, ids or {})
-        return Start(run_id=run_id, history=messages, input=input, approvals=decisions, deadline=deadline,
-                     context=context)
+        return Start(
+            run_id=run_id, history=messages, input=input, approvals=decisions, deadline=deadline, context=context
+        )
 
-    def _observers(self, hooks: Iterable[Hook], transcript: Any) -> tuple[Callable[[ev.Event], Any] | None, list[Callable[[], None]]]:
+    def _observers(
+        self, hooks: Iterable[Hook], transcript: Any
+    ) -> tuple[Callable[[ev.Event], Any] | None, list[Callable[[], None]]]:
         """The run's event consumer (None when nothing observes) and what to close when the run ends,
         also when a caller abandons a stream."""
         all_hooks = [*self.hooks, *hooks]
@@ -300,8 +368,10 @@ class Agent:
         return (_fan_out(all_hooks) if all_hooks else None), closers
 
     def __repr__(self) -> str:
-        return (f"Agent(backend={type(self.backend).__name__}, format={self.policy.format_name!r}, "
-                f"tools={list(self.policy.tool_names)}, guards={list(self.policy.guard_names)})")
+        return (
+            f"Agent(backend={type(self.backend).__name__}, format={self.policy.format_name!r}, "
+            f"tools={list(self.policy.tool_names)}, guards={list(self.policy.guard_names)})"
+        )
 
 
 def _fan_out(hooks: list[Hook]) -> Callable[[ev.Event], Any]:
@@ -317,7 +387,9 @@ def _fan_out(hooks: list[Hook]) -> Callable[[ev.Event], Any]:
         async def wait() -> None:
             for outcome in pending:
                 await outcome
+
         return wait()
+
     return emit
 
 

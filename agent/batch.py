@@ -24,9 +24,10 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
 from .batch_rows import error_row, record_from_result, to_row
 from .exceptions import BackendConnectError, FileFormatError, RunError, UsageError
@@ -116,10 +117,11 @@ def _parse_item(line: str, lineno: int, source: str) -> BatchItem:
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{source}:{lineno}: not valid JSON ({exc.msg}); one JSON object per line",
-                              path=source, line=lineno) from None
+        raise FileFormatError(
+            f"{source}:{lineno}: not valid JSON ({exc.msg}); one JSON object per line", path=source, line=lineno
+        ) from None
     if not isinstance(raw, dict):
-        raise UsageError(f"{source}:{lineno}: expected a JSON object like {{\"id\": \"q1\", \"input\": \"...\"}}")
+        raise UsageError(f'{source}:{lineno}: expected a JSON object like {{"id": "q1", "input": "..."}}')
     unknown = sorted(set(raw) - ITEM_KEYS)
     if unknown:
         raise UsageError(f"{source}:{lineno}: unknown key(s) {unknown}; allowed: {sorted(ITEM_KEYS)}")
@@ -148,7 +150,9 @@ def read_items(path: str | Path) -> list[BatchItem]:
     for lineno, line in lines:
         item = _parse_item(line, lineno, str(path))
         if item.id in seen:
-            raise UsageError(f"{path}:{lineno}: id {item.id!r} already used on line {seen[item.id]}; ids must be unique")
+            raise UsageError(
+                f"{path}:{lineno}: id {item.id!r} already used on line {seen[item.id]}; ids must be unique"
+            )
         seen[item.id] = lineno
         items.append(item)
     return items
@@ -166,8 +170,10 @@ def check_output_path(path: str | Path) -> Path:
     if path.is_dir():
         raise UsageError(f"--output {path} is a directory; pass a file path such as {path / 'results.jsonl'}")
     if not path.parent.is_dir():
-        raise UsageError(f"--output {path}: the folder {path.parent} does not exist; "
-                         f"create it first (mkdir -p {path.parent}) or choose another path")
+        raise UsageError(
+            f"--output {path}: the folder {path.parent} does not exist; "
+            f"create it first (mkdir -p {path.parent}) or choose another path"
+        )
     return path
 
 
@@ -188,8 +194,9 @@ def _result_status(line: str, path: Path, lineno: int) -> tuple[str, str]:
     except json.JSONDecodeError:
         record = None
     if not isinstance(record, dict) or "id" not in record:
-        raise FileFormatError(f"{path}:{lineno}: not a batch result line; pass a fresh --output file",
-                              path=str(path), line=lineno)
+        raise FileFormatError(
+            f"{path}:{lineno}: not a batch result line; pass a fresh --output file", path=str(path), line=lineno
+        )
     return str(record["id"]), str(record.get("status", "ok"))
 
 
@@ -229,10 +236,12 @@ class _Appender:
         view = memoryview(dumps_line(record).encode("utf-8"))
         try:
             while view:  # os.write may write less than asked (rare for regular files)
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
         except OSError as exc:  # a full disk: the batch stops, and says why
-            raise RunError(f"Cannot write results to {self.path}: {exc.strerror or exc}; item {record.get('id')!r} "
-                           "and any still running were not recorded: rerun with --resume once fixed") from None
+            raise RunError(
+                f"Cannot write results to {self.path}: {exc.strerror or exc}; item {record.get('id')!r} "
+                "and any still running were not recorded: rerun with --resume once fixed"
+            ) from None
 
     def close(self) -> None:
         os.close(self._fd)
@@ -272,8 +281,9 @@ def _pending(items: Iterable[BatchItem], done: set[str]) -> list[BatchItem]:
     return [item for item in items if item.id not in done]
 
 
-async def _worker(queue: Iterator[BatchItem], runner: Runner, sink: _Appender,
-                  progress: BatchProgress, summary: BatchSummary) -> None:
+async def _worker(
+    queue: Iterator[BatchItem], runner: Runner, sink: _Appender, progress: BatchProgress, summary: BatchSummary
+) -> None:
     begin = getattr(progress, "begin", None)  # optional: a progress object may show items in flight
     for item in queue:  # a shared iterator: each worker takes the next item when it is free
         if begin is not None:
@@ -321,8 +331,12 @@ async def run_batch(
         raise UsageError(f"{output} already holds results: pass --resume to continue it, or choose another --output")
     earlier, repaired = read_results(output) if resume else ({}, 0)
     todo = _pending(items, set(earlier))
-    summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), repaired_bytes=repaired,
-                           earlier_failed=sum(1 for i in items if earlier.get(i.id, "ok") != "ok"))
+    summary = BatchSummary(
+        total=len(items),
+        skipped=len(items) - len(todo),
+        repaired_bytes=repaired,
+        earlier_failed=sum(1 for i in items if earlier.get(i.id, "ok") != "ok"),
+    )
     progress = progress or _Silent()
     progress.start(total=len(todo), skipped=summary.skipped, repaired=repaired)
     started = time.monotonic()

@@ -26,8 +26,20 @@ from pydantic import BaseModel, ConfigDict
 
 from .exceptions import UsageError
 
-__all__ = ["CallRow", "VerdictRow", "UsageRow", "ResultRow", "to_row", "error_row", "spec_hash", "record_from_result",
-           "parse_shard", "in_shard", "agent_runner", "TIMING_FIELDS"]
+__all__ = [
+    "CallRow",
+    "VerdictRow",
+    "UsageRow",
+    "ResultRow",
+    "to_row",
+    "error_row",
+    "spec_hash",
+    "record_from_result",
+    "parse_shard",
+    "in_shard",
+    "agent_runner",
+    "TIMING_FIELDS",
+]
 
 # Fields that differ from one execution of the same work to the next (wall-clock timings).
 TIMING_FIELDS = ("elapsed_s", "duration")
@@ -145,7 +157,9 @@ def error_row(item_id: Any, status: str, error: str, elapsed_s: float = 0.0) -> 
 
 def spec_hash(spec: BaseModel) -> str:
     """A short digest of an agent spec's content: the attempt-independent half of an idempotency key."""
-    text = spec.model_dump_json(exclude={"base_dir"}) if "base_dir" in type(spec).model_fields else spec.model_dump_json()
+    text = (
+        spec.model_dump_json(exclude={"base_dir"}) if "base_dir" in type(spec).model_fields else spec.model_dump_json()
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

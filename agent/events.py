@@ -167,7 +167,7 @@ class ToolResultReady(Event):
 
     type: ClassVar[str] = "tool_result"
     turn: int
-    record: "ToolCallRecord"
+    record: ToolCallRecord
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -176,7 +176,7 @@ class ApprovalRequested(Event):
 
     type: ClassVar[str] = "approval_requested"
     turn: int
-    pending: tuple["PendingCall", ...]
+    pending: tuple[PendingCall, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -193,7 +193,7 @@ class RunFinished(Event):
     """The run ended (any stop reason); ``result`` is the RunResult."""
 
     type: ClassVar[str] = "run_finished"
-    result: "RunResult"
+    result: RunResult
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "run_id": self.run_id, **self.result.summary()}

@@ -62,7 +62,9 @@ def _decode(raw: bytes, source: str, lineno: int) -> str:
     except UnicodeDecodeError as exc:
         raise FileFormatError(
             f"{source}:{lineno}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
-            "save the file as UTF-8", path=source, line=lineno,
+            "save the file as UTF-8",
+            path=source,
+            line=lineno,
         ) from None
 
 

@@ -63,14 +63,44 @@ def result_schema() -> Any:
     import pyarrow as pa
 
     text, integer, real = pa.string(), pa.int64(), pa.float64()
-    call = pa.struct([("id", text), ("name", text), ("arguments", text), ("result", text), ("status", text),
-                      ("turn", integer), ("duration", real), ("error_kind", text), ("blocked_by", text)])
-    verdict = pa.struct([("stage", text), ("guard", text), ("action", text), ("reason", text),
-                         ("categories", pa.list_(text)), ("score", real)])
-    usage = pa.struct([(name, integer) for name in
-                       ("requests", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens")])
-    return pa.schema([("id", text), ("status", text), ("answer", text), ("calls", pa.list_(call)),
-                      ("verdicts", pa.list_(verdict)), ("usage", usage), ("error", text), ("elapsed_s", real)])
+    call = pa.struct(
+        [
+            ("id", text),
+            ("name", text),
+            ("arguments", text),
+            ("result", text),
+            ("status", text),
+            ("turn", integer),
+            ("duration", real),
+            ("error_kind", text),
+            ("blocked_by", text),
+        ]
+    )
+    verdict = pa.struct(
+        [
+            ("stage", text),
+            ("guard", text),
+            ("action", text),
+            ("reason", text),
+            ("categories", pa.list_(text)),
+            ("score", real),
+        ]
+    )
+    usage = pa.struct(
+        [(name, integer) for name in ("requests", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens")]
+    )
+    return pa.schema(
+        [
+            ("id", text),
+            ("status", text),
+            ("answer", text),
+            ("calls", pa.list_(call)),
+            ("verdicts", pa.list_(verdict)),
+            ("usage", usage),
+            ("error", text),
+            ("elapsed_s", real),
+        ]
+    )
 
 
 def _item(row: dict[str, Any], default_timeout: float | None) -> BatchItem:
@@ -80,8 +110,14 @@ def _item(row: dict[str, Any], default_timeout: float | None) -> BatchItem:
         raise UsageError("a Ray batch row needs an 'id' (the checkpoint's key)")
     item = _parse_item(json.dumps(present, default=str), 0, "ray input")
     if item.timeout is None and default_timeout is not None:
-        item = BatchItem(id=item.id, input=item.input, max_turns=item.max_turns, max_tokens=item.max_tokens,
-                         timeout=default_timeout, metadata=item.metadata)
+        item = BatchItem(
+            id=item.id,
+            input=item.input,
+            max_turns=item.max_turns,
+            max_tokens=item.max_tokens,
+            timeout=default_timeout,
+            metadata=item.metadata,
+        )
     return item
 
 
@@ -149,8 +185,11 @@ def _checkpoint(output: str, enabled: bool) -> Any:
     from ray.data.checkpoint import CheckpointConfig
 
     # Kept after success: a rerun of a finished job then writes nothing twice.
-    return CheckpointConfig(id_column="id", checkpoint_path=os.path.abspath(output.rstrip("/") + ".checkpoint"),
-                            delete_checkpoint_on_success=False)
+    return CheckpointConfig(
+        id_column="id",
+        checkpoint_path=os.path.abspath(output.rstrip("/") + ".checkpoint"),
+        delete_checkpoint_on_success=False,
+    )
 
 
 def read_rows(output: str) -> list[dict[str, Any]]:
@@ -158,9 +197,20 @@ def read_rows(output: str) -> list[dict[str, Any]]:
     return [row for path in sorted(Path(output).glob("*")) for row in read_rows_of(path)]
 
 
-def run_ray_batch(spec: Any, source: str, output: str, *, actors: int = 2, in_flight: int = 16,
-                  cpus_per_actor: float = 0.5, address: str | None = None, num_cpus: int | None = None,
-                  output_format: str = "json", checkpoint: bool = True, progress: bool = True) -> RayBatchResult:
+def run_ray_batch(
+    spec: Any,
+    source: str,
+    output: str,
+    *,
+    actors: int = 2,
+    in_flight: int = 16,
+    cpus_per_actor: float = 0.5,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    output_format: str = "json",
+    checkpoint: bool = True,
+    progress: bool = True,
+) -> RayBatchResult:
     """Run every row of ``source`` (a JSONL file, folder or glob) through the spec's agent on Ray Data.
 
     Rows go to files in the folder ``output`` (``json``: JSONL; or ``parquet``). A rerun with the same
@@ -182,11 +232,18 @@ def run_ray_batch(spec: Any, source: str, output: str, *, actors: int = 2, in_fl
     # task of its own, and each block's results are written (and checkpointed) as soon as it is done.
     batch = max(1, in_flight)
     results = dataset.repartition(target_num_rows_per_block=batch).map_batches(
-        AgentRows, batch_format="pyarrow", batch_size=batch,
-        compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus_per_actor,
-        fn_constructor_kwargs={"spec_data": spec.model_dump(exclude={"base_dir"}, exclude_none=True),
-                               "base_dir": str(spec.base_dir or Path.cwd()), "in_flight": in_flight,
-                               "key_salt": spec_hash(spec)})
+        AgentRows,
+        batch_format="pyarrow",
+        batch_size=batch,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=cpus_per_actor,
+        fn_constructor_kwargs={
+            "spec_data": spec.model_dump(exclude={"base_dir"}, exclude_none=True),
+            "base_dir": str(spec.base_dir or Path.cwd()),
+            "in_flight": in_flight,
+            "key_salt": spec_hash(spec),
+        },
+    )
     if output_format == "parquet":
         results.write_parquet(output, ray_remote_args={"num_cpus": io_cpus})
     else:

@@ -16,8 +16,9 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
-from .exceptions import GuardBlocked, OutputValidationError, RunError
 from corral.prompts.messages import Message
+
+from .exceptions import GuardBlocked, OutputValidationError, RunError
 
 __all__ = [
     "StopReason",
@@ -117,7 +118,7 @@ class Usage:
     completion_tokens: int = 0
 
     @classmethod
-    def from_turns(cls, turns: "tuple[TurnRecord, ...] | list[TurnRecord]") -> "Usage":
+    def from_turns(cls, turns: tuple[TurnRecord, ...] | list[TurnRecord]) -> Usage:
         return cls(
             requests=len(turns),
             prompt_tokens=sum(t.prompt_tokens for t in turns),
@@ -130,7 +131,9 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
     def to_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("requests", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens")}
+        return {
+            k: getattr(self, k) for k in ("requests", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens")
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -143,7 +146,12 @@ class PendingCall:
     requires_approval: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "arguments": self.arguments, "requires_approval": self.requires_approval}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "arguments": self.arguments,
+            "requires_approval": self.requires_approval,
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -233,7 +241,7 @@ class RunResult:
         """
         return [m.to_openai() for m in self.messages]
 
-    def raise_for_stop(self) -> "RunResult":
+    def raise_for_stop(self) -> RunResult:
         """Return self when the run answered; raise a RunError saying why it did not otherwise."""
         if self.ok:
             return self

@@ -30,8 +30,10 @@ def run_context(registry: Any, deps: Any, ids: Mapping[str, Any]) -> tuple[str, 
     """
     unknown = sorted(set(ids) - set(_RUN_OPTIONS))
     if unknown:
-        raise UsageError(f"unknown run option(s) {', '.join(unknown)}: a run takes deps=, run_id= and "
-                         "idempotency_key= besides history, approvals, hooks and transcript")
+        raise UsageError(
+            f"unknown run option(s) {', '.join(unknown)}: a run takes deps=, run_id= and "
+            "idempotency_key= besides history, approvals, hooks and transcript"
+        )
     run_id = _text(ids.get("run_id"), "run_id") or os.urandom(6).hex()
     key = _text(ids.get("idempotency_key"), "idempotency_key")
     if not any(t.context_parameter for t in registry):

@@ -143,7 +143,7 @@ class ToolPolicySpec(_Strict):
     allow_values: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _provenance_options_need_provenance(self) -> "ToolPolicySpec":
+    def _provenance_options_need_provenance(self) -> ToolPolicySpec:
         if (self.sensitive or self.allow_values) and not self.provenance:
             raise ValueError("sensitive and allow_values configure the provenance check: add provenance = true")
         return self
@@ -157,7 +157,8 @@ class GuardsSpec(_Strict):
     tool_policy: ToolPolicySpec | None = None
     fail_open: bool = False
     spotlight: Literal["delimit", "datamark"] | None = Field(
-        None, description="mark tool results in the prompt as data; none (default) keeps prompts token-exact")
+        None, description="mark tool results in the prompt as data; none (default) keeps prompts token-exact"
+    )
 
 
 class LimitsSpec(_Strict):
@@ -166,7 +167,9 @@ class LimitsSpec(_Strict):
     max_turns: int = Field(6, ge=1, le=100)
     max_tokens: int = Field(256, ge=1, description="per model turn")
     timeout: float | None = Field(None, gt=0, description="seconds per run; None: no limit")
-    tool_timeout: float | None = Field(None, gt=0, description="seconds per tool call (run in a worker thread); None: no limit")
+    tool_timeout: float | None = Field(
+        None, gt=0, description="seconds per tool call (run in a worker thread); None: no limit"
+    )
 
 
 class MCPSpec(_Strict):
@@ -194,7 +197,7 @@ class MCPSpec(_Strict):
     timeout: float = Field(30.0, gt=0, description="seconds per call")
 
     @model_validator(mode="after")
-    def _one_transport(self) -> "MCPSpec":
+    def _one_transport(self) -> MCPSpec:
         if (self.command is None) == (self.url is None):
             raise ValueError("give exactly one of command (stdio) or url (streamable HTTP)")
         if self.url is not None and (self.args or self.env or self.cwd):
@@ -210,9 +213,7 @@ class AgentSpec(_Strict):
     system: str | None = None
     tools: list[str] = Field(default_factory=list)
     tool_choice: str = Field("auto", description="auto, none, required, or a tool's name")
-    backend: BackendSpec = Field(
-        default_factory=lambda: LlamaCppSpec(type="llamacpp"), discriminator="type"
-    )
+    backend: BackendSpec = Field(default_factory=lambda: LlamaCppSpec(type="llamacpp"), discriminator="type")
     guards: GuardsSpec = Field(default_factory=GuardsSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     mcp: list[MCPSpec] = Field(default_factory=list, description="MCP tool servers ([[mcp]] tables)")
@@ -263,8 +264,9 @@ def load_spec(path: str | os.PathLike[str]) -> AgentSpec:
         raise SpecError(f"Cannot read agent spec {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
-        raise SpecError(f"{path}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
-                        "save the spec as UTF-8") from None
+        raise SpecError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the spec as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -309,8 +311,10 @@ def load_object(ref: str, *, base_dir: Path | None = None, what: str = "object")
             raise UsageError(f"Cannot import module {module_name!r} for {what} {ref!r}: {exc}") from None
         except Exception as exc:  # the module's own code failed (or has a syntax error): say so in one line
             detail = " ".join(str(exc).split())[:200]
-            raise UsageError(f"Importing module {module_name!r} for {what} {ref!r} failed: "
-                             f"{type(exc).__name__}: {detail}; fix that module (--debug shows where)") from exc
+            raise UsageError(
+                f"Importing module {module_name!r} for {what} {ref!r} failed: "
+                f"{type(exc).__name__}: {detail}; fix that module (--debug shows where)"
+            ) from exc
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
@@ -356,12 +360,16 @@ def _called_factory(obj: Any, ref: str) -> Any:
     returns = str(inspect.signature(obj).return_annotation)
     if not any(word in returns for word in ("Tool", "Registry")):
         return obj
-    needed = [p.name for p in inspect.signature(obj).parameters.values()
-              if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    needed = [
+        p.name
+        for p in inspect.signature(obj).parameters.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     if needed:
         raise UsageError(
             f"{ref} is a tool factory (it returns {returns}) and needs {', '.join(needed)}: call it in a module "
-            f"of yours, e.g. tools = {obj.__name__}(...), and pass that module's name (--tools mymodule:tools)")
+            f"of yours, e.g. tools = {obj.__name__}(...), and pass that module's name (--tools mymodule:tools)"
+        )
     return obj()
 
 
@@ -369,8 +377,12 @@ def _llamacpp(spec: Any, model_override: str | None) -> Any:
     from .backends.llamacpp import LlamaCppBackend
 
     return LlamaCppBackend(
-        model_override or spec.model, n_ctx=spec.n_ctx, n_threads=spec.n_threads or os.cpu_count() or 1,
-        grammar=spec.grammar, temperature=spec.temperature, seed=spec.seed,
+        model_override or spec.model,
+        n_ctx=spec.n_ctx,
+        n_threads=spec.n_threads or os.cpu_count() or 1,
+        grammar=spec.grammar,
+        temperature=spec.temperature,
+        seed=spec.seed,
     )
 
 
@@ -378,8 +390,12 @@ def _openai(spec: Any, model_override: str | None) -> Any:
     from .backends.openai import OpenAIBackend
 
     return OpenAIBackend(
-        base_url=spec.base_url, model=model_override or spec.model, mode=spec.mode,
-        api_key=os.environ.get(spec.api_key_env), timeout=spec.timeout, max_retries=spec.max_retries,
+        base_url=spec.base_url,
+        model=model_override or spec.model,
+        mode=spec.mode,
+        api_key=os.environ.get(spec.api_key_env),
+        timeout=spec.timeout,
+        max_retries=spec.max_retries,
         temperature=spec.temperature,
     )
 
@@ -426,9 +442,12 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
     llama_guard = None
     if spec.llama_guard is not None:
         guard_backend = build_backend(spec.llama_guard.backend, base_dir=base_dir)
-        llama_guard = LlamaGuard(guard_backend, model_size=spec.llama_guard.model_size,
-                                 categories=spec.llama_guard.categories,
-                                 custom_categories=spec.llama_guard.custom_categories or None)
+        llama_guard = LlamaGuard(
+            guard_backend,
+            model_size=spec.llama_guard.model_size,
+            categories=spec.llama_guard.categories,
+            custom_categories=spec.llama_guard.custom_categories or None,
+        )
     if spec.default:
         chain = GuardChain.default(llama_guard=llama_guard)
     elif llama_guard is not None:
@@ -437,10 +456,16 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
         chain = GuardChain.none()
     if spec.tool_policy is not None:
         policy = spec.tool_policy
-        chain = chain.add("tool_call", ToolPolicy(
-            allow=policy.allow, deny=policy.deny, budgets=policy.budgets, requires_approval=policy.requires_approval,
-            provenance=_provenance(policy),
-        ))
+        chain = chain.add(
+            "tool_call",
+            ToolPolicy(
+                allow=policy.allow,
+                deny=policy.deny,
+                budgets=policy.budgets,
+                requires_approval=policy.requires_approval,
+                provenance=_provenance(policy),
+            ),
+        )
     chain.fail_open = spec.fail_open
     return chain
 
@@ -460,13 +485,27 @@ def build_mcp_servers(specs: list[Any], *, base_dir: Path | None = None) -> list
 
     servers = []
     for s in specs:
-        cwd = (base_dir / s.cwd if base_dir is not None and s.cwd else s.cwd or base_dir)
-        servers.append(MCPServer(name=s.name, command=s.command, args=s.args, env=s.env, cwd=cwd, url=s.url,
-                                 headers=s.headers, allow=s.allow, prefix=s.prefix, timeout=s.timeout))
+        cwd = base_dir / s.cwd if base_dir is not None and s.cwd else s.cwd or base_dir
+        servers.append(
+            MCPServer(
+                name=s.name,
+                command=s.command,
+                args=s.args,
+                env=s.env,
+                cwd=cwd,
+                url=s.url,
+                headers=s.headers,
+                allow=s.allow,
+                prefix=s.prefix,
+                timeout=s.timeout,
+            )
+        )
     return servers
 
 
-def agent_options(spec: AgentSpec, *, model: str | None = None, tools: Any = None, backend: Any = None) -> dict[str, Any]:
+def agent_options(
+    spec: AgentSpec, *, model: str | None = None, tools: Any = None, backend: Any = None
+) -> dict[str, Any]:
     """The ``Agent(...)`` arguments a validated spec describes (``Agent.from_spec`` calls this).
 
     ``model`` (a path or hf: ref) overrides the spec's model; ``tools`` (a Registry or a list of
@@ -484,8 +523,15 @@ def agent_options(spec: AgentSpec, *, model: str | None = None, tools: Any = Non
         backend = build_backend(spec.backend, base_dir=spec.base_dir, model=model)
     servers = build_mcp_servers(spec.mcp, base_dir=spec.base_dir)  # the Agent connects and closes them
     return dict(
-        backend=backend, tools=[registry, *servers] if servers else registry, format=spec.format,
-        system=spec.system, guards=build_guards(spec.guards, base_dir=spec.base_dir), tool_choice=spec.tool_choice,
-        max_turns=spec.limits.max_turns, max_tokens=spec.limits.max_tokens, timeout=spec.limits.timeout,
-        tool_timeout=spec.limits.tool_timeout, spotlight=spec.guards.spotlight,
+        backend=backend,
+        tools=[registry, *servers] if servers else registry,
+        format=spec.format,
+        system=spec.system,
+        guards=build_guards(spec.guards, base_dir=spec.base_dir),
+        tool_choice=spec.tool_choice,
+        max_turns=spec.limits.max_turns,
+        max_tokens=spec.limits.max_tokens,
+        timeout=spec.limits.timeout,
+        tool_timeout=spec.limits.tool_timeout,
+        spotlight=spec.guards.spotlight,
     )

@@ -79,8 +79,9 @@ class _RecordingBackend:
         # the event loop, so concurrent runs (corral batch --concurrency N) really overlap.
         from corral.tools._daemon import WORKERS
 
-        future = WORKERS.submit(functools.partial(self.complete, prompt, stop=stop, max_tokens=max_tokens,
-                                                  grammar=grammar))
+        future = WORKERS.submit(
+            functools.partial(self.complete, prompt, stop=stop, max_tokens=max_tokens, grammar=grammar)
+        )
         return await asyncio.wrap_future(future)
 
     def stream(

@@ -31,8 +31,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from corral.exceptions import MissingExtraError, UsageError
 
@@ -79,7 +80,7 @@ def check_mode(tracing: Any) -> None:
         require_otel()
 
 
-def tracer_for_run(agent: Any, mode: bool | None) -> "OTelTracer | None":
+def tracer_for_run(agent: Any, mode: bool | None) -> OTelTracer | None:
     """A tracer for one run of ``agent``, or None when this run is not traced.
 
     ``mode`` None traces only when opentelemetry is loaded and a real tracer provider is set (checked
@@ -130,8 +131,16 @@ class OTelTracer:
             tracer.close()
     """
 
-    def __init__(self, tracer_provider: Any = None, *, model: str | None = None, provider: str | None = None,
-                 operation: str = "text_completion", max_tokens: int | None = None, agent_name: str = "corral") -> None:
+    def __init__(
+        self,
+        tracer_provider: Any = None,
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+        operation: str = "text_completion",
+        max_tokens: int | None = None,
+        agent_name: str = "corral",
+    ) -> None:
         from opentelemetry import context, trace
 
         self._trace, self._context = trace, context
@@ -149,23 +158,33 @@ class OTelTracer:
         self._tools: dict[str, Any] = {}
         self._attached: list[tuple[Any, Any]] = []  # (span, token), innermost last
         self._handlers: dict[type, Callable[[Any], None]] = {
-            ev.RunStarted: self._run_started, ev.TurnStarted: self._turn_started,
-            ev.PromptRendered: self._prompt_rendered, ev.ModelDelta: self._model_delta,
-            ev.ModelCompleted: self._model_completed, ev.ToolCallParsed: self._tool_parsed,
-            ev.ToolResultReady: self._tool_result, ev.GuardChecked: self._guard_checked,
-            ev.Correction: self._correction, ev.ApprovalRequested: self._approval,
-            ev.RunFinished: self._run_finished, ev.RunFailed: self._run_failed,
+            ev.RunStarted: self._run_started,
+            ev.TurnStarted: self._turn_started,
+            ev.PromptRendered: self._prompt_rendered,
+            ev.ModelDelta: self._model_delta,
+            ev.ModelCompleted: self._model_completed,
+            ev.ToolCallParsed: self._tool_parsed,
+            ev.ToolResultReady: self._tool_result,
+            ev.GuardChecked: self._guard_checked,
+            ev.Correction: self._correction,
+            ev.ApprovalRequested: self._approval,
+            ev.RunFinished: self._run_finished,
+            ev.RunFailed: self._run_failed,
         }
 
     @classmethod
-    def for_agent(cls, agent: Any, tracer_provider: Any = None) -> "OTelTracer":
+    def for_agent(cls, agent: Any, tracer_provider: Any = None) -> OTelTracer:
         """A tracer describing ``agent``'s backend (model, provider, operation) on its model spans."""
         backend, cfg = agent.backend, agent.policy
         model = getattr(backend, "model_path", None)
         model = Path(model).name if model else getattr(backend, "model", None)
-        return cls(tracer_provider, model=model if isinstance(model, str) else None,
-                   provider=_PROVIDERS.get(type(backend).__name__),
-                   operation="chat" if cfg.chat_mode else "text_completion", max_tokens=cfg.max_tokens)
+        return cls(
+            tracer_provider,
+            model=model if isinstance(model, str) else None,
+            provider=_PROVIDERS.get(type(backend).__name__),
+            operation="chat" if cfg.chat_mode else "text_completion",
+            max_tokens=cfg.max_tokens,
+        )
 
     def __call__(self, event: ev.Event) -> None:
         handler = self._handlers.get(event.__class__)
@@ -192,12 +211,20 @@ class OTelTracer:
 
     # --- context ------------------------------------------------------------------------------
 
-    def _start(self, name: str, parent: Any, attributes: dict[str, Any], *, kind: str = "INTERNAL",
-               start_time: int | None = None) -> Any:
+    def _start(
+        self,
+        name: str,
+        parent: Any,
+        attributes: dict[str, Any],
+        *,
+        kind: str = "INTERNAL",
+        start_time: int | None = None,
+    ) -> Any:
         ctx = self._trace.set_span_in_context(parent) if parent is not None else None
         attrs = {k: v for k, v in attributes.items() if v is not None}
-        return self._tracer.start_span(name, context=ctx, kind=getattr(self._trace.SpanKind, kind),
-                                       attributes=attrs, start_time=start_time)
+        return self._tracer.start_span(
+            name, context=ctx, kind=getattr(self._trace.SpanKind, kind), attributes=attrs, start_time=start_time
+        )
 
     def _attach(self, span: Any) -> None:
         token = self._context.attach(self._trace.set_span_in_context(span))
@@ -230,13 +257,21 @@ class OTelTracer:
     # --- the run and its turns ------------------------------------------------------------------
 
     def _run_started(self, event: ev.RunStarted) -> None:
-        attrs = {OPERATION: "invoke_agent", AGENT_NAME: self._agent_name, "corral.run_id": event.run_id,
-                 "corral.format": event.format or None, "corral.tools": list(event.tools) or None,
-                 "corral.guards": list(event.guards) or None, "corral.history_messages": len(event.messages),
-                 REQUEST_MODEL: self._model_attrs[REQUEST_MODEL], PROVIDER: self._model_attrs[PROVIDER]}
+        attrs = {
+            OPERATION: "invoke_agent",
+            AGENT_NAME: self._agent_name,
+            "corral.run_id": event.run_id,
+            "corral.format": event.format or None,
+            "corral.tools": list(event.tools) or None,
+            "corral.guards": list(event.guards) or None,
+            "corral.history_messages": len(event.messages),
+            REQUEST_MODEL: self._model_attrs[REQUEST_MODEL],
+            PROVIDER: self._model_attrs[PROVIDER],
+        }
         # no parent given: OpenTelemetry uses the caller's current span, or starts a trace
-        self._run = self._tracer.start_span(f"invoke_agent {self._agent_name}",
-                                            attributes={k: v for k, v in attrs.items() if v is not None})
+        self._run = self._tracer.start_span(
+            f"invoke_agent {self._agent_name}", attributes={k: v for k, v in attrs.items() if v is not None}
+        )
         self._attach(self._run)
 
     def _turn_started(self, event: ev.TurnStarted) -> None:
@@ -257,11 +292,17 @@ class OTelTracer:
     def _run_finished(self, event: ev.RunFinished) -> None:
         result = event.result
         usage = result.usage
-        attrs = {"corral.stop_reason": result.stop_reason, "corral.turns": len(result.turns),
-                 "corral.tool_calls": len(result.tool_calls), INPUT_TOKENS: usage.prompt_tokens,
-                 OUTPUT_TOKENS: usage.completion_tokens, "corral.usage.requests": usage.requests,
-                 "corral.usage.prompt_tokens_evaluated": usage.prompt_tokens_evaluated,
-                 "corral.blocked_by": result.blocked_by, "corral.pending_calls": len(result.pending) or None}
+        attrs = {
+            "corral.stop_reason": result.stop_reason,
+            "corral.turns": len(result.turns),
+            "corral.tool_calls": len(result.tool_calls),
+            INPUT_TOKENS: usage.prompt_tokens,
+            OUTPUT_TOKENS: usage.completion_tokens,
+            "corral.usage.requests": usage.requests,
+            "corral.usage.prompt_tokens_evaluated": usage.prompt_tokens_evaluated,
+            "corral.blocked_by": result.blocked_by,
+            "corral.pending_calls": len(result.pending) or None,
+        }
         self._run.set_attributes({k: v for k, v in attrs.items() if v is not None})
         self._end_turn()
         self._end(self._run)
@@ -281,8 +322,13 @@ class OTelTracer:
 
     def _prompt_rendered(self, event: ev.PromptRendered) -> None:
         self._model_start, self._first_chunk = time.time_ns(), False
-        self._model = self._start(self._model_name, self._parent(), {**self._model_attrs, "corral.grammar": event.grammar},
-                                  kind=self._model_kind, start_time=self._model_start)
+        self._model = self._start(
+            self._model_name,
+            self._parent(),
+            {**self._model_attrs, "corral.grammar": event.grammar},
+            kind=self._model_kind,
+            start_time=self._model_start,
+        )
         self._attach(self._model)  # an instrumented HTTP client's span nests under the model call
 
     def _model_delta(self, event: ev.ModelDelta) -> None:
@@ -294,10 +340,19 @@ class OTelTracer:
         now = time.time_ns()
         span = self._model
         if span is None:  # chat mode renders on the server: no PromptRendered, so start from the time taken
-            span = self._start(self._model_name, self._parent(), self._model_attrs, kind=self._model_kind,
-                               start_time=_ns_ago(event.seconds, now))
-        attrs = {INPUT_TOKENS: event.prompt_tokens, OUTPUT_TOKENS: event.completion_tokens,
-                 FINISH_REASONS: [event.finish_reason], "corral.usage.prompt_tokens_evaluated": event.prompt_tokens_evaluated}
+            span = self._start(
+                self._model_name,
+                self._parent(),
+                self._model_attrs,
+                kind=self._model_kind,
+                start_time=_ns_ago(event.seconds, now),
+            )
+        attrs = {
+            INPUT_TOKENS: event.prompt_tokens,
+            OUTPUT_TOKENS: event.completion_tokens,
+            FINISH_REASONS: [event.finish_reason],
+            "corral.usage.prompt_tokens_evaluated": event.prompt_tokens_evaluated,
+        }
         if 0 < event.prompt_tokens_evaluated <= event.prompt_tokens:  # the KV-cache prefix reused
             attrs[CACHE_READ] = event.prompt_tokens - event.prompt_tokens_evaluated
         span.set_attributes(attrs)
@@ -311,17 +366,25 @@ class OTelTracer:
 
     def _tool_parsed(self, event: ev.ToolCallParsed) -> None:
         call = event.call
-        self._tools[call.id or call.name] = self._start(f"execute_tool {call.name}", self._parent(),
-                                                         self._tool_attrs(call.name, call.id))
+        self._tools[call.id or call.name] = self._start(
+            f"execute_tool {call.name}", self._parent(), self._tool_attrs(call.name, call.id)
+        )
 
     def _tool_result(self, event: ev.ToolResultReady) -> None:
         rec = event.record
         span = self._tools.pop(rec.id or rec.name, None)
         if span is None:  # a resumed run's pending call: it was parsed in an earlier run
-            span = self._start(f"execute_tool {rec.name}", self._parent(), self._tool_attrs(rec.name, rec.id),
-                               start_time=_ns_ago(rec.duration))
-        attrs = {"corral.tool.status": rec.status, "corral.tool.duration": rec.duration,
-                 "corral.tool.blocked_by": rec.blocked_by}
+            span = self._start(
+                f"execute_tool {rec.name}",
+                self._parent(),
+                self._tool_attrs(rec.name, rec.id),
+                start_time=_ns_ago(rec.duration),
+            )
+        attrs = {
+            "corral.tool.status": rec.status,
+            "corral.tool.duration": rec.duration,
+            "corral.tool.blocked_by": rec.blocked_by,
+        }
         span.set_attributes({k: v for k, v in attrs.items() if v is not None})
         if rec.status != "ok":
             kind = rec.error_kind or rec.status
@@ -333,8 +396,11 @@ class OTelTracer:
         now = time.time_ns()
         verdicts = [v for v in event.verdicts if hasattr(v, "latency_ms")]
         start = _ns_ago(sum(v.latency_ms for v in verdicts) / 1000.0, now)  # the chain runs its guards in turn
-        attrs = {"corral.guard.stage": event.stage, "corral.guard.action": event.action,
-                 "corral.guard.blocked_by": event.blocked_by}
+        attrs = {
+            "corral.guard.stage": event.stage,
+            "corral.guard.action": event.action,
+            "corral.guard.blocked_by": event.blocked_by,
+        }
         stage = self._start(f"corral.guard {event.stage}", self._parent(), attrs, start_time=start)
         at = start
         for verdict in verdicts:
@@ -343,17 +409,22 @@ class OTelTracer:
 
     def _verdict_span(self, parent: Any, stage: str, verdict: Any, start: int) -> int:
         end = start + int(verdict.latency_ms * 1e6)
-        attrs = {"corral.guard.name": verdict.guard, "corral.guard.stage": stage, "corral.guard.action": verdict.action,
-                 "corral.guard.score": float(verdict.score), "corral.guard.categories": list(verdict.categories) or None}
+        attrs = {
+            "corral.guard.name": verdict.guard,
+            "corral.guard.stage": stage,
+            "corral.guard.action": verdict.action,
+            "corral.guard.score": float(verdict.score),
+            "corral.guard.categories": list(verdict.categories) or None,
+        }
         span = self._start(f"corral.guard.check {verdict.guard}", parent, attrs, start_time=start)
         span.end(end_time=end)
         return end
 
     def _correction(self, event: ev.Correction) -> None:
-        self._parent().add_event("corral.correction", {"corral.correction.kind": event.kind,
-                                                       "corral.correction.retries_left": event.retries_left})
+        self._parent().add_event(
+            "corral.correction",
+            {"corral.correction.kind": event.kind, "corral.correction.retries_left": event.retries_left},
+        )
 
     def _approval(self, event: ev.ApprovalRequested) -> None:
-        self._run.add_event("corral.approval_requested",
-                            {"corral.pending_calls": [p.name for p in event.pending]})
-
+        self._run.add_event("corral.approval_requested", {"corral.pending_calls": [p.name for p in event.pending]})

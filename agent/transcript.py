@@ -17,12 +17,12 @@ Example::
 from __future__ import annotations
 
 import functools
-
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from corral.exceptions import FileFormatError, UsageError
 from corral.prompts.messages import Message
@@ -69,7 +69,7 @@ class TranscriptWriter:
             if not self._file.closed:
                 self._file.close()
 
-    def __enter__(self) -> "TranscriptWriter":
+    def __enter__(self) -> TranscriptWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -124,7 +124,7 @@ def load_transcript(path: str | os.PathLike[str]) -> RunResult:
     starts = [i for i, (_, line) in enumerate(lines) if line.get("type") == "run_started"]
     if not starts:
         raise UsageError(f"{path}: no run_started line; not a corral transcript (or empty)")
-    (first, head), run = lines[starts[-1]], lines[starts[-1] + 1:]
+    (first, head), run = lines[starts[-1]], lines[starts[-1] + 1 :]
     messages = _field(path, first, lambda: [Message.model_validate(m) for m in head["messages"]])
     start = len(messages)
     records: list[ToolCallRecord] = []
@@ -139,8 +139,9 @@ def load_transcript(path: str | os.PathLike[str]) -> RunResult:
     run_id = _field(path, first, lambda: str(head["run_id"]))
     if finished is None:
         return _incomplete(run_id, messages, records, start, head.get("guards", []))
-    return _field(path, finished[0], lambda: _finished(run_id, messages, records, finished[1], start,
-                                                       head.get("guards", [])))
+    return _field(
+        path, finished[0], lambda: _finished(run_id, messages, records, finished[1], start, head.get("guards", []))
+    )
 
 
 def _add_recorded_results(messages: list[Message], records: list[ToolCallRecord]) -> None:
@@ -152,7 +153,7 @@ def _add_recorded_results(messages: list[Message], records: list[ToolCallRecord]
     last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "assistant"), None)
     if last is None or not messages[last].tool_calls:
         return
-    answered = {m.tool_call_id for m in messages[last + 1:] if m.role in ("tool", "ipython")}
+    answered = {m.tool_call_id for m in messages[last + 1 :] if m.role in ("tool", "ipython")}
     by_id = {r.id: r for r in records}
     for call in messages[last].tool_calls:
         record = by_id.get(call.id or "")
@@ -180,19 +181,39 @@ def _record(data: Any) -> ToolCallRecord:
     return ToolCallRecord(**{k: data[k] for k in keys if k in data})
 
 
-def _incomplete(run_id: str, messages: list[Message], records: list[ToolCallRecord], start: int,
-                guards: list[str]) -> RunResult:
-    return RunResult(run_id=run_id, output=None, messages=messages, stop_reason="incomplete",
-                     stop_message="The transcript ends mid-run.", tool_calls=records, new_message_start=start,
-                     guards=list(guards))
-
-
-def _finished(run_id: str, messages: list[Message], records: list[ToolCallRecord], finished: dict[str, Any],
-              start: int, guards: list[str]) -> RunResult:
+def _incomplete(
+    run_id: str, messages: list[Message], records: list[ToolCallRecord], start: int, guards: list[str]
+) -> RunResult:
     return RunResult(
-        run_id=run_id, output=finished.get("output"), messages=messages, stop_reason=finished["stop_reason"],
-        stop_message=finished.get("stop_message", ""), tool_calls=records, new_message_start=start,
+        run_id=run_id,
+        output=None,
+        messages=messages,
+        stop_reason="incomplete",
+        stop_message="The transcript ends mid-run.",
+        tool_calls=records,
+        new_message_start=start,
+        guards=list(guards),
+    )
+
+
+def _finished(
+    run_id: str,
+    messages: list[Message],
+    records: list[ToolCallRecord],
+    finished: dict[str, Any],
+    start: int,
+    guards: list[str],
+) -> RunResult:
+    return RunResult(
+        run_id=run_id,
+        output=finished.get("output"),
+        messages=messages,
+        stop_reason=finished["stop_reason"],
+        stop_message=finished.get("stop_message", ""),
+        tool_calls=records,
+        new_message_start=start,
         turns=[TurnRecord(**t) for t in finished.get("turns", [])],
         pending=[PendingCall(**p) for p in finished.get("pending", [])],
-        guards=list(finished.get("guards", guards)), blocked_by=finished.get("blocked_by"),
+        guards=list(finished.get("guards", guards)),
+        blocked_by=finished.get("blocked_by"),
     )

@@ -17,8 +17,8 @@ import argparse
 import re
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 CORPUS = {
     "handbook/leave.md": """# Leave
@@ -62,8 +62,10 @@ QUESTIONS = (
     "Until when can carried-over leave days be used?",
 )
 
-SYSTEM = ("You answer questions about the company handbook. Search the documents first, then answer "
-          "in one or two sentences using only what the passages say, citing the file name in brackets.")
+SYSTEM = (
+    "You answer questions about the company handbook. Search the documents first, then answer "
+    "in one or two sentences using only what the passages say, citing the file name in brackets."
+)
 
 
 def write_corpus(folder: Path) -> Path:
@@ -94,8 +96,14 @@ def build_agent(index, model: str | None, max_tokens: int):  # noqa: ANN001, ANN
     if resolved.is_tiny_stand_in:
         print("note: using the tiny offline stand-in model (SmolLM2-135M); answers will be rough", file=sys.stderr)
     backend = LlamaCppBackend(resolved.path, n_ctx=2048)
-    return Agent(backend, tools=[search_tool(index, max_results=3)], system=SYSTEM,
-                 tool_choice="search_documents", max_turns=3, max_tokens=max_tokens)
+    return Agent(
+        backend,
+        tools=[search_tool(index, max_results=3)],
+        system=SYSTEM,
+        tool_choice="search_documents",
+        max_turns=3,
+        max_tokens=max_tokens,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,7 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         agent = build_agent(index, args.model, args.max_tokens)
         for question in args.questions or QUESTIONS:
             result = agent.run(question)
-            print(f"\nQ: {question}\nA: {str(result.output or '').strip() or '(no answer: ' + result.stop_reason + ')'}")
+            print(
+                f"\nQ: {question}\nA: {str(result.output or '').strip() or '(no answer: ' + result.stop_reason + ')'}"
+            )
             for passage in cited_passages(result):
                 print(f"   source: {passage}")
             for call in result.tool_calls:

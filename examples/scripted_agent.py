@@ -20,8 +20,8 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,8 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args(argv)
     output = args.output or Path(tempfile.mkdtemp(prefix="corral-batch-")) / "results.jsonl"
-    command = ["batch", "--spec", str(HERE / "scripted_agent.toml"), "--input", str(HERE / "scripted_agent_tasks.jsonl"),
-               "--output", str(output), "--concurrency", str(args.concurrency)] + (["--resume"] if args.resume else [])
+    command = [
+        "batch",
+        "--spec",
+        str(HERE / "scripted_agent.toml"),
+        "--input",
+        str(HERE / "scripted_agent_tasks.jsonl"),
+        "--output",
+        str(output),
+        "--concurrency",
+        str(args.concurrency),
+    ] + (["--resume"] if args.resume else [])
     code = corral_main(command)
     if not output.exists():
         return code
@@ -45,8 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         calls = ", ".join(f"{c['name']}({json.dumps(c['arguments'])})={c['result']}" for c in record["calls"]) or "-"
         blocked = [f"{v['stage']}:{v['guard']}" for v in record["verdicts"] if v["action"] == "block"]
         print(f"  {record['id']:<10} {record['status']:<10} calls: {calls}")
-        print(f"  {'':<10} answer: {str(record['answer'] or '').strip()[:120]}"
-              + (f"  (blocked by {', '.join(blocked)})" if blocked else ""))
+        print(
+            f"  {'':<10} answer: {str(record['answer'] or '').strip()[:120]}"
+            + (f"  (blocked by {', '.join(blocked)})" if blocked else "")
+        )
     return code
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 CountTokens = Callable[[str], int]
 
@@ -98,11 +98,20 @@ class Summary:
 
 
 MAP_PROMPT = "Summarize this part of a document in two sentences:\n\n{text}"
-REDUCE_PROMPT = "These are summaries of consecutive parts of one document. Write one short summary of the whole:\n\n{text}"
+REDUCE_PROMPT = (
+    "These are summaries of consecutive parts of one document. Write one short summary of the whole:\n\n{text}"
+)
 
 
-def summarize_text(text: str, ask: Callable[[str], str], *, count_tokens: CountTokens,
-                   chunk_tokens: int = 384, source: str = "text", max_rounds: int = 3) -> Summary:
+def summarize_text(
+    text: str,
+    ask: Callable[[str], str],
+    *,
+    count_tokens: CountTokens,
+    chunk_tokens: int = 384,
+    source: str = "text",
+    max_rounds: int = 3,
+) -> Summary:
     """Map-reduce ``text`` with ``ask(prompt) -> answer`` (e.g. an agent's run); pure apart from ``ask``.
 
     The reduce prompts carry the pipeline's own chunk summaries, so they are marked ``trusted``: the
@@ -147,7 +156,7 @@ def token_counter(backend) -> CountTokens:  # noqa: ANN001 - a corral LlamaCppBa
 
 def build(model: str | None, max_tokens: int):  # noqa: ANN201
     """The summarizing agent (no tools: a plain instruction follower) and its backend."""
-    from corral import Agent, LlamaCppBackend
+    from corral import LlamaCppBackend
     from corral.backends.model_files import resolve_model
 
     resolved = resolve_model(model)
@@ -175,8 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     count = token_counter(backend)
     docs = [(str(p), p.read_text(encoding="utf-8")) for p in args.files] or [("sample: Elmsby", SAMPLE)]
     for source, text in docs:  # a batch over many files: one summary each
-        result = summarize_text(text, lambda prompt: str(agent.run(prompt).output or ""),
-                                count_tokens=count, chunk_tokens=args.chunk_tokens, source=source)
+        result = summarize_text(
+            text,
+            lambda prompt: str(agent.run(prompt).output or ""),
+            count_tokens=count,
+            chunk_tokens=args.chunk_tokens,
+            source=source,
+        )
         print(f"== {source}: {count(text)} tokens, {result.chunks} chunk(s)")
         for i, partial in enumerate(result.chunk_summaries, 1):
             print(f"  chunk {i}: {partial.strip()}")

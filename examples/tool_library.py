@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "tool_library_pkg"
 
@@ -60,8 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     resolved = resolve_model(args.model)
     if resolved.is_tiny_stand_in:
         print("note: using the tiny offline stand-in model (SmolLM2-135M); answers will be rough", file=sys.stderr)
-    agent = Agent(LlamaCppBackend(resolved.path, n_ctx=2048), tools=registry, tool_choice="required",
-                  max_turns=2, max_tokens=48)
+    agent = Agent(
+        LlamaCppBackend(resolved.path, n_ctx=2048), tools=registry, tool_choice="required", max_turns=2, max_tokens=48
+    )
     result = agent.run(args.question)
     for call in result.tool_calls:
         print(f"call {call.name}({call.arguments}) -> {call.result} [{call.status}]")

@@ -31,8 +31,8 @@ from .injection import InjectionGuard
 from .llama_guard import LLAMA_GUARD_3_CATEGORIES, LlamaGuard
 from .pii import PIIRedactor
 from .policy import ToolPolicy, allowed_domains
-from .provenance import ProvenanceRule, Trusted, trusted
 from .prompt_guard import PromptGuard
+from .provenance import ProvenanceRule, Trusted, trusted
 
 __all__ = [
     "Guard",

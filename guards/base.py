@@ -50,7 +50,7 @@ class Verdict(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
-    def allow(cls, guard: str, **kw: Any) -> "Verdict":
+    def allow(cls, guard: str, **kw: Any) -> Verdict:
         if cls is Verdict and type(guard) is str:
             # Allows are most of what guards say, once per message: the plain one is one frozen
             # instance per guard name, and an allow with just a float score is built unvalidated
@@ -61,17 +61,26 @@ class Verdict(BaseModel):
                     cached = _PLAIN_ALLOW[guard] = cls(action="allow", guard=guard)
                 return cached
             if len(kw) == 1 and type(kw.get("score")) is float:
-                fields = {"action": "allow", "guard": guard, "stage": None, "categories": (), "reason": "",
-                          "score": kw["score"], "redacted": None, "latency_ms": 0.0, "details": {}}
+                fields = {
+                    "action": "allow",
+                    "guard": guard,
+                    "stage": None,
+                    "categories": (),
+                    "reason": "",
+                    "score": kw["score"],
+                    "redacted": None,
+                    "latency_ms": 0.0,
+                    "details": {},
+                }
                 return _unvalidated(fields, set(_SCORED))
         return cls(action="allow", guard=guard, **kw)
 
     @classmethod
-    def block(cls, guard: str, reason: str, **kw: Any) -> "Verdict":
+    def block(cls, guard: str, reason: str, **kw: Any) -> Verdict:
         return cls(action="block", guard=guard, reason=reason, **kw)
 
     @classmethod
-    def redact(cls, guard: str, redacted: str, reason: str, **kw: Any) -> "Verdict":
+    def redact(cls, guard: str, redacted: str, reason: str, **kw: Any) -> Verdict:
         return cls(action="redact", guard=guard, redacted=redacted, reason=reason, **kw)
 
     @property

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from typing import Any, Generator, Iterable, Mapping, NamedTuple, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from .base import STAGES, Conversation, Guard, Stage, Verdict, check_stage, stamped
 
@@ -74,13 +75,14 @@ class GuardChain:
             self._stages[stage] = _by_cost(guards)
 
     @classmethod
-    def none(cls) -> "GuardChain":
+    def none(cls) -> GuardChain:
         """A chain with no guards: everything is allowed."""
         return cls()
 
     @classmethod
-    def default(cls, *, llama_guard: Guard | None = None, prompt_guard: Guard | None = None,
-                policy: Guard | None = None) -> "GuardChain":
+    def default(
+        cls, *, llama_guard: Guard | None = None, prompt_guard: Guard | None = None, policy: Guard | None = None
+    ) -> GuardChain:
         """The chain used when nothing is configured (see the module docs of corral.guards).
 
         Llama Guard joins on input, tool_call and output, Prompt Guard on input and tool_result,
@@ -104,7 +106,7 @@ class GuardChain:
             stages[stage] += [prompt_guard] if prompt_guard is not None else []
         return cls(stages)
 
-    def add(self, stages: str | Iterable[str], guard: Guard) -> "GuardChain":
+    def add(self, stages: str | Iterable[str], guard: Guard) -> GuardChain:
         """A new chain with ``guard`` added to ``stages`` (one stage name or several)."""
         names = [stages] if isinstance(stages, str) else list(stages)
         new = {s: list(g) for s, g in self._stages.items()}
@@ -119,7 +121,8 @@ class GuardChain:
         the agent loop then runs the chain itself instead of asking its driver."""
         guards = [g for stage in self._stages.values() for g in stage]
         return self.timeout is None and all(
-            getattr(g, "inline", False) and getattr(g, "timeout", None) is None for g in guards)
+            getattr(g, "inline", False) and getattr(g, "timeout", None) is None for g in guards
+        )
 
     def guards(self, stage: str) -> tuple[Guard, ...]:
         """The guards of one stage, in the order they run."""
@@ -202,10 +205,17 @@ class GuardChain:
     def _settle(self, verdict: Any, guard: Guard, stage: str, start: float) -> Verdict:
         if not isinstance(verdict, Verdict):
             # A broken guard, not a transient failure: fail closed even when configured fail-open.
-            reason = (f"guard {guard.name} returned {type(verdict).__name__}, not a Verdict; failing closed "
-                      "(its check must return Verdict.allow/block/redact)")
-            verdict = Verdict.block(guard.name, reason, categories=("guard_error",), score=1.0,
-                                    details={"error": f"returned {type(verdict).__name__}", "fail_closed": True})
+            reason = (
+                f"guard {guard.name} returned {type(verdict).__name__}, not a Verdict; failing closed "
+                "(its check must return Verdict.allow/block/redact)"
+            )
+            verdict = Verdict.block(
+                guard.name,
+                reason,
+                categories=("guard_error",),
+                score=1.0,
+                details={"error": f"returned {type(verdict).__name__}", "fail_closed": True},
+            )
         return _stamp(verdict, guard, stage, start)
 
     def _failure(self, guard: Guard, exc: BaseException) -> Verdict:
@@ -219,7 +229,9 @@ class GuardChain:
         return Verdict.block(guard.name, reason, categories=("guard_error",), score=1.0, details=details)
 
 
-def _result(stage: str, verdicts: list[Verdict], payload: Any, redacted: bool, blocked_by: Verdict | None) -> ChainResult:
+def _result(
+    stage: str, verdicts: list[Verdict], payload: Any, redacted: bool, blocked_by: Verdict | None
+) -> ChainResult:
     action = "block" if blocked_by is not None else "redact" if redacted else "allow"
     return ChainResult(action, stage, tuple(verdicts), _final_payload(stage, payload), blocked_by)  # type: ignore[arg-type]
 

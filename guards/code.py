@@ -16,9 +16,10 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
 
@@ -87,68 +88,207 @@ def _quoted(quote: str, end: str) -> str:
 
 # Words a match cannot do without (lower-case), per rule id: see Rule.needles.
 _NEEDLES = {
-    "CORRAL-PY-001": ("eval", "exec"), "CORRAL-PY-002": ("shell",), "CORRAL-PY-003": ("os.",),
-    "CORRAL-PY-004": ("pickle", "dill", "shelve", "marshal"), "CORRAL-PY-005": ("yaml.",),
-    "CORRAL-PY-006": ("md5", "sha1"), "CORRAL-PY-007": ("hashlib",), "CORRAL-PY-008": ("verify",),
-    "CORRAL-SQL-001": ("select", "insert", "update", "delete", "drop"), "CORRAL-SQL-002": ("'",),
-    "CORRAL-SQL-003": ("drop", "truncate"), "CORRAL-SEC-001": ("pass", "pwd", "secret", "key", "token"),
-    "CORRAL-JS-001": ("function",), "CORRAL-JS-002": ("exec",), "CORRAL-JS-003": ("innerhtml", "document.write"),
-    "CORRAL-SH-001": ("rm",), "CORRAL-SH-002": ("curl", "wget"), "CORRAL-SH-003": ("chmod",),
-    "CORRAL-SH-004": (":(",), "CORRAL-SH-005": ("/dev/",), "CORRAL-C-001": ("gets",),
-    "CORRAL-C-002": ("strcpy", "strcat", "wcscpy"), "CORRAL-C-003": ("sprintf", "scanf"), "CORRAL-C-004": ("system",),
+    "CORRAL-PY-001": ("eval", "exec"),
+    "CORRAL-PY-002": ("shell",),
+    "CORRAL-PY-003": ("os.",),
+    "CORRAL-PY-004": ("pickle", "dill", "shelve", "marshal"),
+    "CORRAL-PY-005": ("yaml.",),
+    "CORRAL-PY-006": ("md5", "sha1"),
+    "CORRAL-PY-007": ("hashlib",),
+    "CORRAL-PY-008": ("verify",),
+    "CORRAL-SQL-001": ("select", "insert", "update", "delete", "drop"),
+    "CORRAL-SQL-002": ("'",),
+    "CORRAL-SQL-003": ("drop", "truncate"),
+    "CORRAL-SEC-001": ("pass", "pwd", "secret", "key", "token"),
+    "CORRAL-JS-001": ("function",),
+    "CORRAL-JS-002": ("exec",),
+    "CORRAL-JS-003": ("innerhtml", "document.write"),
+    "CORRAL-SH-001": ("rm",),
+    "CORRAL-SH-002": ("curl", "wget"),
+    "CORRAL-SH-003": ("chmod",),
+    "CORRAL-SH-004": (":(",),
+    "CORRAL-SH-005": ("/dev/",),
+    "CORRAL-C-001": ("gets",),
+    "CORRAL-C-002": ("strcpy", "strcat", "wcscpy"),
+    "CORRAL-C-003": ("sprintf", "scanf"),
+    "CORRAL-C-004": ("system",),
 }
 
 # f"...SELECT ...{x}" or "...SELECT ..." + x / % x / .format(x)
 _SQL_BUILT = (
-    r"(?i)\bf(?:" + _quoted('"', r"\{") + "|" + _quoted("'", r"\{") + ")"
-    + "|(?:" + _quoted('"', '"') + "|" + _quoted("'", "'") + r")\s*(?:\+|%\s*[\w(]|\.format\s*\()"
+    r"(?i)\bf(?:"
+    + _quoted('"', r"\{")
+    + "|"
+    + _quoted("'", r"\{")
+    + ")"
+    + "|(?:"
+    + _quoted('"', '"')
+    + "|"
+    + _quoted("'", "'")
+    + r")\s*(?:\+|%\s*[\w(]|\.format\s*\()"
 )
 RULES: tuple[Rule, ...] = (
     _rule("CORRAL-PY-001", "high", "CWE-95", "eval/exec of dynamic code", r"(?<![\w.])(?:eval|exec)\s*\(", "python"),
-    _rule("CORRAL-PY-002", "high", "CWE-78", "subprocess with shell=True", r"\bsubprocess\.\w+\([^)]{0,400}?\bshell\s*=\s*True", "python"),
-    _rule("CORRAL-PY-003", "high", "CWE-78", "os.system/os.popen runs a shell", r"\bos\.(?:system|popen)\s*\(", "python"),
-    _rule("CORRAL-PY-004", "high", "CWE-502", "unpickling data (arbitrary code on load)", r"\b(?:c?[Pp]ickle|dill|shelve|marshal)\.loads?\s*\(", "python"),
     _rule(
-        "CORRAL-PY-005", "high", "CWE-502", "yaml.load without SafeLoader",
-        r"\byaml\.(?:load|load_all)\s*\((?![^)\n]{0,200}Loader\s*=\s*(?:yaml\.)?C?SafeLoader)", "python",
+        "CORRAL-PY-002",
+        "high",
+        "CWE-78",
+        "subprocess with shell=True",
+        r"\bsubprocess\.\w+\([^)]{0,400}?\bshell\s*=\s*True",
+        "python",
     ),
-    _rule("CORRAL-PY-006", "high", "CWE-916", "fast/broken hash used for a password", r"(?i)\b(?:md5|sha1)\s*\([^)\n]{0,120}pass(?:word|wd|phrase)?", "python javascript"),
-    _rule("CORRAL-PY-007", "medium", "CWE-328", "weak hash (MD5/SHA-1)", r"\bhashlib\.(?:md5|sha1)\s*\(|hashlib\.new\(\s*['\"](?:md5|sha1)['\"]", "python"),
-    _rule("CORRAL-PY-008", "medium", "CWE-295", "TLS verification disabled", r"\bverify\s*=\s*False\b", "python"),
-    _rule("CORRAL-SQL-001", "high", "CWE-89", "SQL built by string formatting or concatenation", _SQL_BUILT, "python javascript"),
-    _rule("CORRAL-SQL-002", "high", "CWE-89", "tautology typical of SQL injection", r"(?i)'\s*or\s*'?1'?\s*=\s*'?1", "sql python javascript"),
-    _rule("CORRAL-SQL-003", "medium", "CWE-89", "destructive statement", r"(?i)\bdrop\s+(?:table|database)\b|\btruncate\s+table\b", "sql"),
     _rule(
-        "CORRAL-SEC-001", "high", "CWE-798", "hard-coded secret",
+        "CORRAL-PY-003", "high", "CWE-78", "os.system/os.popen runs a shell", r"\bos\.(?:system|popen)\s*\(", "python"
+    ),
+    _rule(
+        "CORRAL-PY-004",
+        "high",
+        "CWE-502",
+        "unpickling data (arbitrary code on load)",
+        r"\b(?:c?[Pp]ickle|dill|shelve|marshal)\.loads?\s*\(",
+        "python",
+    ),
+    _rule(
+        "CORRAL-PY-005",
+        "high",
+        "CWE-502",
+        "yaml.load without SafeLoader",
+        r"\byaml\.(?:load|load_all)\s*\((?![^)\n]{0,200}Loader\s*=\s*(?:yaml\.)?C?SafeLoader)",
+        "python",
+    ),
+    _rule(
+        "CORRAL-PY-006",
+        "high",
+        "CWE-916",
+        "fast/broken hash used for a password",
+        r"(?i)\b(?:md5|sha1)\s*\([^)\n]{0,120}pass(?:word|wd|phrase)?",
+        "python javascript",
+    ),
+    _rule(
+        "CORRAL-PY-007",
+        "medium",
+        "CWE-328",
+        "weak hash (MD5/SHA-1)",
+        r"\bhashlib\.(?:md5|sha1)\s*\(|hashlib\.new\(\s*['\"](?:md5|sha1)['\"]",
+        "python",
+    ),
+    _rule("CORRAL-PY-008", "medium", "CWE-295", "TLS verification disabled", r"\bverify\s*=\s*False\b", "python"),
+    _rule(
+        "CORRAL-SQL-001",
+        "high",
+        "CWE-89",
+        "SQL built by string formatting or concatenation",
+        _SQL_BUILT,
+        "python javascript",
+    ),
+    _rule(
+        "CORRAL-SQL-002",
+        "high",
+        "CWE-89",
+        "tautology typical of SQL injection",
+        r"(?i)'\s*or\s*'?1'?\s*=\s*'?1",
+        "sql python javascript",
+    ),
+    _rule(
+        "CORRAL-SQL-003",
+        "medium",
+        "CWE-89",
+        "destructive statement",
+        r"(?i)\bdrop\s+(?:table|database)\b|\btruncate\s+table\b",
+        "sql",
+    ),
+    _rule(
+        "CORRAL-SEC-001",
+        "high",
+        "CWE-798",
+        "hard-coded secret",
         r"(?i)\b(?:password|passwd|pwd|secret|api_?key|access_?key|auth_?token|token)\s*[:=]\s*['\"][^'\"\s]{6,200}['\"]",
     ),
     _rule("CORRAL-JS-001", "high", "CWE-95", "new Function() of dynamic code", r"\bnew\s+Function\s*\(", "javascript"),
-    _rule("CORRAL-JS-002", "high", "CWE-78", "child_process exec with a built command", r"\b(?:exec|execSync)\s*\(\s*(?:`[^`]{0,300}\$\{|['\"][^'\"\n]{0,300}['\"]\s*\+)", "javascript"),
-    _rule("CORRAL-JS-003", "medium", "CWE-79", "HTML injection sink", r"\.innerHTML\s*=|\bdocument\.write\s*\(", "javascript"),
     _rule(
-        "CORRAL-SH-001", "critical", "CWE-78", "recursive delete of the root, home or a system directory",
-        r"\brm\s+((?:-{1,2}[\w-]+\s+){1,4})(?:/\*?|~/?|\$HOME/?|/(?:etc|usr|bin|boot|var|home|lib)/?)(?=$|[\s;&|)])",
-        "shell", _recursive_flags,
+        "CORRAL-JS-002",
+        "high",
+        "CWE-78",
+        "child_process exec with a built command",
+        r"\b(?:exec|execSync)\s*\(\s*(?:`[^`]{0,300}\$\{|['\"][^'\"\n]{0,300}['\"]\s*\+)",
+        "javascript",
     ),
-    _rule("CORRAL-SH-002", "high", "CWE-494", "piping a download into a shell", r"\b(?:curl|wget)\b[^|\n]{0,500}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b", "shell"),
+    _rule(
+        "CORRAL-JS-003",
+        "medium",
+        "CWE-79",
+        "HTML injection sink",
+        r"\.innerHTML\s*=|\bdocument\.write\s*\(",
+        "javascript",
+    ),
+    _rule(
+        "CORRAL-SH-001",
+        "critical",
+        "CWE-78",
+        "recursive delete of the root, home or a system directory",
+        r"\brm\s+((?:-{1,2}[\w-]+\s+){1,4})(?:/\*?|~/?|\$HOME/?|/(?:etc|usr|bin|boot|var|home|lib)/?)(?=$|[\s;&|)])",
+        "shell",
+        _recursive_flags,
+    ),
+    _rule(
+        "CORRAL-SH-002",
+        "high",
+        "CWE-494",
+        "piping a download into a shell",
+        r"\b(?:curl|wget)\b[^|\n]{0,500}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b",
+        "shell",
+    ),
     _rule("CORRAL-SH-003", "medium", "CWE-732", "world-writable permissions", r"\bchmod\s+(?:-R\s+)?0?777\b", "shell"),
     _rule("CORRAL-SH-004", "high", "CWE-400", "fork bomb", r":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:", "shell"),
-    _rule("CORRAL-SH-005", "critical", "CWE-78", "overwrite of a disk device", r"\b(?:dd\b[^\n]{0,200}\bof=/dev/(?:sd|nvme|hd)|mkfs(?:\.\w+)?\s+/dev/)", "shell"),
+    _rule(
+        "CORRAL-SH-005",
+        "critical",
+        "CWE-78",
+        "overwrite of a disk device",
+        r"\b(?:dd\b[^\n]{0,200}\bof=/dev/(?:sd|nvme|hd)|mkfs(?:\.\w+)?\s+/dev/)",
+        "shell",
+    ),
     _rule("CORRAL-C-001", "high", "CWE-242", "gets() cannot bound its input", r"\bgets\s*\(", "c"),
     _rule("CORRAL-C-002", "high", "CWE-120", "unbounded string copy", r"\b(?:strcpy|strcat|wcscpy)\s*\(", "c"),
-    _rule("CORRAL-C-003", "medium", "CWE-120", "unbounded sprintf/scanf", r"\bv?sprintf\s*\(|\bscanf\s*\(\s*\"[^\"]{0,50}%s", "c"),
+    _rule(
+        "CORRAL-C-003",
+        "medium",
+        "CWE-120",
+        "unbounded sprintf/scanf",
+        r"\bv?sprintf\s*\(|\bscanf\s*\(\s*\"[^\"]{0,50}%s",
+        "c",
+    ),
     _rule("CORRAL-C-004", "high", "CWE-78", "system() runs a shell", r"(?<![\w.])system\s*\(", "c"),
 )
 
 _ALIASES = {
-    "py": "python", "python3": "python", "python": "python", "ipython": "python",
-    "js": "javascript", "javascript": "javascript", "ts": "javascript", "typescript": "javascript", "node": "javascript",
-    "sh": "shell", "bash": "shell", "shell": "shell", "zsh": "shell", "console": "shell",
-    "sql": "sql", "sqlite": "sql", "postgresql": "sql", "mysql": "sql",
-    "c": "c", "cpp": "c", "c++": "c", "h": "c",
+    "py": "python",
+    "python3": "python",
+    "python": "python",
+    "ipython": "python",
+    "js": "javascript",
+    "javascript": "javascript",
+    "ts": "javascript",
+    "typescript": "javascript",
+    "node": "javascript",
+    "sh": "shell",
+    "bash": "shell",
+    "shell": "shell",
+    "zsh": "shell",
+    "console": "shell",
+    "sql": "sql",
+    "sqlite": "sql",
+    "postgresql": "sql",
+    "mysql": "sql",
+    "c": "c",
+    "cpp": "c",
+    "c++": "c",
+    "h": "c",
 }
 _FENCE = re.compile(r"```[ \t]*([\w+#.-]{0,20})[^\n]{0,100}\n([\s\S]*?)(?:```|$)")
-_CODE_ARGS = re.compile(r"(?i)^(?:code|script|source|src|program|command|cmd|commands|shell|sql|statement|snippet|python|js|bash)$")
+_CODE_ARGS = re.compile(
+    r"(?i)^(?:code|script|source|src|program|command|cmd|commands|shell|sql|statement|snippet|python|js|bash)$"
+)
 _CODE_TOOLS = re.compile(r"(?i)python|code|shell|bash|exec|sql|terminal|interpreter|eval|script")
 
 
@@ -162,14 +302,17 @@ def _snippets(stage: str, payload: Any) -> list[tuple[str, str]]:
     found = [(_ALIASES.get(m.group(1).lower(), ""), m.group(2)) for m in _FENCE.finditer(text)]
     tag = text.find("<|python_tag|>")
     if tag >= 0:
-        found.append(("python", text[tag + len("<|python_tag|>"):]))
+        found.append(("python", text[tag + len("<|python_tag|>") :]))
     return found
 
 
 def _argument_code(call: ToolCallPayload) -> list[tuple[str, str]]:
     tool_runs_code = _runs_code(call.name)
-    return [(_ALIASES.get(key.lower(), "") or _guess_language(call.name, value), value)
-            for key, value in _strings(call.arguments) if tool_runs_code or _is_code_key(key)]
+    return [
+        (_ALIASES.get(key.lower(), "") or _guess_language(call.name, value), value)
+        for key, value in _strings(call.arguments)
+        if tool_runs_code or _is_code_key(key)
+    ]
 
 
 @lru_cache(maxsize=1024)
@@ -201,7 +344,13 @@ def _strings(arguments: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _guess_language(tool: str, code: str) -> str:
     name = tool.lower()
-    for word, lang in (("python", "python"), ("sql", "sql"), ("shell", "shell"), ("bash", "shell"), ("js", "javascript")):
+    for word, lang in (
+        ("python", "python"),
+        ("sql", "sql"),
+        ("shell", "shell"),
+        ("bash", "shell"),
+        ("js", "javascript"),
+    ):
         if word in name:
             return lang
     return ""

@@ -19,9 +19,9 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .base import STAGES
 from .chain import GuardChain
@@ -86,7 +86,14 @@ def evaluate_set(chain: GuardChain, labeled: LabeledSet) -> SetResult:
         result = chain.check(labeled.stage, text)
         latencies.append((time.perf_counter() - start) * 1e6)
         blocked += _caught(result)
-    return SetResult(name=labeled.name, label=labeled.label, stage=labeled.stage, n=len(labeled.texts), blocked=blocked, latencies_us=tuple(latencies))
+    return SetResult(
+        name=labeled.name,
+        label=labeled.label,
+        stage=labeled.stage,
+        n=len(labeled.texts),
+        blocked=blocked,
+        latencies_us=tuple(latencies),
+    )
 
 
 def _caught(result) -> bool:
@@ -115,7 +122,20 @@ def rows(results: list[SetResult]) -> list[list[str]]:
         p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
         recall = f"{r.rate:.3f}" if r.label != "benign" else "-"
         fpr = f"{r.rate:.3f}" if r.label == "benign" else "-"
-        out.append([r.name, r.stage, r.label, str(r.n), str(r.blocked), recall, fpr, _precision(r, results), f"{statistics.fmean(lat):.0f}", f"{p95:.0f}"])
+        out.append(
+            [
+                r.name,
+                r.stage,
+                r.label,
+                str(r.n),
+                str(r.blocked),
+                recall,
+                fpr,
+                _precision(r, results),
+                f"{statistics.fmean(lat):.0f}",
+                f"{p95:.0f}",
+            ]
+        )
     return out
 
 
@@ -134,11 +154,17 @@ def render(results: list[SetResult], *, markdown: bool) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m corral.guards.evaluate", description=__doc__.split("\n")[0])
-    parser.add_argument("files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.training.corpus.load_file)")
+    parser.add_argument(
+        "files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.training.corpus.load_file)"
+    )
     parser.add_argument("--chain", default="default", choices=sorted(CHAINS), help="which guard chain to evaluate")
     parser.add_argument("--data", type=Path, default=None, help="guard data folder when no files are given")
-    parser.add_argument("--label", choices=("attack", "harmful", "benign"), default=None, help="label for files whose rows carry none")
-    parser.add_argument("--stage", choices=ALL, default=None, help="stage to check files at (default: the row's 'stage' or input)")
+    parser.add_argument(
+        "--label", choices=("attack", "harmful", "benign"), default=None, help="label for files whose rows carry none"
+    )
+    parser.add_argument(
+        "--stage", choices=ALL, default=None, help="stage to check files at (default: the row's 'stage' or input)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     return parser
 

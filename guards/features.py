@@ -21,10 +21,24 @@ from __future__ import annotations
 import base64
 import operator
 import re
-from functools import lru_cache
 import unicodedata
+from functools import lru_cache
 
-__all__ = ["tokens", "normalise", "collapse_repeats", "decoded_candidates", "word_features", "bigram_feature", "window_features", "class_bigram", "WORD_CLASSES", "CLASS_MEMBERS", "WINDOW", "MAX_WORD", "STOPWORDS"]
+__all__ = [
+    "tokens",
+    "normalise",
+    "collapse_repeats",
+    "decoded_candidates",
+    "word_features",
+    "bigram_feature",
+    "window_features",
+    "class_bigram",
+    "WORD_CLASSES",
+    "CLASS_MEMBERS",
+    "WINDOW",
+    "MAX_WORD",
+    "STOPWORDS",
+]
 
 WINDOW = 32  # tokens per scoring window: long enough for one instruction, short enough not to dilute it
 MAX_WORD = 24  # longer "words" (hashes, base64) are cut: their tail carries no signal
@@ -142,7 +156,7 @@ def collapse_repeats(toks: list[str]) -> list[str]:
 
 
 # A run that gets cut: a unit of 1-8 tokens three times over, then the unit's first token again.
-_ANY_RUN = re.compile(r"((.).{0,%d}?)\1\1\2" % (_MAX_PERIOD - 1), re.DOTALL)
+_ANY_RUN = re.compile(r"((.).{0,%d}?)\1\1\2" % (_MAX_PERIOD - 1), re.DOTALL)  # noqa: UP031 (a regex: braces)
 
 
 def _has_run(toks: list[str], distinct: set[str]) -> bool:
@@ -171,9 +185,9 @@ STOPWORDS = frozenset(
 # "the agent retries") is not an instruction *to* one; "assistant ," or "the assistant should" is.
 _CLASS_WORDS = {
     "<ai>": "ai assistant assistants agent agents bot bots chatbot llm llms gpt chatgpt claude copilot codex "
-            "gemini llama model models",
+    "gemini llama model models",
     "<people>": "team teams colleague colleagues everyone staff employees manager managers lead leads folks "
-                "reviewers maintainers contributors finance hr legal accounting customers customer",
+    "reviewers maintainers contributors finance hr legal accounting customers customer",
     "<secret>": "password passwords passwd credential credentials secret secrets passphrase iban pin apikey",
 }
 WORD_CLASSES = {word: kind for kind, words in _CLASS_WORDS.items() for word in words.split()}
@@ -203,8 +217,8 @@ def bigram_feature(prev: str, word: str) -> str:
 def class_bigram(prev: str, word: str) -> str | None:
     """The bigram with class words replaced by their class (``b:<ai> :``), or None if neither is one.
 
-        >>> class_bigram("dear", "gemini")
-        'b:dear <ai>'
+    >>> class_bigram("dear", "gemini")
+    'b:dear <ai>'
     """
     a, b = WORD_CLASSES.get(prev), WORD_CLASSES.get(word)
     if a is None and b is None:

@@ -29,15 +29,25 @@ import json
 import math
 import operator
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 from importlib import resources
-from typing import Any, Mapping
+from itertools import accumulate
+from typing import Any
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
+from .features import (
+    CLASS_MEMBERS,
+    WINDOW,
+    bigram_feature,
+    class_bigram,
+    decoded_candidates,
+    normalise,
+    tokens,
+    word_features,
+)
 from .json_spans import redact_json
-from .features import CLASS_MEMBERS, WINDOW, bigram_feature, class_bigram, decoded_candidates, normalise, tokens, word_features
 
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
@@ -50,29 +60,70 @@ MODEL_FILE = "injection.json.gz"
 # "skip" in one line of code and "system prompt" in a comment below are not. Each rule names the
 # words it cannot match without (groups of alternatives, all groups needed): a substring test is
 # far cheaper than a regex scan, so most texts skip the regexes entirely.
-_VERB = (r"\b(?:ignore|disregard|forget|override|bypass|skip|overlook|neglect|discard|abandon|"
-         r"set[^\w\n]+aside|pay[^\w\n]+no[^\w\n]+attention[^\w\n]+to)")
-_VERBS = ("ignor", "disregard", "forget", "overrid", "bypass", "skip", "overlook", "neglect", "discard", "abandon", "aside", "attention")
+_VERB = (
+    r"\b(?:ignore|disregard|forget|override|bypass|skip|overlook|neglect|discard|abandon|"
+    r"set[^\w\n]+aside|pay[^\w\n]+no[^\w\n]+attention[^\w\n]+to)"
+)
+_VERBS = (
+    "ignor",
+    "disregard",
+    "forget",
+    "overrid",
+    "bypass",
+    "skip",
+    "overlook",
+    "neglect",
+    "discard",
+    "abandon",
+    "aside",
+    "attention",
+)
 _NOUNS = ("instruction", "direction", "rules", "guideline", "prompt", "directive", "orders")
 _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
-    ("override-instructions", re.compile(
-        _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
-        r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)[^\w\n]+(?:\w+[^\w\n]+){0,2}?"
-        r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"), (_VERBS, _NOUNS)),
+    (
+        "override-instructions",
+        re.compile(
+            _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
+            r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)[^\w\n]+(?:\w+[^\w\n]+){0,2}?"
+            r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"
+        ),
+        (_VERBS, _NOUNS),
+    ),
     # "ignore everything you have been told", "overlook all that you've been instructed before"
-    ("override-what-you-were-told", re.compile(
-        _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,4}?(?:you|you'?ve|you[^\w\n]+have|you[^\w\n]+were|you'?re|you[^\w\n]+are)[^\w\n]+(?:been[^\w\n]+)?"
-        r"(?:told|instructed|programmed|taught)\b"), (_VERBS, ("told", "instructed", "programmed", "taught"))),
-    ("chat-control-token", re.compile(
-        r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?inst\]|<</?sys>>"),
-        (("<|", "inst]", "sys>>"),)),
-    ("reveal-system-prompt", re.compile(
-        r"\b(?:reveal|print|show|repeat|output|leak|tell[^\w\n]+me|display|disclose)[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
-        r"(?:system|hidden|initial|secret|original)\s+(?:prompt|instructions)\b"),
-        (("reveal", "print", "show", "repeat", "output", "leak", "tell", "display", "disclose"), ("prompt", "instruction"))),
-    ("new-instructions", re.compile(
-        r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"),
-        (("instruction",),)),
+    (
+        "override-what-you-were-told",
+        re.compile(
+            _VERB
+            + r"[^\w\n]+(?:\w+[^\w\n]+){0,4}?(?:you|you'?ve|you[^\w\n]+have|you[^\w\n]+were|you'?re|you[^\w\n]+are)[^\w\n]+(?:been[^\w\n]+)?"
+            r"(?:told|instructed|programmed|taught)\b"
+        ),
+        (_VERBS, ("told", "instructed", "programmed", "taught")),
+    ),
+    (
+        "chat-control-token",
+        re.compile(
+            r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?inst\]|<</?sys>>"
+        ),
+        (("<|", "inst]", "sys>>"),),
+    ),
+    (
+        "reveal-system-prompt",
+        re.compile(
+            r"\b(?:reveal|print|show|repeat|output|leak|tell[^\w\n]+me|display|disclose)[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
+            r"(?:system|hidden|initial|secret|original)\s+(?:prompt|instructions)\b"
+        ),
+        (
+            ("reveal", "print", "show", "repeat", "output", "leak", "tell", "display", "disclose"),
+            ("prompt", "instruction"),
+        ),
+    ),
+    (
+        "new-instructions",
+        re.compile(
+            r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"
+        ),
+        (("instruction",),),
+    ),
 )
 # Every rule needs one word of its first group: when none occurs, no rule can match. (Substring
 # tests: on long texts they beat one alternation regex by half.)
@@ -185,7 +236,9 @@ class InjectionModel:
     def score(self, text: str) -> Score:
         toks = tokens(text)
         logit, start = self._logit(toks)
-        return Score(probability=_sigmoid(logit), logit=logit, start=start, window=tuple(toks[start : start + self.window]))
+        return Score(
+            probability=_sigmoid(logit), logit=logit, start=start, window=tuple(toks[start : start + self.window])
+        )
 
     def probability(self, text: str) -> float:
         """The score's probability alone (what a guard needs when it allows)."""
@@ -271,8 +324,13 @@ class InjectionGuard:
     cost = 30
     inline = True  # offline and synchronous: the loop may run it without a driver round trip
 
-    def __init__(self, *, threshold: float | None = None, models: Mapping[str, InjectionModel] | None = None,
-                 granularity: str = "field") -> None:
+    def __init__(
+        self,
+        *,
+        threshold: float | None = None,
+        models: Mapping[str, InjectionModel] | None = None,
+        granularity: str = "field",
+    ) -> None:
         if granularity not in ("field", "sentence"):
             raise ValueError(f"granularity must be 'field' or 'sentence', not {granularity!r}")
         self.models = dict(models or load_models())
@@ -298,21 +356,31 @@ class InjectionGuard:
                 redacted, spans = cut
                 reason = f"removed {len(spans)} suspected injected span(s) from {where}: {found.reason}"
                 details = dict(found.details, spans=spans, threshold=threshold)
-                return Verdict.redact(self.name, redacted, reason, categories=("prompt_injection",), score=found.score, details=details)
+                return Verdict.redact(
+                    self.name, redacted, reason, categories=("prompt_injection",), score=found.score, details=details
+                )
         details = dict(found.details, threshold=threshold)
-        return Verdict.block(self.name, f"{found.reason} in {where}", categories=("prompt_injection",), score=found.score, details=details)
+        return Verdict.block(
+            self.name,
+            f"{found.reason} in {where}",
+            categories=("prompt_injection",),
+            score=found.score,
+            details=details,
+        )
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
 
-    def _assess(self, text: str, model: InjectionModel, threshold: float) -> "_Finding":
+    def _assess(self, text: str, model: InjectionModel, threshold: float) -> _Finding:
         """The text's finding: a rule, the classifier, or either on a decoded reading of it."""
         found = _judge(text, model, threshold)
         if found.reason is None:
             for how, plain, _span in decoded_candidates(text):
                 hidden = _judge(plain, model, threshold)
                 if hidden.reason is not None:
-                    return _Finding(hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how))
+                    return _Finding(
+                        hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how)
+                    )
         return found
 
     def _cut(self, text: str, model: InjectionModel, threshold: float) -> tuple[str, list[str]] | None:
@@ -320,9 +388,13 @@ class InjectionGuard:
         else sentence by sentence; None when the injection cannot be isolated."""
         if not _is_json(text):
             return self._redact(text, model, threshold)
-        got = redact_json(text, flagged=lambda s: self._assess(s, model, threshold).reason is not None,
-                          cut=lambda s: self._redact(s, model, threshold), marker=REDACTION_MARKER,
-                          share=1.0 if self.granularity == "field" else 0.8)
+        got = redact_json(
+            text,
+            flagged=lambda s: self._assess(s, model, threshold).reason is not None,
+            cut=lambda s: self._redact(s, model, threshold),
+            marker=REDACTION_MARKER,
+            share=1.0 if self.granularity == "field" else 0.8,
+        )
         if got is None or self._assess(got[0], model, threshold).reason is not None:
             return None
         return got
@@ -392,7 +464,11 @@ def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
     rule = _rule_hit(text)
     if rule is not None:
         name, excerpt = rule
-        return _Finding(1.0, f"prompt injection (rule {name} matched {excerpt!r})", {"rule": name, "window": excerpt, "features": []})
+        return _Finding(
+            1.0,
+            f"prompt injection (rule {name} matched {excerpt!r})",
+            {"rule": name, "window": excerpt, "features": []},
+        )
     probability = model.probability(text)
     if probability < threshold or (len(text) >= 200 and len(set(tokens(text))) <= _DEGENERATE):
         # A text of two or three distinct words ("hello world " * 90000) instructs nothing.

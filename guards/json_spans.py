@@ -17,20 +17,22 @@ Example::
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["redact_json"]
 
 Cut = Callable[[str], "tuple[str, list[str]] | None"]
 
 
-def redact_json(text: str, *, flagged: Callable[[str], bool], cut: Cut, marker: str,
-                share: float = 0.8) -> tuple[str, list[str]] | None:
+def redact_json(
+    text: str, *, flagged: Callable[[str], bool], cut: Cut, marker: str, share: float = 0.8
+) -> tuple[str, list[str]] | None:
     """The JSON text with flagged string values redacted, and the removed spans; None when the
     text is not a JSON object or array, when no single value is flagged (the injection spans
     several values), or when ``share`` (or more) of the text's string characters would go."""
     stripped = text.strip()
-    if not stripped[:1] in ("{", "["):
+    if stripped[:1] not in ("{", "["):
         return None
     try:
         data = json.loads(stripped)

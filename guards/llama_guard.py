@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import jinja2
 
@@ -66,7 +67,7 @@ def _template() -> jinja2.Template:
 class GuardReading(tuple):
     """``(safe, codes, problem)``: what the model answered, read strictly."""
 
-    def __new__(cls, safe: bool, codes: tuple[str, ...], problem: str = "") -> "GuardReading":
+    def __new__(cls, safe: bool, codes: tuple[str, ...], problem: str = "") -> GuardReading:
         return super().__new__(cls, (safe, codes, problem))
 
 
@@ -141,7 +142,9 @@ class LlamaGuard:
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         check_stage(stage)
-        completion = await self.backend.acomplete(self.prompt(stage, payload), stop=list(STOP), max_tokens=self.max_tokens)
+        completion = await self.backend.acomplete(
+            self.prompt(stage, payload), stop=list(STOP), max_tokens=self.max_tokens
+        )
         return self._verdict(stage, payload, completion.text)
 
     def _verdict(self, stage: Stage, payload: Any, text: str) -> Verdict:
@@ -188,7 +191,9 @@ def _raw_conversation(stage: str, payload: Any) -> tuple[str, list[tuple[str, st
     if isinstance(payload, Conversation):
         return "Agent", ([("User", payload.user)] if payload.user else []) + [("Agent", payload.agent)]
     if not isinstance(payload, str):
-        raise TypeError(f"LlamaGuard payload must be str, Conversation, (user, agent) or ToolCallPayload, not {type(payload).__name__}")
+        raise TypeError(
+            f"LlamaGuard payload must be str, Conversation, (user, agent) or ToolCallPayload, not {type(payload).__name__}"
+        )
     if stage == "output":
         return "Agent", [("Agent", payload)]
     return "User", [("User", payload)]

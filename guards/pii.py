@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
 
@@ -78,6 +79,7 @@ def _needles(*words: str) -> Callable[[str], bool]:
             if word in text:
                 return True
         return False
+
     return found
 
 
@@ -110,9 +112,15 @@ _DETECTORS: tuple[_Detector, ...] = (
             r"|xox[abprs]-[A-Za-z0-9-]{10,200}|hf_[A-Za-z0-9]{30,100}|glpat-[A-Za-z0-9_-]{20,100}"
             r"|eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{8,2000})(?![\w-])"
         ),
-        quick=_needles("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "AIza", "xox", "hf_", "glpat-", "eyJ"),
+        quick=_needles(
+            "sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AKIA", "AIza", "xox", "hf_", "glpat-", "eyJ"
+        ),
     ),
-    _Detector(kind="API_KEY", pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*"), quick=_shape(r"(?i)bearer ")),
+    _Detector(
+        kind="API_KEY",
+        pattern=re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,500}=*"),
+        quick=_shape(r"(?i)bearer "),
+    ),
     _Detector(
         kind="IBAN",
         pattern=re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
@@ -127,10 +135,17 @@ _DETECTORS: tuple[_Detector, ...] = (
         quick=_shape(r"\d(?:[ -]?\d){12}"),
         min_digits=13,
     ),
-    _Detector(kind="SSN", pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"), quick=_shape(r"\d{3}-\d\d-\d{4}"), min_digits=9),
+    _Detector(
+        kind="SSN",
+        pattern=re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])"),
+        quick=_shape(r"\d{3}-\d\d-\d{4}"),
+        min_digits=9,
+    ),
     _Detector(
         kind="EMAIL",
-        pattern=re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"),
+        pattern=re.compile(
+            r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"
+        ),
         quick=_needles("@"),
     ),
     _Detector(
@@ -143,14 +158,24 @@ _DETECTORS: tuple[_Detector, ...] = (
         quick=_shape(r"\d{3}[ .-]\d{3}"),
         min_digits=9,  # what ``valid`` asks of the match
     ),
-    _Detector(kind="IP_ADDRESS", pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"), quick=_shape(r"\d\.\d{1,3}\.\d{1,3}\.\d"), min_digits=4),
+    _Detector(
+        kind="IP_ADDRESS",
+        pattern=re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.])"),
+        quick=_shape(r"\d\.\d{1,3}\.\d{1,3}\.\d"),
+        min_digits=4,
+    ),
     _Detector(
         kind="IP_ADDRESS",
         pattern=re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"),
         quick=lambda text: text.count(":") >= 7,
     ),
-    _Detector(kind="SECRET", pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"), valid=_looks_secret,
-              quick=_shape(r"[A-Za-z0-9+/_-]{24}"), min_digits=1),  # _looks_secret wants a digit
+    _Detector(
+        kind="SECRET",
+        pattern=re.compile(r"(?<![\w+/-])[A-Za-z0-9+/_-]{24,200}={0,2}(?![\w+/=-])"),
+        valid=_looks_secret,
+        quick=_shape(r"[A-Za-z0-9+/_-]{24}"),
+        min_digits=1,
+    ),  # _looks_secret wants a digit
 )
 
 PII_KINDS: tuple[str, ...] = tuple(dict.fromkeys(d.kind for d in _DETECTORS))
@@ -191,7 +216,9 @@ class PIIRedactor:
         self._detectors = custom + tuple(d for d in _DETECTORS if d.kind in wanted)
         self._most_digits = max((d.min_digits for d in self._detectors), default=0)
         # The detectors worth trying on a text with n digits (n capped at the most any needs).
-        self._by_digits = tuple(tuple(d for d in self._detectors if d.min_digits <= n) for n in range(self._most_digits + 1))
+        self._by_digits = tuple(
+            tuple(d for d in self._detectors if d.min_digits <= n) for n in range(self._most_digits + 1)
+        )
         self._placeholders = dict(placeholders or {})
         self.block = block
 
@@ -242,7 +269,9 @@ class PIIRedactor:
         found = ", ".join(f"{counts[k]} {k}" for k in kinds)
         details = {"counts": dict(counts)}
         if self.block:
-            return Verdict.block(self.name, f"personal data or secrets found: {found}", categories=kinds, score=1.0, details=details)
+            return Verdict.block(
+                self.name, f"personal data or secrets found: {found}", categories=kinds, score=1.0, details=details
+            )
         return Verdict.redact(self.name, redacted, f"redacted {found}", categories=kinds, score=1.0, details=details)
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:

@@ -17,7 +17,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 import jsonschema
@@ -115,8 +116,14 @@ class ToolPolicy:
 
     def _has_rules(self) -> bool:
         # Read at each call (the rule sets are plain attributes a caller may change).
-        return bool(self.allow is not None or self.deny or self.budgets or self.constraints or self.requires_approval
-                    or self.provenance is not None)
+        return bool(
+            self.allow is not None
+            or self.deny
+            or self.budgets
+            or self.constraints
+            or self.requires_approval
+            or self.provenance is not None
+        )
 
     @property
     def wants_provenance(self) -> bool:
@@ -138,7 +145,9 @@ class ToolPolicy:
         used = call.calls_so_far.get(call.name, 0)
         limit = self.budgets.get(call.name)
         if limit is not None and used >= limit:
-            return self._block("budget_exceeded", f"tool {call.name!r} already used {used} of its {limit} calls this run")
+            return self._block(
+                "budget_exceeded", f"tool {call.name!r} already used {used} of its {limit} calls this run"
+            )
         total, cap = sum(call.calls_so_far.values()), self.budgets.get("*")
         if cap is not None and total >= cap:
             return self._block("budget_exceeded", f"the run already made {total} of its {cap} tool calls")
@@ -168,7 +177,7 @@ class ToolPolicy:
             "approval_required", f"tool {call.name!r} needs a human's approval before it runs", approval_required=True
         )
 
-    def approved(self, call: ToolCallPayload) -> "ToolPolicy":
+    def approved(self, call: ToolCallPayload) -> ToolPolicy:
         """A copy of this policy whose approver says yes to exactly this call (name + arguments)."""
         prior = self.approver
 
@@ -210,4 +219,8 @@ def _violation(constraint: Constraint, arguments: dict[str, Any]) -> str:
     result = constraint(arguments)
     if result is True:
         return ""
-    return result if isinstance(result, str) and result else f"constraint {getattr(constraint, '__name__', 'predicate')} failed"
+    return (
+        result
+        if isinstance(result, str) and result
+        else f"constraint {getattr(constraint, '__name__', 'predicate')} failed"
+    )

@@ -22,7 +22,8 @@ Example::
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from ..exceptions import MissingExtraError
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
@@ -133,8 +134,12 @@ class PromptGuard:
             return Verdict.allow(self.name, score=scores[best], details=details)
         kind = "jailbreak" if stage == "input" and self.version == 1 else "prompt attack"
         where = f"window {best + 1} of {len(parts)}" if len(parts) > 1 else "the text"
-        reason = f"Prompt Guard v{self.version} flagged a {kind} in {where} (score {scores[best]:.2f} >= {self.threshold})"
-        return Verdict.block(self.name, reason, categories=(kind.replace(" ", "_"),), score=scores[best], details=details)
+        reason = (
+            f"Prompt Guard v{self.version} flagged a {kind} in {where} (score {scores[best]:.2f} >= {self.threshold})"
+        )
+        return Verdict.block(
+            self.name, reason, categories=(kind.replace(" ", "_"),), score=scores[best], details=details
+        )
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)

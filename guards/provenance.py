@@ -30,8 +30,9 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 __all__ = ["Trusted", "trusted", "is_trusted", "ProvenanceRule", "SENSITIVE_WORDS"]
 
@@ -49,7 +50,7 @@ class Trusted(str):
     __slots__ = ("source",)
     __corral_trusted__ = True  # the loop reads this without importing corral.guards
 
-    def __new__(cls, text: str, source: str = "pipeline") -> "Trusted":
+    def __new__(cls, text: str, source: str = "pipeline") -> Trusted:
         obj = super().__new__(cls, text)
         obj.source = source
         return obj
@@ -68,11 +69,36 @@ def is_trusted(value: Any) -> bool:
 
 
 # Argument names (split at _ and camelCase) that name something an attacker wants to choose.
-SENSITIVE_WORDS = frozenset({
-    "recipient", "recipients", "to", "cc", "bcc", "email", "emails", "iban", "account", "amount",
-    "url", "urls", "link", "links", "path", "paths", "filepath", "filename", "command", "cmd",
-    "script", "phone", "participants", "address", "destination", "payee",
-})
+SENSITIVE_WORDS = frozenset(
+    {
+        "recipient",
+        "recipients",
+        "to",
+        "cc",
+        "bcc",
+        "email",
+        "emails",
+        "iban",
+        "account",
+        "amount",
+        "url",
+        "urls",
+        "link",
+        "links",
+        "path",
+        "paths",
+        "filepath",
+        "filename",
+        "command",
+        "cmd",
+        "script",
+        "phone",
+        "participants",
+        "address",
+        "destination",
+        "payee",
+    }
+)
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?![\w])")
 _SPACE = re.compile(r"\s+")
@@ -93,8 +119,13 @@ class ProvenanceRule:
         ['line']
     """
 
-    def __init__(self, *, sensitive: Mapping[str, Iterable[str]] | None = None, heuristics: bool = True,
-                 allow_values: Iterable[Any] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        sensitive: Mapping[str, Iterable[str]] | None = None,
+        heuristics: bool = True,
+        allow_values: Iterable[Any] = (),
+    ) -> None:
         self.sensitive = {tool: frozenset(names) for tool, names in (sensitive or {}).items()}
         self.heuristics = heuristics
         self.allow_values = frozenset(_norm_value(v) for v in allow_values)
@@ -118,9 +149,11 @@ class ProvenanceRule:
                 if _norm_value(value) in self.allow_values:
                     continue
                 if theirs.contains(value) and not ours.contains(value):
-                    return (f"{name}={value!r} was copied from a tool result, not written by the user: a "
-                            "sensitive argument (recipient, account, amount, URL, path, command) must come from "
-                            "the user's request or an allow-list. Ask the user to confirm it")
+                    return (
+                        f"{name}={value!r} was copied from a tool result, not written by the user: a "
+                        "sensitive argument (recipient, account, amount, URL, path, command) must come from "
+                        "the user's request or an allow-list. Ask the user to confirm it"
+                    )
         return ""
 
 

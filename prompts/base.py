@@ -13,7 +13,8 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .encode import encode_calls
 from .grammar import build_grammar, call_prefix, choice_grammar, tool_grammar
@@ -58,8 +59,9 @@ class ChatFormat:
     # The text add_generation_prompt=True appends; None when the format cannot say (no incremental rendering).
     generation_prompt: str | None = None
 
-    def render(self, messages: MessagesLike, tools: Any = None, *, add_generation_prompt: bool = True,
-               date: Any = None) -> str:
+    def render(
+        self, messages: MessagesLike, tools: Any = None, *, add_generation_prompt: bool = True, date: Any = None
+    ) -> str:
         """The exact prompt text for ``messages`` (and ``tools``)."""
         raise NotImplementedError
 

@@ -29,15 +29,25 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .encode import json_value
 from .grammar import _TEXT, _Builder, call_prefix, gbnf_literal
 from .specs import function_of
 
-__all__ = ["DecisionPolicy", "Decision", "DecisionGrammar", "decide", "more_calls", "decision_grammar",
-           "text_allowed", "DEFAULT_POLICY", "RAW_POLICY"]
+__all__ = [
+    "DecisionPolicy",
+    "Decision",
+    "DecisionGrammar",
+    "decide",
+    "more_calls",
+    "decision_grammar",
+    "text_allowed",
+    "DEFAULT_POLICY",
+    "RAW_POLICY",
+]
 
 _NOT_TEXT_START = set("[{<` \t\r\n")
 
@@ -77,8 +87,9 @@ class DecisionPolicy:
 
 DEFAULT_POLICY = DecisionPolicy()
 # The first rule (raw margin only, fitted on TUNE to -11.5): it did not transfer to held-out items.
-RAW_POLICY = DecisionPolicy(margin=-11.5, raw_weight=1.0, pmi_weight=0.0, lexical_weight=0.0, pick_null=0.0,
-                            pick_lexical=0.0)
+RAW_POLICY = DecisionPolicy(
+    margin=-11.5, raw_weight=1.0, pmi_weight=0.0, lexical_weight=0.0, pick_null=0.0, pick_lexical=0.0
+)
 
 
 @dataclass(frozen=True)
@@ -92,9 +103,15 @@ class Decision:
     evidence: float = 0.0
 
 
-def decide(text_score: float, call_scores: Mapping[str, float], policy: DecisionPolicy = DEFAULT_POLICY, *,
-           null: tuple[float, Mapping[str, float]] | None = None,
-           lexical: Mapping[str, float] | None = None, coverage: float | None = None) -> Decision:
+def decide(
+    text_score: float,
+    call_scores: Mapping[str, float],
+    policy: DecisionPolicy = DEFAULT_POLICY,
+    *,
+    null: tuple[float, Mapping[str, float]] | None = None,
+    lexical: Mapping[str, float] | None = None,
+    coverage: float | None = None,
+) -> Decision:
     """Call the best tool when the evidence clears ``policy.margin``; else answer in text.
 
     ``null`` is ``(text score, call scores)`` for the prompt with the user's text replaced by a
@@ -114,8 +131,12 @@ def decide(text_score: float, call_scores: Mapping[str, float], policy: Decision
     if not call_scores:
         return Decision("text")
     lex, base = lexical or {}, (null[1] if null is not None else {})
-    tool = max(call_scores, key=lambda name: call_scores[name] - policy.pick_null * base.get(name, 0.0)
-               + policy.pick_lexical * lex.get(name, 0.0))
+    tool = max(
+        call_scores,
+        key=lambda name: (
+            call_scores[name] - policy.pick_null * base.get(name, 0.0) + policy.pick_lexical * lex.get(name, 0.0)
+        ),
+    )
     raw = call_scores[tool] - text_score
     covered = coverage if coverage is not None else lex.get(tool, 0.0)
     evidence = policy.raw_weight * raw + policy.lexical_weight * covered
@@ -125,8 +146,9 @@ def decide(text_score: float, call_scores: Mapping[str, float], policy: Decision
     return Decision("call" if call else "text", tool, raw, evidence)
 
 
-def more_calls(end_score: float, next_scores: Mapping[str, float], made: int,
-               policy: DecisionPolicy = DEFAULT_POLICY) -> str | None:
+def more_calls(
+    end_score: float, next_scores: Mapping[str, float], made: int, policy: DecisionPolicy = DEFAULT_POLICY
+) -> str | None:
     """The tool to call next, or None to end the turn after ``made`` calls.
 
     Example::
@@ -190,8 +212,9 @@ def _rebuild(grammar: str, parts: dict[str, Any]) -> DecisionGrammar:
     return DecisionGrammar(grammar, **parts)
 
 
-def decision_grammar(full: str, specs: list[dict[str, Any]], *, flavor: str, parallel: bool,
-                     policy: DecisionPolicy = DEFAULT_POLICY) -> DecisionGrammar:
+def decision_grammar(
+    full: str, specs: list[dict[str, Any]], *, flavor: str, parallel: bool, policy: DecisionPolicy = DEFAULT_POLICY
+) -> DecisionGrammar:
     """``full`` (the format's ``text | call`` grammar) annotated for a scoring backend.
 
     Example::
@@ -213,9 +236,18 @@ def decision_grammar(full: str, specs: list[dict[str, Any]], *, flavor: str, par
     text.rules["root"] = "text"
     text.rules["text"] = _TEXT
     pythonic = flavor == "pythonic"
-    return DecisionGrammar(full, openings=openings, later=later, rest=rest, text_grammar=text.render(),
-                           separator=", " if pythonic else "; ", end="]" if pythonic else "",
-                           parallel=parallel, policy=policy, functions=functions)
+    return DecisionGrammar(
+        full,
+        openings=openings,
+        later=later,
+        rest=rest,
+        text_grammar=text.render(),
+        separator=", " if pythonic else "; ",
+        end="]" if pythonic else "",
+        parallel=parallel,
+        policy=policy,
+        functions=functions,
+    )
 
 
 def _up_to_name(name: str, flavor: str) -> str:
@@ -230,7 +262,7 @@ def _one_call_rest(function: dict[str, Any], flavor: str) -> str:
     b.rules["root"] = ""
     args = b.arguments(function, "tool0")
     name = function["name"]
-    head = call_prefix(name, flavor=flavor)[len(_up_to_name(name, flavor)):]
+    head = call_prefix(name, flavor=flavor)[len(_up_to_name(name, flavor)) :]
     closer = '")"' if flavor == "pythonic" else '"}"'
     b.rules["root"] = " ".join(x for x in (gbnf_literal(head) if head else "", args, closer) if x)
     return b.render()

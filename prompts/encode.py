@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from json.encoder import encode_basestring  # exactly what json.dumps(a str, ensure_ascii=False) runs
-from typing import Any, Iterable
+from typing import Any
 
 from .messages import ToolCall
 

@@ -34,8 +34,9 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from corral.exceptions import RenderError, UsageError
 
@@ -112,7 +113,7 @@ def _text(m: Message) -> str:
 
 def _tagged(text: str) -> str:
     """A built-in call: the format's own <|python_tag|>, then the call with markers broken."""
-    return PYTHON_TAG + neutralise(text[len(PYTHON_TAG):])
+    return PYTHON_TAG + neutralise(text[len(PYTHON_TAG) :])
 
 
 def _is_result(m: Message) -> bool:
@@ -140,15 +141,21 @@ class Llama32(_TurnFormat):
             return "assistant", neutralise(self.encode_calls(m.tool_calls)), EOT
         return m.role, _text(m), EOT
 
-    def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
-               date: Any = None) -> str:
+    def render(
+        self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True, date: Any = None
+    ) -> str:
         """The prompt text (see :meth:`ChatFormat.render`)."""
         system, rest = split_system(messages)
         specs = tool_specs(tools)
         listing = json.dumps([function_of(s) for s in specs], ensure_ascii=False, indent=4) if specs else ""
         return load_template("llama3_2.jinja").render(
-            bos=BOS, tools=neutralise(listing), date=date_text(date, "%d %B %Y"), system=neutralise(system),
-            turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
+            bos=BOS,
+            tools=neutralise(listing),
+            date=date_text(date, "%d %B %Y"),
+            system=neutralise(system),
+            turns=self._turns(rest),
+            add_generation_prompt=add_generation_prompt,
+        )
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
         """The system message, if first (see :meth:`ChatFormat.head_size`)."""
@@ -164,8 +171,14 @@ class Llama3Json(_TurnFormat):
         'llama3.2-json'
     """
 
-    def __init__(self, *, version: str = "3.2", tools_in_user_message: bool = True,
-                 builtin_tools: Iterable[str] | None = None, parallel_calls: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        version: str = "3.2",
+        tools_in_user_message: bool = True,
+        builtin_tools: Iterable[str] | None = None,
+        parallel_calls: bool = False,
+    ) -> None:
         if version not in ("3.1", "3.2"):
             raise UsageError(f"Llama3Json version must be '3.1' or '3.2', not {version!r}")
         if builtin_tools is not None and version != "3.1":
@@ -180,10 +193,13 @@ class Llama3Json(_TurnFormat):
         if len(m.tool_calls) > 1 and not self.parallel_calls:
             raise RenderError(
                 f"{self.name} (Meta's template) allows one tool call per assistant message, got "
-                f"{len(m.tool_calls)}; use get_format({self.name!r}, parallel_calls=True) to join them")
+                f"{len(m.tool_calls)}; use get_format({self.name!r}, parallel_calls=True) to join them"
+            )
         builtins = self.builtin_tools or ()
-        texts = [_tagged(encode_calls([c], "python_tag")) if c.name in builtins
-                 else neutralise(encode_calls([c], "json")) for c in m.tool_calls]
+        texts = [
+            _tagged(encode_calls([c], "python_tag")) if c.name in builtins else neutralise(encode_calls([c], "json"))
+            for c in m.tool_calls
+        ]
         end = EOM if self.builtin_tools is not None else EOT
         return "assistant", "; ".join(texts), end
 
@@ -194,24 +210,34 @@ class Llama3Json(_TurnFormat):
             return self._call_parts(m)
         return m.role, _text(m), EOT
 
-    def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
-               date: Any = None) -> str:
+    def render(
+        self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True, date: Any = None
+    ) -> str:
         """The prompt text (see :meth:`ChatFormat.render`)."""
         system, rest = split_system(messages)
         specs = tool_specs(tools)
         first_user = ""
         if specs and self.tools_in_user_message:
             if not rest:
-                raise RenderError(f"{self.name} puts the tools into the first user message, but there "
-                                  "is none; add a user message or use tools_in_user_message=False")
+                raise RenderError(
+                    f"{self.name} puts the tools into the first user message, but there "
+                    "is none; add a user message or use tools_in_user_message=False"
+                )
             first_user, rest = _text(rest[0]), rest[1:]
         builtins = self.builtin_tools
         names = None if builtins is None else ", ".join(t for t in builtins if t != "code_interpreter")
         return load_template("llama3_json.jinja").render(
-            bos=BOS, environment=bool(specs) or builtins is not None, builtin_names=names,
-            date=date_text(date, "%d %b %Y"), tools=_dump_tools(specs),
-            tools_in_user=self.tools_in_user_message, system=neutralise(system), first_user=first_user,
-            turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
+            bos=BOS,
+            environment=bool(specs) or builtins is not None,
+            builtin_names=names,
+            date=date_text(date, "%d %b %Y"),
+            tools=_dump_tools(specs),
+            tools_in_user=self.tools_in_user_message,
+            system=neutralise(system),
+            first_user=first_user,
+            turns=self._turns(rest),
+            add_generation_prompt=add_generation_prompt,
+        )
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
         """The system message, and the first message after it when the tools are folded into it."""
@@ -242,15 +268,21 @@ class Llama3(_TurnFormat):
             return "assistant", neutralise(self.encode_calls(m.tool_calls)), EOT
         return m.role, _text(m), EOT
 
-    def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
-               date: Any = None) -> str:
+    def render(
+        self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True, date: Any = None
+    ) -> str:
         """The prompt text (``date`` is unused: Llama 3 has no date line)."""
         system, rest = split_system(messages)
         specs = tool_specs(tools)
         instructions = json_tool_instructions(specs, parallel=self.parallel_calls)
         return load_template("llama3.jinja").render(
-            bos=BOS, tools=bool(specs), tool_instructions=instructions, system=neutralise(system),
-            turns=self._turns(rest), add_generation_prompt=add_generation_prompt)
+            bos=BOS,
+            tools=bool(specs),
+            tool_instructions=instructions,
+            system=neutralise(system),
+            turns=self._turns(rest),
+            add_generation_prompt=add_generation_prompt,
+        )
 
     def head_size(self, messages: Any, tools: Any = None) -> int | None:
         """The system message, if first (see :meth:`ChatFormat.head_size`)."""
@@ -264,4 +296,3 @@ def json_tool_instructions(specs: list[dict[str, Any]], *, parallel: bool) -> st
     # One compact line per tool: small models have small context windows.
     listing = [neutralise(json.dumps(function_of(s), ensure_ascii=False)) for s in specs]
     return load_template("json_tools.jinja").render(tools=listing, parallel=parallel)
-

@@ -70,7 +70,7 @@ class _Parser:
             self.pos += 1
         if self.pos == start:
             raise self.error(f"expected a rule name, found {self.peek()!r}")
-        return self.src[start:self.pos]
+        return self.src[start : self.pos]
 
     def char(self, end: str) -> int:
         """One (possibly escaped) character of a literal or class; returns its code point."""
@@ -86,12 +86,12 @@ class _Parser:
             self.pos += 2
             return _SIMPLE_ESCAPES[esc]
         if esc in _HEX:
-            digits = self.src[self.pos + 2:self.pos + 2 + _HEX[esc]]
+            digits = self.src[self.pos + 2 : self.pos + 2 + _HEX[esc]]
             if len(digits) != _HEX[esc] or any(d not in "0123456789abcdefABCDEF" for d in digits):
                 raise self.error(f"bad escape \\{esc}{digits}: expected {_HEX[esc]} hex digits")
             self.pos += 2 + _HEX[esc]
             return int(digits, 16)
-        raise self.error(f"unknown escape \\{esc} (llama.cpp knows \\x \\u \\U \\t \\r \\n \\\\ \\\" \\[ \\])")
+        raise self.error(f'unknown escape \\{esc} (llama.cpp knows \\x \\u \\U \\t \\r \\n \\\\ \\" \\[ \\])')
 
     def literal(self) -> _Item:
         self.pos += 1

@@ -104,5 +104,10 @@ def read_chat_metadata(path: str | Path) -> ChatMetadata:
 
     kinds = head.get("tokenizer.ggml.token_type") or []
     special = tuple(t for t, kind in zip(tokens, kinds) if kind in _SPECIAL_KINDS)
-    return ChatMetadata(chat_template=head.get("tokenizer.chat_template"), bos_token=token("bos"),
-                        eos_token=token("eos"), eot_token=token("eot"), special_tokens=special)
+    return ChatMetadata(
+        chat_template=head.get("tokenizer.chat_template"),
+        bos_token=token("bos"),
+        eos_token=token("eos"),
+        eot_token=token("eot"),
+        special_tokens=special,
+    )

@@ -29,14 +29,23 @@ from .specs import function_of
 __all__ = ["build_grammar", "tool_grammar", "choice_grammar", "call_prefix", "gbnf_literal", "FLAVORS"]
 
 FLAVORS = ("pythonic", "json")
-_TYPE_ALIASES = {"dict": "object", "float": "number", "int": "integer", "str": "string",
-                 "bool": "boolean", "tuple": "array", "list": "array", "any": "value", "none": "null"}
+_TYPE_ALIASES = {
+    "dict": "object",
+    "float": "number",
+    "int": "integer",
+    "str": "string",
+    "bool": "boolean",
+    "tuple": "array",
+    "list": "array",
+    "any": "value",
+    "none": "null",
+}
 
 _CHAR_JSON = r'[^"\\\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] )'
 _CHAR_PY = r'[^"\\\x00-\x1F] | "\\" ( ["\\bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] )'
 # Plain text must not start like a call (so a text answer can never be a malformed call) and
 # never contains "<" (so it cannot open a <function=...> tag).
-_TEXT = r'[^[{<` \t\r\n] [^<]*'
+_TEXT = r"[^[{<` \t\r\n] [^<]*"
 
 
 def gbnf_literal(text: str) -> str:
@@ -131,15 +140,17 @@ class _Builder:
         if kind == "object" and isinstance(schema.get("properties"), dict) and schema["properties"]:
             fields = self.fields(schema, hint, lambda k: gbnf_literal(json_value(str(k)) + ": "))
             return self.rule(f"{hint}-obj", f'"{{" {fields} "}}"')
-        return self.primitive(kind if kind in ("string", "integer", "number", "boolean", "null",
-                                               "object", "array") else "value")
+        return self.primitive(
+            kind if kind in ("string", "integer", "number", "boolean", "null", "object", "array") else "value"
+        )
 
     def fields(self, schema: dict[str, Any], hint: str, key_literal) -> str:
         """Keys in schema order, required ones mandatory, joined by ", " (an expression, maybe empty)."""
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
-        entries = [(f"{key_literal(k)} {self.schema(s, f'{hint}-{_slug(k)}')}", k in required)
-                   for k, s in props.items()]
+        entries = [
+            (f"{key_literal(k)} {self.schema(s, f'{hint}-{_slug(k)}')}", k in required) for k, s in props.items()
+        ]
 
         def tail(i: int) -> str:
             return " ".join(f'", " {e}' if req else f'( ", " {e} )?' for e, req in entries[i:])
@@ -197,8 +208,7 @@ def _slug(name: str) -> str:
     return slug[:24] or "p"
 
 
-def build_grammar(specs: list[dict[str, Any]], *, flavor: str, text: bool = True,
-                  parallel: bool = True) -> str:
+def build_grammar(specs: list[dict[str, Any]], *, flavor: str, text: bool = True, parallel: bool = True) -> str:
     """Grammar for text (if ``text``) or calls to the given tools (several if ``parallel``).
 
     Example::

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .messages import Message
 
@@ -97,7 +98,7 @@ class PromptBuilder:
         if gen is None:
             return self._full(messages, tools)
         if self._text is not None and tools is self._tools and self._extends(messages):
-            new = messages[len(self._done):]
+            new = messages[len(self._done) :]
             if new:
                 self._text += self.format.render_turns(new)
                 self._done.extend(new)

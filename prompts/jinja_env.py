@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -27,11 +27,15 @@ from corral.exceptions import RenderError
 __all__ = ["environment", "load_template", "tojson", "strftime_now"]
 
 
-def tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
-           separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
+def tojson(
+    value: Any,
+    ensure_ascii: bool = False,
+    indent: int | None = None,
+    separators: tuple[str, str] | None = None,
+    sort_keys: bool = False,
+) -> str:
     """Hugging Face's ``tojson`` filter."""
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators,
-                      sort_keys=sort_keys)
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
 def strftime_now(fmt: str) -> str:
@@ -46,15 +50,14 @@ def _raise_exception(message: str) -> None:
 @lru_cache(maxsize=1)
 def environment() -> ImmutableSandboxedEnvironment:
     """A sandboxed environment configured like transformers' ``apply_chat_template``."""
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                        extensions=["jinja2.ext.loopcontrols"])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = strftime_now
     return env
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_template(name: str) -> Template:
     """One of corral's own templates from ``corral.prompts.templates`` (package data)."""
     source = files("corral.prompts.templates").joinpath(name).read_text(encoding="utf-8")

@@ -17,8 +17,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from jinja2 import TemplateError
 
@@ -46,10 +47,18 @@ class JinjaFormat(ChatFormat):
 
     flavor = "json"
 
-    def __init__(self, template: str, *, bos_token: str = "", eos_token: str = "",
-                 stop_tokens: Iterable[str] | None = None, name: str = "jinja",
-                 parallel_calls: bool = True, tool_role: str = "tool",
-                 special_tokens: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        template: str,
+        *,
+        bos_token: str = "",
+        eos_token: str = "",
+        stop_tokens: Iterable[str] | None = None,
+        name: str = "jinja",
+        parallel_calls: bool = True,
+        tool_role: str = "tool",
+        special_tokens: Iterable[str] = (),
+    ) -> None:
         if not isinstance(template, str) or not template.strip():
             raise UsageError("JinjaFormat needs a chat template (Jinja2 source); this model has none")
         try:
@@ -101,12 +110,16 @@ class JinjaFormat(ChatFormat):
             out.insert(0, {"role": "system", "content": instructions})
         return out
 
-    def render(self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True,
-               date: Any = None) -> str:
+    def render(
+        self, messages: Iterable[Any], tools: Any = None, *, add_generation_prompt: bool = True, date: Any = None
+    ) -> str:
         """The prompt text from the model's own template (see :meth:`ChatFormat.render`)."""
         variables: dict[str, Any] = {
-            "messages": self._messages(messages, tools), "add_generation_prompt": add_generation_prompt,
-            "bos_token": self.bos_token, "eos_token": self.eos_token}
+            "messages": self._messages(messages, tools),
+            "add_generation_prompt": add_generation_prompt,
+            "bos_token": self.bos_token,
+            "eos_token": self.eos_token,
+        }
         if date is not None:
             variables["date_string"] = date_text(date, "%d %b %Y")
         try:

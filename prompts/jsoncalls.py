@@ -87,7 +87,7 @@ def call_from_object(obj: Any, text: str, pos: int) -> ToolCall | None:
     if key is None:
         return None
     if not isinstance(name, str):  # arguments but no usable name: a call attempt, not content
-        raise fail(f"the call has {key} but no tool name (a \"name\" string)", text, pos, _HINT)
+        raise fail(f'the call has {key} but no tool name (a "name" string)', text, pos, _HINT)
     if not name.strip():
         raise fail("the tool name is empty", text, pos, _HINT)
     return ToolCall(name=name, arguments=_arguments(obj[key], name, text, pos))
@@ -135,7 +135,7 @@ def parse_function_tags(text: str, start: int, end: int) -> tuple[str | None, li
     body = text[:end]
     match = FUNCTION_TAG.search(body, start)
     assert match is not None
-    content = body[start:match.start()].strip() or None
+    content = body[start : match.start()].strip() or None
     calls = []
     while match:
         name = match.group(1)

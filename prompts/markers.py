@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["neutralise", "Markers", "BREAK"]
 
@@ -55,8 +55,11 @@ class Markers:
 
     def __init__(self, tokens: Iterable[str] = ()) -> None:
         # Only multi-character tokens can be broken (and a one-character token would be a normal letter).
-        literal = sorted({t for t in tokens if len(t) > 1 and BREAK not in t and not _PIPE_MARKER.fullmatch(t)},
-                         key=len, reverse=True)
+        literal = sorted(
+            {t for t in tokens if len(t) > 1 and BREAK not in t and not _PIPE_MARKER.fullmatch(t)},
+            key=len,
+            reverse=True,
+        )
         self._pattern = re.compile("|".join(map(re.escape, literal))) if literal else None
         self._firsts = tuple({t[0] for t in literal})  # one-character scans are the fast ones
 

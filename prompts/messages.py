@@ -13,7 +13,8 @@ Example::
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -59,8 +60,9 @@ class Message(BaseModel):
     @model_validator(mode="after")
     def _data_only_in_results(self) -> Message:
         if not isinstance(self.content, (str, type(None))) and self.role not in ("tool", "ipython"):
-            raise ValueError(f"a {self.role} message's content must be text; only tool results may be "
-                             "JSON data (a dict or list)")
+            raise ValueError(
+                f"a {self.role} message's content must be text; only tool results may be JSON data (a dict or list)"
+            )
         return self
 
     def to_openai(self) -> dict[str, Any]:

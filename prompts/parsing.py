@@ -66,7 +66,7 @@ def split_stop(text: str) -> tuple[str, StopReason | None]:
     first = _STOP.search(text)
     if first is None:
         return text, None
-    return text[:first.start()], STOP_REASONS[first.group()]
+    return text[: first.start()], STOP_REASONS[first.group()]
 
 
 def _allowed(syntax: str, *kinds: str) -> bool:
@@ -78,8 +78,12 @@ def _bare(text: str, i: int, end: int, syntax: str) -> Found | None:
     if _allowed(syntax, "pythonic", "python_tag") and PYTHONIC_START.match(text, i, end):
         return Found(calls=parse_call_list(text, i, end))
     if _allowed(syntax, "pythonic", "python_tag") and NEAR_PYTHONIC.match(text, i, end):
-        raise fail("the arguments of a call go in parentheses, not braces", text, text.index("{", i),
-                   'Write calls as [name(arg=value, ...)], e.g. [get_weather(city="Paris")].')
+        raise fail(
+            "the arguments of a call go in parentheses, not braces",
+            text,
+            text.index("{", i),
+            'Write calls as [name(arg=value, ...)], e.g. [get_weather(city="Paris")].',
+        )
     if _allowed(syntax, "json", "python_tag") and JSON_START.match(text, i, end):
         calls = parse_json_calls(text, i, end)
         return None if calls is None else Found(calls=calls)
@@ -105,8 +109,9 @@ def _fenced(text: str, i: int, end: int, syntax: str) -> Found | None:
     close = text.find("```", inner, end)
     found = _bare(text, inner, end if close < 0 else close, syntax)
     if found is not None and close >= 0 and skip_ws(text, close + 3) < end:
-        raise fail("unexpected text after the fenced tool call", text, skip_ws(text, close + 3),
-                   "Reply with only the call.")
+        raise fail(
+            "unexpected text after the fenced tool call", text, skip_ws(text, close + 3), "Reply with only the call."
+        )
     return found
 
 
@@ -117,7 +122,7 @@ def find_calls(text: str, end: int, syntax: str) -> Found | None:
         if syntax == "function_tag":
             return None
         return _tagged(text, skip_ws(text, i + len(PYTHON_TAG)), end, syntax)
-    opener = text[i:i + 1]
+    opener = text[i : i + 1]
     if opener in _BUILTIN_INITIALS and _allowed(syntax, "python_tag") and _UNTAGGED_BUILTIN.match(text, i, end):
         return Found(calls=parse_dot_calls(text, i, end))  # the server dropped <|python_tag|>
     if syntax == "python_tag":
@@ -161,6 +166,4 @@ def parse(text: str, *, syntax: str = "auto") -> AssistantTurn:
     except ToolCallParseError:
         raise
     except Exception as exc:  # the contract: malformed input only ever gives ToolCallParseError
-        raise ToolCallParseError(
-            f"could not read the tool call: {type(exc).__name__}: {exc}", text=text
-        ) from exc
+        raise ToolCallParseError(f"could not read the tool call: {type(exc).__name__}: {exc}", text=text) from exc

@@ -26,8 +26,14 @@ from typing import Any
 from .messages import ToolCall
 from .scan import fail, group_ends, line_col_to_offset, skip_ws
 
-__all__ = ["parse_call_list", "parse_dot_calls", "python_literal_at", "PYTHONIC_START", "DOT_CALL_START",
-           "NEAR_PYTHONIC"]
+__all__ = [
+    "parse_call_list",
+    "parse_dot_calls",
+    "python_literal_at",
+    "PYTHONIC_START",
+    "DOT_CALL_START",
+    "NEAR_PYTHONIC",
+]
 
 PYTHONIC_START = re.compile(r"\[\s*[A-Za-z_][\w.-]*\s*\(")
 # A list that opens like a call but puts its arguments in braces: a malformed call, not prose.
@@ -129,8 +135,10 @@ _AFTER = re.compile(rf"{_WS}([,)\]])")  # what may follow a value or a call
 # ``name=value`` and the ``,`` or ``)`` after it, for the values models write most, read in one
 # match instead of three: a string with no escapes and no control characters (JSON and Python
 # read it alike: as its characters), an integer, a bare word. Other values go to the JSON decoder.
-_SIMPLE_ARG = re.compile(rf'{_WS}({_NAME}){_WS}={_WS}(?:"(?P<str>[^"\\\x00-\x1f]*)"|(?P<int>-?(?:0|[1-9][0-9]*))'
-                         rf"|(?P<word>True|False|None|true|false|null)){_WS}(?P<sep>[,)])")
+_SIMPLE_ARG = re.compile(
+    rf'{_WS}({_NAME}){_WS}={_WS}(?:"(?P<str>[^"\\\x00-\x1f]*)"|(?P<int>-?(?:0|[1-9][0-9]*))'
+    rf"|(?P<word>True|False|None|true|false|null)){_WS}(?P<sep>[,)])"
+)
 _KEYWORDS = frozenset(keyword.kwlist)  # what keyword.iskeyword tests
 _BARE = {"True": True, "False": False, "None": None, "true": True, "false": False, "null": None}
 _BARE_WORD = re.compile(r"(True|False|None|true|false|null)(?![\w.])")

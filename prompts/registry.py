@@ -10,9 +10,10 @@ Example::
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from corral.exceptions import UnknownFormatError, UsageError
 
@@ -39,7 +40,7 @@ _FACTORIES: dict[str, Callable[..., ChatFormat]] = {
 FORMAT_NAMES = tuple(_FACTORIES)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _default(name: str) -> ChatFormat:
     return _FACTORIES[name]()
 
@@ -67,8 +68,14 @@ def get_format(name: str | ChatFormat, **options: Any) -> ChatFormat:
         raise UsageError(f"bad option for chat format {name!r}: {exc}") from exc
 
 
-def render(messages: Iterable[Any], tools: Any = None, *, format: str | ChatFormat = "llama3.2",
-           add_generation_prompt: bool = True, date: Any = None) -> str:
+def render(
+    messages: Iterable[Any],
+    tools: Any = None,
+    *,
+    format: str | ChatFormat = "llama3.2",
+    add_generation_prompt: bool = True,
+    date: Any = None,
+) -> str:
     """The exact prompt text for a conversation in a chat format.
 
     ``messages``: OpenAI-style dicts (``role``, ``content``, ``tool_calls``, ``tool_call_id``;

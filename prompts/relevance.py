@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 __all__ = ["words", "relevance", "coverage"]
 
@@ -69,7 +70,9 @@ def _tool_text(function: Mapping[str, Any]) -> Iterable[str]:
             yield str(schema.get("description", ""))
 
 
-def _weights(question: str, functions: Sequence[Mapping[str, Any]]) -> tuple[dict[str, float], dict[str, set[str]], float]:
+def _weights(
+    question: str, functions: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, float], dict[str, set[str]], float]:
     asked = words(question)
     bags = {str(f.get("name", "")): words(" ".join(_tool_text(f))) for f in functions}
     n = max(1, len(bags))

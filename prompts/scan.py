@@ -7,8 +7,8 @@ depth, nothing else. Positions are offsets into the text given.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
+from functools import cache
 
 from corral.exceptions import ToolCallParseError
 
@@ -59,7 +59,7 @@ def group_ends(text: str, i: int, *, quotes: str = "\"'") -> Iterator[tuple[int,
         j += 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def _specials(quotes: str) -> re.Pattern[str]:
     return re.compile("[" + re.escape(quotes + _OPEN + _CLOSE + "\\") + "]")
 
@@ -69,7 +69,7 @@ def fail(what: str, text: str, position: int | None, hint: str = "") -> ToolCall
     where = f" at position {position}" if position is not None else ""
     near = ""
     if position is not None:
-        near = f" (near {text[max(0, position - 20):position + 20]!r})"
+        near = f" (near {text[max(0, position - 20) : position + 20]!r})"
     msg = f"malformed tool call{where}: {what}{near}."
     if hint:
         msg += f" {hint}"

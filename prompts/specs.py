@@ -14,7 +14,8 @@ Example::
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from corral.exceptions import ToolDefinitionError
 

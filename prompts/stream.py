@@ -119,7 +119,7 @@ class StreamParser:
             return []  # malformed so far: close() reports it
         except Exception:  # complete_calls must never break a stream; close() has the final word
             return []
-        new = done[len(self.emitted):]
+        new = done[len(self.emitted) :]
         self.emitted.extend(new)
         return list(new)
 

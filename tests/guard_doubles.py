@@ -30,9 +30,18 @@ class RecordingGuard:
 
     __test__ = False
 
-    def __init__(self, name: str = "rule", *, action: str = "allow", block: str | None = None,
-                 redact: str | None = None, raises: BaseException | None = None, sleep: float = 0.0,
-                 cost: int = 50, wants_conversation: bool = False) -> None:
+    def __init__(
+        self,
+        name: str = "rule",
+        *,
+        action: str = "allow",
+        block: str | None = None,
+        redact: str | None = None,
+        raises: BaseException | None = None,
+        sleep: float = 0.0,
+        cost: int = 50,
+        wants_conversation: bool = False,
+    ) -> None:
         self.name, self.action, self.block, self.redact = name, action, block, redact
         self.raises, self.sleep, self.cost, self.wants_conversation = raises, sleep, cost, wants_conversation
         self.seen: list[tuple[str, Any]] = []
@@ -56,7 +65,11 @@ class RecordingGuard:
         self.seen.append((stage, payload))
         if self.raises is not None:
             raise self.raises
-        text = payload if isinstance(payload, str) else f"{getattr(payload, 'name', '')} {getattr(payload, 'arguments', payload)}"
+        text = (
+            payload
+            if isinstance(payload, str)
+            else f"{getattr(payload, 'name', '')} {getattr(payload, 'arguments', payload)}"
+        )
         if self.block and self.block in text:
             return Verdict.block(self.name, f"found {self.block!r}", score=1.0)
         if self.redact and self.redact in text:

@@ -35,8 +35,19 @@ def _sdist(dest: Path) -> Path:
     if found:
         return found[0]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-         f"llama-cpp-python=={SDIST_VERSION}", "-d", str(dest), "-q"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"llama-cpp-python=={SDIST_VERSION}",
+            "-d",
+            str(dest),
+            "-q",
+        ],
         check=True,
     )
     return sorted(dest.glob(f"llama_cpp_python-{SDIST_VERSION}.tar.gz"))[0]

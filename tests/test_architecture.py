@@ -107,22 +107,33 @@ def test_the_graph_sees_the_imports_it_should():
 
 @pytest.mark.parametrize("package", ["corral.prompts", "corral.tools"])
 def test_prompts_and_tools_import_nothing_of_corral_but_the_exceptions(package):
-    bad = [_where(e) for e in EDGES if _in(e.source, package)
-           and not _in(e.target, package) and e.target != "corral.exceptions"]
+    bad = [
+        _where(e)
+        for e in EDGES
+        if _in(e.source, package) and not _in(e.target, package) and e.target != "corral.exceptions"
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_guards_import_nothing_of_the_agent_package():
     others = ("corral.guards", "corral.prompts", "corral.tools")
-    bad = [_where(e) for e in EDGES if _in(e.source, "corral.guards")
-           and not any(_in(e.target, p) for p in others) and e.target != "corral.exceptions"]
+    bad = [
+        _where(e)
+        for e in EDGES
+        if _in(e.source, "corral.guards")
+        and not any(_in(e.target, p) for p in others)
+        and e.target != "corral.exceptions"
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_the_cli_is_a_leaf():
     """Nothing but the CLI itself and ``python -m corral`` imports corral.cli; the batch core has no terminal."""
-    bad = [_where(e) for e in EDGES if _in(e.target, "corral.cli")
-           and not _in(e.source, "corral.cli") and e.source != "corral.__main__"]
+    bad = [
+        _where(e)
+        for e in EDGES
+        if _in(e.target, "corral.cli") and not _in(e.source, "corral.cli") and e.source != "corral.__main__"
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -180,8 +191,12 @@ def _cycles() -> list[list[str]]:
 
 def test_no_import_cycles():
     cycles = _cycles()
-    detail = [" <-> ".join(c) + "\n    " + "\n    ".join(
-        _where(e) for e in EDGES if e.source in c and e.target in c and not e.type_only) for c in cycles]
+    detail = [
+        " <-> ".join(c)
+        + "\n    "
+        + "\n    ".join(_where(e) for e in EDGES if e.source in c and e.target in c and not e.type_only)
+        for c in cycles
+    ]
     assert not cycles, "import cycles:\n" + "\n".join(detail)
 
 
@@ -199,44 +214,163 @@ def test_the_cycle_check_finds_a_cycle():
 
 PUBLIC = {
     "corral": [
-        "Agent", "ApprovalRequested", "Approve", "Backend", "BackendConnectError", "BackendError",
-        "BackendHTTPError", "BackendTimeout", "Completion", "CompletionDelta", "CorralError", "Correction",
-        "DuplicateToolError", "Edit", "Event", "GrammarError", "GuardBlocked", "GuardChecked", "LlamaCppBackend",
-        "MessageAdded", "MissingExtraError", "ModelCompleted", "ModelDelta", "ModelNotFoundError", "ModelRetry",
-        "OpenAIBackend", "OutputValidationError", "PendingCall", "PromptRendered", "Reject", "RenderError",
-        "RunError", "RunFailed", "RunFinished", "RunResult", "RunStarted", "SpecError", "StreamTruncated",
-        "ToolCallParseError", "ToolCallParsed", "ToolCallRecord", "ToolDefinitionError", "ToolResultReady",
-        "TranscriptWriter", "TurnRecord", "TurnStarted", "UnknownFormatError", "Usage", "UsageError",
-        "load_transcript", "BackendResponseError", "EngineError", "FileFormatError", "ResponseTooLarge",
+        "Agent",
+        "ApprovalRequested",
+        "Approve",
+        "Backend",
+        "BackendConnectError",
+        "BackendError",
+        "BackendHTTPError",
+        "BackendTimeout",
+        "Completion",
+        "CompletionDelta",
+        "CorralError",
+        "Correction",
+        "DuplicateToolError",
+        "Edit",
+        "Event",
+        "GrammarError",
+        "GuardBlocked",
+        "GuardChecked",
+        "LlamaCppBackend",
+        "MessageAdded",
+        "MissingExtraError",
+        "ModelCompleted",
+        "ModelDelta",
+        "ModelNotFoundError",
+        "ModelRetry",
+        "OpenAIBackend",
+        "OutputValidationError",
+        "PendingCall",
+        "PromptRendered",
+        "Reject",
+        "RenderError",
+        "RunError",
+        "RunFailed",
+        "RunFinished",
+        "RunResult",
+        "RunStarted",
+        "SpecError",
+        "StreamTruncated",
+        "ToolCallParseError",
+        "ToolCallParsed",
+        "ToolCallRecord",
+        "ToolDefinitionError",
+        "ToolResultReady",
+        "TranscriptWriter",
+        "TurnRecord",
+        "TurnStarted",
+        "UnknownFormatError",
+        "Usage",
+        "UsageError",
+        "load_transcript",
+        "BackendResponseError",
+        "EngineError",
+        "FileFormatError",
+        "ResponseTooLarge",
         "ToolServerError",
     ],
     "corral.backends": [
-        "Backend", "ChatBackend", "ChatReply", "Completion", "CompletionDelta", "DetectsFormat", "GrammarAware",
-        "LlamaCppBackend", "OpenAIBackend", "StreamingBackend", "Tokenizes",
+        "Backend",
+        "ChatBackend",
+        "ChatReply",
+        "Completion",
+        "CompletionDelta",
+        "DetectsFormat",
+        "GrammarAware",
+        "LlamaCppBackend",
+        "OpenAIBackend",
+        "StreamingBackend",
+        "Tokenizes",
     ],
     "corral.testing": ["FunctionBackend", "PromptRecord", "ScriptedBackend"],
     "corral.tools": [
-        "DEFAULT_MAX_RESULT_CHARS", "Registry", "Tool", "ToolError", "ToolResult", "adispatch", "coerce_arguments",
-        "dispatch", "normalize_schema", "serialize_result", "tool", "validate_arguments", "ModelRetry", "RunContext",
+        "DEFAULT_MAX_RESULT_CHARS",
+        "Registry",
+        "Tool",
+        "ToolError",
+        "ToolResult",
+        "adispatch",
+        "coerce_arguments",
+        "dispatch",
+        "normalize_schema",
+        "serialize_result",
+        "tool",
+        "validate_arguments",
+        "ModelRetry",
+        "RunContext",
         "stable_key",
     ],
     "corral.prompts": [
-        "AssistantTurn", "BUILTIN_TOOLS", "ChatFormat", "FORMAT_NAMES", "GrammarError", "HeadCache", "JinjaFormat",
-        "Llama3", "Llama32", "Llama3Json", "Message", "PromptBuilder", "RenderError", "SYNTAXES", "StreamParser",
-        "ToolCall", "ToolCallParseError", "UnknownFormatError", "encode_calls", "get_format", "parse", "render",
-        "to_messages", "tool_specs", "validate_grammar",
+        "AssistantTurn",
+        "BUILTIN_TOOLS",
+        "ChatFormat",
+        "FORMAT_NAMES",
+        "GrammarError",
+        "HeadCache",
+        "JinjaFormat",
+        "Llama3",
+        "Llama32",
+        "Llama3Json",
+        "Message",
+        "PromptBuilder",
+        "RenderError",
+        "SYNTAXES",
+        "StreamParser",
+        "ToolCall",
+        "ToolCallParseError",
+        "UnknownFormatError",
+        "encode_calls",
+        "get_format",
+        "parse",
+        "render",
+        "to_messages",
+        "tool_specs",
+        "validate_grammar",
     ],
     "corral.guards": [
-        "ChainResult", "CodeScanner", "Conversation", "Finding", "Guard", "GuardChain", "InjectionGuard",
-        "LLAMA_GUARD_3_CATEGORIES", "LlamaGuard", "PIIRedactor", "PromptGuard", "Rule", "STAGES", "Stage",
-        "ToolCallPayload", "ToolPolicy", "Verdict", "allowed_domains", "ProvenanceRule", "Trusted", "trusted",
+        "ChainResult",
+        "CodeScanner",
+        "Conversation",
+        "Finding",
+        "Guard",
+        "GuardChain",
+        "InjectionGuard",
+        "LLAMA_GUARD_3_CATEGORIES",
+        "LlamaGuard",
+        "PIIRedactor",
+        "PromptGuard",
+        "Rule",
+        "STAGES",
+        "Stage",
+        "ToolCallPayload",
+        "ToolPolicy",
+        "Verdict",
+        "allowed_domains",
+        "ProvenanceRule",
+        "Trusted",
+        "trusted",
     ],
     "corral.cli": [
-        "EXIT_INTERRUPTED", "EXIT_NOT_ANSWERED", "EXIT_OK", "EXIT_RUNTIME", "EXIT_USAGE", "build_parser", "main",
+        "EXIT_INTERRUPTED",
+        "EXIT_NOT_ANSWERED",
+        "EXIT_OK",
+        "EXIT_RUNTIME",
+        "EXIT_USAGE",
+        "build_parser",
+        "main",
     ],
     "corral.batch": [
-        "BatchItem", "BatchProgress", "BatchSummary", "FATAL_ERRORS", "read_items", "record_from_result",
-        "repair_output", "run_batch", "check_output_path", "read_results",
+        "BatchItem",
+        "BatchProgress",
+        "BatchSummary",
+        "FATAL_ERRORS",
+        "read_items",
+        "record_from_result",
+        "repair_output",
+        "run_batch",
+        "check_output_path",
+        "read_results",
     ],
 }
 

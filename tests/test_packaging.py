@@ -45,7 +45,9 @@ def test_every_source_package_is_listed_in_pyproject():
     for prefix, folder in setuptools["package-dir"].items():
         for init in (ROOT / folder).rglob("__init__.py"):
             parts = init.parent.relative_to(ROOT / folder).parts
-            if "__pycache__" not in parts and not (folder == "agent" and parts[:1] in {("tools",), ("prompts",), ("guards",)}):
+            if "__pycache__" not in parts and not (
+                folder == "agent" and parts[:1] in {("tools",), ("prompts",), ("guards",)}
+            ):
                 found.add(".".join((prefix, *parts)))
     assert found == listed
 
@@ -81,9 +83,7 @@ def test_wheel_installs_and_imports_in_a_fresh_venv(wheel, tmp_path):
     # llama-cpp-python is left out on purpose: `import corral` must not need it (it loads lazily),
     # and installing it in a fresh venv would recompile it.
     deps = ["pydantic>=2.6", "jsonschema>=4.18", "httpx>=0.27", "jinja2>=3.1"]
-    subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True
-    )
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
     subprocess.run([str(py), "-m", "pip", "install", "-q", *deps], check=True)
     probe = textwrap.dedent(
         """

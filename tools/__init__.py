@@ -23,11 +23,11 @@ from __future__ import annotations
 from corral.exceptions import ModelRetry
 
 from .context import RunContext, stable_key
+from .definition import Tool, tool
 from .dispatcher import adispatch, dispatch
 from .registry import Registry
 from .results import DEFAULT_MAX_RESULT_CHARS, ToolError, ToolResult, serialize_result
 from .schema import normalize_schema
-from .definition import Tool, tool
 from .validation import coerce_arguments, validate_arguments
 
 __all__ = [

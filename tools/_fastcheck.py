@@ -17,18 +17,45 @@ Example::
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["compile_check"]
 
 Check = Callable[[Any], bool]
 
 # Keywords that never change validity (annotations) or that we check below.
-_ANNOTATIONS = {"description", "default", "title", "examples", "$comment", "deprecated", "readOnly",
-                "writeOnly", "format", "optional"}
-_HANDLED = {"type", "properties", "required", "additionalProperties", "enum", "const", "items", "anyOf",
-            "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
-            "pattern", "minItems", "maxItems"}
+_ANNOTATIONS = {
+    "description",
+    "default",
+    "title",
+    "examples",
+    "$comment",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "format",
+    "optional",
+}
+_HANDLED = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "enum",
+    "const",
+    "items",
+    "anyOf",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+}
 
 
 def _is_number(x: Any) -> bool:
@@ -37,8 +64,7 @@ def _is_number(x: Any) -> bool:
 
 _TYPES: dict[str, Check] = {
     "string": lambda x: isinstance(x, str),
-    "integer": lambda x: (isinstance(x, int) and not isinstance(x, bool))
-    or (isinstance(x, float) and x.is_integer()),
+    "integer": lambda x: (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer()),
     "number": _is_number,
     "boolean": lambda x: isinstance(x, bool),
     "null": lambda x: x is None,
@@ -50,6 +76,7 @@ _SCALARS = (str, int, float, bool, type(None))
 
 # The checks run for every argument of every call, so they are plain loops and set operations:
 # a generator expression per level cost more than the checking itself.
+
 
 def compile_check(schema: Any) -> Check | None:
     """A function returning True only for instances certainly valid against ``schema``, or None."""
@@ -80,6 +107,7 @@ def _every(checks: list[Check]) -> Check:
             if not c(x):
                 return False
         return True
+
     return check
 
 
@@ -105,6 +133,7 @@ def _properties(value: Any, _schema: dict[str, Any]) -> Check | None:
                 if sub is not None and not sub(v):
                     return False
         return True
+
     return check
 
 
@@ -157,6 +186,7 @@ def _bound(op: Callable[[Any, Any], bool]) -> Callable[[Any, dict[str, Any]], Ch
         if not _is_number(value):
             return None
         return lambda x: not _is_number(x) or op(x, value)
+
     return make
 
 
@@ -165,6 +195,7 @@ def _length(of: type, op: Callable[[int, int], bool]) -> Callable[[Any, dict[str
         if not isinstance(value, int) or isinstance(value, bool):
             return None
         return lambda x: not isinstance(x, of) or op(len(x), value)
+
     return make
 
 
@@ -177,11 +208,21 @@ def _pattern(value: Any, _schema: dict[str, Any]) -> Check | None:
 
 
 _KEYWORDS: dict[str, Callable[[Any, dict[str, Any]], Check | None]] = {
-    "type": _type, "properties": _properties, "required": _required, "additionalProperties": _additional,
-    "enum": _enum, "const": _const, "items": _items, "anyOf": _any_of,
-    "minimum": _bound(lambda x, v: x >= v), "maximum": _bound(lambda x, v: x <= v),
-    "exclusiveMinimum": _bound(lambda x, v: x > v), "exclusiveMaximum": _bound(lambda x, v: x < v),
-    "minLength": _length(str, lambda n, v: n >= v), "maxLength": _length(str, lambda n, v: n <= v),
-    "minItems": _length(list, lambda n, v: n >= v), "maxItems": _length(list, lambda n, v: n <= v),
+    "type": _type,
+    "properties": _properties,
+    "required": _required,
+    "additionalProperties": _additional,
+    "enum": _enum,
+    "const": _const,
+    "items": _items,
+    "anyOf": _any_of,
+    "minimum": _bound(lambda x, v: x >= v),
+    "maximum": _bound(lambda x, v: x <= v),
+    "exclusiveMinimum": _bound(lambda x, v: x > v),
+    "exclusiveMaximum": _bound(lambda x, v: x < v),
+    "minLength": _length(str, lambda n, v: n >= v),
+    "maxLength": _length(str, lambda n, v: n <= v),
+    "minItems": _length(list, lambda n, v: n >= v),
+    "maxItems": _length(list, lambda n, v: n <= v),
     "pattern": _pattern,
 }

@@ -71,8 +71,15 @@ class RunContext(Generic[DepsT]):
 
     def for_call(self, call_id: str | None, tool_name: str) -> RunContext[DepsT]:
         """A copy naming one call (the dispatcher makes one per call)."""
-        return RunContext(deps=self.deps, run_id=self.run_id, idempotency_key=self.idempotency_key,
-                          call_id=call_id, tool_name=tool_name, usage=self.usage, turn=self.turn)
+        return RunContext(
+            deps=self.deps,
+            run_id=self.run_id,
+            idempotency_key=self.idempotency_key,
+            call_id=call_id,
+            tool_name=tool_name,
+            usage=self.usage,
+            turn=self.turn,
+        )
 
 
 def stable_key(*parts: Any) -> str:
@@ -104,7 +111,8 @@ def context_parameter(hints: dict[str, Any], names: list[str], origin: Callable[
     found = [name for name in names if _is_context(_strip_annotated(hints.get(name)))]
     if len(found) > 1:
         raise ToolDefinitionError(
-            f"{origin} takes {len(found)} RunContext parameters ({', '.join(found)}): a tool takes at most one")
+            f"{origin} takes {len(found)} RunContext parameters ({', '.join(found)}): a tool takes at most one"
+        )
     return found[0] if found else None
 
 

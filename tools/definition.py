@@ -21,8 +21,9 @@ from __future__ import annotations
 import copy
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import jsonschema
 from pydantic import TypeAdapter
@@ -114,14 +115,26 @@ class Tool:
 
     def to_openai(self) -> dict[str, Any]:
         """The OpenAI-style tool dict Meta's templates and OpenAI-compatible servers take."""
-        return {"type": "function", "function": {
-            "name": self.name, "description": self.description,
-            "parameters": copy.deepcopy(self.parameters)}}
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": copy.deepcopy(self.parameters),
+            },
+        }
 
     @classmethod
-    def from_function(cls, fn: Callable[..., Any], *, name: str | None = None,
-                      description: str | None = None, timeout: float | None = None,
-                      requires_approval: bool = False, thread: str = "worker") -> Tool:
+    def from_function(
+        cls,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+        requires_approval: bool = False,
+        thread: str = "worker",
+    ) -> Tool:
         """Build a tool from a typed function; the docstring supplies the descriptions.
 
         Example::
@@ -140,12 +153,25 @@ class Tool:
         if not name:
             raise ToolDefinitionError(f"{fn!r} has no __name__: pass name= to give the tool a name")
         schema, _model, summary = signature_schema(fn)
-        return cls(name=name, description=description if description is not None else summary,
-                   parameters=schema, func=fn, timeout=timeout, requires_approval=requires_approval, thread=thread)
+        return cls(
+            name=name,
+            description=description if description is not None else summary,
+            parameters=schema,
+            func=fn,
+            timeout=timeout,
+            requires_approval=requires_approval,
+            thread=thread,
+        )
 
     @classmethod
-    def from_schema(cls, name: str, description: str, parameters: dict[str, Any],
-                    func: Callable[..., Any] | None = None, **options: Any) -> Tool:
+    def from_schema(
+        cls,
+        name: str,
+        description: str,
+        parameters: dict[str, Any],
+        func: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> Tool:
         """Build a tool from an existing JSON Schema and a callable taking those arguments.
 
         Arguments are validated against ``parameters``; when ``func`` has type hints the
@@ -168,7 +194,8 @@ class Tool:
         if not isinstance(inner, dict) or "name" not in inner:
             raise ToolDefinitionError(
                 "an OpenAI-style tool is {'type': 'function', 'function': {'name': ..., "
-                f"'description': ..., 'parameters': {{...}}}}; got {spec!r:.200}")
+                f"'description': ..., 'parameters': {{...}}}}; got {spec!r:.200}"
+            )
         params = inner.get("parameters") or {"type": "object", "properties": {}}
         return cls.from_schema(inner["name"], inner.get("description", ""), params, func, **options)
 
@@ -176,24 +203,28 @@ class Tool:
 def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ToolDefinitionError(
-            f"invalid tool name {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or '_'")
+            f"invalid tool name {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or '_'"
+        )
 
 
 def _check_parameters(name: str, schema: Any) -> None:
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise ToolDefinitionError(
-            f"tool {name!r}: parameters must be a JSON Schema with \"type\": \"object\", got {schema!r:.200} "
-            "(for BFCL-style specs, pass them through corral.tools.normalize_schema first)")
+            f'tool {name!r}: parameters must be a JSON Schema with "type": "object", got {schema!r:.200} '
+            "(for BFCL-style specs, pass them through corral.tools.normalize_schema first)"
+        )
     try:
         jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
     except jsonschema.SchemaError as exc:
         raise ToolDefinitionError(
             f"tool {name!r}: parameters are not valid JSON Schema: {exc.message} "
-            f"(at {'/'.join(map(str, exc.absolute_path)) or 'the top level'})") from None
+            f"(at {'/'.join(map(str, exc.absolute_path)) or 'the top level'})"
+        ) from None
 
 
 def _is_async(func: Any) -> bool:
-    target = getattr(func, "__call__", None) if func is not None and not inspect.isroutine(func) else func
+    # A callable object's __call__ may be async (callable() cannot tell us that).
+    target = getattr(func, "__call__", None) if func is not None and not inspect.isroutine(func) else func  # noqa: B004
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(target)
 
 
@@ -220,16 +251,18 @@ def _accepted_names(func: Callable[..., Any] | None, context: str | None) -> fro
         return None
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return None
-    return frozenset(p.name for p in params
-                     if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != context)
+    return frozenset(
+        p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != context
+    )
 
 
 # Hints whose (lax) adapter gives back a value of exactly that type unchanged.
 _IDENTITY_HINTS = (int, float, bool)
 
 
-def _coercers(func: Callable[..., Any] | None,
-              context: str | None = None) -> tuple[dict[str, TypeAdapter[Any]], dict[str, type]]:
+def _coercers(
+    func: Callable[..., Any] | None, context: str | None = None
+) -> tuple[dict[str, TypeAdapter[Any]], dict[str, type]]:
     """One pydantic adapter per type-hinted parameter (unhinted or ``Any`` ones pass through), and
     the parameters hinted ``int``, ``float`` or ``bool``, whose values of exactly that type can
     skip their adapter (the common case, on every call)."""
@@ -258,12 +291,26 @@ def _coercers(func: Callable[..., Any] | None,
 @overload
 def tool(fn: F, /) -> Tool: ...
 @overload
-def tool(*, name: str | None = None, description: str | None = None, timeout: float | None = None,
-         requires_approval: bool = False, thread: str = "worker") -> Callable[[F], Tool]: ...
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+    requires_approval: bool = False,
+    thread: str = "worker",
+) -> Callable[[F], Tool]: ...
 
 
-def tool(fn: Any = None, /, *, name: str | None = None, description: str | None = None,
-         timeout: float | None = None, requires_approval: bool = False, thread: str = "worker") -> Any:
+def tool(
+    fn: Any = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+    requires_approval: bool = False,
+    thread: str = "worker",
+) -> Any:
     """Turn a typed function (sync or async) into a :class:`Tool`; usable bare or with options.
 
     ``thread="caller"``: the sync tool always runs on the thread that dispatches the turn (for
@@ -278,8 +325,10 @@ def tool(fn: Any = None, /, *, name: str | None = None, description: str | None 
         >>> find.name, find.timeout, find.is_async
         ('lookup', 5, True)
     """
+
     def wrap(f: Any) -> Tool:
-        return Tool.from_function(f, name=name, description=description, timeout=timeout,
-                                  requires_approval=requires_approval, thread=thread)
+        return Tool.from_function(
+            f, name=name, description=description, timeout=timeout, requires_approval=requires_approval, thread=thread
+        )
 
     return wrap if fn is None else wrap(fn)

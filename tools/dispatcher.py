@@ -47,17 +47,18 @@ import difflib
 import json
 import math
 import time
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from corral.exceptions import ModelRetry
 
 from ._daemon import WORKERS, bounded
 from .context import RunContext, new_key
+from .definition import Tool
 from .registry import Registry
 from .results import DEFAULT_MAX_RESULT_CHARS, ToolError, ToolResult, serialize_result
-from .definition import Tool
 from .validation import coerce_arguments, validate_arguments
 
 __all__ = ["dispatch", "adispatch"]
@@ -112,8 +113,11 @@ def _arguments(raw: Any) -> dict[str, Any] | ToolError:
         try:
             raw = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError as exc:
-            return ToolError(kind="invalid_arguments", message=f"Arguments are not valid JSON: {exc.msg} "
-                             f"at character {exc.pos}. Send the arguments as a JSON object.")
+            return ToolError(
+                kind="invalid_arguments",
+                message=f"Arguments are not valid JSON: {exc.msg} "
+                f"at character {exc.pos}. Send the arguments as a JSON object.",
+            )
     return raw
 
 
@@ -127,8 +131,14 @@ def _with_context(tool: Tool, kwargs: dict[str, Any], context: RunContext[Any] |
     return {**kwargs, name: context.for_call(call_id, tool.name)}
 
 
-def _prepare(registry: Registry, index: int, call: Any, default_timeout: float | None,
-             deadline: float | None, context: RunContext[Any] | None = None) -> _Job | ToolResult:
+def _prepare(
+    registry: Registry,
+    index: int,
+    call: Any,
+    default_timeout: float | None,
+    deadline: float | None,
+    context: RunContext[Any] | None = None,
+) -> _Job | ToolResult:
     """Look the tool up and check the arguments: a job to run, or already an error result."""
     name, call_id, raw_args = _fields(call)
     args = _arguments(raw_args)
@@ -143,8 +153,14 @@ def _prepare(registry: Registry, index: int, call: Any, default_timeout: float |
             kwargs = coerce_arguments(tool, args)
             if not isinstance(kwargs, ToolError):
                 kwargs = _with_context(tool, kwargs, context, call_id)
-                return _Job(index=index, call_id=call_id, arguments=args, tool=tool, kwargs=kwargs,
-                            timeout=_effective_timeout(tool, default_timeout, deadline))
+                return _Job(
+                    index=index,
+                    call_id=call_id,
+                    arguments=args,
+                    tool=tool,
+                    kwargs=kwargs,
+                    timeout=_effective_timeout(tool, default_timeout, deadline),
+                )
             error = kwargs
     shown = args if isinstance(args, dict) else {}
     return ToolResult(call_id=call_id, name=str(name), arguments=shown, error=error, content=error.message)
@@ -159,9 +175,13 @@ def _failure(tool: Tool, exc: Exception) -> ToolError:
 
 
 def _timed_out(job: _Job) -> ToolError:
-    return ToolError(kind="timeout", message=(
-        f"Tool {job.tool.name!r} did not finish within {job.timeout:g} seconds and was abandoned; "
-        "try again with a smaller request or different arguments."))
+    return ToolError(
+        kind="timeout",
+        message=(
+            f"Tool {job.tool.name!r} did not finish within {job.timeout:g} seconds and was abandoned; "
+            "try again with a smaller request or different arguments."
+        ),
+    )
 
 
 def _no_func(tool: Tool) -> ToolError:
@@ -207,16 +227,29 @@ def _result(job: _Job, outcome: _Outcome, max_chars: int) -> ToolResult:
         except Exception as exc:  # a value that cannot even be turned into text
             outcome = _Outcome(error=_failure(job.tool, exc), duration=outcome.duration)
             content = outcome.error.message  # type: ignore[union-attr]
-    return ToolResult(call_id=job.call_id, name=job.tool.name, arguments=job.arguments, output=outcome.output,
-                      content=content, error=outcome.error, duration=outcome.duration)
+    return ToolResult(
+        call_id=job.call_id,
+        name=job.tool.name,
+        arguments=job.arguments,
+        output=outcome.output,
+        content=content,
+        error=outcome.error,
+        duration=outcome.duration,
+    )
 
 
 def _as_registry(registry: Any) -> Registry:
     return registry if isinstance(registry, Registry) else Registry(registry)
 
 
-def _plan(registry: Any, calls: Iterable[Any], default_timeout: float | None, max_concurrency: int,
-          deadline: float | None, context: RunContext[Any] | None = None) -> tuple[list[_Job | ToolResult], list[_Job]]:
+def _plan(
+    registry: Any,
+    calls: Iterable[Any],
+    default_timeout: float | None,
+    max_concurrency: int,
+    deadline: float | None,
+    context: RunContext[Any] | None = None,
+) -> tuple[list[_Job | ToolResult], list[_Job]]:
     if max_concurrency < 1:
         raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
     reg = _as_registry(registry)
@@ -224,9 +257,16 @@ def _plan(registry: Any, calls: Iterable[Any], default_timeout: float | None, ma
     return items, [item for item in items if isinstance(item, _Job)]
 
 
-def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
-             default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
-             deadline: float | None = None, context: RunContext[Any] | None = None) -> list[ToolResult]:
+def dispatch(
+    registry: Any,
+    calls: Iterable[Any],
+    *,
+    max_concurrency: int = 8,
+    default_timeout: float | None = None,
+    max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
+    deadline: float | None = None,
+    context: RunContext[Any] | None = None,
+) -> list[ToolResult]:
     """Run one turn's calls from synchronous code; one result per call, in call order.
 
     ``registry`` is a :class:`Registry` (or an iterable of tools); each call has ``.name``,
@@ -243,8 +283,10 @@ def dispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
         running = _submit_all(threaded)  # they start before the inline calls and overlap them
         outcomes = {job.index: _call_inline(job) for job in inline}
         outcomes.update(_collect(running))
-    return [item if isinstance(item, ToolResult) else _result(item, outcomes[item.index], max_result_chars)
-            for item in items]
+    return [
+        item if isinstance(item, ToolResult) else _result(item, outcomes[item.index], max_result_chars)
+        for item in items
+    ]
 
 
 def _split(jobs: list[_Job]) -> tuple[list[_Job], list[_Job]]:
@@ -323,9 +365,16 @@ def _run_in_threads(jobs: list[_Job], max_concurrency: int) -> dict[int, _Outcom
     return outcomes
 
 
-async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int = 8,
-                   default_timeout: float | None = None, max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
-                   deadline: float | None = None, context: RunContext[Any] | None = None) -> list[ToolResult]:
+async def adispatch(
+    registry: Any,
+    calls: Iterable[Any],
+    *,
+    max_concurrency: int = 8,
+    default_timeout: float | None = None,
+    max_result_chars: int = DEFAULT_MAX_RESULT_CHARS,
+    deadline: float | None = None,
+    context: RunContext[Any] | None = None,
+) -> list[ToolResult]:
     """Run one turn's calls concurrently on the running event loop; same results as :func:`dispatch`.
 
     Example::
@@ -350,8 +399,10 @@ async def adispatch(registry: Any, calls: Iterable[Any], *, max_concurrency: int
 
     outcomes = await asyncio.gather(*(run(job) for job in jobs))
     by_index = {job.index: outcome for job, outcome in zip(jobs, outcomes)}
-    return [item if isinstance(item, ToolResult) else _result(item, by_index[item.index], max_result_chars)
-            for item in items]
+    return [
+        item if isinstance(item, ToolResult) else _result(item, by_index[item.index], max_result_chars)
+        for item in items
+    ]
 
 
 async def _call_in_thread(job: _Job) -> _Outcome:

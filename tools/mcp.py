@@ -60,7 +60,8 @@ def _require_mcp() -> None:
         import mcp  # noqa: F401
     except ImportError as exc:
         raise MissingExtraError(
-            f"MCP tool servers need the 'mcp' package ({exc}); install it with: pip install 'corral[mcp]'") from None
+            f"MCP tool servers need the 'mcp' package ({exc}); install it with: pip install 'corral[mcp]'"
+        ) from None
 
 
 class MCPServer:
@@ -79,10 +80,21 @@ class MCPServer:
         (False, 'files')
     """
 
-    def __init__(self, *, name: str, command: str | None = None, args: Sequence[str] = (),
-                 env: Mapping[str, str] | None = None, cwd: str | Path | None = None, url: str | None = None,
-                 headers: Mapping[str, str] | None = None, allow: Iterable[str] | None = None,
-                 prefix: str = "", timeout: float = 30.0, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        command: str | None = None,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        cwd: str | Path | None = None,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        allow: Iterable[str] | None = None,
+        prefix: str = "",
+        timeout: float = 30.0,
+        start_timeout: float = 30.0,
+    ) -> None:
         if (command is None) == (url is None):
             raise UsageError(f"MCP server {name!r}: give exactly one of command (stdio) or url (streamable HTTP)")
         for what, value in (("timeout", timeout), ("start_timeout", start_timeout)):
@@ -195,8 +207,10 @@ class MCPServer:
             await self._conn.open(self.start_timeout)
         except Exception as exc:
             self._conn = None
-            raise ToolServerError(f"Cannot start MCP server {self.name!r} ({self._where()}): {_why(exc)}. "
-                                  "Check the command or URL, and run the server by hand to see its errors.") from exc
+            raise ToolServerError(
+                f"Cannot start MCP server {self.name!r} ({self._where()}): {_why(exc)}. "
+                "Check the command or URL, and run the server by hand to see its errors."
+            ) from exc
 
     def _transport(self) -> Any:
         if self.url is not None:
@@ -216,7 +230,8 @@ class MCPServer:
             from mcp.types import PaginatedRequestParams
 
             page = await self._conn.session.list_tools(  # type: ignore[union-attr]
-                params=PaginatedRequestParams(cursor=cursor) if cursor else None)
+                params=PaginatedRequestParams(cursor=cursor) if cursor else None
+            )
             tools.extend(page.tools)
             cursor = page.next_cursor
             if not cursor:
@@ -227,8 +242,10 @@ class MCPServer:
         wanted = list(by_name) if self.allow is None else self.allow
         missing = [n for n in wanted if n not in by_name]
         if missing:
-            raise ToolServerError(f"MCP server {self.name!r} has no tool(s) {', '.join(map(repr, missing))}; "
-                                  f"it lists: {', '.join(sorted(by_name)) or 'none'}. Fix the allow-list.")
+            raise ToolServerError(
+                f"MCP server {self.name!r} has no tool(s) {', '.join(map(repr, missing))}; "
+                f"it lists: {', '.join(sorted(by_name)) or 'none'}. Fix the allow-list."
+            )
         return [self._tool(by_name[n]) for n in wanted]
 
     def _tool(self, spec: Any) -> Tool:
@@ -236,11 +253,13 @@ class MCPServer:
         if _SAFE_NAME.search(name) or not name[:1].isalpha() and name[:1] != "_":
             raise ToolDefinitionError(
                 f"MCP server {self.name!r}: tool name {spec.name!r} cannot be called by a Llama model (use "
-                "letters, digits, '_', '.' or '-'); leave it out of the allow-list or give a prefix")
+                "letters, digits, '_', '.' or '-'); leave it out of the allow-list or give a prefix"
+            )
         # Inline $defs and drop generated titles (noise for a small model), as for our own tools.
         schema = tidy_schema(dict(spec.input_schema or {"type": "object", "properties": {}}))
-        return Tool.from_schema(name, spec.description or "", schema, _RemoteCall(self, spec.name),
-                                timeout=self.timeout)
+        return Tool.from_schema(
+            name, spec.description or "", schema, _RemoteCall(self, spec.name), timeout=self.timeout
+        )
 
     # --- calls (on the portal's loop) -------------------------------------------------------
 
@@ -275,8 +294,10 @@ class MCPServer:
         if code is not None and code != CONNECTION_CLOSED:
             return f"The server refused the call: {getattr(exc, 'message', exc)}"
         conn.broken = True
-        raise ToolServerError(f"MCP server {self.name!r} went away during the call ({_why(exc)}); it may or may "
-                              "not have run. The server is restarted for the next call.") from exc
+        raise ToolServerError(
+            f"MCP server {self.name!r} went away during the call ({_why(exc)}); it may or may "
+            "not have run. The server is restarted for the next call."
+        ) from exc
 
     def _where(self) -> str:
         return self.url or " ".join([self.command or "", *self.args])
@@ -291,7 +312,9 @@ class _RemoteCall:
     async def __call__(self, **arguments: Any) -> str:
         portal = self._server._portal
         if portal is None:
-            raise ToolServerError(f"MCP server {self._server.name!r} is closed; connect it again to call {self._tool!r}")
+            raise ToolServerError(
+                f"MCP server {self._server.name!r} is closed; connect it again to call {self._tool!r}"
+            )
         future = portal.submit(self._server._call(self._tool, arguments))
         return await asyncio.wrap_future(future)  # cancelling this wait cancels the call on the portal
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from corral.exceptions import DuplicateToolError, ToolDefinitionError
 
@@ -68,7 +69,8 @@ class Registry:
         if tool.name in self._tools:
             raise DuplicateToolError(
                 f"two tools are named {tool.name!r}: {self._origins[tool.name]} and {where}; "
-                "rename one (tool(name=...)) or use Registry.prefixed() to namespace a group")
+                "rename one (tool(name=...)) or use Registry.prefixed() to namespace a group"
+            )
         self._tools[tool.name] = tool
         self._origins[tool.name] = where
         self._openai = None
@@ -107,8 +109,13 @@ class Registry:
             out.add(tool, origin=origin)
         return out
 
-    def filter(self, predicate: Callable[[Tool], bool] | None = None, *, names: Iterable[str] | None = None,
-               exclude: Iterable[str] = ()) -> Registry:
+    def filter(
+        self,
+        predicate: Callable[[Tool], bool] | None = None,
+        *,
+        names: Iterable[str] | None = None,
+        exclude: Iterable[str] = (),
+    ) -> Registry:
         """A new registry with the tools that pass: listed in ``names`` (if given), not in
         ``exclude``, and ``predicate(tool)`` true (if given). Unknown names are an error.
 
@@ -123,8 +130,10 @@ class Registry:
             raise ToolDefinitionError(f"no tools named {unknown} in this registry; it has: {self.names}")
         skip = set(exclude)
         return self._derived(
-            (t, self._origins[t.name]) for t in self
-            if (wanted is None or t.name in wanted) and t.name not in skip and (predicate is None or predicate(t)))
+            (t, self._origins[t.name])
+            for t in self
+            if (wanted is None or t.name in wanted) and t.name not in skip and (predicate is None or predicate(t))
+        )
 
     def prefixed(self, prefix: str) -> Registry:
         """A new registry whose tool names start with ``prefix`` (e.g. ``"web_"``)."""
@@ -181,4 +190,3 @@ def _tools_in(obj: Any, where: str) -> list[Tool | Callable[..., Any]]:
     if callable(obj):
         return [obj]
     raise ToolDefinitionError(f"{where} points to {type(obj).__name__}, not a Tool, function, Registry or list")
-

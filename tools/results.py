@@ -99,7 +99,7 @@ def truncate(text: str, max_chars: int) -> str:
     """
     if len(text) <= max_chars:
         return text
-    marker = "\n[... truncated: showing {kept} of %d characters]" % len(text)
+    marker = "\n[... truncated: showing {kept} of " + str(len(text)) + " characters]"
     # Size the marker for the largest possible count so the total never exceeds max_chars.
     kept = max(0, max_chars - len(marker.format(kept=max_chars)))
     return text[:kept] + marker.format(kept=kept)

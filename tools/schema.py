@@ -18,7 +18,8 @@ import copy
 import functools
 import inspect
 import typing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pydantic
 from pydantic import ConfigDict, Field
@@ -56,7 +57,8 @@ def _parameters(fn: Callable[..., Any], *, strict: bool) -> list[tuple[inspect.P
     except Exception as exc:  # a forward reference that cannot be resolved
         raise ToolDefinitionError(
             f"cannot resolve the type hints of {_origin(fn)}: {exc} (types named in hints must be "
-            "importable from the function's module, e.g. defined at module level)") from exc
+            "importable from the function's module, e.g. defined at module level)"
+        ) from exc
     params = inspect.signature(fn).parameters
     context = context_parameter(hints, list(params), _origin(fn))  # filled by the agent, not the model
     out = []
@@ -79,8 +81,9 @@ def _parameters(fn: Callable[..., Any], *, strict: bool) -> list[tuple[inspect.P
     return out
 
 
-def arguments_model(fn: Callable[..., Any], *, strict: bool = True,
-                    descriptions: dict[str, str] | None = None) -> type[pydantic.BaseModel]:
+def arguments_model(
+    fn: Callable[..., Any], *, strict: bool = True, descriptions: dict[str, str] | None = None
+) -> type[pydantic.BaseModel]:
     """A pydantic model with one field per parameter of ``fn`` (extra arguments are forbidden)."""
     descriptions = descriptions or {}
     fields: dict[str, Any] = {}
@@ -92,8 +95,8 @@ def arguments_model(fn: Callable[..., Any], *, strict: bool = True,
     name = getattr(fn, "__name__", "tool")
     try:
         return pydantic.create_model(  # type: ignore[call-overload]
-            f"{name}_arguments", __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=False),
-            **fields)
+            f"{name}_arguments", __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=False), **fields
+        )
     except Exception as exc:  # e.g. a type pydantic cannot describe
         raise ToolDefinitionError(f"cannot build a schema for {_origin(fn)}: {exc}") from exc
 
@@ -176,8 +179,15 @@ def _collapse_any_of(node: dict[str, Any]) -> dict[str, Any]:
 
 # BFCL (and many hand-written specs) use Python type names where JSON Schema has its own.
 _TYPE_NAMES = {
-    "dict": "object", "float": "number", "int": "integer", "str": "string", "bool": "boolean",
-    "list": "array", "tuple": "array", "None": "null", "NoneType": "null",
+    "dict": "object",
+    "float": "number",
+    "int": "integer",
+    "str": "string",
+    "bool": "boolean",
+    "list": "array",
+    "tuple": "array",
+    "None": "null",
+    "NoneType": "null",
 }
 
 

@@ -23,14 +23,21 @@ from typing import Any
 import jsonschema
 import pydantic
 
-from .results import ToolError
 from .definition import Tool
+from .results import ToolError
 
 __all__ = ["validate_arguments", "coerce_arguments"]
 
 _MAX_PROBLEMS = 5
-_JSON_TYPE = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array",
-              dict: "object", type(None): "null"}
+_JSON_TYPE = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 
 
 def validate_arguments(tool: Tool, arguments: Any) -> ToolError | None:
@@ -58,8 +65,9 @@ def coerce_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any] | 
     if accepts is not None and not accepts.issuperset(arguments):
         # The schema allowed it but the function cannot take it: still the model's mistake.
         allowed = ", ".join(sorted(accepts)) or "none"
-        return _invalid(tool, [f"unexpected argument {k!r} (allowed arguments: {allowed})"
-                               for k in arguments if k not in accepts])
+        return _invalid(
+            tool, [f"unexpected argument {k!r} (allowed arguments: {allowed})" for k in arguments if k not in accepts]
+        )
     adapters = tool._adapters
     if not adapters:
         return arguments
@@ -81,8 +89,9 @@ def coerce_arguments(tool: Tool, arguments: dict[str, Any]) -> dict[str, Any] | 
 def _invalid(tool: Tool, problems: list[str]) -> ToolError:
     extra = len(problems) - _MAX_PROBLEMS
     shown = problems[:_MAX_PROBLEMS] + ([f"and {extra} more"] if extra > 0 else [])
-    return ToolError(kind="invalid_arguments",
-                     message=f"Invalid arguments for tool {tool.name!r}: " + "; ".join(shown) + ".")
+    return ToolError(
+        kind="invalid_arguments", message=f"Invalid arguments for tool {tool.name!r}: " + "; ".join(shown) + "."
+    )
 
 
 def _where(name: str, loc: tuple[Any, ...] | list[Any]) -> str:

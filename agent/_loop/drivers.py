@@ -21,16 +21,17 @@ import asyncio
 import contextlib
 import inspect
 import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any
 
 from corral.exceptions import UsageError
 
 from .. import events as ev
 from ..backends.base import CompletionDelta, ToolCallDelta
-from .loop import TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Steps
 from ..result import Approve, Decision, Edit, PendingCall, Reject
+from .loop import TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Steps
 
 __all__ = ["Runtime", "drive", "adrive", "as_decision"]
 
@@ -59,11 +60,14 @@ def as_decision(value: Any) -> Decision:
         return Edit(arguments=value)
     if isinstance(value, str):
         return Reject(value)
-    raise UsageError(f"An approval must be Approve(), Edit(arguments=...), Reject(reason), True or False; got {value!r}")
+    raise UsageError(
+        f"An approval must be Approve(), Edit(arguments=...), Reject(reason), True or False; got {value!r}"
+    )
 
 
-def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False,
-          deadline: float | None = None) -> Iterator[ev.Event]:
+def drive(
+    steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False, deadline: float | None = None
+) -> Iterator[ev.Event]:
     """Run the step machine synchronously, yielding its events."""
     from corral.tools import dispatch
 
@@ -86,14 +90,26 @@ def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False,
             elif cls is CheckGuard:
                 send = rt.chain.check(req.stage, req.payload)
             elif cls is CallTools:
-                send = dispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
-                                default_timeout=rt.tool_timeout, deadline=deadline, context=req.context)
+                send = dispatch(
+                    rt.registry,
+                    req.calls,
+                    max_concurrency=rt.max_concurrency,
+                    default_timeout=rt.tool_timeout,
+                    deadline=deadline,
+                    context=req.context,
+                )
             elif cls is Chat:
                 if stream and hasattr(rt.backend, "stream_chat"):
                     send = yield from _stream_chat_sync(rt.backend, req, run_id, deadline)
                 else:
-                    send = _within(deadline, rt.backend.chat, req.messages, tools=req.tools,
-                                   tool_choice=req.tool_choice, max_tokens=req.max_tokens)
+                    send = _within(
+                        deadline,
+                        rt.backend.chat,
+                        req.messages,
+                        tools=req.tools,
+                        tool_choice=req.tool_choice,
+                        max_tokens=req.max_tokens,
+                    )
             elif cls is AskApproval:
                 send = as_decision(_sync_value(rt.approval_handler(req.call)))
             else:  # pragma: no cover - a new request type without a driver branch
@@ -104,8 +120,9 @@ def drive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False,
         raise
 
 
-async def adrive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False,
-                 deadline: float | None = None) -> AsyncIterator[ev.Event]:
+async def adrive(
+    steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False, deadline: float | None = None
+) -> AsyncIterator[ev.Event]:
     """Run the step machine on the event loop, yielding its events."""
     from corral.tools import adispatch
 
@@ -129,24 +146,37 @@ async def adrive(steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False
                         else:
                             send = item
                 else:
-                    send = await _awithin(deadline, rt.backend.acomplete(req.prompt, **_complete_kwargs(rt.backend, req, deadline)))
+                    send = await _awithin(
+                        deadline, rt.backend.acomplete(req.prompt, **_complete_kwargs(rt.backend, req, deadline))
+                    )
             elif cls is CheckGuard:
                 send = await rt.chain.acheck(req.stage, req.payload)
             elif cls is CallTools:
-                send = await adispatch(rt.registry, req.calls, max_concurrency=rt.max_concurrency,
-                                       default_timeout=rt.tool_timeout, deadline=deadline, context=req.context)
+                send = await adispatch(
+                    rt.registry,
+                    req.calls,
+                    max_concurrency=rt.max_concurrency,
+                    default_timeout=rt.tool_timeout,
+                    deadline=deadline,
+                    context=req.context,
+                )
             elif cls is Chat and stream and hasattr(rt.backend, "astream_chat"):
                 send = None
-                pieces = rt.backend.astream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice,
-                                                 max_tokens=req.max_tokens)
+                pieces = rt.backend.astream_chat(
+                    req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens
+                )
                 async for item in _bounded_pieces(pieces, deadline):
                     if item is TIMED_OUT or not isinstance(item, (CompletionDelta, ToolCallDelta)):
                         send = item
                     elif isinstance(item, CompletionDelta):
                         yield ev.ModelDelta(run_id=run_id, turn=req.turn, text=item.text)
             elif cls is Chat:
-                send = await _awithin(deadline, rt.backend.achat(req.messages, tools=req.tools, tool_choice=req.tool_choice,
-                                                                 max_tokens=req.max_tokens))
+                send = await _awithin(
+                    deadline,
+                    rt.backend.achat(
+                        req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens
+                    ),
+                )
             elif cls is AskApproval:
                 answer = rt.approval_handler(req.call)  # type: ignore[misc]
                 send = as_decision(await answer if inspect.isawaitable(answer) else answer)
@@ -250,8 +280,7 @@ async def _aclose(pieces: Any) -> None:
 
 
 def _stream_chat_sync(backend: Any, req: Chat, run_id: str, deadline: float | None) -> Iterator[ev.Event]:
-    pieces = backend.stream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice,
-                                 max_tokens=req.max_tokens)
+    pieces = backend.stream_chat(req.messages, tools=req.tools, tool_choice=req.tool_choice, max_tokens=req.max_tokens)
     reply = None
     while True:
         item = _next_within(deadline, pieces) if deadline is not None else next(pieces, _END)

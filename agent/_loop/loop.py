@@ -11,17 +11,32 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Generator
+from collections.abc import Generator
+from typing import Any
 
 from corral.exceptions import ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
 from .. import events as ev
-from .policy import RunPolicy
 from ..result import RunResult
+from .policy import RunPolicy
 from .steps import (  # noqa: F401  (the request types are part of this module's API)
-    TIMED_OUT, AskApproval, CallTools, Chat, CheckGuard, Complete, Phase, Start, Steps, add_message, blocked_finish,
-    close_turn, finish, check_guard, spend_retry, RunState,
+    TIMED_OUT,
+    AskApproval,
+    CallTools,
+    Chat,
+    CheckGuard,
+    Complete,
+    Phase,
+    RunState,
+    Start,
+    Steps,
+    add_message,
+    blocked_finish,
+    check_guard,
+    close_turn,
+    finish,
+    spend_retry,
 )
 from .toolphase import append_results, make_record, repeat_text, tool_phase
 
@@ -35,13 +50,25 @@ def run_steps(cfg: RunPolicy, start: Start, *, events: bool = True) -> Steps:
     tracer): the loop then builds no event but the final RunFinished, which saves a fifth of a
     bare turn's cost.
     """
-    st = RunState(run_id=start.run_id, messages=list(start.history), start=len(start.history), observed=events,
-                  user_text=_last_user_text(start.history), context=start.context)
+    st = RunState(
+        run_id=start.run_id,
+        messages=list(start.history),
+        start=len(start.history),
+        observed=events,
+        user_text=_last_user_text(start.history),
+        context=start.context,
+    )
     if not cfg.chat_mode:
         st.prompts = cfg.prompt_builder()
     if st.observed:
-        yield ev.RunStarted(run_id=st.run_id, messages=tuple(st.messages), input=start.input, tools=cfg.tool_names,
-                            guards=cfg.guard_names, format=cfg.format_name)
+        yield ev.RunStarted(
+            run_id=st.run_id,
+            messages=tuple(st.messages),
+            input=start.input,
+            tools=cfg.tool_names,
+            guards=cfg.guard_names,
+            format=cfg.format_name,
+        )
     if start.input is not None:
         blocked = yield from _input_stage(cfg, st, start.input)
         if blocked is not None:
@@ -122,9 +149,14 @@ def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any
     st.completion = completion
     if st.observed:
         yield ev.ModelCompleted(
-            run_id=st.run_id, turn=st.turn, text=completion.text, finish_reason=completion.finish_reason,
-            prompt_tokens=completion.prompt_tokens, prompt_tokens_evaluated=completion.prompt_tokens_evaluated,
-            completion_tokens=completion.completion_tokens, seconds=st.model_seconds,
+            run_id=st.run_id,
+            turn=st.turn,
+            text=completion.text,
+            finish_reason=completion.finish_reason,
+            prompt_tokens=completion.prompt_tokens,
+            prompt_tokens_evaluated=completion.prompt_tokens_evaluated,
+            completion_tokens=completion.completion_tokens,
+            seconds=st.model_seconds,
         )
     return turn
 
@@ -176,15 +208,19 @@ def _final(cfg: RunPolicy, st: RunState, text: str, value: Any) -> Generator[Any
     yield from add_message(st, Message(role="assistant", content=text))
     output = value if value is not None else text
     if getattr(st.completion, "finish_reason", "stop") == "length":  # an honest outcome: the answer is partial
-        why = (f"The answer was cut off at max_tokens={cfg.max_tokens} tokens; the output is the partial text. "
-               "Raise max_tokens (--max-tokens) for the whole answer.")
+        why = (
+            f"The answer was cut off at max_tokens={cfg.max_tokens} tokens; the output is the partial text. "
+            "Raise max_tokens (--max-tokens) for the whole answer."
+        )
         return (yield from finish(cfg, st, "max_tokens", output, why))
     return (yield from finish(cfg, st, "final", output, ""))
 
 
 def _calls(cfg: RunPolicy, st: RunState, reply: AssistantTurn) -> Phase:
-    calls = [c if c.id else ToolCall(name=c.name, arguments=c.arguments, id=f"call_{st.turn}_{i}")
-             for i, c in enumerate(reply.tool_calls)]
+    calls = [
+        c if c.id else ToolCall(name=c.name, arguments=c.arguments, id=f"call_{st.turn}_{i}")
+        for i, c in enumerate(reply.tool_calls)
+    ]
     if st.observed:
         for call in calls:
             yield ev.ToolCallParsed(run_id=st.run_id, turn=st.turn, call=call)
@@ -201,7 +237,9 @@ def _calls(cfg: RunPolicy, st: RunState, reply: AssistantTurn) -> Phase:
     st.called_tool = True
     yield from add_message(st, Message(role="assistant", content=reply.content, tool_calls=calls))
     if st.repeats > 1:  # not run again: remind the model of the result it already has
-        outcomes = {c.id: make_record(st, c, repeat_text(st, c), status="error", error_kind="repeated_call") for c in calls}
+        outcomes = {
+            c.id: make_record(st, c, repeat_text(st, c), status="error", error_kind="repeated_call") for c in calls
+        }
         done = yield from append_results(cfg, st, calls, outcomes)
     else:
         done = yield from tool_phase(cfg, st, calls, {})
@@ -245,5 +283,3 @@ def _trailing_calls(messages: list[Message]) -> list[ToolCall]:
         else:
             return []
     return []
-
-

@@ -4,15 +4,16 @@ every phase shares (adding messages, running a guard stage, finishing). See ``co
 from __future__ import annotations
 
 import time
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generator, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from corral.prompts.messages import Message, ToolCall
 
 from .. import events as ev
-from .policy import RunPolicy
 from ..result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
+from .policy import RunPolicy
 
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start"]
 
@@ -120,8 +121,14 @@ def check_guard(cfg: RunPolicy, st: RunState, stage: str, payload: Any) -> Gener
     st.verdicts.extend(checked.verdicts)
     blocker = checked.blocked_by
     if st.observed:
-        yield ev.GuardChecked(run_id=st.run_id, turn=st.turn, stage=stage, action=checked.action,
-                              verdicts=tuple(checked.verdicts), blocked_by=getattr(blocker, "guard", None))
+        yield ev.GuardChecked(
+            run_id=st.run_id,
+            turn=st.turn,
+            stage=stage,
+            action=checked.action,
+            verdicts=tuple(checked.verdicts),
+            blocked_by=getattr(blocker, "guard", None),
+        )
     return checked
 
 
@@ -134,8 +141,10 @@ def spend_retry(cfg: RunPolicy, st: RunState, kind: str, message: str) -> Phase:
         yield ev.Correction(run_id=st.run_id, turn=st.turn, kind=kind, message=message, retries_left=max(left, 0))
     if left >= 0:
         return None
-    why = (f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
-           f"last one ({kind}): {message}")
+    why = (
+        f"Stopped after {st.mistakes} consecutive mistakes (max_retries={cfg.max_retries}); "
+        f"last one ({kind}): {message}"
+    )
     return (yield from finish(cfg, st, "retries_exhausted", None, why))
 
 
@@ -149,26 +158,47 @@ def blocked_finish(cfg: RunPolicy, st: RunState, stage: str, checked: Any) -> Ge
 
 
 def finish(
-    cfg: RunPolicy, st: RunState, reason: StopReason, output: Any, message: str, *,
-    pending: list[PendingCall] | None = None, blocked_by: str | None = None,
+    cfg: RunPolicy,
+    st: RunState,
+    reason: StopReason,
+    output: Any,
+    message: str,
+    *,
+    pending: list[PendingCall] | None = None,
+    blocked_by: str | None = None,
 ) -> Generator[Any, Any, RunResult]:
     close_turn(st)
     result = RunResult(
-        run_id=st.run_id, output=output, messages=list(st.messages), stop_reason=reason, stop_message=message,
-        tool_calls=list(st.records), verdicts=list(st.verdicts), turns=list(st.turns), pending=pending or [],
-        guards=list(cfg.guard_names), new_message_start=st.start, blocked_by=blocked_by,
+        run_id=st.run_id,
+        output=output,
+        messages=list(st.messages),
+        stop_reason=reason,
+        stop_message=message,
+        tool_calls=list(st.records),
+        verdicts=list(st.verdicts),
+        turns=list(st.turns),
+        pending=pending or [],
+        guards=list(cfg.guard_names),
+        new_message_start=st.start,
+        blocked_by=blocked_by,
     )
     yield ev.RunFinished(run_id=st.run_id, result=result)
     return result
+
+
 def close_turn(st: RunState) -> None:
     """Record the turn under way (once): tokens, model and tool time, total time."""
     if st.completion is None or (st.turns and st.turns[-1].turn == st.turn):
         return
     c = st.completion
-    st.turns.append(TurnRecord(
-        turn=st.turn, prompt_tokens=c.prompt_tokens, prompt_tokens_evaluated=c.prompt_tokens_evaluated,
-        completion_tokens=c.completion_tokens, model_seconds=st.model_seconds, tool_seconds=st.tool_seconds,
-        total_seconds=time.perf_counter() - st.turn_start,
-    ))
-
-
+    st.turns.append(
+        TurnRecord(
+            turn=st.turn,
+            prompt_tokens=c.prompt_tokens,
+            prompt_tokens_evaluated=c.prompt_tokens_evaluated,
+            completion_tokens=c.completion_tokens,
+            model_seconds=st.model_seconds,
+            tool_seconds=st.tool_seconds,
+            total_seconds=time.perf_counter() - st.turn_start,
+        )
+    )

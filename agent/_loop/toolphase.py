@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Generator, Mapping
+from collections.abc import Generator, Mapping
+from typing import Any
 
 from corral.prompts.messages import Message, ToolCall
 
 from .. import events as ev
-from .policy import RunPolicy
 from ..result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord, Usage
+from .policy import RunPolicy
 from .steps import (
-    MODEL_MISTAKES, AskApproval, CallTools, Phase, add_message, finish, check_guard, spend_retry, RunState,
+    MODEL_MISTAKES,
+    AskApproval,
+    CallTools,
+    Phase,
+    RunState,
+    add_message,
+    check_guard,
+    finish,
+    spend_retry,
 )
 
 __all__: list[str] = []
@@ -57,9 +66,12 @@ def _run_context(st: RunState) -> Any:
         return None
     turns, c = Usage.from_turns(st.turns), st.completion
     if c is not None:
-        turns = Usage(requests=turns.requests + 1, prompt_tokens=turns.prompt_tokens + c.prompt_tokens,
-                      prompt_tokens_evaluated=turns.prompt_tokens_evaluated + c.prompt_tokens_evaluated,
-                      completion_tokens=turns.completion_tokens + c.completion_tokens)
+        turns = Usage(
+            requests=turns.requests + 1,
+            prompt_tokens=turns.prompt_tokens + c.prompt_tokens,
+            prompt_tokens_evaluated=turns.prompt_tokens_evaluated + c.prompt_tokens_evaluated,
+            completion_tokens=turns.completion_tokens + c.completion_tokens,
+        )
     return dataclasses.replace(st.context, usage=turns, turn=st.turn)
 
 
@@ -81,22 +93,29 @@ def append_results(cfg: RunPolicy, st: RunState, calls: list[ToolCall], outcomes
 
 
 def _pending(cfg: RunPolicy, call: ToolCall) -> PendingCall:
-    return PendingCall(id=call.id or "", name=call.name, arguments=dict(call.arguments),
-                       requires_approval=cfg.needs_approval(call.name))
+    return PendingCall(
+        id=call.id or "",
+        name=call.name,
+        arguments=dict(call.arguments),
+        requires_approval=cfg.needs_approval(call.name),
+    )
 
 
 def _pause(cfg: RunPolicy, st: RunState, calls: list[ToolCall]) -> Generator[Any, Any, RunResult]:
     pending = tuple(_pending(cfg, c) for c in calls)
     yield ev.ApprovalRequested(run_id=st.run_id, turn=st.turn, pending=pending)
     names = ", ".join(p.name for p in pending if p.requires_approval)
-    why = (f"Paused: {names} need(s) approval. Resume with agent.run(history=result, "
-           "approvals={call_id: Approve() | Edit(arguments=...) | Reject(reason)}).")
+    why = (
+        f"Paused: {names} need(s) approval. Resume with agent.run(history=result, "
+        "approvals={call_id: Approve() | Edit(arguments=...) | Reject(reason)})."
+    )
     return (yield from finish(cfg, st, "approval_required", None, why, pending=list(pending)))
 
 
 def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallRecord:
-    return ToolCallRecord(id=call.id or "", name=call.name, arguments=dict(call.arguments), result=text,
-                          turn=st.turn, **kw)
+    return ToolCallRecord(
+        id=call.id or "", name=call.name, arguments=dict(call.arguments), result=text, turn=st.turn, **kw
+    )
 
 
 def _call_guard(cfg: RunPolicy, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
@@ -108,14 +127,16 @@ def _call_guard(cfg: RunPolicy, st: RunState, call: ToolCall) -> Generator[Any, 
     if not checked.blocked:
         return None
     verdict = checked.blocked_by
-    return make_record(st, call, cfg.call_blocked_text(call, verdict), status="blocked",
-                   blocked_by=getattr(verdict, "guard", None))
+    return make_record(
+        st, call, cfg.call_blocked_text(call, verdict), status="blocked", blocked_by=getattr(verdict, "guard", None)
+    )
 
 
 def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Generator[Any, Any, ToolCallRecord]:
     if res.error is not None:  # our own error text: nothing third-party to check
-        return make_record(st, call, res.content or res.error.message, status="error", error_kind=res.error.kind,
-                       duration=res.duration)
+        return make_record(
+            st, call, res.content or res.error.message, status="error", error_kind=res.error.kind, duration=res.duration
+        )
     text = res.content
     if getattr(res.output, "__corral_trusted__", False):  # the tool returned trusted(...): the pipeline's own
         st.trusted_results.add(call.id or "")
@@ -124,8 +145,14 @@ def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Gen
         checked = yield from check_guard(cfg, st, "tool_result", text)
         if checked.blocked:
             verdict = checked.blocked_by
-            return make_record(st, call, cfg.result_blocked_text(call, verdict), status="blocked",
-                           blocked_by=getattr(verdict, "guard", None), duration=res.duration)
+            return make_record(
+                st,
+                call,
+                cfg.result_blocked_text(call, verdict),
+                status="blocked",
+                blocked_by=getattr(verdict, "guard", None),
+                duration=res.duration,
+            )
         if checked.action == "redact":
             text = checked.payload
             if cfg.provenance:  # a value redacted from the prompt still came from the tool
@@ -139,7 +166,7 @@ def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...]]:
     corral's own corrections are neither (they may quote the model); trusted tool results count as ours.
     """
     ours = [m.content for m in st.messages if m.role in ("system", "user") and m.name != "corral" and m.content]
-    theirs = [m.content for m in st.messages[:st.start] if m.role in ("tool", "ipython") and m.content]
+    theirs = [m.content for m in st.messages[: st.start] if m.role in ("tool", "ipython") and m.content]
     for rec in st.records:
         (ours if rec.id in st.trusted_results else theirs).append(st.raw_results.get(rec.id, rec.result))
     return tuple(ours), tuple(theirs)
@@ -148,7 +175,7 @@ def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def repeat_text(st: RunState, call: ToolCall) -> str:
     earlier = next((r for r in reversed(st.records) if r.name == call.name and r.arguments == call.arguments), None)
     got = f" The result was: {earlier.result}" if earlier is not None else ""
-    return (f"You already called {call.name} with exactly these arguments; it was not run again.{got} "
-            "Use that result to answer, or call something different.")
-
-
+    return (
+        f"You already called {call.name} with exactly these arguments; it was not run again.{got} "
+        "Use that result to answer, or call something different."
+    )

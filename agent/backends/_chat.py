@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from corral.exceptions import ToolCallParseError
 from corral.prompts.markers import neutralise
@@ -12,8 +13,16 @@ from corral.prompts.messages import AssistantTurn, Message, ToolCall, to_message
 from ._schema import ChatResponse, CompletionResponse, Timings, Usage
 from .base import ChatReply, Completion, FinishReason
 
-__all__ = ["completion_from_response", "chat_body", "chat_reply", "message_to_openai", "usage_of", "finish_reason",
-           "assistant_turn", "server_calls"]
+__all__ = [
+    "completion_from_response",
+    "chat_body",
+    "chat_reply",
+    "message_to_openai",
+    "usage_of",
+    "finish_reason",
+    "assistant_turn",
+    "server_calls",
+]
 
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "stop", "eos": "stop"}
 
@@ -41,8 +50,13 @@ def completion_from_response(data: CompletionResponse, seconds: float) -> Comple
     prompt, evaluated, completion = usage_of(data.usage, data.timings)
     stop_token = choice.stop_reason if isinstance(choice.stop_reason, str) else None
     return Completion(
-        text=choice.text or "", finish_reason=finish_reason(choice.finish_reason), stop_token=stop_token,
-        prompt_tokens=prompt, prompt_tokens_evaluated=evaluated, completion_tokens=completion, total_time=seconds,
+        text=choice.text or "",
+        finish_reason=finish_reason(choice.finish_reason),
+        stop_token=stop_token,
+        prompt_tokens=prompt,
+        prompt_tokens_evaluated=evaluated,
+        completion_tokens=completion,
+        total_time=seconds,
     )
 
 
@@ -54,8 +68,11 @@ def message_to_openai(message: Message | dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"role": msg.role, "content": msg.content or ""}
     if msg.tool_calls:
         out["tool_calls"] = [
-            {"id": c.id or f"call_{i}", "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
+            {
+                "id": c.id or f"call_{i}",
+                "type": "function",
+                "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)},
+            }
             for i, c in enumerate(msg.tool_calls)
         ]
     return out
@@ -70,11 +87,18 @@ def _on_the_wire(message: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def chat_body(backend: Any, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
-              max_tokens: int, stream: bool = False) -> dict[str, Any]:
+def chat_body(
+    backend: Any,
+    messages: Sequence[Any],
+    tools: Sequence[dict[str, Any]],
+    tool_choice: Any,
+    max_tokens: int,
+    stream: bool = False,
+) -> dict[str, Any]:
     """The JSON body of a /chat/completions request."""
     body: dict[str, Any] = {
-        "messages": [_on_the_wire(message_to_openai(m)) for m in messages], "max_tokens": max_tokens,
+        "messages": [_on_the_wire(message_to_openai(m)) for m in messages],
+        "max_tokens": max_tokens,
         "temperature": backend.temperature,
     }
     if backend.model:
@@ -119,12 +143,17 @@ def chat_reply(data: ChatResponse, seconds: float) -> ChatReply:
     message = choice.message
     prompt, evaluated, completion_tokens = usage_of(data.usage, data.timings)
     completion = Completion(
-        text=message.content or "", finish_reason=finish_reason(choice.finish_reason),
-        prompt_tokens=prompt, prompt_tokens_evaluated=evaluated, completion_tokens=completion_tokens,
+        text=message.content or "",
+        finish_reason=finish_reason(choice.finish_reason),
+        prompt_tokens=prompt,
+        prompt_tokens_evaluated=evaluated,
+        completion_tokens=completion_tokens,
         total_time=seconds,
     )
-    raw = [(c.id, c.function.name if c.function else None, c.function.arguments if c.function else None)
-           for c in message.tool_calls or ()]
+    raw = [
+        (c.id, c.function.name if c.function else None, c.function.arguments if c.function else None)
+        for c in message.tool_calls or ()
+    ]
     return ChatReply(turn=assistant_turn(message.content, raw), completion=completion)
 
 

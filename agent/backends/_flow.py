@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
 from corral.exceptions import BackendTimeout, ResponseTooLarge, StreamTruncated
 
 from ._deadline import _DEADLINE
@@ -125,8 +126,10 @@ def _read_body(call: Call, reader: Any) -> Generator[Any, Any, None]:
             break
         size += len(chunk)
         if size > cap:
-            raise ResponseTooLarge(f"{call.url} sent more than max_response_bytes={cap} bytes; the reply was "
-                                   "cut off. Raise max_response_bytes= on OpenAIBackend, or lower max_tokens")
+            raise ResponseTooLarge(
+                f"{call.url} sent more than max_response_bytes={cap} bytes; the reply was "
+                "cut off. Raise max_response_bytes= on OpenAIBackend, or lower max_tokens"
+            )
         yield from reader.feed(chunk)
         if call.deadline is not None and time.monotonic() > call.deadline:
             raise DeadlineReached
@@ -157,7 +160,8 @@ def _deadline_error(call: Call, attempts: int | None) -> BackendTimeout:
     return BackendTimeout(
         f"{call.url} did not finish within the deadline of {call.limits.deadline:g} s ({tries}the deadline "
         "covers connecting, headers, body and stream). Raise deadline= on OpenAIBackend (None turns it off), "
-        "lower max_tokens, or check the server's load")
+        "lower max_tokens, or check the server's load"
+    )
 
 
 class _SyncIO:
@@ -249,8 +253,9 @@ async def _wait(awaitable: Any, deadline: float) -> Any:
     return await asyncio.wait_for(awaitable, when - asyncio.get_running_loop().time())  # pragma: no cover
 
 
-async def adrive(client: httpx.AsyncClient, flow: Generator[Any, Any, None],
-                 deadline: float | None) -> AsyncIterator[Any]:
+async def adrive(
+    client: httpx.AsyncClient, flow: Generator[Any, Any, None], deadline: float | None
+) -> AsyncIterator[Any]:
     """Carry out a flow's requests on the event loop; yield its output."""
     io, value, error = _AsyncIO(client), None, None
     try:
@@ -291,6 +296,6 @@ async def arun(client: httpx.AsyncClient, flow: Generator[Any, Any, None], call:
 
 async def _last(items: AsyncIterator[Any]) -> Any:
     last = None
-    async for last in items:
+    async for last in items:  # noqa: B007  (the loop keeps the last item)
         pass
     return last

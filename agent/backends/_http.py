@@ -74,17 +74,21 @@ def raise_for_outcome(outcome: httpx.Response | BaseException, url: str, attempt
     """Return a successful response; raise the matching corral error for anything else."""
     tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
     if isinstance(outcome, httpx.TimeoutException):
-        raise BackendTimeout(f"{url} did not answer in time ({type(outcome).__name__}) {tries}; "
-                             "raise timeout= or check the server's load") from outcome
+        raise BackendTimeout(
+            f"{url} did not answer in time ({type(outcome).__name__}) {tries}; "
+            "raise timeout= or check the server's load"
+        ) from outcome
     if isinstance(outcome, httpx.TransportError):
-        raise BackendConnectError(f"Cannot reach {url} ({type(outcome).__name__}: {outcome}) {tries}; "
-                                  "is the server running at base_url?") from outcome
+        raise BackendConnectError(
+            f"Cannot reach {url} ({type(outcome).__name__}: {outcome}) {tries}; is the server running at base_url?"
+        ) from outcome
     if isinstance(outcome, BaseException):
         raise outcome
     if outcome.status_code >= 400:
         body = outcome.text if not outcome.is_stream_consumed or outcome.is_closed else ""
         raise BackendHTTPError(
             f"{url} answered HTTP {outcome.status_code} {tries}: {excerpt(body) or '(empty body)'}",
-            status=outcome.status_code, body=excerpt(body, 2000),
+            status=outcome.status_code,
+            body=excerpt(body, 2000),
         )
     return outcome

@@ -102,13 +102,16 @@ class StreamEvent(_Shape):
     @classmethod
     def _null_is_none(cls, value: Any) -> Any:
         return [] if value is None else value  # some servers send "choices": null with the usage
+
     usage: Usage | None = None
     timings: Timings | None = None
     error: Any = None
 
 
-_HINT = ("check that base_url points to an OpenAI-compatible server and that mode= matches the "
-         "endpoint it serves ('completions' or 'chat')")
+_HINT = (
+    "check that base_url points to an OpenAI-compatible server and that mode= matches the "
+    "endpoint it serves ('completions' or 'chat')"
+)
 
 
 def _what(error: ValidationError) -> str:
@@ -130,10 +133,12 @@ def validate_body(model: type[_M], raw: bytes, url: str, status: int) -> _M:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         if exc.errors()[0]["type"] == "json_invalid":
-            raise BackendResponseError(f"{url} returned malformed JSON (HTTP {status}): {_excerpt(raw)}; "
-                                       f"{_HINT}") from None
-        raise BackendResponseError(f"{url} returned a reply of the wrong shape: {_what(exc)}. "
-                                   f"Body: {_excerpt(raw)}; {_HINT}") from None
+            raise BackendResponseError(
+                f"{url} returned malformed JSON (HTTP {status}): {_excerpt(raw)}; {_HINT}"
+            ) from None
+        raise BackendResponseError(
+            f"{url} returned a reply of the wrong shape: {_what(exc)}. Body: {_excerpt(raw)}; {_HINT}"
+        ) from None
 
 
 def validate_event(payload: str, url: str) -> StreamEvent:
@@ -143,5 +148,6 @@ def validate_event(payload: str, url: str) -> StreamEvent:
     except ValidationError as exc:
         if exc.errors()[0]["type"] == "json_invalid":
             raise BackendResponseError(f"{url} sent a broken stream event: {_excerpt(payload)}") from None
-        raise BackendResponseError(f"{url} sent a stream event of the wrong shape: {_what(exc)}. "
-                                   f"Event: {_excerpt(payload)}; {_HINT}") from None
+        raise BackendResponseError(
+            f"{url} sent a stream event of the wrong shape: {_what(exc)}. Event: {_excerpt(payload)}; {_HINT}"
+        ) from None

@@ -105,8 +105,10 @@ class _Events:
         for line in self.lines.flush():
             self._event(line)
         if not (self.done or self.finished):
-            raise StreamTruncated(f"{self.url}: the stream ended before the server said it was done "
-                                  "(no finish reason, no [DONE]); the answer is incomplete")
+            raise StreamTruncated(
+                f"{self.url}: the stream ended before the server said it was done "
+                "(no finish reason, no [DONE]); the answer is incomplete"
+            )
 
 
 class _StreamReader:
@@ -136,9 +138,13 @@ class _StreamReader:
         prompt, evaluated, completion = usage_of(last.usage, last.timings) if last else (0, 0, 0)
         now = time.perf_counter()
         return Completion(
-            text="".join(self.parts), finish_reason=finish_reason(self.reason), prompt_tokens=prompt,
-            prompt_tokens_evaluated=evaluated, completion_tokens=completion or len(self.parts),
-            total_time=now - self.started_at, time_to_first_token=(self.first_at or now) - self.started_at,
+            text="".join(self.parts),
+            finish_reason=finish_reason(self.reason),
+            prompt_tokens=prompt,
+            prompt_tokens_evaluated=evaluated,
+            completion_tokens=completion or len(self.parts),
+            total_time=now - self.started_at,
+            time_to_first_token=(self.first_at or now) - self.started_at,
         )
 
 

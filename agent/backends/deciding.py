@@ -16,12 +16,12 @@ The caller holds the model's lock. Example (what the backend does)::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from corral.prompts.decide import Decision, DecisionGrammar, Trace, decide, more_calls, text_allowed
-
 from corral.prompts.relevance import coverage, relevance
 
 from .fastgrammar import is_eog, last_logits
@@ -103,15 +103,28 @@ def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
     return len(text) >= 2 * span and text.find(text[-span:]) < len(text) - span
 
 
-def decide_and_decode(llm: Any, prompt: str, grammar: DecisionGrammar, stop: Sequence[str], max_tokens: int,
-                      sampling: dict[str, Any], compile_grammar: Callable[[str], Any]) -> Pieces:
+def decide_and_decode(
+    llm: Any,
+    prompt: str,
+    grammar: DecisionGrammar,
+    stop: Sequence[str],
+    max_tokens: int,
+    sampling: dict[str, Any],
+    compile_grammar: Callable[[str], Any],
+) -> Pieces:
     """Decide (text or which call), decode accordingly: yields text pieces, returns (text, finish, trace)."""
     opening_tokens = {name: _tokens(llm, text) for name, text in grammar.openings.items()}
     null, lexical, covered = _priors(llm, prompt, grammar, opening_tokens)
     base = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
     scorer = Scorer(llm, base)  # after the null prompt: the cache ends on the real one
-    decision = decide(text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()},
-                      grammar.policy, null=null, lexical=lexical, coverage=covered)
+    decision = decide(
+        text_score(llm, scorer.first),
+        {n: scorer.score(t) for n, t in opening_tokens.items()},
+        grammar.policy,
+        null=null,
+        lexical=lexical,
+        coverage=covered,
+    )
     trace = Trace(decision)
     if decision.kind == "text":
         text, finish = yield from _prose(llm, base, grammar, stop, max_tokens, sampling, compile_grammar)
@@ -120,8 +133,9 @@ def decide_and_decode(llm: Any, prompt: str, grammar: DecisionGrammar, stop: Seq
     return text, finish, trace
 
 
-def _priors(llm: Any, prompt: str, grammar: DecisionGrammar,
-            opening_tokens: dict[str, list[int]]) -> tuple[Any, Any, float | None]:
+def _priors(
+    llm: Any, prompt: str, grammar: DecisionGrammar, opening_tokens: dict[str, list[int]]
+) -> tuple[Any, Any, float | None]:
     """The null-question scores (only if the policy weighs them), the lexical prior per tool and the
     question's coverage by the tools; Nones without a question."""
     question, policy = getattr(grammar, "question", None), grammar.policy
@@ -133,21 +147,36 @@ def _priors(llm: Any, prompt: str, grammar: DecisionGrammar,
     if not (policy.pmi_weight or policy.pick_null) or at < 0:
         return None, lexical, covered
     # Same prompt, the user's text replaced by a neutral one: what the tool list alone makes likely.
-    neutral = prompt[:at] + NEUTRAL_QUESTION + prompt[at + len(question):]
+    neutral = prompt[:at] + NEUTRAL_QUESTION + prompt[at + len(question) :]
     scorer = Scorer(llm, list(llm.tokenize(neutral.encode("utf-8"), add_bos=True, special=True)))
     return (text_score(llm, scorer.first), {n: scorer.score(t) for n, t in opening_tokens.items()}), lexical, covered
 
 
-def _generate(llm: Any, tokens: list[int], grammar: Any, stop: Sequence[str], max_tokens: int,
-              sampling: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
-    for chunk in llm.create_completion(prompt=tokens, stream=True, max_tokens=max_tokens, stop=list(stop),
-                                       grammar=grammar, repeat_penalty=1.0, **sampling):
+def _generate(
+    llm: Any, tokens: list[int], grammar: Any, stop: Sequence[str], max_tokens: int, sampling: dict[str, Any]
+) -> Iterator[tuple[str, str | None]]:
+    for chunk in llm.create_completion(
+        prompt=tokens,
+        stream=True,
+        max_tokens=max_tokens,
+        stop=list(stop),
+        grammar=grammar,
+        repeat_penalty=1.0,
+        **sampling,
+    ):
         choice = chunk["choices"][0]
         yield choice.get("text") or "", choice.get("finish_reason")
 
 
-def _prose(llm: Any, base: list[int], grammar: DecisionGrammar, stop: Sequence[str], max_tokens: int,
-           sampling: dict[str, Any], compile_grammar: Callable[[str], Any]) -> Iterator[str]:
+def _prose(
+    llm: Any,
+    base: list[int],
+    grammar: DecisionGrammar,
+    stop: Sequence[str],
+    max_tokens: int,
+    sampling: dict[str, Any],
+    compile_grammar: Callable[[str], Any],
+) -> Iterator[str]:
     text, finish = "", "stop"
     for piece, why in _generate(llm, base, compile_grammar(grammar.text_grammar), stop, max_tokens, sampling):
         text += piece
@@ -159,16 +188,25 @@ def _prose(llm: Any, base: list[int], grammar: DecisionGrammar, stop: Sequence[s
     return text, finish
 
 
-def _calls(llm: Any, base: list[int], grammar: DecisionGrammar, decision: Decision, stop: Sequence[str],
-           max_tokens: int, sampling: dict[str, Any], compile_grammar: Callable[[str], Any],
-           trace: Trace) -> Iterator[str]:
+def _calls(
+    llm: Any,
+    base: list[int],
+    grammar: DecisionGrammar,
+    decision: Decision,
+    stop: Sequence[str],
+    max_tokens: int,
+    sampling: dict[str, Any],
+    compile_grammar: Callable[[str], Any],
+    trace: Trace,
+) -> Iterator[str]:
     text, tool, made, budget = "", decision.tool, 0, max_tokens
     while tool is not None:
         opening = grammar.separator + grammar.later[tool] if made else grammar.openings[tool]
         text += opening
         yield opening
-        body, finish, used = yield from _one_call(llm, base + _tokens(llm, text), compile_grammar(grammar.rest[tool]),
-                                                  stop, budget, sampling)
+        body, finish, used = yield from _one_call(
+            llm, base + _tokens(llm, text), compile_grammar(grammar.rest[tool]), stop, budget, sampling
+        )
         text, made, budget = text + body, made + 1, budget - used
         if finish == "length" or budget <= 0:
             return text, "length"
@@ -179,8 +217,9 @@ def _calls(llm: Any, base: list[int], grammar: DecisionGrammar, decision: Decisi
     return text, "stop"
 
 
-def _one_call(llm: Any, tokens: list[int], compiled: Any, stop: Sequence[str], budget: int,
-              sampling: dict[str, Any]) -> Iterator[str]:
+def _one_call(
+    llm: Any, tokens: list[int], compiled: Any, stop: Sequence[str], budget: int, sampling: dict[str, Any]
+) -> Iterator[str]:
     body, finish, used = "", "stop", 0
     for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
         body += piece

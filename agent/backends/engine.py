@@ -41,9 +41,19 @@ RISKY_FEATURES = frozenset({"AVX512", "AVX512_VBMI", "AVX512_VNNI", "AVX512_BF16
 
 # llama.cpp's system-info names -> /proc/cpuinfo flag names (for "built for a CPU this is not").
 _CPU_FLAG = {
-    "SSE3": "pni", "SSSE3": "ssse3", "AVX": "avx", "AVX2": "avx2", "F16C": "f16c", "FMA": "fma",
-    "BMI2": "bmi2", "AVX_VNNI": "avx_vnni", "AVX512": "avx512f", "AVX512_VBMI": "avx512vbmi",
-    "AVX512_VNNI": "avx512_vnni", "AVX512_BF16": "avx512_bf16", "AMX_INT8": "amx_int8",
+    "SSE3": "pni",
+    "SSSE3": "ssse3",
+    "AVX": "avx",
+    "AVX2": "avx2",
+    "F16C": "f16c",
+    "FMA": "fma",
+    "BMI2": "bmi2",
+    "AVX_VNNI": "avx_vnni",
+    "AVX512": "avx512f",
+    "AVX512_VBMI": "avx512vbmi",
+    "AVX512_VNNI": "avx512_vnni",
+    "AVX512_BF16": "avx512_bf16",
+    "AMX_INT8": "amx_int8",
     "AMX_BF16": "amx_bf16",
 }
 
@@ -111,8 +121,9 @@ def engine_info() -> EngineInfo:
 
     raw = llama_cpp.llama_print_system_info()
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    return EngineInfo(version=getattr(llama_cpp, "__version__", "?"), system_info=text.strip(),
-                      features=parse_features(text))
+    return EngineInfo(
+        version=getattr(llama_cpp, "__version__", "?"), system_info=text.strip(), features=parse_features(text)
+    )
 
 
 def cpu_flags() -> frozenset[str]:
@@ -130,20 +141,27 @@ def cpu_flags() -> frozenset[str]:
 def reinstall_command(version: str | None = None) -> str:
     """The one command that replaces the engine with a portable build, bypassing pip's wheel cache."""
     pin = f"=={version}" if version and version != "?" else ""
-    return (f'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir --force-reinstall --no-deps '
-            f'"llama-cpp-python{pin}"')
+    return (
+        f'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir --force-reinstall --no-deps "llama-cpp-python{pin}"'
+    )
 
 
-def probe_engine(model_path: str | os.PathLike[str], *, timeout: float = 180.0,
-                 code: str = _PROBE_CODE) -> ProbeResult:
+def probe_engine(model_path: str | os.PathLike[str], *, timeout: float = 180.0, code: str = _PROBE_CODE) -> ProbeResult:
     """Load ``model_path`` and decode 4 tokens in a child process; a crash there cannot hurt us.
 
     ``code`` is the child's program (tests pass one that crashes on purpose).
     """
     env = dict(os.environ, PYTHONFAULTHANDLER="1")
     try:
-        proc = subprocess.run([sys.executable, "-c", code, os.fspath(model_path)], capture_output=True,
-                              text=True, errors="replace", timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, os.fspath(model_path)],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         return ProbeResult(ok=False, returncode=None, detail=f"no answer within {timeout:.0f} s")
     ok = proc.returncode == 0 and "corral-probe-ok" in proc.stdout
@@ -173,8 +191,7 @@ def _likely_cause(info: EngineInfo | None, flags: frozenset[str]) -> str:
     if missing:
         return f"the engine was built for another CPU: it uses {', '.join(sorted(missing))}, which this CPU lacks"
     if info.risky:
-        return (f"a native build using {', '.join(sorted(info.risky))}, which this VM advertises "
-                "but does not allow")
+        return f"a native build using {', '.join(sorted(info.risky))}, which this VM advertises but does not allow"
     return "a broken engine build or model file"
 
 

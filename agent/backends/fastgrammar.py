@@ -35,8 +35,15 @@ import numpy as np
 
 from ..exceptions import GrammarError
 
-__all__ = ["GrammarSampler", "FastGrammarLlama", "SamplingParams", "compile_grammar", "WINDOWS", "last_logits",
-           "is_eog"]
+__all__ = [
+    "GrammarSampler",
+    "FastGrammarLlama",
+    "SamplingParams",
+    "compile_grammar",
+    "WINDOWS",
+    "last_logits",
+    "is_eog",
+]
 
 # Candidate windows, checked in logit order; the last one is "everything else".
 WINDOWS = (1, 32, 512)
@@ -69,8 +76,7 @@ def compile_grammar(vocab: Any, grammar: str, root: str = "root") -> Any:
     sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode("utf-8"), root.encode("utf-8"))
     if not sampler:
         raise GrammarError(
-            f"llama.cpp could not parse the grammar (root rule {root!r}); "
-            "validate it with corral.prompts before use"
+            f"llama.cpp could not parse the grammar (root rule {root!r}); validate it with corral.prompts before use"
         )
     return sampler
 
@@ -90,9 +96,7 @@ class GrammarSampler:
         >>> token = gs.choose(logits); gs.accept(token)  # doctest: +SKIP
     """
 
-    def __init__(
-        self, vocab: Any, grammar: str, params: SamplingParams, *, n_vocab: int, root: str = "root"
-    ) -> None:
+    def __init__(self, vocab: Any, grammar: str, params: SamplingParams, *, n_vocab: int, root: str = "root") -> None:
         self._grammar = compile_grammar(vocab, grammar, root)
         self._params = params
         self._tail = None if params.greedy else self._make_tail(params)
@@ -272,7 +276,6 @@ def _windowed_ok(kwargs: dict[str, Any]) -> bool:
         and kwargs.get("presence_penalty", 0.0) == 0.0
     )
     return neutral and kwargs.get("mirostat_mode", 0) == 0 and not kwargs.get("logits_processor")
-
 
 
 def last_logits(llm: Any) -> np.ndarray:

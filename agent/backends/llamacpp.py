@@ -26,9 +26,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Sequence
+from typing import Any
 
 from corral.exceptions import BackendError, MissingExtraError
 
@@ -94,8 +95,13 @@ def _load(path: str, n_ctx: int, n_threads: int, n_batch: int, seed: int | None)
         loaded = _MODELS.get(key)
         if loaded is None:
             _import_llama_cpp()
-            kwargs: dict[str, Any] = {"n_ctx": n_ctx, "n_threads": n_threads, "n_threads_batch": n_threads,
-                                      "n_batch": min(n_batch, n_ctx), "verbose": False}
+            kwargs: dict[str, Any] = {
+                "n_ctx": n_ctx,
+                "n_threads": n_threads,
+                "n_threads_batch": n_threads,
+                "n_batch": min(n_batch, n_ctx),
+                "verbose": False,
+            }
             if seed is not None:
                 kwargs["seed"] = seed
             # FastGrammarLlama is a drop-in Llama whose grammar path checks candidates in logit order
@@ -130,7 +136,8 @@ def detect_format_name(metadata: dict[str, str]) -> str:
     names = " ".join(metadata.get(k, "") for k in ("general.name", "general.basename", "general.finetune")).lower()
     names = names.replace("-", " ").replace("_", " ")
     is_llama3 = "<|start_header_id|>" in template or (
-        metadata.get("general.architecture") == "llama" and "llama 3" in names)
+        metadata.get("general.architecture") == "llama" and "llama 3" in names
+    )
     if not is_llama3 or "guard" in names:
         return "jinja"
     if "3.2" in names or "llama 3 2" in names:
@@ -148,8 +155,11 @@ def _warn_tiny_once(path: str) -> None:
     """Say once per process that no real model was found (the CLI announces it the same way)."""
     if not _tiny_warned.is_set():
         _tiny_warned.set()
-        _log.warning("corral: no Llama model given or found; using %s, a tiny offline stand-in (135M parameters), "
-                     "not Llama 3.2: expect weak answers. Pass a GGUF path or set CORRAL_MODEL.", Path(path).name)
+        _log.warning(
+            "corral: no Llama model given or found; using %s, a tiny offline stand-in (135M parameters), "
+            "not Llama 3.2: expect weak answers. Pass a GGUF path or set CORRAL_MODEL.",
+            Path(path).name,
+        )
 
 
 class LlamaCppBackend:
@@ -227,34 +237,65 @@ class LlamaCppBackend:
             cache[grammar] = _import_llama_cpp().LlamaGrammar.from_string(grammar, verbose=False)
         return cache[grammar]
 
-    def _kwargs(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None,
-                deadline: float | None = None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "stop": list(stop),
-                                  "temperature": self.temperature, "top_p": self.top_p, "repeat_penalty": 1.0,
-                                  "grammar": self._grammar(grammar)}
+    def _kwargs(
+        self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None, deadline: float | None = None
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "stop": list(stop),
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "repeat_penalty": 1.0,
+            "grammar": self._grammar(grammar),
+        }
         if self.seed is not None:
             kwargs["seed"] = self.seed
         if deadline is not None:
             kwargs["stopping_criteria"] = _until(deadline)
         return kwargs
 
-    def complete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                 grammar: str | None = None, deadline: float | None = None) -> Completion:
+    def complete(
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int = 512,
+        grammar: str | None = None,
+        deadline: float | None = None,
+    ) -> Completion:
         """Complete ``prompt``, reusing the KV cache of the longest common prefix with the last call."""
         done: Completion | None = None
-        for item in self.stream(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar, deadline=deadline,
-                                _deltas=False):
+        for item in self.stream(
+            prompt, stop=stop, max_tokens=max_tokens, grammar=grammar, deadline=deadline, _deltas=False
+        ):
             done = item  # type: ignore[assignment]
         assert done is not None
         return done
 
-    async def acomplete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                        grammar: str | None = None, deadline: float | None = None) -> Completion:
-        return await asyncio.to_thread(self.complete, prompt, stop=stop, max_tokens=max_tokens, grammar=grammar,
-                                       deadline=deadline)
+    async def acomplete(
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int = 512,
+        grammar: str | None = None,
+        deadline: float | None = None,
+    ) -> Completion:
+        return await asyncio.to_thread(
+            self.complete, prompt, stop=stop, max_tokens=max_tokens, grammar=grammar, deadline=deadline
+        )
 
-    def stream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None,
-               deadline: float | None = None, _deltas: bool = True) -> Iterator[CompletionDelta | Completion]:
+    def stream(
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int = 512,
+        grammar: str | None = None,
+        deadline: float | None = None,
+        _deltas: bool = True,
+    ) -> Iterator[CompletionDelta | Completion]:
         """Yield text deltas as tokens are decoded, then the whole Completion (the model stays locked meanwhile)."""
         loaded = self._loaded
         if self.grammar and getattr(grammar, "openings", None):  # a DecisionGrammar: decide first
@@ -274,12 +315,15 @@ class LlamaCppBackend:
                             yield CompletionDelta(text=choice["text"])
                     finish = choice.get("finish_reason") or finish
             except ValueError as exc:  # llama_cpp says "Requested tokens (...) exceed context window"
-                raise BackendError(f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
-                                   "or start a shorter conversation.") from exc
+                raise BackendError(
+                    f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
+                    "or start a shorter conversation."
+                ) from exc
             yield self._completion(loaded, "".join(parts), finish, started, first)
 
-    def _decided(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: Any,
-                 deltas: bool, deadline: float | None) -> Iterator[CompletionDelta | Completion]:
+    def _decided(
+        self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: Any, deltas: bool, deadline: float | None
+    ) -> Iterator[CompletionDelta | Completion]:
         """``auto`` with a DecisionGrammar: score text vs each call, then decode that (see .deciding)."""
         from .deciding import decide_and_decode
 
@@ -293,7 +337,10 @@ class LlamaCppBackend:
             loaded.begin()
             started = time.perf_counter()
             self._check_fits(prompt)
-            pieces, first = decide_and_decode(loaded.llm, prompt, grammar, stop, max_tokens, sampling, self._grammar), None
+            pieces, first = (
+                decide_and_decode(loaded.llm, prompt, grammar, stop, max_tokens, sampling, self._grammar),
+                None,
+            )
             try:
                 while True:
                     piece = next(pieces)
@@ -303,18 +350,29 @@ class LlamaCppBackend:
             except StopIteration as done:
                 text, finish, self.last_trace = done.value
             except ValueError as exc:  # a call's arguments ran past n_ctx
-                raise BackendError(f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
-                                   "or start a shorter conversation.") from exc
+                raise BackendError(
+                    f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
+                    "or start a shorter conversation."
+                ) from exc
             yield self._completion(loaded, text, finish, started, first)
 
     def _check_fits(self, prompt: str) -> None:
         n = len(self._loaded.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
         if n >= self.n_ctx:
-            raise BackendError(f"The prompt is {n} tokens; it does not fit n_ctx={self.n_ctx} (with room to answer). "
-                               "Raise n_ctx, offer fewer tools, or start a shorter conversation.")
+            raise BackendError(
+                f"The prompt is {n} tokens; it does not fit n_ctx={self.n_ctx} (with room to answer). "
+                "Raise n_ctx, offer fewer tools, or start a shorter conversation."
+            )
 
-    async def astream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                      grammar: str | None = None, deadline: float | None = None) -> AsyncIterator[CompletionDelta | Completion]:
+    async def astream(
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int = 512,
+        grammar: str | None = None,
+        deadline: float | None = None,
+    ) -> AsyncIterator[CompletionDelta | Completion]:
         """Async twin of :meth:`stream`: decoding runs in a worker thread, deltas arrive on the loop."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -346,10 +404,14 @@ class LlamaCppBackend:
             stop_token = llm.detokenize([loaded.last_token], special=True).decode("utf-8", "replace")
         now = time.perf_counter()
         return Completion(
-            text=text, finish_reason="length" if finish == "length" else "stop", stop_token=stop_token,
-            prompt_tokens=prompt_tokens, prompt_tokens_evaluated=evaluated,
+            text=text,
+            finish_reason="length" if finish == "length" else "stop",
+            stop_token=stop_token,
+            prompt_tokens=prompt_tokens,
+            prompt_tokens_evaluated=evaluated,
             completion_tokens=loaded.samples,
-            time_to_first_token=(first or now) - started, total_time=now - started,
+            time_to_first_token=(first or now) - started,
+            total_time=now - started,
         )
 
     def __repr__(self) -> str:

@@ -74,7 +74,8 @@ def find_cached_llama() -> Path | None:
     hits = sorted(
         p
         for p in root.glob("models--*/snapshots/*/*.gguf")
-        if "llama-3.2" in p.as_posix().lower() and "instruct" in p.name.lower() + p.as_posix().lower()
+        if "llama-3.2" in p.as_posix().lower()
+        and "instruct" in p.name.lower() + p.as_posix().lower()
         and "guard" not in p.as_posix().lower()
     )
     return hits[0] if hits else None
@@ -139,8 +140,11 @@ def check_gguf(path: str | os.PathLike[str]) -> Path:
         raise ModelNotFoundError(f"Cannot read the model file {path}: {exc.strerror or exc}") from None
     problem = _gguf_problem(head, size)
     if problem:
-        raise FileFormatError(f"{path} is not a usable GGUF model file ({problem}); pass a .gguf model, "
-                              "e.g. a Llama 3.2 Instruct GGUF (see README, Models)", path=str(path))
+        raise FileFormatError(
+            f"{path} is not a usable GGUF model file ({problem}); pass a .gguf model, "
+            "e.g. a Llama 3.2 Instruct GGUF (see README, Models)",
+            path=str(path),
+        )
     return path
 
 
@@ -164,7 +168,5 @@ def _explicit(ref: str, source: str) -> ResolvedModel:
         return ResolvedModel(path=check_gguf(_download_hf(ref[3:])), source=source)
     path = Path(ref).expanduser()
     if not path.is_file():
-        raise ModelNotFoundError(
-            f"No model file at {path}. Pass the path of a .gguf file, or hf:OWNER/REPO/FILE.gguf."
-        )
+        raise ModelNotFoundError(f"No model file at {path}. Pass the path of a .gguf file, or hf:OWNER/REPO/FILE.gguf.")
     return ResolvedModel(path=check_gguf(path), source=source)

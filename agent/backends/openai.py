@@ -29,7 +29,8 @@ import asyncio
 import json
 import os
 import time
-from typing import Any, AsyncIterator, Callable, Iterator, Literal, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Literal
 
 import httpx
 
@@ -120,8 +121,9 @@ class OpenAIBackend:
         if self._client is None:
             # our own transport ends every socket wait by the call's deadline (see _deadline)
             transport = self._transport or deadline_transport(httpx.HTTPTransport(limits=self._pool))
-            self._client = httpx.Client(headers=self._headers, timeout=self._timeout, limits=self._pool,
-                                        transport=transport)
+            self._client = httpx.Client(
+                headers=self._headers, timeout=self._timeout, limits=self._pool, transport=transport
+            )
         return self._client
 
     @property
@@ -130,8 +132,9 @@ class OpenAIBackend:
         loop = id(asyncio.get_running_loop())
         client = self._aclients.get(loop)
         if client is None:
-            client = httpx.AsyncClient(headers=self._headers, timeout=self._timeout, limits=self._pool,
-                                       transport=self._async_transport)
+            client = httpx.AsyncClient(
+                headers=self._headers, timeout=self._timeout, limits=self._pool, transport=self._async_transport
+            )
             self._aclients[loop] = client
         return client
 
@@ -146,7 +149,7 @@ class OpenAIBackend:
             await client.aclose()
         self._aclients.clear()
 
-    def __enter__(self) -> "OpenAIBackend":
+    def __enter__(self) -> OpenAIBackend:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -170,8 +173,9 @@ class OpenAIBackend:
 
     # --- completions mode ------------------------------------------------------------------
 
-    def _completion_body(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None,
-                         stream: bool) -> dict[str, Any]:
+    def _completion_body(
+        self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None, stream: bool
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": self.temperature}
         if self.model:
             body["model"] = self.model
@@ -183,63 +187,89 @@ class OpenAIBackend:
             body["stream"] = True
         return {**body, **self.extra_body}
 
-    def _completion(self, prompt: str, stop: Sequence[str], max_tokens: int,
-                    grammar: str | None) -> tuple[Call, Callable[[], Any]]:
+    def _completion(
+        self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None
+    ) -> tuple[Call, Callable[[], Any]]:
         call = self._call("/completions", self._completion_body(prompt, stop, max_tokens, grammar, False))
         started = time.perf_counter()
-        return call, lambda: JsonBody(CompletionResponse, call.url,
-                                      lambda data: completion_from_response(data, time.perf_counter() - started))
+        return call, lambda: JsonBody(
+            CompletionResponse, call.url, lambda data: completion_from_response(data, time.perf_counter() - started)
+        )
 
-    def complete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                 grammar: str | None = None) -> Completion:
+    def complete(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None
+    ) -> Completion:
         """POST /completions and return the Completion."""
         return _last(self._sync(*self._completion(prompt, stop, max_tokens, grammar)))
 
-    async def acomplete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                        grammar: str | None = None) -> Completion:
+    async def acomplete(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None
+    ) -> Completion:
         return await self._async_result(*self._completion(prompt, stop, max_tokens, grammar))
 
     def _streamed(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None) -> Call:
         return self._call("/completions", self._completion_body(prompt, stop, max_tokens, grammar, True))
 
-    def stream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-               grammar: str | None = None) -> Iterator[CompletionDelta | Completion]:
+    def stream(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None
+    ) -> Iterator[CompletionDelta | Completion]:
         """Stream /completions over SSE: deltas, then the whole Completion. Retried only before the
         first byte of text; a stream cut after that raises StreamTruncated."""
         call = self._streamed(prompt, stop, max_tokens, grammar)  # runs at the first next(): so does the deadline
         yield from self._sync(call, lambda: CompletionStream(call.url))
 
-    async def astream(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512,
-                      grammar: str | None = None) -> AsyncIterator[CompletionDelta | Completion]:
+    async def astream(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None
+    ) -> AsyncIterator[CompletionDelta | Completion]:
         call = self._streamed(prompt, stop, max_tokens, grammar)
         async for item in self._async(call, lambda: CompletionStream(call.url)):
             yield item
 
     # --- chat mode -------------------------------------------------------------------------
 
-    def _chat(self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
-              max_tokens: int) -> tuple[Call, Callable[[], Any]]:
+    def _chat(
+        self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+    ) -> tuple[Call, Callable[[], Any]]:
         call = self._call("/chat/completions", chat_body(self, messages, tools, tool_choice, max_tokens))
         started = time.perf_counter()
-        return call, lambda: JsonBody(ChatResponse, call.url,
-                                      lambda data: chat_reply(data, time.perf_counter() - started))
+        return call, lambda: JsonBody(
+            ChatResponse, call.url, lambda data: chat_reply(data, time.perf_counter() - started)
+        )
 
-    def chat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (), tool_choice: Any = "auto",
-             max_tokens: int = 512) -> ChatReply:
+    def chat(
+        self,
+        messages: Sequence[Any],
+        *,
+        tools: Sequence[dict[str, Any]] = (),
+        tool_choice: Any = "auto",
+        max_tokens: int = 512,
+    ) -> ChatReply:
         """POST /chat/completions; the reply's tool_calls (or calls found in its text) as an AssistantTurn."""
         return _last(self._sync(*self._chat(messages, tools, tool_choice, max_tokens)))
 
-    async def achat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
-                    tool_choice: Any = "auto", max_tokens: int = 512) -> ChatReply:
+    async def achat(
+        self,
+        messages: Sequence[Any],
+        *,
+        tools: Sequence[dict[str, Any]] = (),
+        tool_choice: Any = "auto",
+        max_tokens: int = 512,
+    ) -> ChatReply:
         return await self._async_result(*self._chat(messages, tools, tool_choice, max_tokens))
 
-    def _chat_streamed(self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any,
-                       max_tokens: int) -> Call:
+    def _chat_streamed(
+        self, messages: Sequence[Any], tools: Sequence[dict[str, Any]], tool_choice: Any, max_tokens: int
+    ) -> Call:
         return self._call("/chat/completions", chat_body(self, messages, tools, tool_choice, max_tokens, True))
 
-    def stream_chat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
-                    tool_choice: Any = "auto",
-                    max_tokens: int = 512) -> Iterator[CompletionDelta | ToolCallDelta | ChatReply]:
+    def stream_chat(
+        self,
+        messages: Sequence[Any],
+        *,
+        tools: Sequence[dict[str, Any]] = (),
+        tool_choice: Any = "auto",
+        max_tokens: int = 512,
+    ) -> Iterator[CompletionDelta | ToolCallDelta | ChatReply]:
         """Stream /chat/completions over SSE: text deltas and tool-call fragments, then the ChatReply.
 
         Example::
@@ -250,9 +280,14 @@ class OpenAIBackend:
         call = self._chat_streamed(messages, tools, tool_choice, max_tokens)
         yield from self._sync(call, lambda: ChatStream(call.url))
 
-    async def astream_chat(self, messages: Sequence[Any], *, tools: Sequence[dict[str, Any]] = (),
-                           tool_choice: Any = "auto",
-                           max_tokens: int = 512) -> AsyncIterator[CompletionDelta | ToolCallDelta | ChatReply]:
+    async def astream_chat(
+        self,
+        messages: Sequence[Any],
+        *,
+        tools: Sequence[dict[str, Any]] = (),
+        tool_choice: Any = "auto",
+        max_tokens: int = 512,
+    ) -> AsyncIterator[CompletionDelta | ToolCallDelta | ChatReply]:
         call = self._chat_streamed(messages, tools, tool_choice, max_tokens)
         async for item in self._async(call, lambda: ChatStream(call.url)):
             yield item
@@ -272,7 +307,6 @@ def _check_settings(mode: str, deadline: float | None, max_response_bytes: int) 
 
 def _last(items: Iterator[Any]) -> Any:
     last = None
-    for last in items:
+    for last in items:  # noqa: B007  (the loop keeps the last item)
         pass
     return last
-

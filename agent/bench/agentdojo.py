@@ -14,7 +14,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from corral import Agent
 from corral.testing import FunctionBackend
@@ -67,6 +68,7 @@ def _tools(runtime: Any, env: Any) -> Registry:
             if error is not None:
                 raise RuntimeError(error)
             return _plain(result)
+
         return call
 
     tools = []
@@ -106,15 +108,23 @@ def make_pipeline(*, guards: Any, spotlight: str | None = None) -> Any:
             self.task: tuple[Any, Any] | None = None
             self.last: Any = None  # the last run's RunResult (for tests and debugging)
 
-        def for_task(self, user_task: Any, injection_task: Any = None) -> "CorralPipeline":
+        def for_task(self, user_task: Any, injection_task: Any = None) -> CorralPipeline:
             self.task = (user_task, injection_task)
             return self
 
         def query(self, query: str, runtime: Any, env: Any = None, messages: Any = (), extra_args: Any = None):  # noqa: ANN201
             model = self._model(env)
-            agent = Agent(FunctionBackend(model), tools=_tools(runtime, env), format="llama3.2", system=SYSTEM,
-                          guards=self.guards, spotlight=self.spotlight, grammar=False,
-                          max_turns=len(model.queue) + len(model.injection_calls) + 3, max_repeats=50)
+            agent = Agent(
+                FunctionBackend(model),
+                tools=_tools(runtime, env),
+                format="llama3.2",
+                system=SYSTEM,
+                guards=self.guards,
+                spotlight=self.spotlight,
+                grammar=False,
+                max_turns=len(model.queue) + len(model.injection_calls) + 3,
+                max_repeats=50,
+            )
             self.last = agent.run(query)
             return query, runtime, env, _agentdojo_messages(query, self.last), dict(extra_args or {})
 
@@ -127,10 +137,14 @@ def make_pipeline(*, guards: Any, spotlight: str | None = None) -> Any:
             if injection_task is not None:
                 goals = [injection_task.GOAL]
                 injected = _calls(injection_task.ground_truth(env.model_copy(deep=True)))
-            return ObedientModel(calls=_calls(user_task.ground_truth(pre)),
-                                 answer=getattr(user_task, "GROUND_TRUTH_OUTPUT", "") or "",
-                                 goals=goals, env_text=environment_text(env), injection_calls=injected,
-                                 injection_answer=getattr(injection_task, "GROUND_TRUTH_OUTPUT", "") or "")
+            return ObedientModel(
+                calls=_calls(user_task.ground_truth(pre)),
+                answer=getattr(user_task, "GROUND_TRUTH_OUTPUT", "") or "",
+                goals=goals,
+                env_text=environment_text(env),
+                injection_calls=injected,
+                injection_answer=getattr(injection_task, "GROUND_TRUTH_OUTPUT", "") or "",
+            )
 
     return CorralPipeline()
 
@@ -140,8 +154,11 @@ def _agentdojo_messages(query: str, result: Any) -> list[dict[str, Any]]:
     from agentdojo.functions_runtime import FunctionCall
     from agentdojo.types import text_content_block_from_string
 
-    ran = [FunctionCall(function=r.name, args=dict(r.arguments), id=r.id)
-           for r in result.tool_calls if r.status in ("ok", "error")]
+    ran = [
+        FunctionCall(function=r.name, args=dict(r.arguments), id=r.id)
+        for r in result.tool_calls
+        if r.status in ("ok", "error")
+    ]
     answer = str(result.output) if result.output is not None else result.stop_message
     return [
         {"role": "user", "content": [text_content_block_from_string(query)]},

@@ -27,8 +27,19 @@ __all__ = ["batch_section", "start_stub_process"]
 
 def start_stub_process(max_requests: int, idle_timeout: float = 30.0) -> tuple[subprocess.Popen[str], str]:
     """Start the stub server process; return it and its base URL (``http://127.0.0.1:PORT/v1``)."""
-    cmd = [sys.executable, "-m", "corral.bench.stub_server", "--max-requests", str(max_requests),
-           "--idle-timeout", str(idle_timeout), "--call", CALL_TEXT, "--answer", ANSWER_TEXT]
+    cmd = [
+        sys.executable,
+        "-m",
+        "corral.bench.stub_server",
+        "--max-requests",
+        str(max_requests),
+        "--idle-timeout",
+        str(idle_timeout),
+        "--call",
+        CALL_TEXT,
+        "--answer",
+        ANSWER_TEXT,
+    ]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline() if process.stdout else ""
     if not line.startswith("listening "):
@@ -90,7 +101,9 @@ def _request_bodies(make_agent: Any) -> list[dict[str, Any]]:
         return [r["body"] for r in recorder.recorded]
 
 
-def _level(agent: Any, base_url: str, bodies: list[dict[str, Any]], runs: int, concurrency: int, rounds: int) -> dict[str, Any]:
+def _level(
+    agent: Any, base_url: str, bodies: list[dict[str, Any]], runs: int, concurrency: int, rounds: int
+) -> dict[str, Any]:
     agent_walls, raw_walls, lost = [], [], 0
 
     async def both() -> None:
@@ -102,9 +115,16 @@ def _level(agent: Any, base_url: str, bodies: list[dict[str, Any]], runs: int, c
             raw_walls.append(await _raw_runs(base_url, bodies, runs, concurrency))
 
     asyncio.run(both())
-    return {"agent_wall_s": agent_walls, "raw_wall_s": raw_walls, "runs": runs, "rounds": rounds, "lost": lost,
-            "runs_per_s": runs / median(agent_walls), "raw_runs_per_s": runs / median(raw_walls),
-            "overhead_us_per_run": median([(a - r) / runs * 1e6 for a, r in zip(agent_walls, raw_walls)])}
+    return {
+        "agent_wall_s": agent_walls,
+        "raw_wall_s": raw_walls,
+        "runs": runs,
+        "rounds": rounds,
+        "lost": lost,
+        "runs_per_s": runs / median(agent_walls),
+        "raw_runs_per_s": runs / median(raw_walls),
+        "overhead_us_per_run": median([(a - r) / runs * 1e6 for a, r in zip(agent_walls, raw_walls)]),
+    }
 
 
 def batch_section(config: BenchConfig) -> SectionResult:
@@ -130,9 +150,22 @@ def batch_section(config: BenchConfig) -> SectionResult:
         _stop(process)
     rows = []
     for c, level in levels.items():
-        rows.append(Row(metric=f"concurrency {c}: agent runs/s", value=level["runs_per_s"], unit="/s",
-                        detail=f"raw httpx {level['raw_runs_per_s']:.0f}/s; {level['runs']} runs x {rounds}"))
-        rows.append(Row(metric=f"concurrency {c}: corral overhead per run", value=level["overhead_us_per_run"], unit="us",
-                        detail="(agent wall - raw httpx wall) / runs, median of rounds", signed=True))
+        rows.append(
+            Row(
+                metric=f"concurrency {c}: agent runs/s",
+                value=level["runs_per_s"],
+                unit="/s",
+                detail=f"raw httpx {level['raw_runs_per_s']:.0f}/s; {level['runs']} runs x {rounds}",
+            )
+        )
+        rows.append(
+            Row(
+                metric=f"concurrency {c}: corral overhead per run",
+                value=level["overhead_us_per_run"],
+                unit="us",
+                detail="(agent wall - raw httpx wall) / runs, median of rounds",
+                signed=True,
+            )
+        )
         rows.append(Row(metric=f"concurrency {c}: lost runs", value=float(level["lost"]), unit="runs", target="0"))
     return SectionResult(name="batch", rows=rows, data={"levels": levels, "requests_per_run": len(bodies)})

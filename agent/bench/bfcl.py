@@ -23,12 +23,22 @@ import hashlib
 import json
 import random
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-__all__ = ["BfclItem", "CheckResult", "check", "load_items", "sample_items", "normalize_string", "CATEGORIES",
-           "half_of", "HALVES"]
+__all__ = [
+    "BfclItem",
+    "CheckResult",
+    "check",
+    "load_items",
+    "sample_items",
+    "normalize_string",
+    "CATEGORIES",
+    "half_of",
+    "HALVES",
+]
 
 CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")
 
@@ -123,7 +133,9 @@ def _check_call(call: Call, answer: dict[str, dict[str, list[Any]]], specs: dict
         if param not in properties or param not in acceptable:
             return CheckResult(ok=False, reason=f"{name}: unexpected parameter {param!r}")
         if not _type_ok(value, properties[param]):
-            return CheckResult(ok=False, reason=f"{name}: {param}={value!r} is not of type {properties[param].get('type')}")
+            return CheckResult(
+                ok=False, reason=f"{name}: {param}={value!r} is not of type {properties[param].get('type')}"
+            )
         if not any(_value_ok(value, option) for option in acceptable[param] if option != ""):
             return CheckResult(ok=False, reason=f"{name}: {param}={value!r} is not among {acceptable[param]!r}")
     for param, options in acceptable.items():

@@ -16,7 +16,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 __all__ = ["fit_threshold", "leave_one_category_out", "rates"]
 

@@ -56,8 +56,14 @@ def capture_tool_turn(inner: Any, question: str = WEATHER_QUESTION) -> Any:
     from corral.tools import tool
 
     spy = SpyBackend(inner)
-    agent = Agent(spy, tools=[tool(get_weather), tool(get_time)], guards=None, max_turns=1,
-                  max_tokens=CALL_TOKENS, tool_choice="required")
+    agent = Agent(
+        spy,
+        tools=[tool(get_weather), tool(get_time)],
+        guards=None,
+        max_turns=1,
+        max_tokens=CALL_TOKENS,
+        tool_choice="required",
+    )
     agent.run(question)
     if not spy.calls or not spy.calls[0].grammar:
         raise RuntimeError("the agent sent no grammar for a turn with tools: is grammar decoding off?")
@@ -75,15 +81,21 @@ def _sides(config: BenchConfig, sent: Any, shipped: Any) -> dict[str, Any]:
 
     def run(llm: Any, name: str, use_grammar: bool) -> float:
         started = time.perf_counter()
-        out = llm.create_completion(sent.prompt, max_tokens=sent.max_tokens, stop=list(sent.stop),
-                                    grammar=grammar if use_grammar else None, **SAMPLING)
+        out = llm.create_completion(
+            sent.prompt,
+            max_tokens=sent.max_tokens,
+            stop=list(sent.stop),
+            grammar=grammar if use_grammar else None,
+            **SAMPLING,
+        )
         wall = time.perf_counter() - started
         outputs[name] = out["choices"][0]["text"]
         return out["usage"]["completion_tokens"] / wall
 
     def through_backend(name: str, use_grammar: bool) -> float:
-        done = shipped.complete(sent.prompt, stop=sent.stop, max_tokens=sent.max_tokens,
-                                grammar=sent.grammar if use_grammar else None)
+        done = shipped.complete(
+            sent.prompt, stop=sent.stop, max_tokens=sent.max_tokens, grammar=sent.grammar if use_grammar else None
+        )
         outputs[name] = done.text
         return done.completion_tokens / done.total_time
 
@@ -136,17 +148,32 @@ def _cost_ms(constrained: list[float], free: list[float]) -> float:
     return median([(1 / c - 1 / f) * 1e3 for c, f in zip(constrained, free)])
 
 
-def _result(config: BenchConfig, sent: Any, samples: dict[str, list[float]], outputs: dict[str, str], fast: Any) -> SectionResult:
+def _result(
+    config: BenchConfig, sent: Any, samples: dict[str, list[float]], outputs: dict[str, str], fast: Any
+) -> SectionResult:
     free = samples["free"]
     rows = [
-        Row(metric="stock llama-cpp-python grammar / free, tokens/s", value=paired_ratio(samples["stock"], free), unit="x",
-            detail=f"grammar cost {_cost_ms(samples['stock'], free):.2f} ms/token"),
-        Row(metric="FastGrammarLlama (logit-order check) / free, tokens/s", value=paired_ratio(samples["fast"], free),
-            unit="x", target=">= 0.8", detail=f"grammar cost {_cost_ms(samples['fast'], free):.2f} ms/token; "
-                                              f"same text as stock: {outputs.get('fast') == outputs.get('stock')}"),
-        Row(metric="LlamaCppBackend as shipped: grammar / free, tokens/s",
-            value=paired_ratio(samples["backend_grammar"], samples["backend_free"]), unit="x", target=">= 0.8",
-            detail=f"grammar cost {_cost_ms(samples['backend_grammar'], samples['backend_free']):.2f} ms/token"),
+        Row(
+            metric="stock llama-cpp-python grammar / free, tokens/s",
+            value=paired_ratio(samples["stock"], free),
+            unit="x",
+            detail=f"grammar cost {_cost_ms(samples['stock'], free):.2f} ms/token",
+        ),
+        Row(
+            metric="FastGrammarLlama (logit-order check) / free, tokens/s",
+            value=paired_ratio(samples["fast"], free),
+            unit="x",
+            target=">= 0.8",
+            detail=f"grammar cost {_cost_ms(samples['fast'], free):.2f} ms/token; "
+            f"same text as stock: {outputs.get('fast') == outputs.get('stock')}",
+        ),
+        Row(
+            metric="LlamaCppBackend as shipped: grammar / free, tokens/s",
+            value=paired_ratio(samples["backend_grammar"], samples["backend_free"]),
+            unit="x",
+            target=">= 0.8",
+            detail=f"grammar cost {_cost_ms(samples['backend_grammar'], samples['backend_free']):.2f} ms/token",
+        ),
     ]
     data = {
         "tok_s": samples,

@@ -54,10 +54,22 @@ def decode_section(config: BenchConfig) -> SectionResult:
     paired = interleave(agent_side, raw_side, config.size.repetitions)
     return SectionResult(
         name="decode",
-        rows=[Row(metric="agent turn / raw llama_cpp.Llama, tokens/s", value=paired.ratio, unit="x", target=">= 0.97",
-                  detail=f"{paired.median_a:.1f} vs {paired.median_b:.1f} tok/s, {len(paired.a)} pairs, "
-                         f"{counts['agent'][-1]} tokens, n_threads={config.n_threads}")],
-        data={"agent_tok_s": paired.a, "raw_tok_s": paired.b, "ratio": paired.ratio,
-              "completion_tokens": counts, "prompt_chars": len(sent.prompt), "max_tokens": sent.max_tokens},
+        rows=[
+            Row(
+                metric="agent turn / raw llama_cpp.Llama, tokens/s",
+                value=paired.ratio,
+                unit="x",
+                target=">= 0.97",
+                detail=f"{paired.median_a:.1f} vs {paired.median_b:.1f} tok/s, {len(paired.a)} pairs, "
+                f"{counts['agent'][-1]} tokens, n_threads={config.n_threads}",
+            )
+        ],
+        data={
+            "agent_tok_s": paired.a,
+            "raw_tok_s": paired.b,
+            "ratio": paired.ratio,
+            "completion_tokens": counts,
+            "prompt_chars": len(sent.prompt),
+            "max_tokens": sent.max_tokens,
+        },
     )
-

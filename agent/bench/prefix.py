@@ -66,9 +66,18 @@ def prefix_section(config: BenchConfig) -> SectionResult:
     ttft = median([r["ttft_ratio"] for r in runs])
     last = runs[-1]
     rows = [
-        Row(metric=f"prompt tokens evaluated / final prompt length, {turns} turns", value=reuse, unit="x",
-            target="<= 1.1", detail=f"naive re-render: {naive:.2f}x; final prompt {last['prompt_tokens'][-1]} tokens"),
-        Row(metric=f"time to first token, turn {turns} / turn 1", value=ttft, unit="x",
-            detail=f"{last['ttft_s'][-1] * 1e3:.0f} ms vs {last['ttft_s'][0] * 1e3:.0f} ms (last repetition)"),
+        Row(
+            metric=f"prompt tokens evaluated / final prompt length, {turns} turns",
+            value=reuse,
+            unit="x",
+            target="<= 1.1",
+            detail=f"naive re-render: {naive:.2f}x; final prompt {last['prompt_tokens'][-1]} tokens",
+        ),
+        Row(
+            metric=f"time to first token, turn {turns} / turn 1",
+            value=ttft,
+            unit="x",
+            detail=f"{last['ttft_s'][-1] * 1e3:.0f} ms vs {last['ttft_s'][0] * 1e3:.0f} ms (last repetition)",
+        ),
     ]
     return SectionResult(name="prefix", rows=rows, data={"conversations": runs, "turns": turns})

@@ -12,7 +12,8 @@ Tune on the TUNE half only; the HELD-OUT half is the honest figure.
 from __future__ import annotations
 
 import statistics
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .bfcl import CATEGORIES, BfclItem, half_of, load_items, sample_items
 from .config import BenchConfig
@@ -56,8 +57,11 @@ def quality_section(config: BenchConfig, log: Any = None) -> SectionResult:
     if missing:
         return missing
     if config.data_dir is None:
-        return SectionResult(name="quality", status="skipped",
-                             reason="no BFCL data: pass --data-dir or set CORRAL_DATA_DIR (a folder holding bfcl/)")
+        return SectionResult(
+            name="quality",
+            status="skipped",
+            reason="no BFCL data: pass --data-dir or set CORRAL_DATA_DIR (a folder holding bfcl/)",
+        )
     items, setups = _items(config), _setups(config)
     runners = _runners(config, setups)
     outcomes: dict[str, list[Outcome]] = {s.name: [] for s in setups}
@@ -69,9 +73,17 @@ def quality_section(config: BenchConfig, log: Any = None) -> SectionResult:
         if log is not None:
             log(f"[quality] {n}/{len(items)} {item.id}: " + " ".join(_mark(outcomes[s.name][-1]) for s in setups))
     summary = {name: summarize(outs) for name, outs in outcomes.items()}
-    return SectionResult(name="quality", rows=_rows(summary),
-                         data={"items": [i.id for i in items], "seed": config.seed, "max_tokens": MAX_TOKENS,
-                               "outcomes": outcomes, "summary": summary})
+    return SectionResult(
+        name="quality",
+        rows=_rows(summary),
+        data={
+            "items": [i.id for i in items],
+            "seed": config.seed,
+            "max_tokens": MAX_TOKENS,
+            "outcomes": outcomes,
+            "summary": summary,
+        },
+    )
 
 
 def _mark(o: Outcome) -> str:
@@ -128,26 +140,38 @@ def _rows(summary: dict[str, Any]) -> list[Row]:
             for category, st in halves[half].items():
                 if not st["n"]:
                     continue
-                detail = (f"n={st['n']}: calls {_fmt(st['call_rate'])}, schema-valid {_fmt(st['valid_rate'])}, "
-                          f"max_tokens {st['hit_max_tokens']}, crashes {st['crashes']}, "
-                          f"median {st['median_seconds'] or 0:.1f} s")
-                rows.append(Row(metric=f"{name}: {category} BFCL accuracy ({half})", value=st["accuracy"], unit="%",
-                                detail=detail))
+                detail = (
+                    f"n={st['n']}: calls {_fmt(st['call_rate'])}, schema-valid {_fmt(st['valid_rate'])}, "
+                    f"max_tokens {st['hit_max_tokens']}, crashes {st['crashes']}, "
+                    f"median {st['median_seconds'] or 0:.1f} s"
+                )
+                rows.append(
+                    Row(
+                        metric=f"{name}: {category} BFCL accuracy ({half})",
+                        value=st["accuracy"],
+                        unit="%",
+                        detail=detail,
+                    )
+                )
     return rows
 
 
 def quality_markdown(summary: dict[str, Any], half: str = "held-out") -> str:
     """One table per half: a row per setup and category (the README shows the held-out one)."""
-    head = ("| setup | category | n | accuracy | call rate | schema-valid (of calls) | hit max_tokens | "
-            "crashes | median s |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    head = (
+        "| setup | category | n | accuracy | call rate | schema-valid (of calls) | hit max_tokens | "
+        "crashes | median s |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )
     lines = [head]
     for name, halves in summary.items():
         for category, s in halves[half].items():
             if not s["n"]:
                 continue
-            lines.append(f"| {name} | {category} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['call_rate'])} | "
-                         f"{_fmt(s['valid_rate'])} | {s['hit_max_tokens']} | {s['crashes']} | "
-                         f"{s['median_seconds'] or 0:.1f} |")
+            lines.append(
+                f"| {name} | {category} | {s['n']} | {_fmt(s['accuracy'])} | {_fmt(s['call_rate'])} | "
+                f"{_fmt(s['valid_rate'])} | {s['hit_max_tokens']} | {s['crashes']} | "
+                f"{s['median_seconds'] or 0:.1f} |"
+            )
     return "\n".join(lines)
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .bfcl import BfclItem, check
 from .spy import SpyBackend
@@ -56,8 +57,10 @@ def tools_of(item: BfclItem) -> list[Any]:
     """The item's functions as corral Tools (the function bodies are never what is measured)."""
     from corral.tools import Tool, normalize_schema
 
-    return [Tool.from_schema(f["name"], f.get("description", ""), normalize_schema(f["parameters"]),
-                             func=lambda **_: "ok") for f in item.functions]
+    return [
+        Tool.from_schema(f["name"], f.get("description", ""), normalize_schema(f["parameters"]), func=lambda **_: "ok")
+        for f in item.functions
+    ]
 
 
 def _valid(tools: list[Any], calls: list[Any]) -> bool:
@@ -67,13 +70,33 @@ def _valid(tools: list[Any], calls: list[Any]) -> bool:
     return all(c.name in by_name and validate_arguments(by_name[c.name], c.arguments) is None for c in calls)
 
 
-def _outcome(item: BfclItem, tools: list[Any], calls: list[Any], *, tokens: int, max_tokens: int,
-             finish: str, text: str, **extra: Any) -> Outcome:
+def _outcome(
+    item: BfclItem,
+    tools: list[Any],
+    calls: list[Any],
+    *,
+    tokens: int,
+    max_tokens: int,
+    finish: str,
+    text: str,
+    **extra: Any,
+) -> Outcome:
     verdict = check(item, [(c.name, c.arguments) for c in calls])
-    return {"id": item.id, "category": item.category, "called": bool(calls), "n_calls": len(calls),
-            "valid": bool(calls) and _valid(tools, calls), "correct": verdict.ok, "why": verdict.reason,
-            "hit_max": tokens >= max_tokens and finish == "length", "cut": finish == "length" and tokens < max_tokens,
-            "crashed": False, "tokens": tokens, "text": text[:400], **extra}
+    return {
+        "id": item.id,
+        "category": item.category,
+        "called": bool(calls),
+        "n_calls": len(calls),
+        "valid": bool(calls) and _valid(tools, calls),
+        "correct": verdict.ok,
+        "why": verdict.reason,
+        "hit_max": tokens >= max_tokens and finish == "length",
+        "cut": finish == "length" and tokens < max_tokens,
+        "crashed": False,
+        "tokens": tokens,
+        "text": text[:400],
+        **extra,
+    }
 
 
 def _corral(backend: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outcome:
@@ -94,11 +117,32 @@ def _corral(backend: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outc
     try:
         calls = agent.format.parse(completion.text).tool_calls
     except ToolCallParseError as exc:
-        return {**_outcome(item, tools, [], tokens=completion.completion_tokens, max_tokens=max_tokens,
-                           finish=completion.finish_reason, text=completion.text, **extra),
-                "called": True, "valid": False, "correct": False, "why": str(exc)[:200]}
-    return _outcome(item, tools, list(calls), tokens=completion.completion_tokens, max_tokens=max_tokens,
-                    finish=completion.finish_reason, text=completion.text, **extra)
+        return {
+            **_outcome(
+                item,
+                tools,
+                [],
+                tokens=completion.completion_tokens,
+                max_tokens=max_tokens,
+                finish=completion.finish_reason,
+                text=completion.text,
+                **extra,
+            ),
+            "called": True,
+            "valid": False,
+            "correct": False,
+            "why": str(exc)[:200],
+        }
+    return _outcome(
+        item,
+        tools,
+        list(calls),
+        tokens=completion.completion_tokens,
+        max_tokens=max_tokens,
+        finish=completion.finish_reason,
+        text=completion.text,
+        **extra,
+    )
 
 
 def _policy(option: Any) -> Any:
@@ -151,15 +195,30 @@ def _peer(llm: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outcome:
 
     # OpenAI-style names cannot hold dots: send safe names, map them back for the checker.
     names = {f["name"].replace(".", "_"): f["name"] for f in item.functions}
-    tools = [{"type": "function", "function": {"name": safe, "description": f.get("description", ""),
-                                               "parameters": normalize_schema(f["parameters"])}}
-             for safe, f in zip(names, item.functions)]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": safe,
+                "description": f.get("description", ""),
+                "parameters": normalize_schema(f["parameters"]),
+            },
+        }
+        for safe, f in zip(names, item.functions)
+    ]
     messages = [{"role": "user", "content": item.question}]
     if setup.option("system"):
         messages.insert(0, {"role": "system", "content": PEER_SYSTEM})
     fired: list[str] = []
-    out = llm.create_chat_completion(messages=messages, tools=tools, tool_choice="auto", max_tokens=max_tokens,
-                                     temperature=0.0, seed=0, logits_processor=_guard(llm, max_tokens, fired))
+    out = llm.create_chat_completion(
+        messages=messages,
+        tools=tools,
+        tool_choice="auto",
+        max_tokens=max_tokens,
+        temperature=0.0,
+        seed=0,
+        logits_processor=_guard(llm, max_tokens, fired),
+    )
     if fired:
         raise PeerTimeout(fired[0])
     message, finish = out["choices"][0]["message"], out["choices"][0].get("finish_reason") or "stop"
@@ -189,10 +248,21 @@ def run_setup(runner: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Out
     except Exception as exc:  # noqa: BLE001 - a crash is a measured outcome, not the section's end
         # corral's own typed errors (e.g. a prompt longer than n_ctx) are errors the caller can
         # handle; anything else (llama.cpp's ValueError, ...) is a crash.
-        outcome = {"id": item.id, "category": item.category, "called": False, "n_calls": 0, "valid": False,
-                   "correct": False, "hit_max": False, "cut": False,
-                   "crashed": not isinstance(exc, CorralError), "typed_error": isinstance(exc, CorralError),
-                   "timeout": isinstance(exc, PeerTimeout),
-                   "tokens": 0, "text": "", "why": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        outcome = {
+            "id": item.id,
+            "category": item.category,
+            "called": False,
+            "n_calls": 0,
+            "valid": False,
+            "correct": False,
+            "hit_max": False,
+            "cut": False,
+            "crashed": not isinstance(exc, CorralError),
+            "typed_error": isinstance(exc, CorralError),
+            "timeout": isinstance(exc, PeerTimeout),
+            "tokens": 0,
+            "text": "",
+            "why": f"{type(exc).__name__}: {str(exc)[:200]}",
+        }
     outcome["seconds"] = time.perf_counter() - started
     return outcome

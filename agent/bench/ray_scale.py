@@ -37,8 +37,17 @@ def get_time(city: str) -> str:
 
 
 def _stub(delay: float) -> tuple[subprocess.Popen[str], str]:
-    cmd = [sys.executable, "-m", "corral.bench.stub_server", "--max-requests", "100000", "--idle-timeout", "120",
-           "--delay", str(delay)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "corral.bench.stub_server",
+        "--max-requests",
+        "100000",
+        "--idle-timeout",
+        "120",
+        "--delay",
+        str(delay),
+    ]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline() if process.stdout else ""
     if not line.startswith("listening "):
@@ -53,8 +62,15 @@ def _corral_rows_per_s(base_url: str, work: Path) -> tuple[float, float, int]:
 
     tasks = work / "tasks.jsonl"
     tasks.write_text("".join(json.dumps({"id": f"r{i}", "input": f"Time in Paris? ({i})"}) + "\n" for i in range(ROWS)))
-    spec = parse_spec({"backend": {"type": "openai", "base_url": base_url}, "tools": ["corral.bench.ray_scale:get_time"],
-                       "guards": {"default": False}, "limits": {"max_turns": 3}}, base_dir=work)
+    spec = parse_spec(
+        {
+            "backend": {"type": "openai", "base_url": base_url},
+            "tools": ["corral.bench.ray_scale:get_time"],
+            "guards": {"default": False},
+            "limits": {"max_turns": 3},
+        },
+        base_dir=work,
+    )
     result = run_ray_batch(spec, str(tasks), str(work / "out"), actors=ACTORS, in_flight=IN_FLIGHT, progress=False)
     run_s = result.elapsed_s - result.startup_s
     return result.statuses.get("ok", 0) / run_s, result.startup_s, result.statuses.get("ok", 0)
@@ -97,11 +113,19 @@ def ray_section(config: BenchConfig) -> SectionResult:
         stub.terminate()
         stub.wait(timeout=10)
     detail = f"{ROWS} rows, {ACTORS} actors, {DELAY * 1000:.0f} ms/request"
-    rows = [Row(metric="corral --engine ray", value=corral_rate, unit="/s",
-                detail=f"{detail}, {IN_FLIGHT} in flight/actor, 2 requests/row; {ok} ok"),
-            Row(metric="Ray start-up (ray.init)", value=first_start, unit="s")]
+    rows = [
+        Row(
+            metric="corral --engine ray",
+            value=corral_rate,
+            unit="/s",
+            detail=f"{detail}, {IN_FLIGHT} in flight/actor, 2 requests/row; {ok} ok",
+        ),
+        Row(metric="Ray start-up (ray.init)", value=first_start, unit="s"),
+    ]
     if llm_rate is not None:
-        rows += [Row(metric="ray.data.llm HTTP processor", value=llm_rate, unit="/s", detail=f"{detail}, 1 request/row"),
-                 Row(metric="corral / ray.data.llm", value=corral_rate / llm_rate, unit="x", target=">= 6x")]
+        rows += [
+            Row(metric="ray.data.llm HTTP processor", value=llm_rate, unit="/s", detail=f"{detail}, 1 request/row"),
+            Row(metric="corral / ray.data.llm", value=corral_rate / llm_rate, unit="x", target=">= 6x"),
+        ]
     data = {"corral_rows_per_s": corral_rate, "llm_rows_per_s": llm_rate, "startup_s": first_start}
     return SectionResult(name="ray", rows=rows, data=data, reason=why)

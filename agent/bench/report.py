@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from .stats import finite_or_none
 
@@ -96,7 +97,9 @@ def markdown_table(sections: Sequence[SectionResult]) -> str:
             continue
         for row in section.rows:
             value = format_value(row.value, row.unit)
-            lines.append(f"| {section.name} | {_cell(row.metric)} | {value} | {_cell(row.target)} | {_cell(row.detail)} |")
+            lines.append(
+                f"| {section.name} | {_cell(row.metric)} | {value} | {_cell(row.target)} | {_cell(row.detail)} |"
+            )
     return "\n".join(lines)
 
 

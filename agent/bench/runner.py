@@ -14,7 +14,7 @@ import platform
 import sys
 import time
 import traceback
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .config import DEFAULT, QUICK, BenchConfig, find_data_dir
 from .report import SectionResult, markdown_table, to_json, write_json
@@ -104,7 +104,9 @@ def run_sections(config: BenchConfig, names: Sequence[str], log: Callable[[str],
             result = SECTIONS[name](config)
         except Exception as exc:  # noqa: BLE001 - one broken section must not hide the others
             detail = traceback.format_exc(limit=4)
-            result = SectionResult(name=name, status="error", reason=f"{type(exc).__name__}: {exc}", data={"traceback": detail})
+            result = SectionResult(
+                name=name, status="error", reason=f"{type(exc).__name__}: {exc}", data={"traceback": detail}
+            )
         seconds = time.perf_counter() - started
         results.append(_with_seconds(result, seconds))
         log(f"[bench] {name}: {result.status} in {seconds:.1f} s {result.reason}")
@@ -113,7 +115,12 @@ def run_sections(config: BenchConfig, names: Sequence[str], log: Callable[[str],
 
 def _with_seconds(result: SectionResult, seconds: float) -> SectionResult:
     return SectionResult(
-        name=result.name, rows=result.rows, data=result.data, status=result.status, reason=result.reason, seconds=seconds
+        name=result.name,
+        rows=result.rows,
+        data=result.data,
+        status=result.status,
+        reason=result.reason,
+        seconds=seconds,
     )
 
 
@@ -124,16 +131,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes for CI (a minute or two)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument("--only", metavar="NAMES", help=f"comma-separated sections: {','.join(SECTIONS)} "
-                        f"(default: all but {','.join(sorted(OPT_IN))})")
+    parser.add_argument(
+        "--only",
+        metavar="NAMES",
+        help=f"comma-separated sections: {','.join(SECTIONS)} (default: all but {','.join(sorted(OPT_IN))})",
+    )
     parser.add_argument("--model", help="GGUF to benchmark (default: the tiny SmolLM2 stand-in)")
     parser.add_argument("--n-threads", type=int, default=min(os.cpu_count() or 1, 8))
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--data-dir", help="folder holding bfcl/ (default: $CORRAL_DATA_DIR or ../shared/data)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the BFCL sample")
     parser.add_argument("--bfcl-per-category", type=int, help="BFCL items per category (quality section)")
-    parser.add_argument("--half", choices=("tune", "held-out", "both"), default="both",
-                        help="which half of the BFCL files to sample (tune on 'tune' only)")
+    parser.add_argument(
+        "--half",
+        choices=("tune", "held-out", "both"),
+        default="both",
+        help="which half of the BFCL files to sample (tune on 'tune' only)",
+    )
     parser.add_argument("--setups", help="comma-separated quality setups (names or indices; default all)")
     return parser
 
@@ -175,8 +189,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(markdown_table(results))
     _print_quality(results)
     if args.json:
-        meta = {**config.to_dict(), "python": platform.python_version(), "machine": platform.machine(),
-                "cpu_count": os.cpu_count(), "llama_cpp": _llama_cpp_version()}
+        meta = {
+            **config.to_dict(),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "llama_cpp": _llama_cpp_version(),
+        }
         path = write_json(args.json, to_json(meta, results))
         log(f"[bench] wrote {path}")
     return 1 if any(r.status == "error" for r in results) else 0

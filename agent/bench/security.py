@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .report import Row, SectionResult
 
@@ -61,8 +62,13 @@ class Score:
         return 100.0 * sum(values) / len(values) if values else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"utility": self.pct(self.utility), "utility_under_attack": self.pct(self.utility_attacked),
-                "asr": self.pct(self.attacked), "tasks": len(self.utility), "attacks": len(self.attacked)}
+        return {
+            "utility": self.pct(self.utility),
+            "utility_under_attack": self.pct(self.utility_attacked),
+            "asr": self.pct(self.attacked),
+            "tasks": len(self.utility),
+            "attacks": len(self.attacked),
+        }
 
 
 def _fast_environments(suite: Any) -> None:
@@ -97,8 +103,11 @@ def _pairs(suite: Any, attack: Any, pairs: int | None) -> list[tuple[Any, Any, d
     env = suite.load_and_inject_default_environment({})
     # Injection tasks without ground truth (workspace 6-13 in v1.2.2) cannot be performed by a
     # scripted model: they are left out (the attack count in the table shows how many pairs ran).
-    doable = [t for t in suite.injection_tasks.values()
-              if t.ground_truth(env.model_copy(deep=True)) or getattr(t, "GROUND_TRUTH_OUTPUT", "")]
+    doable = [
+        t
+        for t in suite.injection_tasks.values()
+        if t.ground_truth(env.model_copy(deep=True)) or getattr(t, "GROUND_TRUTH_OUTPUT", "")
+    ]
     out = [(u, t) for u in suite.user_tasks.values() for t in doable]
     chosen = []
     for user_task, injection_task in _sample(out, pairs):
@@ -117,8 +126,14 @@ def _run(suite: Any, layer: str, user_task: Any, injection_task: Any, injections
     return suite.run_task_with_pipeline(pipeline, user_task, injection_task, injections)
 
 
-def run_suite(name: str, layers: Iterable[str], *, attacks: Sequence[str] = ATTACKS, tasks: int | None = None,
-              pairs: int | None = None) -> dict[str, Score]:
+def run_suite(
+    name: str,
+    layers: Iterable[str],
+    *,
+    attacks: Sequence[str] = ATTACKS,
+    tasks: int | None = None,
+    pairs: int | None = None,
+) -> dict[str, Score]:
     """Scores per layer for one suite: ``tasks`` user tasks without attack, ``pairs`` attacked pairs per attack."""
     from agentdojo.attacks.attack_registry import load_attack
     from agentdojo.task_suite.load_suites import get_suite
@@ -141,9 +156,15 @@ def run_suite(name: str, layers: Iterable[str], *, attacks: Sequence[str] = ATTA
     return scores
 
 
-def run_security(*, suites: Sequence[str] = SUITES, layers: Sequence[str] = tuple(LAYERS), attacks: Sequence[str] = ATTACKS,
-                 tasks: int | None = None, pairs: int | None = None,
-                 log: Callable[[str], None] = lambda _: None) -> dict[str, dict[str, Score]]:
+def run_security(
+    *,
+    suites: Sequence[str] = SUITES,
+    layers: Sequence[str] = tuple(LAYERS),
+    attacks: Sequence[str] = ATTACKS,
+    tasks: int | None = None,
+    pairs: int | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, dict[str, Score]]:
     """Scores per suite and layer (see :func:`run_suite`)."""
     results = {}
     for name in suites:
@@ -155,13 +176,17 @@ def run_security(*, suites: Sequence[str] = SUITES, layers: Sequence[str] = tupl
 
 def markdown(results: dict[str, dict[str, Score]]) -> str:
     """The README table: one line per suite and layer."""
-    lines = ["| suite | defences | utility | utility under attack | ASR | runs (tasks / attacks) |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| suite | defences | utility | utility under attack | ASR | runs (tasks / attacks) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for suite, by_layer in results.items():
         for layer, score in by_layer.items():
             d = score.to_dict()
-            lines.append(f"| {suite} | {layer} | {_pct(d['utility'])} | {_pct(d['utility_under_attack'])} | "
-                         f"{_pct(d['asr'])} | {d['tasks']} / {d['attacks']} |")
+            lines.append(
+                f"| {suite} | {layer} | {_pct(d['utility'])} | {_pct(d['utility_under_attack'])} | "
+                f"{_pct(d['asr'])} | {d['tasks']} / {d['attacks']} |"
+            )
     return "\n".join(lines)
 
 
@@ -175,8 +200,10 @@ def _rows(results: dict[str, dict[str, Score]]) -> list[Row]:
         for layer, score in by_layer.items():
             d = score.to_dict()
             target = "<= 5 %" if layer == "default" else ""
-            detail = f"utility {_pct(d['utility'])}, under attack {_pct(d['utility_under_attack'])}; " \
-                     f"{d['tasks']} tasks, {d['attacks']} attacks"
+            detail = (
+                f"utility {_pct(d['utility'])}, under attack {_pct(d['utility_under_attack'])}; "
+                f"{d['tasks']} tasks, {d['attacks']} attacks"
+            )
             rows.append(Row(metric=f"{suite} / {layer}: ASR", value=d["asr"], unit="%", target=target, detail=detail))
     return rows
 
@@ -186,11 +213,15 @@ def security_section(config: Any) -> SectionResult:
     try:
         import agentdojo  # noqa: F401
     except ImportError:
-        return SectionResult(name="security", status="skipped",
-                             reason="agentdojo is not installed: pip install 'corral[security]'")
+        return SectionResult(
+            name="security", status="skipped", reason="agentdojo is not installed: pip install 'corral[security]'"
+        )
     quick = getattr(config.size, "name", "") == "quick"
-    results = run_security(tasks=6 if quick else None, pairs=12 if quick else None,
-                           attacks=ATTACKS[:1] if quick else ATTACKS, log=lambda line: print(line, file=sys.stderr))
+    results = run_security(
+        tasks=6 if quick else None,
+        pairs=12 if quick else None,
+        attacks=ATTACKS[:1] if quick else ATTACKS,
+        log=lambda line: print(line, file=sys.stderr),
+    )
     data = {suite: {layer: s.to_dict() for layer, s in by.items()} for suite, by in results.items()}
     return SectionResult(name="security", rows=_rows(results), data={"scores": data, "table": markdown(results)})
-

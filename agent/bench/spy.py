@@ -14,8 +14,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["SpyBackend", "SpyCall"]
 
@@ -42,10 +43,14 @@ class SpyBackend:
         return getattr(self.inner, name)
 
     def _record(self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: str | None, done: Any) -> Any:
-        self.calls.append(SpyCall(prompt=prompt, stop=tuple(stop), max_tokens=max_tokens, grammar=grammar, completion=done))
+        self.calls.append(
+            SpyCall(prompt=prompt, stop=tuple(stop), max_tokens=max_tokens, grammar=grammar, completion=done)
+        )
         return done
 
-    def complete(self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None) -> Any:
+    def complete(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None
+    ) -> Any:
         done = self.inner.complete(prompt, stop=stop, max_tokens=max_tokens, grammar=grammar)
         return self._record(prompt, stop, max_tokens, grammar, done)
 

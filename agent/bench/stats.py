@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 __all__ = ["median", "ratio", "paired_ratio", "interleave", "Timer", "Paired", "finite_or_none"]
 
@@ -95,7 +96,7 @@ class Timer:
         self.seconds = 0.0
         self._start = 0.0
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self._start = time.perf_counter()
         return self
 

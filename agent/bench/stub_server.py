@@ -26,8 +26,9 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Sequence
+from typing import Any
 
 __all__ = ["StubServer", "Responder", "tool_then_answer", "main"]
 
@@ -54,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
     # Headers and body go out in two writes: with Nagle on, the body waits for a delayed ACK (~40 ms).
     disable_nagle_algorithm = True
-    server: "_BoundedServer"
+    server: _BoundedServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's signature
         pass  # a benchmark server must not print per request
@@ -111,9 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "stub"),
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-            ],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": _usage(prompt, text),
         }
 
@@ -170,7 +169,12 @@ class StubServer:
     """
 
     def __init__(
-        self, responder: Responder, *, max_requests: int = 100_000, idle_timeout: float = 60.0, record: bool = False,
+        self,
+        responder: Responder,
+        *,
+        max_requests: int = 100_000,
+        idle_timeout: float = 60.0,
+        record: bool = False,
         delay: float = 0.0,
     ) -> None:
         self._server = _BoundedServer(responder, max_requests, idle_timeout, delay)
@@ -192,7 +196,7 @@ class StubServer:
         """Every POST received (``path`` and JSON ``body``) when started with ``record=True``."""
         return list(self._server.recorded or [])
 
-    def start(self) -> "StubServer":
+    def start(self) -> StubServer:
         self._thread.start()
         threading.Thread(target=self._watchdog, name="corral-stub-watchdog", daemon=True).start()
         return self
@@ -207,7 +211,7 @@ class StubServer:
         """Block until the server stops by itself (its request budget or idle timeout)."""
         self._thread.join()
 
-    def __enter__(self) -> "StubServer":
+    def __enter__(self) -> StubServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -229,12 +233,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m corral.bench.stub_server", description=__doc__.splitlines()[0])
     parser.add_argument("--max-requests", type=int, default=10_000)
     parser.add_argument("--idle-timeout", type=float, default=30.0, help="seconds without a request before stopping")
-    parser.add_argument("--call", default="[get_time(city=\"Paris\")]", help="reply before a tool result")
+    parser.add_argument("--call", default='[get_time(city="Paris")]', help="reply before a tool result")
     parser.add_argument("--answer", default="Done.", help="reply once the prompt holds a tool result")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds each request waits (a model's latency)")
     args = parser.parse_args(argv)
-    server = StubServer(tool_then_answer(args.call, args.answer), max_requests=args.max_requests,
-                        idle_timeout=args.idle_timeout, delay=args.delay).start()
+    server = StubServer(
+        tool_then_answer(args.call, args.answer),
+        max_requests=args.max_requests,
+        idle_timeout=args.idle_timeout,
+        delay=args.delay,
+    ).start()
     print(f"listening {server.base_url}", flush=True)
     server.wait()
     print(f"stopped after {server.requests} requests", file=sys.stderr, flush=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+from ..events import ModelDelta, RunFinished
 from .commands import agent_from_args
 from .output import AnswerStream, TurnPrinter
-from ..events import ModelDelta, RunFinished
 
 __all__ = ["cmd_chat", "ChatSession"]
 
@@ -48,7 +49,7 @@ class ChatSession:
         elif name == "/tools":
             self.say(", ".join(self.agent.policy.tool_names) or "(no tools)")
         elif name == "/history":
-            for msg in (self.history.messages if self.history is not None else []):
+            for msg in self.history.messages if self.history is not None else []:
                 self.say(f"  {msg.role}: {msg.text[:120]}{' [tool calls]' if msg.tool_calls else ''}")
         else:
             self.say(HELP)
@@ -58,7 +59,11 @@ class ChatSession:
         """One user turn: stream the run, show calls and verdicts, keep the result as history."""
         printer = TurnPrinter(self.out, show_answer=False)
         policy = self.agent.policy
-        live = None if policy.stage_active("output") or policy.output_type is not None else AnswerStream(self.out, "assistant> ")
+        live = (
+            None
+            if policy.stage_active("output") or policy.output_type is not None
+            else AnswerStream(self.out, "assistant> ")
+        )
         try:
             result = self._run(line, printer, live)
         except KeyboardInterrupt:

@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..agent import Agent
 from ..batch import BatchItem, check_output_path, read_items, run_batch
 from ..batch_rows import agent_runner, in_shard, parse_shard
 from ..events import ModelDelta, RunFinished
+from ..exceptions import FileFormatError, UsageError
+from ..spec import AgentSpec, load_spec, load_tools, parse_spec
 from .output import AnswerStream, TurnPrinter
 from .progress import make_progress
-from ..exceptions import FileFormatError, UsageError
-from ..agent import Agent
-from ..spec import AgentSpec, load_spec, load_tools, parse_spec
 
 __all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
 
@@ -32,7 +32,12 @@ def _backend_override(spec: AgentSpec, args: argparse.Namespace) -> dict[str, An
     backend = spec.backend.model_dump()
     if getattr(args, "base_url", None):
         keep = {k: backend[k] for k in ("mode", "api_key_env", "timeout", "max_retries") if k in backend}
-        backend = {"type": "openai", **keep, "base_url": args.base_url, "model": args.model or backend.get("model") or ""}
+        backend = {
+            "type": "openai",
+            **keep,
+            "base_url": args.base_url,
+            "model": args.model or backend.get("model") or "",
+        }
     elif getattr(args, "model", None) and backend["type"] in ("llamacpp", "openai"):
         backend["model"] = args.model
     if getattr(args, "api_mode", None):
@@ -44,13 +49,18 @@ def _backend_override(spec: AgentSpec, args: argparse.Namespace) -> dict[str, An
 
 def _engine_options(backend: dict[str, Any], args: argparse.Namespace) -> None:
     """--threads and --temperature, on the backends that take them (a clear error elsewhere)."""
-    for option, key, types in (("threads", "n_threads", ("llamacpp",)), ("temperature", "temperature", ("llamacpp", "openai"))):
+    for option, key, types in (
+        ("threads", "n_threads", ("llamacpp",)),
+        ("temperature", "temperature", ("llamacpp", "openai")),
+    ):
         value = getattr(args, option, None)
         if value is None:
             continue
         if backend["type"] not in types:
-            raise UsageError(f"--{option} applies to the {' or '.join(types)} backend, not {backend['type']!r}; "
-                             "drop it or change the backend")
+            raise UsageError(
+                f"--{option} applies to the {' or '.join(types)} backend, not {backend['type']!r}; "
+                "drop it or change the backend"
+            )
         backend[key] = value
 
 
@@ -107,8 +117,11 @@ def agent_from_args(args: argparse.Namespace) -> tuple[AgentSpec, Any]:
 
 def _not_utf8(source: str, exc: UnicodeDecodeError) -> FileFormatError:
     line = exc.object[: exc.start].count(b"\n") + 1
-    return FileFormatError(f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
-                           path=source, line=line)
+    return FileFormatError(
+        f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
+        path=source,
+        line=line,
+    )
 
 
 def _read_stdin() -> str:
@@ -187,9 +200,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if shard is not None:  # a hash of the id picks the shard: the same split on every machine
         items = [item for item in items if in_shard(item.id, *shard)]
     try:
-        summary = asyncio.run(run_batch(agent_runner(spec), items, args.output,
-                                        concurrency=args.concurrency, resume=args.resume,
-                                        progress=make_progress(sys.stderr)))
+        summary = asyncio.run(
+            run_batch(
+                agent_runner(spec),
+                items,
+                args.output,
+                concurrency=args.concurrency,
+                resume=args.resume,
+                progress=make_progress(sys.stderr),
+            )
+        )
     except KeyboardInterrupt:
         print(f"corral batch: interrupted; finished items are in {args.output}: rerun with --resume", file=sys.stderr)
         raise

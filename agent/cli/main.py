@@ -20,7 +20,8 @@ import argparse
 import importlib
 import importlib.util
 import sys
-from typing import Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from ..exceptions import CorralError, UsageError
 
@@ -39,10 +40,18 @@ DELEGATED = {
 def _agent_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("agent")
     group.add_argument("--spec", metavar="TOML", help="agent spec file (backend, tools, guards, limits)")
-    group.add_argument("--model", metavar="PATH|hf:REPO/FILE",
-                       help="GGUF path or hf: reference (with --base-url: the server's model name)")
-    group.add_argument("--tools", metavar="MODULE:NAME", action="append", default=[],
-                       help="tools to add: a Registry, a tool, a function or a list (repeatable)")
+    group.add_argument(
+        "--model",
+        metavar="PATH|hf:REPO/FILE",
+        help="GGUF path or hf: reference (with --base-url: the server's model name)",
+    )
+    group.add_argument(
+        "--tools",
+        metavar="MODULE:NAME",
+        action="append",
+        default=[],
+        help="tools to add: a Registry, a tool, a function or a list (repeatable)",
+    )
     group.add_argument("--base-url", metavar="URL", help="use an OpenAI-compatible server (llama-server, vLLM, Ollama)")
     group.add_argument("--api-mode", choices=("completions", "chat"), help="server mode with --base-url")
     group.add_argument("--format", dest="chat_format", metavar="NAME", help="chat format, e.g. llama3.2")
@@ -71,19 +80,31 @@ def _add_commands(sub: argparse._SubParsersAction) -> None:
     _agent_options(chat)
 
     batch = sub.add_parser("batch", help="run a JSONL task file concurrently; resumable after a crash")
-    batch.add_argument("--input", required=True, metavar="JSONL",
-                       help='tasks: {"id": ..., "input": ...} per line (Ray: a folder or glob of such files)')
-    batch.add_argument("--output", required=True, metavar="JSONL",
-                       help="results, appended as items finish (Ray: a folder of result files)")
+    batch.add_argument(
+        "--input",
+        required=True,
+        metavar="JSONL",
+        help='tasks: {"id": ..., "input": ...} per line (Ray: a folder or glob of such files)',
+    )
+    batch.add_argument(
+        "--output",
+        required=True,
+        metavar="JSONL",
+        help="results, appended as items finish (Ray: a folder of result files)",
+    )
     batch.add_argument("--concurrency", type=int, default=4, metavar="N", help="items in flight (default 4)")
     batch.add_argument("--resume", action="store_true", help="skip ids already in --output (repairs a torn last line)")
-    batch.add_argument("--shard", metavar="I/N", help="run only shard I of N (0-based; a stable hash of each id picks it)")
+    batch.add_argument(
+        "--shard", metavar="I/N", help="run only shard I of N (0-based; a stable hash of each id picks it)"
+    )
     scale = batch.add_argument_group("Ray Data (--engine ray; pip install 'corral[ray]')")
     scale.add_argument("--engine", choices=("local", "ray"), default="local", help="where the runs go (default local)")
     scale.add_argument("--actors", type=int, default=2, metavar="N", help="Ray actors, one Agent each (default 2)")
     scale.add_argument("--in-flight", type=int, default=16, metavar="M", help="runs in flight per actor (default 16)")
     scale.add_argument("--ray-address", metavar="ADDR", help="an existing Ray cluster (default: start a local one)")
-    scale.add_argument("--num-cpus", type=int, metavar="N", help="logical CPUs of a local Ray (default: all, at least 4)")
+    scale.add_argument(
+        "--num-cpus", type=int, metavar="N", help="logical CPUs of a local Ray (default: all, at least 4)"
+    )
     scale.add_argument("--output-format", choices=("json", "parquet"), default="json", help="Ray output files")
     scale.add_argument("--no-checkpoint", action="store_true", help="Ray: no checkpoint (a rerun redoes every row)")
     _agent_options(batch)
@@ -111,9 +132,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``corral`` (exposed for docs and tests)."""
-    parser = _Parser(
-        prog="corral", description="Let a local Llama 3.2 model call your Python functions, safely."
-    )
+    parser = _Parser(prog="corral", description="Let a local Llama 3.2 model call your Python functions, safely.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

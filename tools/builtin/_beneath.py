@@ -42,8 +42,12 @@ _RACED = {errno.ELOOP, errno.ENOTDIR, errno.ENXIO, errno.ENOENT}  # the entry ch
 
 def supported() -> bool:
     """True where ``openat``-style calls (``dir_fd=``) and ``O_NOFOLLOW`` exist (Linux, macOS, BSD)."""
-    return (hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
-            and {os.open, os.stat, os.readlink} <= os.supports_dir_fd and os.scandir in os.supports_fd)
+    return (
+        hasattr(os, "O_NOFOLLOW")
+        and hasattr(os, "O_DIRECTORY")
+        and {os.open, os.stat, os.readlink} <= os.supports_dir_fd
+        and os.scandir in os.supports_fd
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,8 +61,10 @@ class Root:
     def of(cls, root: str | os.PathLike[str]) -> Root:
         """Check the platform and the directory; raise UsageError or NotADirectoryError."""
         if not supported():
-            raise UsageError("file tools need openat-style file access (os.open with dir_fd and O_NOFOLLOW), "
-                             "which this platform lacks; they refuse to run rather than risk a symlink race.")
+            raise UsageError(
+                "file tools need openat-style file access (os.open with dir_fd and O_NOFOLLOW), "
+                "which this platform lacks; they refuse to run rather than risk a symlink race."
+            )
         if not os.path.isdir(root):
             raise NotADirectoryError(f"file_tools root {os.fspath(root)!r} is not a directory")
         path = os.path.abspath(root)
@@ -156,14 +162,16 @@ class _Walk:
         for prefix in self.root.prefixes:
             if parts[: len(prefix)] == prefix:
                 self._reset()
-                return list(parts[len(prefix):])
+                return list(parts[len(prefix) :])
         raise self._outside()
 
     def _count_link(self) -> None:
         self.links += 1
         if self.links > MAX_SYMLINKS:
-            raise ModelRetry(f"Path {self.requested!r} goes through more than {MAX_SYMLINKS} symlinks "
-                             "(a symlink loop?); refused. Ask for a path without the loop.")
+            raise ModelRetry(
+                f"Path {self.requested!r} goes through more than {MAX_SYMLINKS} symlinks "
+                "(a symlink loop?); refused. Ask for a path without the loop."
+            )
 
     def _count_retry(self) -> None:
         self.retries += 1
@@ -190,8 +198,12 @@ class _Walk:
         return ModelRetry(f"Cannot open {self.requested!r}: {exc.strerror or 'error'}.")
 
 
-_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
-          stat.S_IFBLK: "a block device"}
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 def _require_file_or_dir(info: os.stat_result, requested: str) -> None:

@@ -48,19 +48,40 @@ _SLACK_BITS = 64  # estimates are upper bounds; a little slack keeps exact-fit r
 _MAX_NODES = 200
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "sqrt": math.sqrt, "log": math.log, "log10": math.log10, "log2": math.log2, "exp": math.exp,
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos,
-    "atan": math.atan, "abs": abs, "round": round, "floor": math.floor, "ceil": math.ceil,
-    "min": min, "max": max, "hypot": math.hypot, "factorial": math.factorial,
+    "sqrt": math.sqrt,
+    "log": math.log,
+    "log10": math.log10,
+    "log2": math.log2,
+    "exp": math.exp,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "abs": abs,
+    "round": round,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "min": min,
+    "max": max,
+    "hypot": math.hypot,
+    "factorial": math.factorial,
 }
-_ALLOWED = ("numbers, + - * / // % **, parentheses, the constants pi, e, tau and the functions "
-            + ", ".join(sorted(_FUNCTIONS)))
+_ALLOWED = "numbers, + - * / // % **, parentheses, the constants pi, e, tau and the functions " + ", ".join(
+    sorted(_FUNCTIONS)
+)
 
 
 def _refuse(why: str) -> ModelRetry:
@@ -81,8 +102,9 @@ def _bits(value: Any) -> int:
 def _limit(bits: float, what: str) -> None:
     """Refuse before computing ``what`` when its result would need more than MAX_INT_BITS."""
     if bits > MAX_INT_BITS + _SLACK_BITS:
-        raise _refuse(f"{what} is too large (the limit is {MAX_INT_BITS}-bit integers, about "
-                      f"{MAX_ROUND_DIGITS} digits)")
+        raise _refuse(
+            f"{what} is too large (the limit is {MAX_INT_BITS}-bit integers, about {MAX_ROUND_DIGITS} digits)"
+        )
 
 
 def _check_result(value: Any) -> Any:
@@ -109,8 +131,7 @@ def _check_binary(op: type, left: Any, right: Any) -> None:
 
 def _check_round(args: list[Any]) -> None:
     if len(args) == 2 and isinstance(args[1], int) and abs(args[1]) > MAX_ROUND_DIGITS:
-        raise _refuse(f"round() takes at most {MAX_ROUND_DIGITS} digits either side of the point, "
-                      f"not {_show(args[1])}")
+        raise _refuse(f"round() takes at most {MAX_ROUND_DIGITS} digits either side of the point, not {_show(args[1])}")
 
 
 def _check_factorial(args: list[Any]) -> None:

@@ -22,9 +22,9 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..definition import Tool
 
@@ -101,8 +101,13 @@ class DocumentIndex:
             self._db.executemany("INSERT INTO passages (text, source, start, stop) VALUES (?, ?, ?, ?)", rows)
         return len(rows)
 
-    def add_folder(self, folder: str | os.PathLike[str], *, patterns: Iterable[str] = ("*.txt", "*.md"),
-                   max_file_bytes: int = 5_000_000) -> int:
+    def add_folder(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        patterns: Iterable[str] = ("*.txt", "*.md"),
+        max_file_bytes: int = 5_000_000,
+    ) -> int:
         """Index matching files under ``folder`` (sources are paths relative to it, with ``/``).
 
         Unchanged files (same size and modification time) are skipped; files that disappeared
@@ -117,8 +122,9 @@ class DocumentIndex:
                 continue
             self.add_text(source, path.read_text(encoding="utf-8", errors="replace"))
             with self._lock, self._db:
-                self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?)",
-                                 (source, info.st_mtime_ns, info.st_size))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?)", (source, info.st_mtime_ns, info.st_size)
+                )
             changed += 1
         self._forget(set(found))
         return changed
@@ -147,8 +153,10 @@ class DocumentIndex:
         if not words:
             return []
         match = " OR ".join('"' + w.replace('"', "") + '"' for w in dict.fromkeys(words))
-        sql = ("SELECT source, start, stop, text, bm25(passages) AS rank FROM passages "
-               "WHERE passages MATCH ? ORDER BY rank, source, start LIMIT ?")
+        sql = (
+            "SELECT source, start, stop, text, bm25(passages) AS rank FROM passages "
+            "WHERE passages MATCH ? ORDER BY rank, source, start LIMIT ?"
+        )
         with self._lock:
             rows = self._db.execute(sql, (match, max(1, int(limit)))).fetchall()
         # FTS5's bm25() is lower-is-better; flip the sign so a higher score means more relevant.
@@ -158,8 +166,9 @@ class DocumentIndex:
 def _format(hits: list[Hit]) -> str:
     if not hits:
         return "No matching passages."
-    blocks = [f"[{i}] {h.source} (characters {h.start}-{h.end}, score {h.score:.2f})\n{h.text}"
-              for i, h in enumerate(hits, 1)]
+    blocks = [
+        f"[{i}] {h.source} (characters {h.start}-{h.end}, score {h.score:.2f})\n{h.text}" for i, h in enumerate(hits, 1)
+    ]
     return "\n\n".join(blocks)
 
 

@@ -56,8 +56,9 @@ def _read(root: Root, path: str, max_bytes: int) -> tuple[bytes, int]:
         os.close(fd)
 
 
-def read_file_tool(root: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
-                   name: str = "read_file") -> Tool:
+def read_file_tool(
+    root: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, name: str = "read_file"
+) -> Tool:
     """A tool reading UTF-8 text files under ``root`` (at most ``max_bytes`` per read).
 
     Example::
@@ -98,8 +99,9 @@ def _listing(root: Root, path: str, max_entries: int) -> tuple[list[str], int]:
         os.close(fd)
 
 
-def list_dir_tool(root: str | os.PathLike[str], *, max_entries: int = DEFAULT_MAX_ENTRIES,
-                  name: str = "list_dir") -> Tool:
+def list_dir_tool(
+    root: str | os.PathLike[str], *, max_entries: int = DEFAULT_MAX_ENTRIES, name: str = "list_dir"
+) -> Tool:
     """A tool listing a directory under ``root``: one entry a line, directories end with ``/``.
 
     Example::
@@ -135,8 +137,9 @@ def _describe(entry: os.DirEntry[str]) -> str:
         return entry.name
 
 
-def file_tools(root: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_entries: int = DEFAULT_MAX_ENTRIES) -> Registry:
+def file_tools(
+    root: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES
+) -> Registry:
     """``read_file`` and ``list_dir`` bound to ``root``, as a Registry to merge into yours.
 
     Raises NotADirectoryError if ``root`` is not a directory, and UsageError on a platform

@@ -28,7 +28,8 @@ import asyncio
 import ipaddress
 import re
 import socket
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import httpx
 
@@ -85,9 +86,18 @@ async def _system_resolve(host: str, port: int) -> list[str]:
 
 
 class _Fetcher:
-    def __init__(self, *, allow_private: bool, allowed_hosts: Iterable[str], max_bytes: int, timeout: float,
-                 max_redirects: int, transport: httpx.AsyncBaseTransport | None, resolver: Resolver | None,
-                 user_agent: str) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        allowed_hosts: Iterable[str],
+        max_bytes: int,
+        timeout: float,
+        max_redirects: int,
+        transport: httpx.AsyncBaseTransport | None,
+        resolver: Resolver | None,
+        user_agent: str,
+    ) -> None:
         self.allow_private = allow_private
         self.allowed_hosts = {h.lower().rstrip(".") for h in allowed_hosts}
         self.max_bytes, self.timeout, self.max_redirects = max_bytes, timeout, max_redirects
@@ -105,7 +115,9 @@ class _Fetcher:
             addresses = [literal]
         else:
             try:
-                found = await self.resolver(url.raw_host.decode("ascii"), url.port or (443 if url.scheme == "https" else 80))
+                found = await self.resolver(
+                    url.raw_host.decode("ascii"), url.port or (443 if url.scheme == "https" else 80)
+                )
             except (OSError, UnicodeError) as exc:
                 raise ModelRetry(f"Could not resolve host {host!r}: {exc}.") from None
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
@@ -115,8 +127,10 @@ class _Fetcher:
             for ip in addresses:
                 reason = check_address(ip)
                 if reason:
-                    raise ModelRetry(f"Refused {str(url)!r}: {host} is a {reason} address ({ip}); "
-                                     "only public internet addresses can be fetched.")
+                    raise ModelRetry(
+                        f"Refused {str(url)!r}: {host} is a {reason} address ({ip}); "
+                        "only public internet addresses can be fetched."
+                    )
         return str(addresses[0])
 
     async def fetch(self, url: str) -> str:
@@ -130,8 +144,13 @@ class _Fetcher:
             url = httpx.URL(raw)
         except (httpx.InvalidURL, TypeError) as exc:
             raise ModelRetry(f"Invalid URL {raw!r}: {exc}.") from None
-        async with httpx.AsyncClient(transport=self.transport, follow_redirects=False, trust_env=False,
-                                     timeout=self.timeout, headers={"User-Agent": self.user_agent}) as client:
+        async with httpx.AsyncClient(
+            transport=self.transport,
+            follow_redirects=False,
+            trust_env=False,
+            timeout=self.timeout,
+            headers={"User-Agent": self.user_agent},
+        ) as client:
             for _hop in range(self.max_redirects + 1):
                 ip = await self.vet(url)
                 status, reason, headers, body, more = await self._get(client, url, ip)
@@ -145,8 +164,9 @@ class _Fetcher:
     async def _get(self, client: httpx.AsyncClient, url: httpx.URL, ip: str) -> tuple[Any, ...]:
         pinned = url.copy_with(host=ip)
         extensions = {"sni_hostname": url.host} if url.scheme == "https" and _literal_ip(url.host) is None else {}
-        request = client.build_request("GET", pinned, headers={"Host": url.netloc.decode("ascii")},
-                                       extensions=extensions)
+        request = client.build_request(
+            "GET", pinned, headers={"Host": url.netloc.decode("ascii")}, extensions=extensions
+        )
         response = await client.send(request, stream=True)
         try:
             body, more = bytearray(), False
@@ -175,14 +195,29 @@ def _render(status: int, reason: str, headers: httpx.Headers, body: bytes, more:
     return text if 200 <= status < 300 else f"HTTP {status} {reason}\n{text}"
 
 
-def fetch_url(*, allow_private: bool = False, allowed_hosts: Iterable[str] = (), max_bytes: int = 200_000,
-              timeout: float = 10.0, max_redirects: int = 5, transport: httpx.AsyncBaseTransport | None = None,
-              resolver: Resolver | None = None, user_agent: str = "corral-fetch/0.1",
-              name: str = "fetch_url") -> Tool:
+def fetch_url(
+    *,
+    allow_private: bool = False,
+    allowed_hosts: Iterable[str] = (),
+    max_bytes: int = 200_000,
+    timeout: float = 10.0,
+    max_redirects: int = 5,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+    user_agent: str = "corral-fetch/0.1",
+    name: str = "fetch_url",
+) -> Tool:
     """A tool that GETs a public http(s) URL and returns its text (see the module docstring)."""
-    fetcher = _Fetcher(allow_private=allow_private, allowed_hosts=allowed_hosts, max_bytes=max_bytes,
-                       timeout=timeout, max_redirects=max_redirects, transport=transport, resolver=resolver,
-                       user_agent=user_agent)
+    fetcher = _Fetcher(
+        allow_private=allow_private,
+        allowed_hosts=allowed_hosts,
+        max_bytes=max_bytes,
+        timeout=timeout,
+        max_redirects=max_redirects,
+        transport=transport,
+        resolver=resolver,
+        user_agent=user_agent,
+    )
 
     async def fetch(url: str) -> str:
         """Fetch a web page over http or https and return its text.

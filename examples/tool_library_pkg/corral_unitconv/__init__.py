@@ -23,8 +23,11 @@ _METRES = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "in": 0.0254, "ft": 
 
 
 @tool
-def convert_length(value: float, from_unit: Literal["mm", "cm", "m", "km", "in", "ft", "mi"],
-                   to_unit: Literal["mm", "cm", "m", "km", "in", "ft", "mi"]) -> float:
+def convert_length(
+    value: float,
+    from_unit: Literal["mm", "cm", "m", "km", "in", "ft", "mi"],
+    to_unit: Literal["mm", "cm", "m", "km", "in", "ft", "mi"],
+) -> float:
     """Convert a length between metric and imperial units.
 
     Args:

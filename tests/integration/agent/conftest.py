@@ -10,10 +10,7 @@ import time
 
 import httpx
 import pytest
-
 from agent_tools import add, lookup  # noqa: F401 - shared with the other agent tier
-
-
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +36,21 @@ def llama_server(tiny_model_path, tmp_path_factory):
     """Start llama_cpp.server with the tiny model; yield its /v1 base URL; stop it."""
     pytest.importorskip("uvicorn", reason="needs pip install 'llama-cpp-python[server]'")
     port = _free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_model_path), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(tiny_model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        "2",
+    ]
     # a file, not a pipe: the server logs a lot while loading and would block on a full pipe
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     log_file = open(log, "w")

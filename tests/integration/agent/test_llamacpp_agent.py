@@ -44,8 +44,10 @@ def test_prefix_reuse_is_measured(runs):
     naive = sum(t.prompt_tokens for t in turns)
     evaluated = sum(t.prompt_tokens_evaluated for t in turns)
     last = turns[-1].prompt_tokens
-    print(f"\nprefix reuse: {len(turns)} turns, evaluated {evaluated} prompt tokens, "
-          f"naive sum {naive}, final prompt {last}")
+    print(
+        f"\nprefix reuse: {len(turns)} turns, evaluated {evaluated} prompt tokens, "
+        f"naive sum {naive}, final prompt {last}"
+    )
     for t in turns:
         print(f"  turn {t.turn}: prompt {t.prompt_tokens}, evaluated {t.prompt_tokens_evaluated}")
     assert all(t.prompt_tokens_evaluated < t.prompt_tokens for t in turns[1:])

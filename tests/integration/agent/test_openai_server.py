@@ -13,8 +13,7 @@ from corral.prompts import JinjaFormat
 def test_completions_mode_runs_the_agent_with_our_prompt_and_grammar(llama_server, tiny_model_path, two_tools):
     backend = OpenAIBackend(llama_server, mode="completions", timeout=300)
     fmt = JinjaFormat.from_gguf(tiny_model_path)  # same prompt text as the embedded backend renders
-    agent = Agent(backend, tools=two_tools, format=fmt, guards=None, tool_choice="required",
-                  max_turns=1, max_tokens=48)
+    agent = Agent(backend, tools=two_tools, format=fmt, guards=None, tool_choice="required", max_turns=1, max_tokens=48)
     result = agent.run("What is 12 plus 30? Use the add tool.")
     [call] = result.tool_calls
     assert call.status == "ok" and call.name in ("add", "lookup"), call  # the server applied our grammar
@@ -32,8 +31,11 @@ def test_chat_mode_uses_server_side_tool_calls(llama_server, two_tools):
     agent = Agent(backend, tools=two_tools, guards=None, tool_choice="add", max_turns=2, max_tokens=48)
     result = agent.run("What is 12 plus 30?")
     first = result.tool_calls[0]
-    assert first.name == "add" and first.status == "ok" and first.result == str(
-        first.arguments["a"] + first.arguments["b"])
+    assert (
+        first.name == "add"
+        and first.status == "ok"
+        and first.result == str(first.arguments["a"] + first.arguments["b"])
+    )
     assert result.stop_reason in ("final", "max_turns", "repeated_call"), result.stop_message
     assert result.messages[1].tool_calls[0].id  # the server's call id travels back with the result
     backend.close()
@@ -41,25 +43,37 @@ def test_chat_mode_uses_server_side_tool_calls(llama_server, two_tools):
 
 def test_stream_over_sse_against_the_real_server(llama_server):
     backend = OpenAIBackend(llama_server, timeout=300)
-    items = list(backend.stream("<|im_start|>user\nSay hi<|im_end|>\n<|im_start|>assistant\n",
-                                stop=["<|im_end|>"], max_tokens=8))
+    items = list(
+        backend.stream("<|im_start|>user\nSay hi<|im_end|>\n<|im_start|>assistant\n", stop=["<|im_end|>"], max_tokens=8)
+    )
     done = items[-1]
     assert "".join(i.text for i in items[:-1]) == done.text and done.text
     backend.close()
 
 
-ADD_TOOL = {"type": "function", "function": {
-    "name": "add", "description": "Add two integers.",
-    "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-                   "required": ["a", "b"]}}}
+ADD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two integers.",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+        },
+    },
+}
 
 
 def test_chat_mode_streams_tool_call_fragments_from_the_real_server(llama_server):
     from corral.backends.base import ChatReply, ToolCallDelta
 
     backend = OpenAIBackend(llama_server, mode="chat", timeout=300)
-    items = list(backend.stream_chat([{"role": "user", "content": "What is 12 plus 30?"}], tools=[ADD_TOOL],
-                                     tool_choice="add", max_tokens=48))
+    items = list(
+        backend.stream_chat(
+            [{"role": "user", "content": "What is 12 plus 30?"}], tools=[ADD_TOOL], tool_choice="add", max_tokens=48
+        )
+    )
     reply, fragments = items[-1], [i for i in items if isinstance(i, ToolCallDelta)]
     assert isinstance(reply, ChatReply) and fragments
     [call] = reply.turn.tool_calls

@@ -23,7 +23,10 @@ def bench(tmp_path_factory, tiny_model_path, data_dir):
     env = {**os.environ, "CORRAL_DATA_DIR": str(data_dir)}
     proc = subprocess.run(
         [sys.executable, "-m", "corral.bench", "--quick", "--json", str(out), "--n-threads", "2", "--n-ctx", "4096"],
-        capture_output=True, text=True, timeout=1800, env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(out.read_text()), proc.stdout
@@ -88,7 +91,12 @@ def test_prefix_reuse_counts_are_consistent(bench):
 def test_quality_sample_covers_every_category_for_every_variant(bench):
     data = bench[0]["sections"]["quality"]["data"]
     assert {i.rsplit("_", 1)[0] for i in data["items"]} == {
-        "simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance"}
+        "simple_python",
+        "multiple",
+        "parallel",
+        "parallel_multiple",
+        "irrelevance",
+    }
     for outcomes in data["outcomes"].values():
         assert [o["id"] for o in outcomes] == data["items"]
 

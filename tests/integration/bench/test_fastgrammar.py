@@ -12,15 +12,17 @@ llama_cpp = pytest.importorskip("llama_cpp")
 from corral.backends.fastgrammar import FastGrammarLlama, GrammarSampler, SamplingParams, compile_grammar  # noqa: E402
 from corral.exceptions import GrammarError  # noqa: E402
 
-CALL = r'''
+CALL = r"""
 root ::= call
 call ::= "{\"name\": \"get_weather\", \"arguments\": {\"city\": " string ", \"unit\": " unit "}}"
 unit ::= "\"celsius\"" | "\"fahrenheit\""
 string ::= "\"" char{1,40} "\""
 char ::= [^"\\\x00-\x1f] | "\\" ["\\/bfnrt]
-'''
+"""
 TEXT_OR_CALL = CALL.replace("root ::= call", "root ::= text | call\ntext ::= [^{] [^\\x00]*")
-CALL_RE = re.compile(r'^\{"name": "get_weather", "arguments": \{"city": "[^"]{1,40}", "unit": "(celsius|fahrenheit)"\}\}$')
+CALL_RE = re.compile(
+    r'^\{"name": "get_weather", "arguments": \{"city": "[^"]{1,40}", "unit": "(celsius|fahrenheit)"\}\}$'
+)
 
 PROMPT = (
     "<|im_start|>system\nYou can call get_weather(city, unit). To call it, answer only with JSON "

@@ -19,16 +19,16 @@ import pytest
 
 N_ITEMS = 30
 
-SLOW = textwrap.dedent('''
+SLOW = textwrap.dedent("""
     import time
 
     def reply(prompt):
         time.sleep(0.15)
         user = prompt.rsplit("<|start_header_id|>user<|end_header_id|>", 1)[-1].split("<|eot_id|>")[0]
         return "done: " + user.strip()
-''')
+""")
 
-SPEC = textwrap.dedent('''
+SPEC = textwrap.dedent("""
     [backend]
     type = "function"
     function = "slow_reply:reply"
@@ -36,7 +36,7 @@ SPEC = textwrap.dedent('''
     default = false
     [limits]
     max_turns = 1
-''')
+""")
 
 
 @pytest.fixture
@@ -50,8 +50,21 @@ def batch_dir(tmp_path: Path) -> Path:
 
 
 def _cmd(d: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "corral", "batch", "--spec", str(d / "agent.toml"), "--input",
-            str(d / "tasks.jsonl"), "--output", str(d / "out.jsonl"), "--concurrency", "3", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "corral",
+        "batch",
+        "--spec",
+        str(d / "agent.toml"),
+        "--input",
+        str(d / "tasks.jsonl"),
+        "--output",
+        str(d / "out.jsonl"),
+        "--concurrency",
+        "3",
+        *extra,
+    ]
 
 
 def _wait_for_lines(path: Path, n: int, proc: subprocess.Popen, limit: float = 120.0) -> None:
@@ -81,8 +94,7 @@ def test_sigkill_then_resume_loses_nothing_and_duplicates_nothing(batch_dir):
     with open(out, "a") as handle:
         handle.write(json.dumps({"id": pending[0], "status": "ok", "answer": "done: task"})[:30])
 
-    resumed = subprocess.run(_cmd(batch_dir, "--resume"), cwd=batch_dir, capture_output=True, text=True,
-                             timeout=300)
+    resumed = subprocess.run(_cmd(batch_dir, "--resume"), cwd=batch_dir, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert "dropped a truncated last line" in resumed.stderr
     assert f"{len(before)} item(s) already done" in resumed.stderr

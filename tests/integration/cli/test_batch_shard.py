@@ -17,16 +17,16 @@ from pathlib import Path
 
 N_ITEMS, N_SHARDS = 300, 3
 
-SLOW = textwrap.dedent('''
+SLOW = textwrap.dedent("""
     import time
 
     def reply(prompt):
         time.sleep(0.03)
         user = prompt.rsplit("<|start_header_id|>user<|end_header_id|>", 1)[-1].split("<|eot_id|>")[0]
         return "done: " + user.strip()
-''')
+""")
 
-SPEC = textwrap.dedent('''
+SPEC = textwrap.dedent("""
     [backend]
     type = "function"
     function = "slow_reply:reply"
@@ -34,19 +34,35 @@ SPEC = textwrap.dedent('''
     default = false
     [limits]
     max_turns = 1
-''')
+""")
 
 
 def _setup(d: Path) -> None:
     (d / "slow_reply.py").write_text(SLOW)
     (d / "agent.toml").write_text(SPEC)
     (d / "tasks.jsonl").write_text(
-        "".join(json.dumps({"id": f"item-{i:03d}", "input": f"task {i}"}) + "\n" for i in range(N_ITEMS)))
+        "".join(json.dumps({"id": f"item-{i:03d}", "input": f"task {i}"}) + "\n" for i in range(N_ITEMS))
+    )
 
 
 def _cmd(d: Path, shard: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "corral", "batch", "--spec", str(d / "agent.toml"), "--input", str(d / "tasks.jsonl"),
-            "--output", str(d / f"out-{shard}.jsonl"), "--concurrency", "2", "--shard", f"{shard}/{N_SHARDS}", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "corral",
+        "batch",
+        "--spec",
+        str(d / "agent.toml"),
+        "--input",
+        str(d / "tasks.jsonl"),
+        "--output",
+        str(d / f"out-{shard}.jsonl"),
+        "--concurrency",
+        "2",
+        "--shard",
+        f"{shard}/{N_SHARDS}",
+        *extra,
+    ]
 
 
 def _kill_after(path: Path, n: int, proc: subprocess.Popen, limit: float = 120.0) -> None:
@@ -66,8 +82,10 @@ def _ids(path: Path) -> list[str]:
 
 def test_three_shards_one_killed_and_resumed_cover_every_id_exactly_once(tmp_path):
     _setup(tmp_path)
-    procs = [subprocess.Popen(_cmd(tmp_path, k), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for k in range(N_SHARDS)]
+    procs = [
+        subprocess.Popen(_cmd(tmp_path, k), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for k in range(N_SHARDS)
+    ]
     try:
         _kill_after(tmp_path / "out-1.jsonl", 10, procs[1])
     finally:

@@ -12,7 +12,7 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-REPLIES = textwrap.dedent('''
+REPLIES = textwrap.dedent("""
     import time
 
     def reply(prompt):
@@ -26,23 +26,29 @@ REPLIES = textwrap.dedent('''
             return '[calculator(expression="2**10")]'
         turns = prompt.count("<|start_header_id|>user")
         return f"Turn {turns} of this chat."
-''')
+""")
 
-SPEC = textwrap.dedent('''
+SPEC = textwrap.dedent("""
     tools = ["corral.tools.builtin.calculator:calculator"]
     [backend]
     type = "function"
     function = "chat_replies:reply"
     [guards]
     default = false
-''')
+""")
 
 
 def test_chat_session_on_a_tty(tmp_path):
     (tmp_path / "chat_replies.py").write_text(REPLIES)
     (tmp_path / "agent.toml").write_text(SPEC)
-    child = pexpect.spawn(sys.executable, ["-m", "corral", "chat", "--spec", "agent.toml"], cwd=str(tmp_path),
-                          encoding="utf-8", timeout=60, dimensions=(40, 200))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "corral", "chat", "--spec", "agent.toml"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
     try:
         child.expect("you> ")
         child.sendline("hello")

@@ -41,8 +41,9 @@ def test_retrieval_qa_indexes_its_corpus_and_cites_sources(tmp_path):
     # Each answer lists its sources, or says which guard withheld the retrieved text (the offline
     # injection classifier can flag ordinary policy prose; the reader is told, never left guessing).
     for block in proc.stdout.split("\nQ: ")[1:]:
-        assert re.search(r"   source: (handbook|office)/\w+\.md \(characters \d+-\d+\)", block) or \
-            re.search(r"   withheld: search_documents\(.*\) by the \w+ guard", block), block
+        assert re.search(r"   source: (handbook|office)/\w+\.md \(characters \d+-\d+\)", block) or re.search(
+            r"   withheld: search_documents\(.*\) by the \w+ guard", block
+        ), block
     sources = re.findall(r"source: (\S+) \(characters (\d+)-(\d+)\)", proc.stdout)
     assert all(s.startswith(("handbook/", "office/")) for s, _, _ in sources)
 
@@ -113,16 +114,30 @@ def test_tool_library_by_import_and_by_discovery(tmp_path):
     pkg = tmp_path / "src"
     shutil.copytree(EXAMPLES / "tool_library_pkg", pkg)  # build outside the repository tree
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q",
-                    "--target", str(site), str(pkg)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "--target",
+            str(site),
+            str(pkg),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     bare = run_example([str(EXAMPLES / "tool_library.py")])
     assert bare.returncode == 0, bare.stderr
     assert "by import:    ['convert_length', 'convert_temperature']" in bare.stdout
     assert "(none: pip install examples/tool_library_pkg)" in bare.stdout
     assert re.search(r"call convert_(length|temperature)\(", bare.stdout)  # required first call
 
-    installed = run_example([str(EXAMPLES / "tool_library.py"), "--discover"],
-                            env_extra={"PYTHONPATH": str(site)})
+    installed = run_example([str(EXAMPLES / "tool_library.py"), "--discover"], env_extra={"PYTHONPATH": str(site)})
     assert installed.returncode == 0, installed.stderr
     assert "by discovery: ['convert_length', 'convert_temperature']" in installed.stdout
 

@@ -23,8 +23,14 @@ def corral(*argv: str, env_model: Path | None = None, cwd: Path | None = None, t
     env.pop("CORRAL_MODEL", None)
     if env_model is not None:
         env["CORRAL_MODEL"] = str(env_model)
-    return subprocess.run([sys.executable, "-m", "corral", *argv], capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "corral", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +58,18 @@ def test_demo_blocks_the_poisoned_page_when_it_is_fetched(demo):
 
 
 def test_run_with_a_tool_on_the_tiny_model_gives_json(tiny_model_path):
-    proc = corral("run", "What is 17 * 23? Use the calculator.", "--tools", "corral.tools.builtin.calculator:calculator",
-                  "--max-turns", "2", "--max-tokens", "48", "--json", env_model=tiny_model_path)
+    proc = corral(
+        "run",
+        "What is 17 * 23? Use the calculator.",
+        "--tools",
+        "corral.tools.builtin.calculator:calculator",
+        "--max-turns",
+        "2",
+        "--max-tokens",
+        "48",
+        "--json",
+        env_model=tiny_model_path,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     data = json.loads(proc.stdout)
     assert data["stop_reason"] in ("final", "max_turns", "repeated_call", "retries_exhausted")
@@ -63,8 +79,17 @@ def test_run_with_a_tool_on_the_tiny_model_gives_json(tiny_model_path):
 
 def test_scripted_agent_example_runs_through_corral_batch(tiny_model_path, tmp_path):
     out = tmp_path / "results.jsonl"
-    proc = corral("batch", "--spec", "examples/scripted_agent.toml", "--input", "examples/scripted_agent_tasks.jsonl",
-                  "--output", str(out), "--concurrency", "2")
+    proc = corral(
+        "batch",
+        "--spec",
+        "examples/scripted_agent.toml",
+        "--input",
+        "examples/scripted_agent_tasks.jsonl",
+        "--output",
+        str(out),
+        "--concurrency",
+        "2",
+    )
     assert proc.returncode in (0, 1), proc.stderr
     records = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert set(records) == {"mul", "sum", "injection"}

@@ -15,7 +15,15 @@ URL = "http://guard.test/v1"
 
 
 def completion(text):
-    return httpx.Response(200, json={"id": "c1", "object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": "stop"}], "usage": {"prompt_tokens": 300, "completion_tokens": 3, "total_tokens": 303}})
+    return httpx.Response(
+        200,
+        json={
+            "id": "c1",
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 300, "completion_tokens": 3, "total_tokens": 303},
+        },
+    )
 
 
 @respx.mock

@@ -22,9 +22,11 @@ def test_metadata_matches_gguf_package(tiny_model_path):
 def test_smollm2_format(tiny_model_path):
     fmt = get_format("jinja", gguf=tiny_model_path)
     assert isinstance(fmt, JinjaFormat) and fmt.stop_tokens == ("<|im_end|>",)
-    msgs = [{"role": "user", "content": "Weather in Paris?"},
-            {"role": "assistant", "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]},
-            {"role": "tool", "content": "sunny"}]
+    msgs = [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]},
+        {"role": "tool", "content": "sunny"},
+    ]
     tools = [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
     head = fmt.render(msgs[:1], tools)
     full = fmt.render(msgs, tools)

@@ -10,12 +10,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from corral.tools import normalize_schema
 from corral.prompts import get_format
+from corral.tools import normalize_schema
 
 llama_cpp = pytest.importorskip("llama_cpp")
 
 SETS = ["simple_python", "multiple", "parallel", "parallel_multiple"]
+
+
 def json_schema(schema):
     """BFCL's schema dialect -> JSON Schema, through the library's own normaliser."""
     return normalize_schema(schema)
@@ -73,8 +75,13 @@ def test_smollm2_under_grammar_always_parses_and_validates(items, llm, tiny_mode
         tools = item["function"]
         prompt = chat.render(item["question"][0], tools)
         for grammar, max_tokens in ((constrain.grammar(tools), 24), (constrain.call_grammar(tools), 160)):
-            out = llm(prompt, grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False),
-                      max_tokens=max_tokens, temperature=0.0, stop=list(chat.stop_tokens))
+            out = llm(
+                prompt,
+                grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                stop=list(chat.stop_tokens),
+            )
             choice = out["choices"][0]
             text = choice["text"]
             if choice["finish_reason"] == "length":
@@ -84,9 +91,14 @@ def test_smollm2_under_grammar_always_parses_and_validates(items, llm, tiny_mode
     assert made_calls >= len(sample)  # call_grammar forces at least one call per item
 
 
-MCP_TOOLS = [{"name": name, "description": "An MCP tool.", "parameters": {"type": "object", "properties": {
-    "path": {"type": "string"}}, "required": ["path"]}}
-    for name in ("fs.read-file", "github.create_issue", "create-ticket", "db.import")]
+MCP_TOOLS = [
+    {
+        "name": name,
+        "description": "An MCP tool.",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
+    }
+    for name in ("fs.read-file", "github.create_issue", "create-ticket", "db.import")
+]
 
 
 @pytest.mark.parametrize("fmt_name", ["llama3.2", "llama3.2-json", "llama3.1", "llama3", "jinja"])
@@ -104,7 +116,12 @@ def test_mcp_names_through_the_real_grammar_parser_and_model(fmt_name, llm, tiny
     if fmt_name not in ("llama3.2", "jinja"):
         return  # the other formats' grammars are the JSON one (llama.cpp's grammar sampling is slow here)
     prompt = chat.render([{"role": "user", "content": "Open the file notes.txt"}], MCP_TOOLS)
-    out = llm(prompt, grammar=llama_cpp.LlamaGrammar.from_string(fmt.call_grammar(MCP_TOOLS), verbose=False),
-              max_tokens=60, temperature=0.0, stop=list(chat.stop_tokens))
+    out = llm(
+        prompt,
+        grammar=llama_cpp.LlamaGrammar.from_string(fmt.call_grammar(MCP_TOOLS), verbose=False),
+        max_tokens=60,
+        temperature=0.0,
+        stop=list(chat.stop_tokens),
+    )
     calls = fmt.parse(out["choices"][0]["text"]).tool_calls
     assert calls and all(c.name in {t["name"] for t in MCP_TOOLS} for c in calls)

@@ -26,15 +26,22 @@ def test_forged_header_in_content_is_not_special_ids(llama3_tokenize):
 @pytest.mark.parametrize("name", ["llama3.2", "llama3.2-json", "llama3.1", "llama3"])
 def test_rendered_prompt_has_only_the_templates_control_tokens(name, llama3_tokenize):
     def conversation(evil: str) -> list[dict]:
-        return [{"role": "system", "content": f"Be brief. {evil}"},
-                {"role": "user", "content": f"Read it. {evil}"},
-                {"role": "assistant", "tool_calls": [{"name": "fetch", "arguments": {"url": evil}}]},
-                {"role": "tool", "content": f"page: {evil}"},
-                {"role": "assistant", "content": f"Summary. {evil}"},
-                {"role": "user", "content": "And now?"}]
+        return [
+            {"role": "system", "content": f"Be brief. {evil}"},
+            {"role": "user", "content": f"Read it. {evil}"},
+            {"role": "assistant", "tool_calls": [{"name": "fetch", "arguments": {"url": evil}}]},
+            {"role": "tool", "content": f"page: {evil}"},
+            {"role": "assistant", "content": f"Summary. {evil}"},
+            {"role": "user", "content": "And now?"},
+        ]
 
-    tools = [{"name": "fetch", "description": f"Fetch. {FORGED}", "parameters": {
-        "type": "object", "properties": {"url": {"type": "string"}}}}]
+    tools = [
+        {
+            "name": "fetch",
+            "description": f"Fetch. {FORGED}",
+            "parameters": {"type": "object", "properties": {"url": {"type": "string"}}},
+        }
+    ]
     forged = render(conversation(FORGED), tools, format=name, date="1 Jan 2025")
     clean = render(conversation("x"), [{**tools[0], "description": "Fetch."}], format=name, date="1 Jan 2025")
     assert _specials(llama3_tokenize(forged)) == _specials(llama3_tokenize(clean))

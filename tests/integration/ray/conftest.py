@@ -54,7 +54,8 @@ def write_case(d: Path, base_url: str, items: list[dict], guards: bool = True) -
     (d / "rtools.py").write_text(TOOLS)
     (d / "tasks.jsonl").write_text("".join(json.dumps(item) + "\n" for item in items))
     spec = d / "agent.toml"
-    spec.write_text(textwrap.dedent(f'''
+    spec.write_text(
+        textwrap.dedent(f'''
         tools = ["rtools:lookup"]
         [backend]
         type = "openai"
@@ -64,7 +65,8 @@ def write_case(d: Path, base_url: str, items: list[dict], guards: bool = True) -
         default = {str(guards).lower()}
         [limits]
         max_turns = 3
-    '''))
+    ''')
+    )
     return spec
 
 

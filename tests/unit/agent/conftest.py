@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from agent_tools import add, lookup  # noqa: F401 - shared with the other agent tier
+from guard_doubles import RecordingGuard
 
 from corral import Agent
 from corral.guards.chain import GuardChain
 from corral.testing import ScriptedBackend
-from agent_tools import add, lookup  # noqa: F401 - shared with the other agent tier
-from guard_doubles import RecordingGuard
 
 
 def chain(guard: RecordingGuard, *stages: str) -> GuardChain:
@@ -28,6 +28,7 @@ def make_agent():
         kw.setdefault("tools", [add, lookup])
         kw.setdefault("guards", None)
         return Agent(backend, format="llama3.2", **kw), backend
+
     return make
 
 

@@ -85,8 +85,9 @@ def test_missing_decision_pauses_again(make_agent):
 
 def test_approval_handler_decides_inline(make_agent):
     asked = []
-    agent, _ = make_agent([CALL, "Sent."], tools=[send_email],
-                          approval_handler=lambda call: asked.append(call.name) or True)
+    agent, _ = make_agent(
+        [CALL, "Sent."], tools=[send_email], approval_handler=lambda call: asked.append(call.name) or True
+    )
     assert agent.run("mail bob").ok and asked == ["send_email"] and SENT == ["bob@example.com"]
 
 
@@ -101,9 +102,19 @@ def test_event_order_of_one_call(make_agent):
     agent, _ = make_agent(["[add(a=1, b=2)]", "3"])
     kinds = [type(e) for e in agent.stream("1+2") if not isinstance(e, ModelDelta)]
     assert kinds == [
-        RunStarted, MessageAdded,
-        TurnStarted, PromptRendered, ModelCompleted, ToolCallParsed, MessageAdded, ToolResultReady, MessageAdded,
-        TurnStarted, PromptRendered, ModelCompleted, MessageAdded,
+        RunStarted,
+        MessageAdded,
+        TurnStarted,
+        PromptRendered,
+        ModelCompleted,
+        ToolCallParsed,
+        MessageAdded,
+        ToolResultReady,
+        MessageAdded,
+        TurnStarted,
+        PromptRendered,
+        ModelCompleted,
+        MessageAdded,
         RunFinished,
     ]
 
@@ -136,9 +147,17 @@ def test_an_unobserved_run_builds_no_events_but_gives_the_same_result(make_agent
     observed, _ = make_agent(texts, guards="default")
     seen: list = []
     a, b = quiet.run("go"), observed.run("go", hooks=[seen.append])
-    assert {type(e).__name__ for e in seen} >= {"RunStarted", "TurnStarted", "PromptRendered", "ModelCompleted",
-                                                 "ToolCallParsed", "GuardChecked", "ToolResultReady", "MessageAdded",
-                                                 "RunFinished"}
+    assert {type(e).__name__ for e in seen} >= {
+        "RunStarted",
+        "TurnStarted",
+        "PromptRendered",
+        "ModelCompleted",
+        "ToolCallParsed",
+        "GuardChecked",
+        "ToolResultReady",
+        "MessageAdded",
+        "RunFinished",
+    }
     assert a.output == b.output and a.stop_reason == b.stop_reason
     assert [m.model_dump() for m in a.messages] == [m.model_dump() for m in b.messages]
     assert [(c.name, c.result, c.status) for c in a.tool_calls] == [(c.name, c.result, c.status) for c in b.tool_calls]
@@ -158,7 +177,8 @@ def test_arun_matches_run(make_agent):
     assert result.output == sync.output
     assert [(c.name, c.result) for c in result.tool_calls] == [(c.name, c.result) for c in sync.tool_calls]
     assert [m.model_dump(exclude={"tool_calls"}) for m in result.messages] == [
-        m.model_dump(exclude={"tool_calls"}) for m in sync.messages]
+        m.model_dump(exclude={"tool_calls"}) for m in sync.messages
+    ]
 
 
 def test_astream_awaits_async_hooks(make_agent):

@@ -3,9 +3,10 @@ Conversation at output for guards that ask for it (Llama Guard judges answers in
 
 from __future__ import annotations
 
+from guard_doubles import RecordingGuard
+
 from corral.guards import Conversation, GuardChain, LlamaGuard, PIIRedactor, ToolCallPayload
 from corral.testing import ScriptedBackend
-from guard_doubles import RecordingGuard
 
 
 def test_calls_and_answers_carry_the_user_turn(make_agent):
@@ -48,12 +49,18 @@ def test_llama_guard_sees_the_user_turn_at_output(make_agent):
 
 def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
     from corral._loop.drivers import drive
-    from corral.guards import CodeScanner, InjectionGuard
     from corral._loop.loop import CheckGuard, run_steps
+    from corral.guards import CodeScanner, InjectionGuard
 
-    texts = ['[add(a=1, b=2)]', "Mail bob@example.com: it is 3."]
-    offline = GuardChain({"input": [InjectionGuard()], "tool_call": [CodeScanner()], "tool_result": [PIIRedactor()],
-                          "output": [PIIRedactor()]})
+    texts = ["[add(a=1, b=2)]", "Mail bob@example.com: it is 3."]
+    offline = GuardChain(
+        {
+            "input": [InjectionGuard()],
+            "tool_call": [CodeScanner()],
+            "tool_result": [PIIRedactor()],
+            "output": [PIIRedactor()],
+        }
+    )
     assert offline.inline and not GuardChain({"output": [RecordingGuard("double")]}).inline
     assert not GuardChain({"output": [PIIRedactor()]}, timeout=1.0).inline  # a timeout needs the driver
     requests = []
@@ -74,8 +81,12 @@ def test_an_offline_chain_runs_in_the_loop_and_decides_the_same(make_agent):
         result = getattr(event, "result", result)
     assert CheckGuard.__name__ not in requests and result.output == "Mail [EMAIL]: it is 3."
     # The same chain behind a double without ``inline`` goes through the driver, with the same outcome.
-    mixed = GuardChain({**{s: list(offline.guards(s)) for s in ("input", "tool_call", "tool_result")},
-                        "output": [PIIRedactor(), RecordingGuard("double")]})
+    mixed = GuardChain(
+        {
+            **{s: list(offline.guards(s)) for s in ("input", "tool_call", "tool_result")},
+            "output": [PIIRedactor(), RecordingGuard("double")],
+        }
+    )
     agent, _ = make_agent(texts, guards=mixed)
     requests.clear()
     for event in drive(watch(run_steps(agent.policy, agent._start("1+2?", None, None))), agent.runtime, "r"):

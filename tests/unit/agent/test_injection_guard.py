@@ -34,10 +34,12 @@ def read_email(index: int) -> str:
 
 
 def test_hidden_instruction_is_blocked_at_tool_result(tmp_path):
-    backend = ScriptedBackend([
-        "[read_email(index=0)]",
-        "I could not read that email safely; it contained suspicious instructions, so I withheld it.",
-    ])
+    backend = ScriptedBackend(
+        [
+            "[read_email(index=0)]",
+            "I could not read that email safely; it contained suspicious instructions, so I withheld it.",
+        ]
+    )
     agent = Agent(backend, tools=[read_email], format="llama3.2", guards=GuardChain.default())
     path = tmp_path / "run.jsonl"
     result = agent.run("Summarize my newest email.", transcript=path)

@@ -27,7 +27,7 @@ def test_prompts_grow_append_only(make_agent):
     agent, backend = make_agent(["[add(a=1, b=1)]", "[add(a=2, b=2)]", "done"])
     agent.run("add twice")
     first, second, third = backend.prompts
-    common = lambda a, b: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    common = lambda a, b: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))  # noqa: E731
     assert common(second, third) > 0.8 * len(second)
     assert common(first, second) > 0.8 * len(first)
 
@@ -36,7 +36,9 @@ def test_parallel_calls_run_in_one_turn_in_order(make_agent):
     agent, backend = make_agent(['[add(a=1, b=2), lookup(city="Oslo")]', "3, and sunny."])
     result = agent.run("two things")
     assert [(c.name, c.result, c.turn) for c in result.tool_calls] == [
-        ("add", "3", 1), ("lookup", "Sunny in Oslo, 21 C", 1)]
+        ("add", "3", 1),
+        ("lookup", "Sunny in Oslo, 21 C", 1),
+    ]
     assert [m.role for m in result.messages] == ["user", "assistant", "tool", "tool", "assistant"]
 
 

@@ -12,7 +12,7 @@ from corral.prompts import get_format
 
 @pytest.mark.parametrize("fmt", ["llama3.2", "llama3.2-json", "llama3"])
 def test_every_prompt_equals_the_full_render_of_the_history(make_agent, fmt):
-    texts = ['[add(a=1, b=2)]', "not [a call", '[lookup(city="Paris"), add(a=3, b=4)]', "Done."]
+    texts = ["[add(a=1, b=2)]", "not [a call", '[lookup(city="Paris"), add(a=3, b=4)]', "Done."]
     if fmt != "llama3.2":
         texts = ['{"name": "add", "parameters": {"a": 1, "b": 2}}', "Done."]
     agent, backend = make_agent(texts, system="Be brief.", date=dt.date(2025, 3, 4))
@@ -47,7 +47,7 @@ def test_a_run_keeps_one_date_even_across_midnight(make_agent, monkeypatch):
                 return next(days)
 
     monkeypatch.setattr(incremental, "_dt", Clock)
-    agent, backend = make_agent(['[add(a=1, b=2)]', '[add(a=2, b=2)]', "Done."])
+    agent, backend = make_agent(["[add(a=1, b=2)]", "[add(a=2, b=2)]", "Done."])
     assert agent.run("Add").stop_reason == "final"
     assert all("Today Date: 01 January 2025" in p for p in backend.prompts)
     assert len(backend.prompts) == 3

@@ -15,8 +15,7 @@ from corral import BackendConnectError, BackendError, BackendHTTPError, BackendT
 from corral.backends.base import Completion, CompletionDelta
 
 BASE = "http://llm.test/v1"
-OK = {"choices": [{"text": "hello", "finish_reason": "stop"}],
-      "usage": {"prompt_tokens": 10, "completion_tokens": 2}}
+OK = {"choices": [{"text": "hello", "finish_reason": "stop"}], "usage": {"prompt_tokens": 10, "completion_tokens": 2}}
 
 
 @pytest.fixture
@@ -26,6 +25,7 @@ def sleeps(monkeypatch):
 
     async def fake_sleep(seconds):
         waited.append(seconds)
+
     monkeypatch.setattr("corral.backends.openai.asyncio.sleep", fake_sleep)
     return waited
 
@@ -37,8 +37,9 @@ def backend(**kw) -> OpenAIBackend:
 
 @respx.mock
 def test_429_honours_retry_after(sleeps):
-    route = respx.post(f"{BASE}/completions").mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "3"}, text="slow down"), httpx.Response(200, json=OK)])
+    route = respx.post(f"{BASE}/completions").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "3"}, text="slow down"), httpx.Response(200, json=OK)]
+    )
     done = backend().complete("hi", stop=["<|eot_id|>"], max_tokens=8)
     assert done.text == "hello" and route.call_count == 2 and sleeps == [3.0]
     assert done.prompt_tokens == 10 == done.prompt_tokens_evaluated and done.completion_tokens == 2
@@ -46,8 +47,9 @@ def test_429_honours_retry_after(sleeps):
 
 @respx.mock
 def test_500_then_success_backs_off_with_jitter(sleeps):
-    respx.post(f"{BASE}/completions").mock(side_effect=[
-        httpx.Response(500), httpx.Response(502), httpx.Response(200, json=OK)])
+    respx.post(f"{BASE}/completions").mock(
+        side_effect=[httpx.Response(500), httpx.Response(502), httpx.Response(200, json=OK)]
+    )
     assert backend(backoff=1.0).complete("hi", max_tokens=8).text == "hello"
     assert 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
 
@@ -97,8 +99,14 @@ def test_request_body_carries_prompt_stop_grammar_and_key():
     backend().complete("PROMPT", stop=["<|eot_id|>"], max_tokens=5, grammar='root ::= "x"')
     request = route.calls.last.request
     body = __import__("json").loads(request.content)
-    assert body == {"prompt": "PROMPT", "max_tokens": 5, "temperature": 0.0, "model": "tiny",
-                    "stop": ["<|eot_id|>"], "grammar": 'root ::= "x"'}
+    assert body == {
+        "prompt": "PROMPT",
+        "max_tokens": 5,
+        "temperature": 0.0,
+        "model": "tiny",
+        "stop": ["<|eot_id|>"],
+        "grammar": 'root ::= "x"',
+    }
     assert request.headers["authorization"] == "Bearer sk-test"
 
 
@@ -121,8 +129,11 @@ def sse(*events: str) -> bytes:
 
 @respx.mock
 def test_stream_yields_deltas_then_completion():
-    body = sse('{"choices":[{"text":"hel","finish_reason":null}]}',
-               '{"choices":[{"text":"lo","finish_reason":"stop"}]}', "[DONE]")
+    body = sse(
+        '{"choices":[{"text":"hel","finish_reason":null}]}',
+        '{"choices":[{"text":"lo","finish_reason":"stop"}]}',
+        "[DONE]",
+    )
     respx.post(f"{BASE}/completions").mock(return_value=httpx.Response(200, content=body))
     items = list(backend().stream("hi", max_tokens=8))
     assert [i.text for i in items if isinstance(i, CompletionDelta)] == ["hel", "lo"]
@@ -139,9 +150,12 @@ def test_stream_cut_mid_way_is_detected():
 
 @respx.mock
 def test_async_stream_cut_and_async_retry(sleeps):
-    respx.post(f"{BASE}/completions").mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "1"}),
-        httpx.Response(200, content=sse('{"choices":[{"text":"a","finish_reason":null}]}'))])
+    respx.post(f"{BASE}/completions").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(200, content=sse('{"choices":[{"text":"a","finish_reason":null}]}')),
+        ]
+    )
 
     async def go():
         return [item async for item in backend().astream("hi", max_tokens=8)]
@@ -160,8 +174,12 @@ def test_acomplete_retries_500(sleeps):
 @respx.mock
 def test_chat_mode_reads_server_tool_calls():
     call = {"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'}}
-    reply = {"choices": [{"message": {"role": "assistant", "content": None, "tool_calls": [call]},
-                          "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 7, "completion_tokens": 3}}
+    reply = {
+        "choices": [
+            {"message": {"role": "assistant", "content": None, "tool_calls": [call]}, "finish_reason": "tool_calls"}
+        ],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 3},
+    }
     route = respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(200, json=reply))
     chat = backend(mode="chat")
     tools = [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}]
@@ -173,7 +191,7 @@ def test_chat_mode_reads_server_tool_calls():
 
 @respx.mock
 def test_chat_mode_parses_calls_written_as_text():
-    reply = {"choices": [{"message": {"role": "assistant", "content": '[add(a=1, b=2)]'}, "finish_reason": "stop"}]}
+    reply = {"choices": [{"message": {"role": "assistant", "content": "[add(a=1, b=2)]"}, "finish_reason": "stop"}]}
     respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(200, json=reply))
     out = backend(mode="chat").chat([{"role": "user", "content": "1+2"}], tools=[], tool_choice="auto", max_tokens=16)
     assert out.turn.tool_calls[0].name == "add"
@@ -195,11 +213,15 @@ def test_agent_in_chat_mode_runs_the_loop_through_the_server():
         return a + b
 
     call = {"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'}}
-    first = {"choices": [{"message": {"role": "assistant", "content": None, "tool_calls": [call]},
-                          "finish_reason": "tool_calls"}]}
+    first = {
+        "choices": [
+            {"message": {"role": "assistant", "content": None, "tool_calls": [call]}, "finish_reason": "tool_calls"}
+        ]
+    }
     second = {"choices": [{"message": {"role": "assistant", "content": "It is 3."}, "finish_reason": "stop"}]}
     route = respx.post(f"{BASE}/chat/completions").mock(
-        side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=second)])
+        side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=second)]
+    )
     result = Agent(backend(mode="chat"), tools=[add], guards=None).run("1+2?")
     assert result.output == "It is 3." and result.tool_calls[0].result == "3"
     sent = __import__("json").loads(route.calls.last.request.content)["messages"]

@@ -63,8 +63,14 @@ class RawServer:
         try:
             while True:  # keep-alive: the next request on this connection, until the client leaves
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
                 await reader.readexactly(length)
                 await self.behaviour(writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -190,7 +196,9 @@ def test_a_dribbled_stream_ends_at_the_deadline_even_after_text_arrived(kind):
 def test_an_endless_body_is_cut_at_the_size_cap(kind):
     behaviour = endless_sse if "stream" in kind else endless_json
     with RawServer(behaviour) as server:
-        backend = make(server, max_response_bytes=2**20, deadline=None, mode="chat" if "chat" in kind else "completions")
+        backend = make(
+            server, max_response_bytes=2**20, deadline=None, mode="chat" if "chat" in kind else "completions"
+        )
         error = guarded(call(kind, backend))
         backend.close()
     assert isinstance(error, ResponseTooLarge), error
@@ -218,8 +226,9 @@ def test_without_a_deadline_the_per_read_timeout_still_ends_a_stall():
 def test_the_deadline_leaves_a_healthy_pooled_connection_usable():
     async def answer(writer: asyncio.StreamWriter) -> None:
         body = b'{"choices":[{"text":"ok","finish_reason":"stop"}]}'
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                     % (len(body), body))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
         await writer.drain()
 
     with RawServer(answer) as server:
@@ -234,8 +243,9 @@ async def _collect_texts(backend: OpenAIBackend) -> list[str]:
     return [(await backend.acomplete("hi")).text for _ in range(3)]
 
 
-@pytest.mark.parametrize("bad", [{"deadline": 0}, {"deadline": -1.0}, {"max_response_bytes": 0},
-                                 {"max_response_bytes": 1.5}])
+@pytest.mark.parametrize(
+    "bad", [{"deadline": 0}, {"deadline": -1.0}, {"max_response_bytes": 0}, {"max_response_bytes": 1.5}]
+)
 def test_bad_limits_are_usage_errors(bad):
     from corral import UsageError
 

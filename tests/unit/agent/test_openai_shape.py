@@ -16,9 +16,11 @@ from corral.prompts.messages import Message, ToolCall, to_messages
 from corral.testing import ScriptedBackend
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | TEXT,
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                          max_leaves=8)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
 NAMES = st.sampled_from(["add", "get_weather", "notes.search", "mcp-tool"])
 
 
@@ -27,22 +29,29 @@ def conversations(draw) -> list[Message]:
     messages = [Message(role="system", content=draw(TEXT))] if draw(st.booleans()) else []
     for turn in range(draw(st.integers(1, 3))):
         messages.append(Message(role="user", content=draw(TEXT), name=draw(st.sampled_from([None, "corral"]))))
-        calls = [ToolCall(name=draw(NAMES), arguments=draw(st.dictionaries(TEXT, JSON_VALUE, max_size=3)),
-                          id=f"call_{turn}_{i}") for i in range(draw(st.integers(0, 2)))]
+        calls = [
+            ToolCall(
+                name=draw(NAMES), arguments=draw(st.dictionaries(TEXT, JSON_VALUE, max_size=3)), id=f"call_{turn}_{i}"
+            )
+            for i in range(draw(st.integers(0, 2)))
+        ]
         if calls:
             messages.append(Message(role="assistant", content=draw(st.none() | TEXT), tool_calls=calls))
             for call in calls:
                 content = draw(TEXT | st.dictionaries(TEXT, JSON_VALUE, max_size=2))
-                messages.append(Message(role=draw(st.sampled_from(["tool", "ipython"])), content=content,
-                                        tool_call_id=call.id))
+                messages.append(
+                    Message(role=draw(st.sampled_from(["tool", "ipython"])), content=content, tool_call_id=call.id)
+                )
         messages.append(Message(role="assistant", content=draw(TEXT)))
     return messages
 
 
 def _as_stored(messages: list[Message]) -> list[Message]:
     """What the Chat Completions shape keeps: tool results are role "tool" with text content."""
-    return [m.model_copy(update={"role": "tool", "content": m.text}) if m.role in ("tool", "ipython") else m
-            for m in messages]
+    return [
+        m.model_copy(update={"role": "tool", "content": m.text}) if m.role in ("tool", "ipython") else m
+        for m in messages
+    ]
 
 
 @settings(max_examples=150, deadline=None)
@@ -70,12 +79,15 @@ def test_an_agent_continues_from_the_openai_shape_with_the_same_prompt(messages)
 
 
 def test_a_run_result_in_the_openai_shape(make_agent):
-    agent, _ = make_agent(['[add(a=2, b=3)]', "It is 5."])
+    agent, _ = make_agent(["[add(a=2, b=3)]", "It is 5."])
     result = agent.run("2+3?")
     stored = result.to_openai()
     call = stored[1]["tool_calls"][0]
-    assert call == {"id": result.tool_calls[0].id, "type": "function",
-                    "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'}}
+    assert call == {
+        "id": result.tool_calls[0].id,
+        "type": "function",
+        "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'},
+    }
     assert stored[2] == {"role": "tool", "content": "5", "tool_call_id": call["id"], "name": "add"}
     agent2, backend = make_agent(["Still 5."])
     again = agent2.run("Sure?", history=stored)

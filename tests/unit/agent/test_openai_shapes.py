@@ -130,8 +130,12 @@ def test_malformed_json_is_a_response_error():
 
 @respx.mock
 def test_what_real_servers_vary_in_is_accepted():
-    body = {"id": "x", "choices": [{"text": "hi", "finish_reason": "length", "stop_reason": 128009, "logprobs": None,
-                                    "index": 0}], "usage": None, "timings": {"prompt_n": 3, "predicted_n": 1}}
+    body = {
+        "id": "x",
+        "choices": [{"text": "hi", "finish_reason": "length", "stop_reason": 128009, "logprobs": None, "index": 0}],
+        "usage": None,
+        "timings": {"prompt_n": 3, "predicted_n": 1},
+    }
     mock("complete", json.dumps(body).encode())
     done = run_call("complete")
     assert (done.text, done.finish_reason, done.stop_token, done.prompt_tokens_evaluated) == ("hi", "length", None, 3)
@@ -139,8 +143,10 @@ def test_what_real_servers_vary_in_is_accepted():
 
 @respx.mock
 def test_usage_reports_cached_prompt_tokens():
-    body = {"choices": [{"text": "hi"}], "usage": {"prompt_tokens": 10, "completion_tokens": 1,
-                                                   "prompt_tokens_details": {"cached_tokens": 8}}}
+    body = {
+        "choices": [{"text": "hi"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 8}},
+    }
     mock("complete", json.dumps(body).encode())
     done = run_call("complete")
     assert (done.prompt_tokens, done.prompt_tokens_evaluated, done.completion_tokens) == (10, 2, 1)
@@ -159,10 +165,12 @@ def call_fragments(*pieces: dict) -> list[dict]:
 
 CHAT_STREAM = sse(
     {"choices": [{"delta": {"role": "assistant", "content": None}, "finish_reason": None}]},
-    *call_fragments({"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": ""}},
-                    {"index": 0, "function": {"arguments": '{"a": 1, '}},
-                    {"index": 1, "id": "c2", "function": {"name": "lookup", "arguments": '{"key": "x"}'}},
-                    {"index": 0, "function": {"arguments": '"b": 2}'}}),
+    *call_fragments(
+        {"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": ""}},
+        {"index": 0, "function": {"arguments": '{"a": 1, '}},
+        {"index": 1, "id": "c2", "function": {"name": "lookup", "arguments": '{"key": "x"}'}},
+        {"index": 0, "function": {"arguments": '"b": 2}'}},
+    ),
     {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
     {"choices": None, "usage": {"prompt_tokens": 9, "completion_tokens": 4}},  # null choices: some servers
     "[DONE]",
@@ -179,7 +187,9 @@ def test_chat_stream_assembles_tool_calls_from_fragments(kind):
     reply = items[-1]
     assert isinstance(reply, ChatReply)
     assert [(c.id, c.name, c.arguments) for c in reply.turn.tool_calls] == [
-        ("c1", "add", {"a": 1, "b": 2}), ("c2", "lookup", {"key": "x"})]
+        ("c1", "add", {"a": 1, "b": 2}),
+        ("c2", "lookup", {"key": "x"}),
+    ]
     assert (reply.completion.prompt_tokens, reply.completion.completion_tokens) == (9, 4)
 
 
@@ -187,8 +197,13 @@ def test_chat_stream_assembles_tool_calls_from_fragments(kind):
 @pytest.mark.parametrize("kind", ["stream_chat", "astream_chat"])
 def test_chat_stream_text_deltas_and_calls_written_as_text(kind):
     pieces = ["[add(a=1", ", b=2)]"]
-    mock(kind, sse(*[{"choices": [{"delta": {"content": p}, "finish_reason": None}]} for p in pieces],
-                   {"choices": [{"delta": {}, "finish_reason": "stop"}]}))
+    mock(
+        kind,
+        sse(
+            *[{"choices": [{"delta": {"content": p}, "finish_reason": None}]} for p in pieces],
+            {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+        ),
+    )
     items = run_call(kind)
     assert [i.text for i in items if isinstance(i, CompletionDelta)] == pieces
     assert items[-1].turn.tool_calls[0].arguments == {"a": 1, "b": 2}
@@ -196,8 +211,13 @@ def test_chat_stream_text_deltas_and_calls_written_as_text(kind):
 
 @respx.mock
 def test_chat_stream_with_broken_call_arguments_goes_back_to_the_model():
-    mock("stream_chat", sse(*call_fragments({"index": 0, "function": {"name": "add", "arguments": '{"a": '}}),
-                            {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]}))
+    mock(
+        "stream_chat",
+        sse(
+            *call_fragments({"index": 0, "function": {"name": "add", "arguments": '{"a": '}}),
+            {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+        ),
+    )
     reply = run_call("stream_chat")[-1]
     assert "not valid JSON" in str(reply.turn)
 
@@ -210,10 +230,13 @@ def test_agent_streams_chat_mode_deltas_through_the_loop(api):
         """Add two integers."""
         return a + b
 
-    answer = sse(*[{"choices": [{"delta": {"content": p}, "finish_reason": None}]} for p in ["It ", "is 3."]],
-                 {"choices": [{"delta": {}, "finish_reason": "stop"}]})
+    answer = sse(
+        *[{"choices": [{"delta": {"content": p}, "finish_reason": None}]} for p in ["It ", "is 3."]],
+        {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+    )
     route = respx.post(f"{BASE}/chat/completions").mock(
-        side_effect=[httpx.Response(200, content=CHAT_STREAM), httpx.Response(200, content=answer)])
+        side_effect=[httpx.Response(200, content=CHAT_STREAM), httpx.Response(200, content=answer)]
+    )
     agent = Agent(backend("chat"), tools=[add], guards=None, max_turns=3)
     if api == "stream":
         events = list(agent.stream("1+2?"))
@@ -223,7 +246,6 @@ def test_agent_streams_chat_mode_deltas_through_the_loop(api):
     finished = events[-1].result
     assert finished.output == "It is 3." and [c.result for c in finished.tool_calls][:1] == ["3"]
     assert json.loads(route.calls.last.request.content)["stream"] is True
-
 
 
 def test_chat_mode_never_sends_content_markers_a_server_would_parse_as_control_tokens():

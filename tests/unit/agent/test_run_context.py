@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from corral import Agent, Approve, UsageError
 from corral.testing import ScriptedBackend
 from corral.tools import RunContext, stable_key, tool
@@ -38,13 +39,16 @@ def agent_for(turns, **options):
 
 def test_deps_ids_call_id_and_usage_reach_the_tool():
     db: dict = {}
-    result = agent_for(['[remember(note="a"), remember(note="b")]', '[remember(note="c")]', "done"],
-                       deps=db).run("note things", run_id="run-7")
+    result = agent_for(['[remember(note="a"), remember(note="b")]', '[remember(note="c")]', "done"], deps=db).run(
+        "note things", run_id="run-7"
+    )
     # the first turn's two calls run concurrently (worker threads): their order is theirs
     assert result.ok and sorted(n for _, n in db["notes"]) == ["a", "b", "c"] and db["notes"][2][1] == "c"
     first, second, third = SEEN
     assert {c.deps is db for c in SEEN} == {True} and {c.run_id for c in SEEN} == {"run-7"} == {result.run_id}
-    assert sorted(c.call_id for c in SEEN) == sorted(r.id for r in result.tool_calls) and first.call_id != second.call_id
+    assert (
+        sorted(c.call_id for c in SEEN) == sorted(r.id for r in result.tool_calls) and first.call_id != second.call_id
+    )
     assert len({c.idempotency_key for c in SEEN}) == 1 and first.idempotency_key.startswith("run-")
     assert (first.turn, third.turn) == (1, 2)
     # usage so far: one model request by the first turn's calls, two by the second's, counted as the run counts
@@ -74,7 +78,7 @@ def test_without_a_key_every_run_gets_a_fresh_one():
 
 def test_the_key_is_stable_across_a_resumed_and_a_retried_run():
     key, ledger_db = stable_key("item-42", "spec-hash"), {}
-    agent = agent_for(['[pay(amount=5)]', "paid", '[pay(amount=5)]', "paid"], deps=ledger_db)
+    agent = agent_for(["[pay(amount=5)]", "paid", "[pay(amount=5)]", "paid"], deps=ledger_db)
     paused = agent.run("pay 5", idempotency_key=key)
     assert paused.stop_reason == "approval_required" and not SEEN
     [pending] = paused.pending

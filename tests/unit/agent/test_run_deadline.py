@@ -15,6 +15,7 @@ import textwrap
 import threading
 
 import pytest
+
 from corral import Agent
 from corral.backends import OpenAIBackend
 from corral.testing import ScriptedBackend
@@ -93,8 +94,7 @@ def test_the_run_deadline_bounds_a_sync_backend_call(silent_server):
 
 
 def test_the_run_deadline_bounds_a_streamed_run(silent_server):
-    agent = Agent(OpenAIBackend(silent_server, timeout=60, max_retries=0), guards=None, timeout=0.3,
-                  format="llama3.2")
+    agent = Agent(OpenAIBackend(silent_server, timeout=60, max_retries=0), guards=None, timeout=0.3, format="llama3.2")
     events = list(agent.stream("hello"))  # pieces are read through a daemon thread the run walks away from
     assert events[-1].result.stop_reason == "timeout"
 
@@ -177,7 +177,9 @@ async def test_a_guard_returning_no_verdict_blocks_the_run_instead_of_crashing_i
     from corral.guards import GuardChain
 
     chain = GuardChain({"output": [_NoVerdict()]}, fail_open=True)
-    for result in (Agent(ScriptedBackend(["Hi."]), guards=chain).run("hello"),
-                   await Agent(ScriptedBackend(["Hi."]), guards=chain).arun("hello")):
+    for result in (
+        Agent(ScriptedBackend(["Hi."]), guards=chain).run("hello"),
+        await Agent(ScriptedBackend(["Hi."]), guards=chain).arun("hello"),
+    ):
         assert result.stop_reason == "blocked" and result.blocked_by == "sloppy"
         assert "not a Verdict" in result.stop_message

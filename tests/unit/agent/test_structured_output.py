@@ -37,7 +37,7 @@ def test_output_type_alone_answers_through_a_call_only_grammar(make_agent, choic
 
 
 def test_with_tools_every_turn_is_a_call_and_tool_choice_none_leaves_only_the_answer(make_agent):
-    agent, backend = make_agent(['[add(a=1, b=2)]', CALL], output_type=Person)
+    agent, backend = make_agent(["[add(a=1, b=2)]", CALL], output_type=Person)
     assert agent.run("x").output == ANN
     assert all("add(" in r.grammar and "text ::=" not in r.grammar for r in backend.requests)
     agent, backend = make_agent([CALL], output_type=Person, tool_choice="none")

@@ -38,8 +38,19 @@ def test_function_backend_computes_replies():
 
 def test_root_exports_are_pinned():
     assert set(corral.__all__) >= {
-        "Agent", "RunResult", "LlamaCppBackend", "OpenAIBackend", "load_transcript", "TranscriptWriter",
-        "Approve", "Edit", "Reject", "ModelDelta", "RunFinished", "CorralError", "ToolCallParseError",
+        "Agent",
+        "RunResult",
+        "LlamaCppBackend",
+        "OpenAIBackend",
+        "load_transcript",
+        "TranscriptWriter",
+        "Approve",
+        "Edit",
+        "Reject",
+        "ModelDelta",
+        "RunFinished",
+        "CorralError",
+        "ToolCallParseError",
     }
     for name in corral.__all__:
         assert getattr(corral, name) is not None, name
@@ -66,13 +77,22 @@ def test_llama_cpp_is_imported_only_in_its_backend():
             assert path.parent.name == "backends" and path.name in ("llamacpp.py", "fastgrammar.py", "engine.py"), path
 
 
-@pytest.mark.parametrize("meta, expected", [
-    ({"general.name": "Llama 3.2 3B Instruct", "tokenizer.chat_template": "<|start_header_id|>"}, "llama3.2"),
-    ({"general.basename": "Meta-Llama-3.1", "tokenizer.chat_template": "<|start_header_id|>"}, "llama3.1"),
-    ({"general.name": "Meta Llama 3 8B Instruct", "tokenizer.chat_template": "<|start_header_id|>x"}, "llama3"),
-    ({"general.name": "Llama Guard 3 1B", "tokenizer.chat_template": "<|start_header_id|>"}, "jinja"),
-    ({"general.name": "Smollm2 135M", "general.architecture": "llama",
-      "tokenizer.chat_template": "<|im_start|>"}, "jinja"),
-])
+@pytest.mark.parametrize(
+    "meta, expected",
+    [
+        ({"general.name": "Llama 3.2 3B Instruct", "tokenizer.chat_template": "<|start_header_id|>"}, "llama3.2"),
+        ({"general.basename": "Meta-Llama-3.1", "tokenizer.chat_template": "<|start_header_id|>"}, "llama3.1"),
+        ({"general.name": "Meta Llama 3 8B Instruct", "tokenizer.chat_template": "<|start_header_id|>x"}, "llama3"),
+        ({"general.name": "Llama Guard 3 1B", "tokenizer.chat_template": "<|start_header_id|>"}, "jinja"),
+        (
+            {
+                "general.name": "Smollm2 135M",
+                "general.architecture": "llama",
+                "tokenizer.chat_template": "<|im_start|>",
+            },
+            "jinja",
+        ),
+    ],
+)
 def test_detect_format_name(meta, expected):
     assert detect_format_name(meta) == expected

@@ -10,26 +10,32 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from corral import Agent, load_transcript
 from corral.exceptions import FileFormatError
 from corral.testing import FunctionBackend
 from corral.tools import tool
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 TRICKY = ["\u2028", "\u2029", "\u0085", "\ud800", "\udfff", "\x00", "\x0b", "\x1c", "\r", "é", "😀"]
-ANY_TEXT = st.text(st.one_of(
-    st.sampled_from(TRICKY),
-    st.characters(exclude_categories=()),
-    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
-), max_size=30)
+ANY_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(TRICKY),
+        st.characters(exclude_categories=()),
+        st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
+    ),
+    max_size=30,
+)
 
 
 def call_then_answer(answer: str = "All done."):
     """Call ``stamp`` until the conversation holds a tool result, then answer."""
+
     def reply(prompt: str) -> str:
         has_result = "<|start_header_id|>ipython<|end_header_id|>" in prompt
         return answer if has_result else '[stamp(note="x")]'
+
     return reply
 
 

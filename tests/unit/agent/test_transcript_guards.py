@@ -61,8 +61,9 @@ def test_input_block_refuses_without_calling_the_model(make_agent, rule_guard, s
 
 def test_tool_call_block_feeds_explanation(make_agent, rule_guard, stage_chain):
     guard = rule_guard(block="Moscow")
-    agent, backend = make_agent(['[lookup(city="Moscow")]', "I cannot look that up."],
-                                guards=stage_chain(guard, "tool_call"))
+    agent, backend = make_agent(
+        ['[lookup(city="Moscow")]', "I cannot look that up."], guards=stage_chain(guard, "tool_call")
+    )
     result = agent.run("weather in Moscow")
     [call] = result.tool_calls
     assert call.status == "blocked" and call.blocked_by == "rule" and "not run" in call.result
@@ -72,8 +73,9 @@ def test_tool_call_block_feeds_explanation(make_agent, rule_guard, stage_chain):
 
 def test_tool_result_block_and_redaction(make_agent, rule_guard, stage_chain):
     guard = rule_guard(block="Oslo", redact="Sunny")
-    agent, backend = make_agent(['[lookup(city="Oslo"), lookup(city="Rome")]', "ok"],
-                                guards=stage_chain(guard, "tool_result"))
+    agent, backend = make_agent(
+        ['[lookup(city="Oslo"), lookup(city="Rome")]', "ok"], guards=stage_chain(guard, "tool_result")
+    )
     result = agent.run("weather")
     oslo, rome = result.tool_calls
     assert oslo.status == "blocked" and "withheld" in oslo.result and "Sunny in Oslo" not in backend.prompts[1]

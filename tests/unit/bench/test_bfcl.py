@@ -1,7 +1,5 @@
 """The BFCL checker: each rule of the data README, and agreement with the shipped answers."""
 
-import pytest
-
 from corral.bench.bfcl import BfclItem, check, load_items, normalize_string, sample_items
 
 
@@ -74,9 +72,7 @@ def test_list_items_are_type_checked():
 
 
 def test_nested_dicts_use_per_key_options():
-    item = _item(
-        [{"f": {"budget": [{"min": [300], "max": [400]}]}}], {"budget": {"type": "dict"}}, ["budget"]
-    )
+    item = _item([{"f": {"budget": [{"min": [300], "max": [400]}]}}], {"budget": {"type": "dict"}}, ["budget"])
     assert check(item, [("f", {"budget": {"min": 300, "max": 400}})]).ok
     assert not check(item, [("f", {"budget": {"min": 300, "max": 500}})]).ok
     assert not check(item, [("f", {"budget": {"min": 300}})]).ok
@@ -84,9 +80,7 @@ def test_nested_dicts_use_per_key_options():
 
 
 def test_parallel_calls_match_in_any_order_but_count_must_match():
-    item = _item(
-        [{"f": {"x": [1]}}, {"f": {"x": [2]}}], {"x": {"type": "integer"}}, ["x"], category="parallel"
-    )
+    item = _item([{"f": {"x": [1]}}, {"f": {"x": [2]}}], {"x": {"type": "integer"}}, ["x"], category="parallel")
     assert check(item, [("f", {"x": 2}), ("f", {"x": 1})]).ok
     assert not check(item, [("f", {"x": 1}), ("f", {"x": 1})]).ok
     result = check(item, [("f", {"x": 1})])
@@ -95,9 +89,7 @@ def test_parallel_calls_match_in_any_order_but_count_must_match():
 
 def test_matching_is_not_fooled_by_greedy_assignment():
     # Call 1 fits both answers, call 2 only the first: a greedy matcher would fail.
-    item = _item(
-        [{"f": {"x": [1, 2]}}, {"f": {"x": [1]}}], {"x": {"type": "integer"}}, ["x"], category="parallel"
-    )
+    item = _item([{"f": {"x": [1, 2]}}, {"f": {"x": [1]}}], {"x": {"type": "integer"}}, ["x"], category="parallel")
     assert check(item, [("f", {"x": 1}), ("f", {"x": 2})]).ok
 
 

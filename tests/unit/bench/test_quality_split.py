@@ -21,8 +21,17 @@ def test_halves_are_a_stable_hash_of_the_id_and_roughly_balanced(data_dir):
 
 
 def _o(category, half, *, called, correct, valid=True, hit_max=False, crashed=False, seconds=1.0):
-    return {"id": "x", "category": category, "half": half, "called": called, "valid": valid and called,
-            "correct": correct, "hit_max": hit_max, "crashed": crashed, "seconds": seconds}
+    return {
+        "id": "x",
+        "category": category,
+        "half": half,
+        "called": called,
+        "valid": valid and called,
+        "correct": correct,
+        "hit_max": hit_max,
+        "crashed": crashed,
+        "seconds": seconds,
+    }
 
 
 def test_summary_counts_per_half_and_category():
@@ -35,7 +44,12 @@ def test_summary_counts_per_half_and_category():
     s = summarize(outs)
     tune = s["tune"]["simple_python"]
     assert (tune["n"], tune["call_rate"], tune["valid_rate"], tune["accuracy"], tune["median_seconds"]) == (
-        2, 100.0, 50.0, 50.0, 2.0)
+        2,
+        100.0,
+        50.0,
+        50.0,
+        2.0,
+    )
     held = s["held-out"]
     assert held["simple_python"]["valid_rate"] is None  # no calls: no schema-valid rate to speak of
     assert held["simple_python"]["hit_max_tokens"] == 1 and held["irrelevance"]["crashes"] == 1

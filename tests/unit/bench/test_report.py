@@ -62,7 +62,7 @@ def test_spy_records_requests_and_forwards_attributes():
     inner = FunctionBackend(lambda prompt: prompt.upper())
     inner.wants_grammar = False
     spy = SpyBackend(inner)
-    done = spy.complete("hi", stop=["x"], max_tokens=3, grammar="root ::= \"a\"")
+    done = spy.complete("hi", stop=["x"], max_tokens=3, grammar='root ::= "a"')
     assert done.text == "HI"
     assert spy.calls[0].stop == ("x",) and spy.calls[0].grammar == 'root ::= "a"'
     assert spy.wants_grammar is False and spy.prompts == ["hi"]

@@ -11,7 +11,7 @@ def _post(url, payload, client):
 
 
 def test_completions_and_chat_answer_from_the_prompt():
-    responder = tool_then_answer('[f(x=1)]', "Done.")
+    responder = tool_then_answer("[f(x=1)]", "Done.")
     with StubServer(responder) as server, httpx.Client() as client:
         first = _post(server.base_url + "/completions", {"prompt": "hello", "max_tokens": 5}, client)
         assert first["choices"][0]["text"] == "[f(x=1)]"

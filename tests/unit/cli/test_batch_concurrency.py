@@ -11,7 +11,7 @@ import textwrap
 
 from corral import cli
 
-REPLIES = textwrap.dedent('''
+REPLIES = textwrap.dedent("""
     import threading
 
     MEET = threading.Barrier(3, timeout=30)
@@ -19,7 +19,7 @@ REPLIES = textwrap.dedent('''
     def meet(prompt):
         MEET.wait()  # blocks this thread until three replies are being computed at once
         return "met"
-''')
+""")
 
 
 def test_a_blocking_function_backend_runs_n_items_at_once(tmp_path, monkeypatch, capsys):
@@ -27,11 +27,14 @@ def test_a_blocking_function_backend_runs_n_items_at_once(tmp_path, monkeypatch,
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "agent.toml").write_text(
-        '[backend]\ntype = "function"\nfunction = "replies_meet:meet"\n[guards]\ndefault = false\n', encoding="utf-8")
-    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": f"q{i}", "input": f"item {i}"}) + "\n"
-                                               for i in range(6)), encoding="utf-8")
-    code = cli.main(["batch", "--input", "in.jsonl", "--output", "out.jsonl", "--concurrency", "3",
-                     "--spec", "agent.toml"])
+        '[backend]\ntype = "function"\nfunction = "replies_meet:meet"\n[guards]\ndefault = false\n', encoding="utf-8"
+    )
+    (tmp_path / "in.jsonl").write_text(
+        "".join(json.dumps({"id": f"q{i}", "input": f"item {i}"}) + "\n" for i in range(6)), encoding="utf-8"
+    )
+    code = cli.main(
+        ["batch", "--input", "in.jsonl", "--output", "out.jsonl", "--concurrency", "3", "--spec", "agent.toml"]
+    )
     err = capsys.readouterr().err.splitlines()
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert code == 0, rows

@@ -13,26 +13,31 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from corral.batch import BatchItem, read_items, read_results, run_batch
 from corral.cli.progress import LineProgress
 from corral.exceptions import FileFormatError, RunError, UsageError
 from corral.jsonl import dumps_line, split_lines
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 TRICKY = ["\u2028", "\u2029", "\u0085", "\ud800", "\udfff", "\x00", "\x0b", "\x1c", "\r", "é", "😀"]
 # Any code point; the separators, lone surrogates and NUL often (they are rare in the full range).
-ANY_TEXT = st.text(st.one_of(
-    st.sampled_from(TRICKY),
-    st.characters(exclude_categories=()),
-    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
-), max_size=40)
+ANY_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(TRICKY),
+        st.characters(exclude_categories=()),
+        st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
+    ),
+    max_size=40,
+)
 
 
 def reply_with(answers: dict[str, str]):
     async def runner(item: BatchItem) -> dict:
         await asyncio.sleep(0)
         return {"status": "ok", "answer": answers[item.id], "calls": [], "verdicts": [], "usage": {}, "error": None}
+
     return runner
 
 
@@ -55,8 +60,9 @@ async def test_an_answer_with_any_character_is_written_and_resumed(tmp_path, cha
     await run_batch(reply_with({"a": answer}), items_for(["a"]), out, progress=quiet())
     assert len(out.read_bytes().split(b"\n")) == 2  # one line and its newline, whatever the answer holds
     assert records(out)[0]["answer"] == answer
-    summary = await run_batch(reply_with({"a": "x", "b": "y"}), items_for(["a", "b"]), out, resume=True,
-                              progress=quiet())
+    summary = await run_batch(
+        reply_with({"a": "x", "b": "y"}), items_for(["a", "b"]), out, resume=True, progress=quiet()
+    )
     assert (summary.skipped, summary.ok) == (1, 1)
     assert [r["id"] for r in records(out)] == ["a", "b"]
 
@@ -123,8 +129,9 @@ async def test_output_that_is_a_directory_says_so(tmp_path):
 async def test_a_write_failure_stops_the_batch_and_is_not_reported_as_done():
     stream = io.StringIO()
     with pytest.raises(RunError, match=r"Cannot write results to /dev/full: No space left on device"):
-        await run_batch(reply_with({"a": "x", "b": "y"}), items_for(["a", "b"]), "/dev/full",
-                        progress=LineProgress(stream))
+        await run_batch(
+            reply_with({"a": "x", "b": "y"}), items_for(["a", "b"]), "/dev/full", progress=LineProgress(stream)
+        )
     assert "done:" not in stream.getvalue()
 
 
@@ -132,7 +139,8 @@ async def test_resume_counts_items_that_failed_in_an_earlier_run(tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text(dumps_line({"id": "a", "status": "max_turns"}) + dumps_line({"id": "b", "status": "ok"}))
     stream = io.StringIO()
-    summary = await run_batch(reply_with({"c": "z"}), items_for(["a", "b", "c"]), out, resume=True,
-                              progress=LineProgress(stream))
+    summary = await run_batch(
+        reply_with({"c": "z"}), items_for(["a", "b", "c"]), out, resume=True, progress=LineProgress(stream)
+    )
     assert (summary.failed, summary.earlier_failed, summary.ok) == (0, 1, 1)
     assert "1 item(s) recorded as failed by an earlier run" in stream.getvalue()

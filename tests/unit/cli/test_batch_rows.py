@@ -12,10 +12,16 @@ from corral.exceptions import UsageError
 
 
 def test_rows_have_one_shape_whatever_the_run_did():
-    structured = to_row({"id": 7, "status": "ok", "answer": {"b": 1, "a": [2]},
-                         "calls": [{"id": "c1", "name": "f", "arguments": {"x": 1}, "result": "r", "status": "ok"}],
-                         "verdicts": [{"stage": "input", "guard": "g", "action": "allow"}],
-                         "usage": {"requests": 2, "prompt_tokens": 5}})
+    structured = to_row(
+        {
+            "id": 7,
+            "status": "ok",
+            "answer": {"b": 1, "a": [2]},
+            "calls": [{"id": "c1", "name": "f", "arguments": {"x": 1}, "result": "r", "status": "ok"}],
+            "verdicts": [{"stage": "input", "guard": "g", "action": "allow"}],
+            "usage": {"requests": 2, "prompt_tokens": 5},
+        }
+    )
     failed = error_row("q", "error", "BackendError: down")
     assert structured["id"] == "7" and structured["answer"] == '{"a": [2], "b": 1}'
     assert structured["calls"][0]["arguments"] == '{"x": 1}'
@@ -36,8 +42,9 @@ def test_every_id_lands_in_exactly_one_shard_and_the_split_is_the_same_in_anothe
     assert all(len(o) == 1 for o in owners)
     assert min(sum(o == [k] for o in owners) for k in range(4)) > 80  # spread, not all in one
     code = "from corral.batch_rows import in_shard; print([in_shard(f'item-{i}', 2, 4) for i in range(500)])"
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": "123"})
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "123"}
+    )
     assert other.stdout.strip() == str([o == [2] for o in owners])
 
 
@@ -55,6 +62,7 @@ def test_the_arrow_schema_of_ray_rows_matches_the_row_model():
 
     schema = result_schema()
     assert schema.names == list(ResultRow.model_fields)
-    table = pa.Table.from_pylist([error_row("a", "error", "x"), to_row({"id": "b", "status": "ok", "answer": "hi"})],
-                                 schema=schema)
+    table = pa.Table.from_pylist(
+        [error_row("a", "error", "x"), to_row({"id": "b", "status": "ok", "answer": "hi"})], schema=schema
+    )
     assert table.to_pylist()[1]["usage"] == to_row({"id": "b", "status": "ok"})["usage"]

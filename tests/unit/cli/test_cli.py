@@ -48,14 +48,18 @@ def workdir(tmp_path, monkeypatch):
 
 def spec(workdir: Path, function: str = "calc", extra: str = "", name: str = "agent.toml") -> Path:
     path = workdir / name
-    path.write_text(textwrap.dedent(f'''
+    path.write_text(
+        textwrap.dedent(f"""
         tools = ["corral.tools.builtin.calculator:calculator"]
         [backend]
         type = "function"
         function = "replies_cli:{function}"
         [guards]
         default = false
-        ''') + textwrap.dedent(extra), encoding="utf-8")
+        """)
+        + textwrap.dedent(extra),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -100,7 +104,9 @@ def test_bad_spec_is_one_line_exit_2(workdir, capsys):
     path = spec(workdir, extra="[limits]\nmax_turn = 3\n")
     code, out, err = run_cli("run", "hi", "--spec", str(path), capsys=capsys)
     assert code == cli.EXIT_USAGE
-    assert err.strip().splitlines() == [f"corral: error: {path}: limits.max_turn: unknown key (--debug shows the traceback)"]
+    assert err.strip().splitlines() == [
+        f"corral: error: {path}: limits.max_turn: unknown key (--debug shows the traceback)"
+    ]
 
 
 def test_debug_shows_the_traceback_instead(workdir):
@@ -119,7 +125,8 @@ def test_missing_model_says_what_to_do(workdir, capsys):
 
 def test_unreachable_server_is_one_clear_line(workdir, capsys):
     path = workdir / "server.toml"
-    path.write_text(textwrap.dedent('''
+    path.write_text(
+        textwrap.dedent("""
         [backend]
         type = "openai"
         base_url = "http://127.0.0.1:9/v1"
@@ -127,7 +134,8 @@ def test_unreachable_server_is_one_clear_line(workdir, capsys):
         timeout = 2
         [guards]
         default = false
-        '''))
+        """)
+    )
     code, _, err = run_cli("run", "hi", "--spec", str(path), capsys=capsys)
     assert code == cli.EXIT_RUNTIME
     lines = err.strip().splitlines()
@@ -157,8 +165,9 @@ def test_batch_writes_one_record_per_item(workdir, capsys):
     tasks = workdir / "tasks.jsonl"
     tasks.write_text('{"id": "a", "input": "6*7?"}\n{"id": "b", "input": "again", "max_turns": 1}\n')
     out = workdir / "out.jsonl"
-    code, _, err = run_cli("batch", "--spec", str(spec(workdir)), "--input", str(tasks), "--output", str(out),
-                           capsys=capsys)
+    code, _, err = run_cli(
+        "batch", "--spec", str(spec(workdir)), "--input", str(tasks), "--output", str(out), capsys=capsys
+    )
     records = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert records["a"]["status"] == "ok" and records["a"]["answer"] == "The answer is 42."
     assert records["a"]["calls"][0]["name"] == "calculator" and records["a"]["usage"]["requests"] == 2
@@ -172,8 +181,9 @@ def test_batch_refuses_to_overwrite_without_resume(workdir, capsys):
     tasks.write_text('{"id": "a", "input": "6*7?"}\n')
     out = workdir / "out.jsonl"
     out.write_text('{"id": "z", "status": "ok"}\n')
-    code, _, err = run_cli("batch", "--spec", str(spec(workdir)), "--input", str(tasks), "--output", str(out),
-                           capsys=capsys)
+    code, _, err = run_cli(
+        "batch", "--spec", str(spec(workdir)), "--input", str(tasks), "--output", str(out), capsys=capsys
+    )
     assert code == cli.EXIT_USAGE and "--resume" in err
 
 
@@ -192,15 +202,16 @@ def test_batch_records_guard_verdicts(workdir, capsys):
 
 def test_render_prints_the_exact_prompt(workdir, capsys):
     conv = workdir / "conv.json"
-    conv.write_text(json.dumps({"messages": [{"role": "system", "content": "Be brief."},
-                                             {"role": "user", "content": "Hi there"}]}))
-    code, out, _ = run_cli("render", str(conv), "--tools", "corral.tools.builtin.calculator:calculator",
-                           capsys=capsys)
+    conv.write_text(
+        json.dumps({"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"}]})
+    )
+    code, out, _ = run_cli("render", str(conv), "--tools", "corral.tools.builtin.calculator:calculator", capsys=capsys)
     from corral.prompts import render, to_messages
     from corral.tools.builtin.calculator import calculator
 
-    expected = render(to_messages(json.loads(conv.read_text())["messages"]), [calculator.to_openai()],
-                      format="llama3.2")
+    expected = render(
+        to_messages(json.loads(conv.read_text())["messages"]), [calculator.to_openai()], format="llama3.2"
+    )
     assert code == 0 and out == expected
     assert out.startswith("<|begin_of_text|>") and "Hi there" in out and '"calculator"' in out
 
@@ -224,8 +235,14 @@ def test_delegated_commands_reach_their_main(monkeypatch, capsys):
 def test_chat_keeps_history_over_piped_stdin(workdir):
     path = spec(workdir)
     lines = "What is 6*7?\n/history\n/reset\n/exit\n"
-    proc = subprocess.run([sys.executable, "-m", "corral", "chat", "--spec", str(path)], input=lines,
-                          capture_output=True, text=True, cwd=workdir, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "corral", "chat", "--spec", str(path)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "call   calculator" in out and "assistant> The answer is 42." in out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-REPLIES = textwrap.dedent('''
+REPLIES = textwrap.dedent("""
     def number(prompt):
         return 42
 
@@ -23,7 +23,7 @@ REPLIES = textwrap.dedent('''
 
     def lone_surrogate(prompt):
         return "half \\ud800 of a pair, and a line\\u2028separator"
-''')
+""")
 
 
 @pytest.fixture
@@ -36,15 +36,25 @@ def workdir(tmp_path):
 
 def function_spec(workdir: Path, function: str, name: str = "agent.toml") -> Path:
     path = workdir / name
-    path.write_text(f'[backend]\ntype = "function"\nfunction = "replies_err:{function}"\n'
-                    '[guards]\ndefault = false\n', encoding="utf-8")
+    path.write_text(
+        f'[backend]\ntype = "function"\nfunction = "replies_err:{function}"\n[guards]\ndefault = false\n',
+        encoding="utf-8",
+    )
     return path
 
 
 def corral(*args: str, cwd: Path, stdin: str = "") -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "corral", *args], input=stdin, capture_output=True,
-                          text=True, check=False, cwd=cwd, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "corral", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        timeout=120,
+        env=env,
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -63,7 +73,10 @@ def one_error_line(err: str) -> str:
         (bytes(range(7, 256)) * 4, "it does not start with 'GGUF'"),
         (b"GGUF\x03\x00", "the header is truncated: 6 of 24 bytes"),
         (b"", "the file is empty"),
-        (b"GGUF\x03\x00\x00\x00" + (5000).to_bytes(8, "little") + (40).to_bytes(8, "little"), "truncated: the header lists 5000 tensors"),
+        (
+            b"GGUF\x03\x00\x00\x00" + (5000).to_bytes(8, "little") + (40).to_bytes(8, "little"),
+            "truncated: the header lists 5000 tensors",
+        ),
     ],
     ids=["text", "random-bytes", "truncated-header", "empty", "truncated-body"],
 )
@@ -81,8 +94,9 @@ def test_a_non_utf8_spec_names_its_line(workdir):
     spec.write_bytes(b'name = "agent"\nsystem = "Caf\xe9"\n')
     code, _, err = corral("run", "hi", "--spec", str(spec), cwd=workdir)
     assert code == 2
-    assert one_error_line(err) == (f"corral: error: {spec}:2: not UTF-8 text (byte 0xe9); save the spec as UTF-8"
-                                   " (--debug shows the traceback)")
+    assert one_error_line(err) == (
+        f"corral: error: {spec}:2: not UTF-8 text (byte 0xe9); save the spec as UTF-8 (--debug shows the traceback)"
+    )
 
 
 def test_a_non_utf8_render_file_names_its_line(workdir):
@@ -119,23 +133,49 @@ def test_an_empty_list_of_scripted_turns_is_a_spec_error(workdir):
 
 def test_batch_output_in_a_missing_folder_is_a_usage_error_with_the_fix(workdir):
     out = workdir / "no" / "such" / "out.jsonl"
-    code, _, err = corral("batch", "--spec", str(function_spec(workdir, "hello")), "--input", "tasks.jsonl",
-                          "--output", str(out), cwd=workdir)
+    code, _, err = corral(
+        "batch",
+        "--spec",
+        str(function_spec(workdir, "hello")),
+        "--input",
+        "tasks.jsonl",
+        "--output",
+        str(out),
+        cwd=workdir,
+    )
     assert code == 2
     assert f"the folder {out.parent} does not exist; create it first (mkdir -p {out.parent})" in one_error_line(err)
 
 
 def test_batch_output_that_is_a_directory_is_reported_as_such(workdir):
-    code, _, err = corral("batch", "--spec", str(function_spec(workdir, "hello")), "--input", "tasks.jsonl",
-                          "--output", str(workdir), cwd=workdir)
+    code, _, err = corral(
+        "batch",
+        "--spec",
+        str(function_spec(workdir, "hello")),
+        "--input",
+        "tasks.jsonl",
+        "--output",
+        str(workdir),
+        cwd=workdir,
+    )
     assert code == 2
     assert f"--output {workdir} is a directory; pass a file path" in one_error_line(err)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_batch_write_failure_is_the_error_not_done(workdir):
-    code, _, err = corral("batch", "--spec", str(function_spec(workdir, "hello")), "--input", "tasks.jsonl",
-                          "--output", "/dev/full", "--concurrency", "1", cwd=workdir)
+    code, _, err = corral(
+        "batch",
+        "--spec",
+        str(function_spec(workdir, "hello")),
+        "--input",
+        "tasks.jsonl",
+        "--output",
+        "/dev/full",
+        "--concurrency",
+        "1",
+        cwd=workdir,
+    )
     assert code == 3
     line = one_error_line(err)
     assert "Cannot write results to /dev/full: No space left on device" in line and "done:" not in err
@@ -143,8 +183,16 @@ def test_batch_write_failure_is_the_error_not_done(workdir):
 
 def test_batch_non_utf8_input_names_its_line(workdir):
     (workdir / "tasks.jsonl").write_bytes(b'{"id": "a", "input": "ok"}\n{"id": "b", "input": "\xff"}\n')
-    code, _, err = corral("batch", "--spec", str(function_spec(workdir, "hello")), "--input", "tasks.jsonl",
-                          "--output", "out.jsonl", cwd=workdir)
+    code, _, err = corral(
+        "batch",
+        "--spec",
+        str(function_spec(workdir, "hello")),
+        "--input",
+        "tasks.jsonl",
+        "--output",
+        "out.jsonl",
+        cwd=workdir,
+    )
     assert code == 2
     assert "tasks.jsonl:2: not UTF-8 text (byte 0xff" in one_error_line(err)
     assert not (workdir / "out.jsonl").exists()
@@ -154,15 +202,17 @@ def test_resume_exits_1_while_an_earlier_item_failed(workdir):
     spec = str(function_spec(workdir, "hello"))
     out = workdir / "out.jsonl"
     out.write_text(json.dumps({"id": "a", "status": "error", "error": "BackendError: boom"}) + "\n")
-    code, _, err = corral("batch", "--spec", spec, "--input", "tasks.jsonl", "--output", str(out), "--resume",
-                          cwd=workdir)
+    code, _, err = corral(
+        "batch", "--spec", spec, "--input", "tasks.jsonl", "--output", str(out), "--resume", cwd=workdir
+    )
     assert code == 1 and "Traceback" not in err
     assert "1 item(s) recorded as failed by an earlier run" in err
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
     out.write_text(json.dumps({"id": "a", "status": "ok"}) + "\n")  # the control: nothing failed
     out.write_text(out.read_text() + json.dumps({"id": "b", "status": "ok"}) + "\n")
-    code, _, _ = corral("batch", "--spec", spec, "--input", "tasks.jsonl", "--output", str(out), "--resume",
-                        cwd=workdir)
+    code, _, _ = corral(
+        "batch", "--spec", spec, "--input", "tasks.jsonl", "--output", str(out), "--resume", cwd=workdir
+    )
     assert code == 0
 
 

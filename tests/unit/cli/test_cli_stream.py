@@ -62,8 +62,9 @@ def test_debug_is_accepted_after_the_command_and_errors_name_it(tmp_path, capsys
 
 
 def test_engine_flags_reach_the_spec_without_a_spec_file():
-    args = cli.build_parser().parse_args(["run", "hi", "--threads", "3", "--temperature", "0.7",
-                                          "--max-tokens", "99", "--timeout", "12.5"])
+    args = cli.build_parser().parse_args(
+        ["run", "hi", "--threads", "3", "--temperature", "0.7", "--max-tokens", "99", "--timeout", "12.5"]
+    )
     spec = commands.spec_from_args(args)
     assert (spec.backend.n_threads, spec.backend.temperature) == (3, 0.7)
     assert (spec.limits.max_tokens, spec.limits.timeout) == (99, 12.5)

@@ -17,7 +17,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_full_spec_round_trips_every_section(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 name = "calc"
 format = "llama3.2"
 system = "Be brief."
@@ -42,7 +44,8 @@ backend = { type = "openai", base_url = "http://127.0.0.1:8081/v1" }
 max_turns = 3
 max_tokens = 64
 timeout = 5.5
-""")
+""",
+    )
     spec = load_spec(path)
     assert spec.name == "calc" and spec.tool_choice == "required"
     assert spec.backend.type == "openai" and spec.backend.mode == "chat"
@@ -71,8 +74,10 @@ def test_empty_spec_means_embedded_backend_with_default_guards():
         ({"backend": {"model": "x.gguf"}}, "backend.type: missing"),
         ({"backend": {"type": "openai", "base_url": "localhost:8080"}}, "backend.base_url"),
         ({"backend": {"type": "function", "function": "not a path"}}, "backend.function"),
-        ({"guards": {"llama_guard": {"backend": {"type": "openai", "base_url": "http://x", "oops": 1}}}},
-         "guards.llama_guard.backend.oops: unknown key"),
+        (
+            {"guards": {"llama_guard": {"backend": {"type": "openai", "base_url": "http://x", "oops": 1}}}},
+            "guards.llama_guard.backend.oops: unknown key",
+        ),
         ({"tools": "corral.tools.builtin:calculator"}, "tools: Input should be a valid list"),
     ],
 )
@@ -134,13 +139,15 @@ def test_guards_section_builds_llama_guard_and_tool_policy(tmp_path):
     """The [guards] table becomes a real GuardChain (Llama Guard on a scripted backend: no model)."""
     from corral import Agent
 
-    spec = parse_spec({
-        "backend": {"type": "scripted", "turns": ["Paris."]},
-        "guards": {
-            "llama_guard": {"backend": {"type": "scripted", "turns": ["safe", "safe"]}, "categories": ["S1", "S2"]},
-            "tool_policy": {"deny": ["rm"]},
-        },
-    })
+    spec = parse_spec(
+        {
+            "backend": {"type": "scripted", "turns": ["Paris."]},
+            "guards": {
+                "llama_guard": {"backend": {"type": "scripted", "turns": ["safe", "safe"]}, "categories": ["S1", "S2"]},
+                "tool_policy": {"deny": ["rm"]},
+            },
+        }
+    )
     agent = Agent.from_spec(spec)
     active = agent.guards.active
     assert "llama_guard" in " ".join(active["input"]) and "llama_guard" in " ".join(active["output"])
@@ -163,8 +170,13 @@ def test_limits_reach_the_agent_and_a_tool_timeout_is_enforced():
         release.wait(10)
         return "late"
 
-    spec = parse_spec({"backend": {"type": "scripted", "turns": ["[stuck()]", "Gave up."]}, "guards": {"default": False},
-                       "limits": {"max_turns": 4, "tool_timeout": 0.05}})
+    spec = parse_spec(
+        {
+            "backend": {"type": "scripted", "turns": ["[stuck()]", "Gave up."]},
+            "guards": {"default": False},
+            "limits": {"max_turns": 4, "tool_timeout": 0.05},
+        }
+    )
     agent = Agent.from_spec(spec, tools=[stuck])
     result = agent.run("Try the tool.")
     release.set()

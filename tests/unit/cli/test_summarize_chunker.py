@@ -68,7 +68,8 @@ def test_count_tokens_is_the_only_measure_used():
 
 text_strategy = st.lists(
     st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=12), min_size=1, max_size=12).map(" ".join),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 ).map(lambda sentences: "\n\n".join(s + "." for s in sentences))
 
 

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from corral import Agent, OpenAIBackend
 
 WORDS = [f"w{i}" for i in range(12)]
@@ -30,8 +31,10 @@ class _Handler(BaseHTTPRequestHandler):
         finish = "length" if limit < len(WORDS) else "stop"
         if body.get("stream"):  # corral run streams: server-sent events, a word each, as real servers do
             return self._stream(words, finish)
-        reply = {"choices": [{"text": " ".join(words), "finish_reason": finish}],
-                 "usage": {"prompt_tokens": 5, "completion_tokens": len(words)}}
+        reply = {
+            "choices": [{"text": " ".join(words), "finish_reason": finish}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": len(words)},
+        }
         data = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -66,15 +69,25 @@ def server_url():
 @pytest.fixture
 def spec(tmp_path, server_url) -> Path:
     path = tmp_path / "agent.toml"
-    path.write_text(f'[backend]\ntype = "openai"\nbase_url = "{server_url}"\nmax_retries = 0\n'
-                    '[guards]\ndefault = false\n', encoding="utf-8")
+    path.write_text(
+        f'[backend]\ntype = "openai"\nbase_url = "{server_url}"\nmax_retries = 0\n[guards]\ndefault = false\n',
+        encoding="utf-8",
+    )
     return path
 
 
 def corral(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}  # the server is local
-    return subprocess.run([sys.executable, "-m", "corral", *args], input=stdin, capture_output=True,
-                          text=True, check=False, cwd=cwd, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "corral", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_a_cut_off_answer_stops_with_max_tokens_and_keeps_its_text(server_url):
@@ -109,8 +122,9 @@ def test_chat_shows_the_cut(spec, tmp_path):
 
 
 def test_batch_rows_say_max_tokens_and_keep_the_partial_answer(spec, tmp_path):
-    (tmp_path / "tasks.jsonl").write_text('{"id": "short", "input": "a", "max_tokens": 2}\n'
-                                          '{"id": "long", "input": "b", "max_tokens": 64}\n')
+    (tmp_path / "tasks.jsonl").write_text(
+        '{"id": "short", "input": "a", "max_tokens": 2}\n{"id": "long", "input": "b", "max_tokens": 64}\n'
+    )
     proc = corral("batch", "--spec", str(spec), "--input", "tasks.jsonl", "--output", "out.jsonl", cwd=tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}

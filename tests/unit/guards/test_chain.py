@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
+from guard_doubles import RecordingGuard as Recorder
 
 import corral.guards as guards
 from corral.guards import (
@@ -17,17 +15,32 @@ from corral.guards import (
     PIIRedactor,
     ToolCallPayload,
     ToolPolicy,
-    Verdict,
 )
-from guard_doubles import RecordingGuard as Recorder
 
 
 def test_public_names_are_pinned():
     assert set(guards.__all__) == {
-        "Guard", "Verdict", "Stage", "STAGES", "ToolCallPayload", "Conversation", "GuardChain", "ChainResult",
-        "LlamaGuard", "LLAMA_GUARD_3_CATEGORIES", "PromptGuard", "InjectionGuard", "CodeScanner", "Rule",
-        "Finding", "PIIRedactor", "ToolPolicy", "allowed_domains",
-        "ProvenanceRule", "Trusted", "trusted",
+        "Guard",
+        "Verdict",
+        "Stage",
+        "STAGES",
+        "ToolCallPayload",
+        "Conversation",
+        "GuardChain",
+        "ChainResult",
+        "LlamaGuard",
+        "LLAMA_GUARD_3_CATEGORIES",
+        "PromptGuard",
+        "InjectionGuard",
+        "CodeScanner",
+        "Rule",
+        "Finding",
+        "PIIRedactor",
+        "ToolPolicy",
+        "allowed_domains",
+        "ProvenanceRule",
+        "Trusted",
+        "trusted",
     }
 
 
@@ -153,7 +166,9 @@ def test_default_chain_cuts_a_hidden_instruction_out_of_a_tool_result():
     # The default cut is the instruction's whole paragraph (its announced payload goes with it);
     # the other paragraphs stay. granularity="sentence" keeps the paragraph's other sentences.
     assert result.payload.startswith("Quarterly newsletter - Parks Department")
-    fine = GuardChain({"tool_result": [InjectionGuard(granularity="sentence")]}).check("tool_result", HIDDEN_INSTRUCTION_DOC)
+    fine = GuardChain({"tool_result": [InjectionGuard(granularity="sentence")]}).check(
+        "tool_result", HIDDEN_INSTRUCTION_DOC
+    )
     assert "parks-confirm" not in fine.payload
     assert "spring planting" in fine.payload and "42 bags" in fine.payload
     clean = HIDDEN_INSTRUCTION_DOC.split("[assistant")[0]

@@ -10,6 +10,7 @@ import textwrap
 import threading
 
 import pytest
+
 from corral.guards import (
     Conversation,
     GuardChain,
@@ -118,9 +119,13 @@ async def test_check_and_acheck_decide_alike(name, payload):
     chain = GuardChain(_CHAINS[name])
     sync, done = chain.check("output", payload), await chain.acheck("output", payload)
     assert (sync.action, sync.payload, sync.blocked_by and sync.blocked_by.guard) == (
-        done.action, done.payload, done.blocked_by and done.blocked_by.guard)
+        done.action,
+        done.payload,
+        done.blocked_by and done.blocked_by.guard,
+    )
     assert [v.model_dump(exclude={"latency_ms"}) for v in sync.verdicts] == [
-        v.model_dump(exclude={"latency_ms"}) for v in done.verdicts]
+        v.model_dump(exclude={"latency_ms"}) for v in done.verdicts
+    ]
 
 
 async def test_tool_call_payloads_pass_through_both_paths():

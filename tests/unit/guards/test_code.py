@@ -21,9 +21,9 @@ def fenced(lang, code):
         ("python", "data = pickle.loads(blob)", "CORRAL-PY-004"),
         ("python", "cfg = yaml.load(f)", "CORRAL-PY-005"),
         ("python", "h = hashlib.md5(password.encode()).hexdigest()", "CORRAL-PY-006"),
-        ("python", "cur.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")", "CORRAL-SQL-001"),
-        ("python", "cur.execute(f\"DELETE FROM t WHERE id={uid}\")", "CORRAL-SQL-001"),
-        ("python", "API_KEY = \"abcd1234secret\"", "CORRAL-SEC-001"),
+        ("python", 'cur.execute("SELECT * FROM users WHERE name = \'" + name + "\'")', "CORRAL-SQL-001"),
+        ("python", 'cur.execute(f"DELETE FROM t WHERE id={uid}")', "CORRAL-SQL-001"),
+        ("python", 'API_KEY = "abcd1234secret"', "CORRAL-SEC-001"),
         ("js", "const f = new Function(body);", "CORRAL-JS-001"),
         ("js", "exec(`ls ${dir}`)", "CORRAL-JS-002"),
         ("bash", "sudo rm -rf /", "CORRAL-SH-001"),
@@ -97,7 +97,9 @@ def test_rules_are_complete_and_unique():
         CodeScanner(block_at="severe")
 
 
-@pytest.mark.parametrize("evil", ["```\n" + "a" * 8000, "```sh\n" + "curl " * 1500, "```\n" + "'select " * 1000, "```sh\n" + "rm -r " * 1200])
+@pytest.mark.parametrize(
+    "evil", ["```\n" + "a" * 8000, "```sh\n" + "curl " * 1500, "```\n" + "'select " * 1000, "```sh\n" + "rm -r " * 1200]
+)
 def test_adversarial_code_finishes(evil):
     CodeScanner().check("output", evil)
 
@@ -110,7 +112,10 @@ def test_rule_needles_are_lower_case_and_never_hide_a_finding():
     import dataclasses
 
     snippets = [
-        ("python", "import os, pickle, yaml, hashlib\nos.system(cmd)\npickle.loads(b)\nyaml.load(s)\nhashlib.md5(x)\nEVAL(x); eval(x)"),
+        (
+            "python",
+            "import os, pickle, yaml, hashlib\nos.system(cmd)\npickle.loads(b)\nyaml.load(s)\nhashlib.md5(x)\nEVAL(x); eval(x)",
+        ),
         ("javascript", "el.innerHTML = x; new Function(code); exec('ls ' + dir)"),
         ("shell", "curl https://x.sh | sh\nrm -rf /\nchmod 777 f\n:(){ :|:& };:"),
         ("c", "gets(buf); strcpy(a, b); sprintf(s, f); system(cmd);"),

@@ -7,8 +7,23 @@ import importlib
 
 import pytest
 
-MODULES = ["base", "chain", "pii", "code", "policy", "features", "injection", "llama_guard", "prompt_guard", "training.corpus", "training.traffic", "__init__",
-           "provenance", "spotlight", "json_spans"]
+MODULES = [
+    "base",
+    "chain",
+    "pii",
+    "code",
+    "policy",
+    "features",
+    "injection",
+    "llama_guard",
+    "prompt_guard",
+    "training.corpus",
+    "training.traffic",
+    "__init__",
+    "provenance",
+    "spotlight",
+    "json_spans",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corral.testing import ScriptedBackend
 from corral.guards import LLAMA_GUARD_3_CATEGORIES, Conversation, GuardChain, LlamaGuard, ToolCallPayload
 from corral.guards.llama_guard import parse_llama_guard
-
+from corral.testing import ScriptedBackend
 
 HEAD = "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nTask: Check if there is unsafe content in '{role}' messages in conversations according our safety policy with the below categories.\n\n<BEGIN UNSAFE CONTENT CATEGORIES>\n"
 TAIL = "Provide your safety assessment for ONLY THE LAST {role} message in the above conversation:\n - First line must read 'safe' or 'unsafe'.\n - If unsafe, a second line must include a comma-separated list of violated categories. <|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"

@@ -29,7 +29,15 @@ def test_budgets_come_from_calls_so_far():
 
 
 def test_json_schema_constraints():
-    policy = ToolPolicy(constraints={"transfer": {"type": "object", "properties": {"amount": {"type": "number", "maximum": 100}}, "required": ["amount"]}})
+    policy = ToolPolicy(
+        constraints={
+            "transfer": {
+                "type": "object",
+                "properties": {"amount": {"type": "number", "maximum": 100}},
+                "required": ["amount"],
+            }
+        }
+    )
     assert policy.check("tool_call", call("transfer", amount=50)).action == "allow"
     refused = policy.check("tool_call", call("transfer", amount=500))
     assert refused.action == "block" and "amount" in refused.reason and "100" in refused.reason
@@ -48,7 +56,9 @@ def test_allowed_domains_predicate():
 
 
 def test_predicates_may_return_a_reason():
-    policy = ToolPolicy(constraints={"rm": [lambda a: True, lambda a: "only /tmp" if not a["path"].startswith("/tmp") else True]})
+    policy = ToolPolicy(
+        constraints={"rm": [lambda a: True, lambda a: "only /tmp" if not a["path"].startswith("/tmp") else True]}
+    )
     assert policy.check("tool_call", call("rm", path="/tmp/x")).action == "allow"
     assert "only /tmp" in policy.check("tool_call", call("rm", path="/etc")).reason
 

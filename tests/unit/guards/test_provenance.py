@@ -64,11 +64,19 @@ def test_matches_need_word_boundaries_and_some_length():
 
 
 def test_without_provenance_information_nothing_is_refused():
-    assert ToolPolicy(provenance=True).check("tool_call", ToolCallPayload(name="send_money", arguments={"recipient": ATTACKER})).action == "allow"
+    assert (
+        ToolPolicy(provenance=True)
+        .check("tool_call", ToolCallPayload(name="send_money", arguments={"recipient": ATTACKER}))
+        .action
+        == "allow"
+    )
 
 
 def test_policy_options_and_bad_values():
-    assert ToolPolicy(provenance={"allow_values": [ATTACKER]}).check("tool_call", call({"recipient": ATTACKER})).action == "allow"
+    assert (
+        ToolPolicy(provenance={"allow_values": [ATTACKER]}).check("tool_call", call({"recipient": ATTACKER})).action
+        == "allow"
+    )
     assert ToolPolicy(provenance=True).wants_provenance and not ToolPolicy().wants_provenance
     with pytest.raises(TypeError, match="provenance must be"):
         ToolPolicy(provenance="yes")

@@ -5,10 +5,24 @@ from __future__ import annotations
 import random
 
 from corral.guards.features import WINDOW, tokens
-from corral.guards.training.traffic import HELD_OUT_MODULES, TRAINING_MODULES, benign_tool_outputs, embed, synthetic_injections
 from corral.guards.injection import InjectionModel
 from corral.guards.training.pages import PAGE_KINDS, ai_injections, benign_pages, long_results, qa_pages
-from corral.guards.training.train import Split, _payload_windows, _windows, calibrate, keep_best_windows, sample_weights, windows_of
+from corral.guards.training.traffic import (
+    HELD_OUT_MODULES,
+    TRAINING_MODULES,
+    benign_tool_outputs,
+    embed,
+    synthetic_injections,
+)
+from corral.guards.training.train import (
+    Split,
+    _payload_windows,
+    _windows,
+    calibrate,
+    keep_best_windows,
+    sample_weights,
+    windows_of,
+)
 
 
 def test_generation_is_deterministic_and_module_splits_are_disjoint():
@@ -64,7 +78,9 @@ def test_pages_are_deterministic_and_parts_use_disjoint_sentences():
     train = "\n".join(benign_pages(200, seed=1, part="train"))
     test = benign_pages(40, seed=1, part="test")
     # A held-out page's sentences (numbers filled in) never occur in training pages verbatim.
-    assert not any(line[3:] in train for page in test for line in page.splitlines() if len(line) > 40 and line[0].isdigit())
+    assert not any(
+        line[3:] in train for page in test for line in page.splitlines() if len(line) > 40 and line[0].isdigit()
+    )
 
 
 def test_long_results_and_qa_pages_hold_several_documents():
@@ -89,8 +105,9 @@ def test_calibration_controls_benign_fpr_and_prefers_a_length_penalty_for_long_n
     # Toy model: long benign texts reach a high window sum by accumulating weak "noise" words
     # (distinct ones: a repeated word saturates); a short attack scores less than that, so only a
     # length penalty separates them.
-    model = InjectionModel({**{f"w:{w}": 1.5 for w in NOISE_WORDS}, "w:attack": 4.0}, bias=-3.0, threshold=0.5,
-                           window=4)
+    model = InjectionModel(
+        {**{f"w:{w}": 1.5 for w in NOISE_WORDS}, "w:attack": 4.0}, bias=-3.0, threshold=0.5, window=4
+    )
     split = Split()
     split.add("short", "tool_result", 0, ["plain words here"] * 50)
     split.add("long results", "tool_result", 0, [_noise()] * 20)

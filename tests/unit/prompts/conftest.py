@@ -18,7 +18,7 @@ def _unescape(body: str) -> str:
             c = body[i + 1]
             if c in "xuU":
                 n = {"x": 2, "u": 4, "U": 8}[c]
-                out.append(chr(int(body[i + 2:i + 2 + n], 16)))
+                out.append(chr(int(body[i + 2 : i + 2 + n], 16)))
                 i += 2 + n
                 continue
             out.append(_ESC[c])

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from corral.tools import normalize_schema
 from corral.prompts import StreamParser, ToolCall, encode_calls, get_format, parse
+from corral.tools import normalize_schema
 
 SETS = ["simple_python", "multiple", "parallel", "parallel_multiple"]
 SYNTAXES = ["pythonic", "json", "function_tag", "python_tag"]
@@ -46,7 +46,7 @@ def json_schema(schema):
 def answer_calls(item: dict) -> list[ToolCall]:
     calls = []
     for entry in item["ground_truth"]:
-        (name, params), = entry.items()
+        ((name, params),) = entry.items()
         calls.append(ToolCall(name=name, arguments=first_choices(params)))
     return calls
 
@@ -80,7 +80,7 @@ def test_every_answer_streams_to_the_same_calls(bfcl, syntax):
         calls = answer_calls(answer)
         text = encode_calls(calls, syntax)
         sp = StreamParser()
-        emitted = [c for i in range(0, len(text), 3) for c in sp.feed(text[i:i + 3])]
+        emitted = [c for i in range(0, len(text), 3) for c in sp.feed(text[i : i + 3])]
         assert emitted == calls == sp.close().tool_calls, answer["id"]
 
 

@@ -7,11 +7,19 @@ import pickle
 import pytest
 
 from corral.prompts import ToolCall, get_format, validate_grammar
-from corral.prompts.decide import (DecisionGrammar, DecisionPolicy, decide, decision_grammar, more_calls,
-                                   text_allowed)
+from corral.prompts.decide import DecisionGrammar, decide, decision_grammar, more_calls, text_allowed
 
-WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {
-    "city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"],
+        },
+    },
+}
 PING = {"type": "function", "function": {"name": "ping", "parameters": {"type": "object", "properties": {}}}}
 
 
@@ -40,8 +48,20 @@ def test_more_calls_needs_the_margin_and_respects_max_calls():
     assert more_calls(-2.0, {}, 0, policy) is None
 
 
-@pytest.mark.parametrize("piece, ok", [("The", True), ("1", True), ("{", False), ("[", False), (" The", False),
-                                       ("\n", False), ("<|im_end|>", False), ("", False), ("a<b", False)])
+@pytest.mark.parametrize(
+    "piece, ok",
+    [
+        ("The", True),
+        ("1", True),
+        ("{", False),
+        ("[", False),
+        (" The", False),
+        ("\n", False),
+        ("<|im_end|>", False),
+        ("", False),
+        ("a<b", False),
+    ],
+)
 def test_text_allowed_mirrors_the_text_rule(piece, ok):
     assert text_allowed(piece) is ok
 
@@ -54,7 +74,7 @@ def test_opening_plus_rest_is_exactly_one_canonical_call(fmt_name, accepts):
     call = fmt.encode_calls([ToolCall(name="get_weather", arguments={"city": "Paris", "days": 2})])
     opening = g.openings["get_weather"]
     assert call.startswith(opening)
-    body = call[len(opening):].removesuffix(g.end)
+    body = call[len(opening) :].removesuffix(g.end)
     assert accepts(g.rest["get_weather"], body)
     assert not accepts(g.rest["get_weather"], body[:-1])  # the closer is part of the rest
     assert not accepts(g.rest["get_weather"], body.replace('"Paris"', "2"))  # a schema-invalid value
@@ -98,7 +118,7 @@ def test_the_opening_ends_with_the_name(fmt_name):
 
 
 def test_lexical_prior_and_pmi_move_the_decision_but_never_override_a_preferred_call():
-    from corral.prompts.decide import DecisionPolicy, decide
+    from corral.prompts.decide import decide
 
     policy = _raw(margin=-10.0, lexical_weight=8.0, pmi_weight=1.0)
     # raw margin -14: text, unless the question's words point at the tool
@@ -111,7 +131,7 @@ def test_lexical_prior_and_pmi_move_the_decision_but_never_override_a_preferred_
 
 
 def test_lexical_prior_can_pick_the_tool():
-    from corral.prompts.decide import DecisionPolicy, decide
+    from corral.prompts.decide import decide
 
     policy = _raw(margin=-100.0, pick_lexical=5.0)
     assert decide(-1.0, {"f": -10.0, "g": -12.0}, policy, lexical={"f": 0.0, "g": 0.8}).tool == "g"
@@ -136,5 +156,13 @@ def test_the_default_rule_calls_on_relevance_not_on_the_raw_margin():
     got = decide(-2.0, {"get_weather": -19.6, "convert_currency": -19.0}, DEFAULT_POLICY, null=null, lexical=lexical)
     assert (got.kind, got.tool) == ("call", "get_weather")
     # no word in common and no lift from the question: text
-    assert decide(-2.0, {"get_weather": -19.6}, DEFAULT_POLICY, null=(-1.0, {"get_weather": -18.0}),
-                  lexical={"get_weather": 0.0}).kind == "text"
+    assert (
+        decide(
+            -2.0,
+            {"get_weather": -19.6},
+            DEFAULT_POLICY,
+            null=(-1.0, {"get_weather": -18.0}),
+            lexical={"get_weather": 0.0},
+        ).kind
+        == "text"
+    )

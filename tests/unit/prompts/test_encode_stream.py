@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corral.prompts import StreamParser, ToolCall, ToolCallParseError, encode_calls, parse
 
 SYNTAXES = ("pythonic", "json", "function_tag", "python_tag")
 TRICKY = [
-    ToolCall(name="f", arguments={"q": 'say "hi") and \\ back', "n": -1e-3, "big": 10**20,
-                                  "d": {"k": [1, None, True, {"x": "]"}]}, "e": [], "o": {}}),
+    ToolCall(
+        name="f",
+        arguments={
+            "q": 'say "hi") and \\ back',
+            "n": -1e-3,
+            "big": 10**20,
+            "d": {"k": [1, None, True, {"x": "]"}]},
+            "e": [],
+            "o": {},
+        },
+    ),
     ToolCall(name="math.g", arguments={}),
     ToolCall(name="h", arguments={"text": "line1\nline2\ttab ünï 🦙", "f": 2.5, "z": 0}),
 ]
@@ -64,17 +74,21 @@ def test_each_call_is_emitted_once_it_is_complete_and_not_before(syntax):
         seen.extend(new)
         prefix = text[: i + 1]
         # never more calls than a complete parse of the text so far could justify
-        assert len(seen) <= sum(1 for k in range(len(TRICKY))
-                                if encode_calls(TRICKY[: k + 1], syntax).rstrip("]") in prefix + "]")
+        assert len(seen) <= sum(
+            1 for k in range(len(TRICKY)) if encode_calls(TRICKY[: k + 1], syntax).rstrip("]") in prefix + "]"
+        )
     assert seen == TRICKY
 
 
-@pytest.mark.parametrize("text", [
-    '[f(a=1), g(b="x)y", c=',
-    '{"name": "f", "parameters": {"a": 1}}; {"name": "g", "parameters": {"b": ',
-    '<function=f>{"a": 1}</function><function=g>{"b": "</function>',
-    '[f(a=1), g(b="unfinished',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[f(a=1), g(b="x)y", c=',
+        '{"name": "f", "parameters": {"a": 1}}; {"name": "g", "parameters": {"b": ',
+        '<function=f>{"a": 1}</function><function=g>{"b": "</function>',
+        '[f(a=1), g(b="unfinished',
+    ],
+)
 def test_stream_cut_mid_call_emits_only_complete_calls(text):
     sp = StreamParser()
     emitted = [c for ch in text for c in sp.feed(ch)]

@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corral.prompts import AssistantTurn, StreamParser, ToolCallParseError, parse
 
-FRAGMENTS = ["[", "]", "(", ")", "{", "}", '"', "'", "\\", "=", ",", ";", ":", " ", "\n", "f", "g.h",
-             "a=", "-", "1e-3", "True", "None", "null", "<|python_tag|>", "<|eot_id|>", "<|eom_id|>",
-             "<function=", "</function>", ">", '"name"', '"parameters"', '"arguments"', "```", "json",
-             ".call(", "**", "0x1", "\x00", "🦙", "1e999", "NaN"]
+FRAGMENTS = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "{",
+    "}",
+    '"',
+    "'",
+    "\\",
+    "=",
+    ",",
+    ";",
+    ":",
+    " ",
+    "\n",
+    "f",
+    "g.h",
+    "a=",
+    "-",
+    "1e-3",
+    "True",
+    "None",
+    "null",
+    "<|python_tag|>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<function=",
+    "</function>",
+    ">",
+    '"name"',
+    '"parameters"',
+    '"arguments"',
+    "```",
+    "json",
+    ".call(",
+    "**",
+    "0x1",
+    "\x00",
+    "🦙",
+    "1e999",
+    "NaN",
+]
 near_valid = st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)
 SYNTAXES = st.sampled_from(["auto", "pythonic", "json", "function_tag", "python_tag"])
 
@@ -35,8 +75,10 @@ def test_arbitrary_text(text, syntax):
 
 
 @settings(max_examples=300, deadline=None)
-@given(prefix=st.sampled_from(["[f(a=", '{"name": "f", "parameters": ', "<function=f>", "<|python_tag|>"]),
-       text=st.text(max_size=80))
+@given(
+    prefix=st.sampled_from(["[f(a=", '{"name": "f", "parameters": ', "<function=f>", "<|python_tag|>"]),
+    text=st.text(max_size=80),
+)
 def test_call_openers_followed_by_anything(prefix, text):
     check(prefix + text, "auto")
 

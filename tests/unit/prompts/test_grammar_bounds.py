@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from corral.prompts.grammar import build_grammar
 
-SPEC = {"type": "function", "function": {"name": "f", "parameters": {
-    "type": "object", "properties": {
-        "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}, "maxItems": 2},
-        "free": {"type": "array", "items": {"type": "integer"}},
-    }, "required": ["tags", "free"]}}}
+SPEC = {
+    "type": "function",
+    "function": {
+        "name": "f",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}, "maxItems": 2},
+                "free": {"type": "array", "items": {"type": "integer"}},
+            },
+            "required": ["tags", "free"],
+        },
+    },
+}
 
 
 def test_max_items_and_max_length_bound_the_grammar(accepts):
@@ -21,7 +30,17 @@ def test_max_items_and_max_length_bound_the_grammar(accepts):
 
 
 def test_unbounded_and_odd_bounds_stay_unbounded(accepts):
-    odd = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {
-        "xs": {"type": "array", "items": {"type": "string", "maxLength": "3"}, "maxItems": True}}}}}
+    odd = {
+        "type": "function",
+        "function": {
+            "name": "f",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "xs": {"type": "array", "items": {"type": "string", "maxLength": "3"}, "maxItems": True}
+                },
+            },
+        },
+    }
     g = build_grammar([odd], flavor="pythonic", text=False)
     assert accepts(g, '[f(xs=["%s", "b", "c", "d"])]' % ("a" * 40))

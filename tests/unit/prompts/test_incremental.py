@@ -7,15 +7,21 @@ import random
 
 import pytest
 
-from corral.prompts import HeadCache, JinjaFormat, Message, PromptBuilder, ToolCall, get_format, parse
-from corral.prompts import pythonic
+from corral.prompts import HeadCache, JinjaFormat, Message, PromptBuilder, ToolCall, get_format, parse, pythonic
 
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 PING = {"name": "ping", "parameters": {"type": "object", "properties": {}}}
-CHATML = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
-          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
 FORMATS = ["llama3.2", "llama3.2-json", "llama3.1", "llama3", "llama3.2-json-sys", "chatml"]
 
 
@@ -113,11 +119,12 @@ def test_llama3_json_missing_user_message_still_raises_like_render():
 
 # --- the pythonic parser's fast path agrees with the ast path ---------------------------------
 
+
 def _value(rng: random.Random, depth: int = 0):
     kinds = ["int", "float", "str", "bool", "none"] + (["list", "dict"] if depth < 2 else [])
     kind = rng.choice(kinds)
     if kind == "int":
-        return rng.randint(-10**20, 10**20)
+        return rng.randint(-(10**20), 10**20)
     if kind == "float":
         return rng.choice([0.5, -2.5e-07, 1e300, -0.0, 3.0])
     if kind == "str":
@@ -135,9 +142,13 @@ def _value(rng: random.Random, depth: int = 0):
 def test_fast_pythonic_parse_equals_the_ast_path(seed, monkeypatch):
     rng = random.Random(seed)
     fmt = get_format("llama3.2")
-    calls = [ToolCall(name=rng.choice(["f", "get_weather", "a.b"]),
-                      arguments={f"x{i}": _value(rng) for i in range(rng.randint(0, 3))})
-             for _ in range(rng.randint(1, 3))]
+    calls = [
+        ToolCall(
+            name=rng.choice(["f", "get_weather", "a.b"]),
+            arguments={f"x{i}": _value(rng) for i in range(rng.randint(0, 3))},
+        )
+        for _ in range(rng.randint(1, 3))
+    ]
     text = fmt.encode_calls(calls)
     spaced = text.replace(", ", " ,  ").replace("(", " ( ")
     fast = [parse(t).tool_calls for t in (text, spaced)]
@@ -147,9 +158,25 @@ def test_fast_pythonic_parse_equals_the_ast_path(seed, monkeypatch):
     assert fast[0] == calls
 
 
-@pytest.mark.parametrize("text", ['[f(a=1,)]', '[f(a="\\/")]', '[f(a=+1)]', "[f(a='x')]", '[f(a=1e400)]',
-                                  '[f(a=1, a=2)]', '[f(a={"k": 1, "k": 2})]', '[f(1)]', '[if(a=1)]', '[f(a=True_)]',
-                                  '[f() g()]', '[f(a="a" "b")]', '[f(class=1)]', '[f(a=[True, None])]'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[f(a=1,)]",
+        '[f(a="\\/")]',
+        "[f(a=+1)]",
+        "[f(a='x')]",
+        "[f(a=1e400)]",
+        "[f(a=1, a=2)]",
+        '[f(a={"k": 1, "k": 2})]',
+        "[f(1)]",
+        "[if(a=1)]",
+        "[f(a=True_)]",
+        "[f() g()]",
+        '[f(a="a" "b")]',
+        "[f(class=1)]",
+        "[f(a=[True, None])]",
+    ],
+)
 def test_python_only_syntax_and_errors_fall_back_to_ast(text, monkeypatch):
     def outcome():
         try:

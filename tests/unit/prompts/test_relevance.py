@@ -2,10 +2,16 @@
 
 from corral.prompts.relevance import relevance, words
 
-WEATHER = {"name": "getWeatherForecast", "description": "Forecast for a city.",
-           "parameters": {"properties": {"city": {"type": "string", "description": "The city's name"}}}}
-CURRENCY = {"name": "convert_currency", "description": "Convert an amount of money.",
-            "parameters": {"properties": {"amount": {"type": "number"}, "target": {"type": "string"}}}}
+WEATHER = {
+    "name": "getWeatherForecast",
+    "description": "Forecast for a city.",
+    "parameters": {"properties": {"city": {"type": "string", "description": "The city's name"}}},
+}
+CURRENCY = {
+    "name": "convert_currency",
+    "description": "Convert an amount of money.",
+    "parameters": {"properties": {"amount": {"type": "number"}, "target": {"type": "string"}}},
+}
 
 
 def test_words_split_camel_case_and_separators_and_stem_lightly():

@@ -7,22 +7,32 @@ import datetime as dt
 import pytest
 
 from corral.exceptions import RenderError, ToolDefinitionError, UnknownFormatError, UsageError
-from corral.prompts import (FORMAT_NAMES, JinjaFormat, Message, ToolCall, get_format, parse, render,
-                            tool_specs)
+from corral.prompts import FORMAT_NAMES, JinjaFormat, Message, ToolCall, get_format, parse, render, tool_specs
 
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
-CHATML = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
-          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
 
 
 def conversation():
     return [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris?"},
-        {"role": "assistant", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "sunny, 21 C"},
         {"role": "assistant", "content": "It is sunny."},
         {"role": "user", "content": "Thanks!"},
@@ -30,22 +40,29 @@ def conversation():
 
 
 def test_llama32_literal_prompt_without_tools():
-    out = render([{"role": "system", "content": " Be brief. "}, {"role": "user", "content": "Hi"}],
-                 date=dt.date(2024, 7, 26))
-    assert out == ("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
-                   "Cutting Knowledge Date: December 2023\nToday Date: 26 July 2024\n\n"
-                   "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                   "<|start_header_id|>assistant<|end_header_id|>\n\n")
+    out = render(
+        [{"role": "system", "content": " Be brief. "}, {"role": "user", "content": "Hi"}], date=dt.date(2024, 7, 26)
+    )
+    assert out == (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+        "Cutting Knowledge Date: December 2023\nToday Date: 26 July 2024\n\n"
+        "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+        "<|start_header_id|>assistant<|end_header_id|>\n\n"
+    )
 
 
 def test_llama32_tools_calls_and_results():
     out = render(conversation(), [WEATHER], date="26 July 2024")
-    assert out.startswith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
-                          "Environment: ipython\nCutting Knowledge Date: December 2023\nToday Date: 26 July 2024\n\n")
+    assert out.startswith(
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+        "Environment: ipython\nCutting Knowledge Date: December 2023\nToday Date: 26 July 2024\n\n"
+    )
     assert "[func_name1(params_name1=params_value1, params_name2=params_value2...), func_name2(params)]" in out
     assert '"name": "get_weather"' in out and '"type": "function"' not in out  # bare function objects
-    assert ("<|start_header_id|>assistant<|end_header_id|>\n\n[get_weather(city=\"Paris\")]<|eot_id|>"
-            "<|start_header_id|>ipython<|end_header_id|>\n\nsunny, 21 C<|eot_id|>") in out
+    assert (
+        '<|start_header_id|>assistant<|end_header_id|>\n\n[get_weather(city="Paris")]<|eot_id|>'
+        "<|start_header_id|>ipython<|end_header_id|>\n\nsunny, 21 C<|eot_id|>"
+    ) in out
 
 
 def test_llama32_json_quirks():
@@ -68,8 +85,10 @@ def test_llama32_json_tools_in_system():
 
 
 def test_single_call_only_unless_parallel():
-    msgs = [{"role": "user", "content": "two"},
-            {"role": "assistant", "tool_calls": [{"name": "a", "arguments": {}}, {"name": "b", "arguments": {}}]}]
+    msgs = [
+        {"role": "user", "content": "two"},
+        {"role": "assistant", "tool_calls": [{"name": "a", "arguments": {}}, {"name": "b", "arguments": {}}]},
+    ]
     with pytest.raises(RenderError, match="one tool call per assistant message"):
         render(msgs, format="llama3.2-json", date="x")
     out = get_format("llama3.2-json", parallel_calls=True).render(msgs, date="x")
@@ -83,10 +102,12 @@ def test_tools_in_user_message_needs_a_user_message():
 
 def test_llama31_builtin_tools():
     fmt = get_format("llama3.1", builtin_tools=["brave_search", "code_interpreter"])
-    msgs = [{"role": "user", "content": "q"},
-            {"role": "assistant", "tool_calls": [{"name": "brave_search", "arguments": {"query": "x"}}]},
-            {"role": "ipython", "content": "r"},
-            {"role": "assistant", "tool_calls": [{"name": "code_interpreter", "arguments": {"code": "print(1)"}}]}]
+    msgs = [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "tool_calls": [{"name": "brave_search", "arguments": {"query": "x"}}]},
+        {"role": "ipython", "content": "r"},
+        {"role": "assistant", "tool_calls": [{"name": "code_interpreter", "arguments": {"code": "print(1)"}}]},
+    ]
     out = fmt.render(msgs, date="26 Jul 2024", add_generation_prompt=False)
     assert "Environment: ipython\nTools: brave_search\n\nCutting Knowledge Date" in out
     assert '<|python_tag|>brave_search.call(query="x")<|eom_id|>' in out
@@ -100,7 +121,8 @@ def test_llama3_prompted_json():
     assert '{"name": "get_weather", "description": "Current weather for a city."' in out
     assert render([{"role": "user", "content": "Hi"}], format="llama3") == (
         "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\n")
+        "<|start_header_id|>assistant<|end_header_id|>\n\n"
+    )
 
 
 def test_jinja_format_from_template_string():
@@ -141,17 +163,24 @@ def test_generated_call_text_rerenders_identically(name):
     raw = fmt.encode_calls([call])
     assert parse(raw).tool_calls == [call]
     prompt = fmt.render(msgs, [WEATHER], date="1 Jan 2025")
-    later = fmt.render(msgs + [Message(role="assistant", tool_calls=parse(raw).tool_calls),
-                               {"role": "tool", "content": "ok"}], [WEATHER], date="1 Jan 2025")
+    later = fmt.render(
+        msgs + [Message(role="assistant", tool_calls=parse(raw).tool_calls), {"role": "tool", "content": "ok"}],
+        [WEATHER],
+        date="1 Jan 2025",
+    )
     assert later.startswith(prompt + raw)
 
 
 def test_messages_may_be_models_or_dicts():
     as_dicts = render(conversation(), [WEATHER], date="x")
-    models = [Message(role="system", content="Be brief."), Message(role="user", content="Weather in Paris?"),
-              Message(role="assistant", tool_calls=[ToolCall(name="get_weather", arguments={"city": "Paris"})]),
-              Message(role="ipython", content="sunny, 21 C"), Message(role="assistant", content="It is sunny."),
-              Message(role="user", content="Thanks!")]
+    models = [
+        Message(role="system", content="Be brief."),
+        Message(role="user", content="Weather in Paris?"),
+        Message(role="assistant", tool_calls=[ToolCall(name="get_weather", arguments={"city": "Paris"})]),
+        Message(role="ipython", content="sunny, 21 C"),
+        Message(role="assistant", content="It is sunny."),
+        Message(role="user", content="Thanks!"),
+    ]
     assert render(models, [WEATHER], date="x") == as_dicts
 
 

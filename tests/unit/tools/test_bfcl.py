@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -41,8 +42,9 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _tool(spec: dict[str, Any]) -> Tool:
-    return Tool.from_schema(spec["name"], spec.get("description", ""), normalize_schema(spec["parameters"]),
-                            lambda **kw: kw)
+    return Tool.from_schema(
+        spec["name"], spec.get("description", ""), normalize_schema(spec["parameters"]), lambda **kw: kw
+    )
 
 
 def _items(data_dir: Path, name: str) -> list[dict[str, Any]]:
@@ -90,17 +92,19 @@ def _answered_calls(data_dir: Path, name: str) -> list[tuple[str, Tool, dict[str
     return _cached_calls(str(data_dir), name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_calls(data_dir: str, name: str) -> list[tuple[str, Tool, dict[str, Any]]]:
     return list(_iter_calls(Path(data_dir), name))
 
 
 def _iter_calls(data_dir: Path, name: str) -> Iterator[tuple[str, Tool, dict[str, Any]]]:
-    answers = {a["id"]: a["ground_truth"] for a in _lines(data_dir / "bfcl" / "possible_answer" / f"BFCL_v4_{name}.json")}
+    answers = {
+        a["id"]: a["ground_truth"] for a in _lines(data_dir / "bfcl" / "possible_answer" / f"BFCL_v4_{name}.json")
+    }
     for item in _items(data_dir, name):
         tools = {spec["name"]: _tool(spec) for spec in item["function"]}
         for call in answers[item["id"]]:
-            (fname, answer), = call.items()
+            ((fname, answer),) = call.items()
             yield item["id"], tools[fname], answer
 
 
@@ -143,8 +147,7 @@ def test_known_bad_alternatives_are_really_rejected(data_dir):
     assert rejected == set(KNOWN_BAD_ALTERNATIVES)
 
 
-_WRONG = {"string": 12345, "integer": "seven", "number": "seven", "boolean": "yes", "array": "nope",
-          "object": "nope"}
+_WRONG = {"string": 12345, "integer": "seven", "number": "seven", "boolean": "yes", "array": "nope", "object": "nope"}
 
 
 def _wrong_value(schema: dict[str, Any]) -> Any:
@@ -179,11 +182,17 @@ def test_mutated_answers_fail_naming_the_parameter(data_dir, name):
 
 
 def test_normalize_schema_maps_python_type_names():
-    spec = {"type": "dict", "properties": {
-        "f": {"type": "float"}, "t": {"type": "tuple", "items": {"type": "integer"}},
-        "a": {"type": "any"}, "d": {"type": "dict", "properties": {"type": {"type": "string"}}},
-        "o": {"type": "string", "optional": True}},
-        "required": ["f", "o"]}
+    spec = {
+        "type": "dict",
+        "properties": {
+            "f": {"type": "float"},
+            "t": {"type": "tuple", "items": {"type": "integer"}},
+            "a": {"type": "any"},
+            "d": {"type": "dict", "properties": {"type": {"type": "string"}}},
+            "o": {"type": "string", "optional": True},
+        },
+        "required": ["f", "o"],
+    }
     out = normalize_schema(spec)
     assert out["type"] == "object"
     assert out["properties"]["f"] == {"type": "number"}
@@ -196,7 +205,11 @@ def test_normalize_schema_maps_python_type_names():
 
 
 def test_bfcl_int_for_float_is_accepted_and_coerced():
-    tool = Tool.from_schema("area", "", normalize_schema(
-        {"type": "dict", "properties": {"r": {"type": "float"}}, "required": ["r"]}), lambda r: r)
+    tool = Tool.from_schema(
+        "area",
+        "",
+        normalize_schema({"type": "dict", "properties": {"r": {"type": "float"}}, "required": ["r"]}),
+        lambda r: r,
+    )
     assert validate_arguments(tool, {"r": 3}) is None
     assert validate_arguments(tool, {"r": "3"}).message.endswith("argument 'r': expected number, got string '3'.")

@@ -11,10 +11,40 @@ from hypothesis import strategies as st
 from corral.exceptions import ModelRetry
 from corral.tools.builtin.calculator import MAX_INT_BITS, evaluate
 
-_EXTREMES = ["10**1000", "2**4095", "-(2**4095)", "10**9", "-10**9", "1e308", "1e-308", "0", "-1",
-             "factorial(500)", "pi"]
-_FUNCTIONS = ["sqrt", "log", "log10", "log2", "exp", "sin", "cos", "tan", "asin", "acos", "atan", "abs",
-              "round", "floor", "ceil", "min", "max", "hypot", "factorial"]
+_EXTREMES = [
+    "10**1000",
+    "2**4095",
+    "-(2**4095)",
+    "10**9",
+    "-10**9",
+    "1e308",
+    "1e-308",
+    "0",
+    "-1",
+    "factorial(500)",
+    "pi",
+]
+_FUNCTIONS = [
+    "sqrt",
+    "log",
+    "log10",
+    "log2",
+    "exp",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "min",
+    "max",
+    "hypot",
+    "factorial",
+]
 _OPERATORS = ["+", "-", "*", "/", "//", "%", "**"]
 
 _leaf = st.one_of(
@@ -28,7 +58,8 @@ def _extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     binary = st.tuples(inner, st.sampled_from(_OPERATORS), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
     unary = st.tuples(st.sampled_from(["-", "+"]), inner).map(lambda t: f"({t[0]}{t[1]})")
     call = st.tuples(st.sampled_from(_FUNCTIONS), st.lists(inner, max_size=3)).map(
-        lambda t: f"{t[0]}({', '.join(t[1])})")
+        lambda t: f"{t[0]}({', '.join(t[1])})"
+    )
     return st.one_of(binary, unary, call)
 
 
@@ -50,13 +81,19 @@ def test_any_expression_gives_a_bounded_number_or_a_refusal(expression):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(-(2**4096), 2**4096), st.sampled_from(_OPERATORS + ["round", "factorial", "min"]),
-       st.integers(-(2**4096), 2**4096))
+@given(
+    st.integers(-(2**4096), 2**4096),
+    st.sampled_from(_OPERATORS + ["round", "factorial", "min"]),
+    st.integers(-(2**4096), 2**4096),
+)
 def test_extreme_operands_for_every_operation(left, operation, right):
     text = f"{operation}(({left}), ({right}))" if operation.isalpha() else f"({left}) {operation} ({right})"
     if len(text) > 500:  # the length cap would refuse it before any operation: test the operation instead
-        text = f"{operation}(2**{left.bit_length()}, -2**{right.bit_length()})" if operation.isalpha() \
+        text = (
+            f"{operation}(2**{left.bit_length()}, -2**{right.bit_length()})"
+            if operation.isalpha()
             else f"(2**{left.bit_length()}) {operation} (-2**{right.bit_length()})"
+        )
     try:
         value = evaluate(text)
     except ModelRetry:

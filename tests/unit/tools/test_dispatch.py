@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from corral.exceptions import ModelRetry, ToolDefinitionError
 from corral.prompts.messages import ToolCall
 from corral.tools import Registry, Tool, ToolResult, adispatch, dispatch, tool
-import corral.tools.dispatcher as dispatch_module
 
 
 class Point(BaseModel):
@@ -144,7 +143,11 @@ def test_results_come_back_in_call_order_even_when_finishing_out_of_order():
         time.sleep(seconds)
         return label
 
-    calls = [call("wait", {"seconds": 0.15, "label": "slow"}), call("nope"), call("wait", {"seconds": 0, "label": "fast"})]
+    calls = [
+        call("wait", {"seconds": 0.15, "label": "slow"}),
+        call("nope"),
+        call("wait", {"seconds": 0, "label": "fast"}),
+    ]
     results = both(Registry([wait]), calls)
     assert [r.content for r in results[::2]] == ["slow", "fast"]
     assert results[1].error.kind == "unknown_tool"
@@ -209,7 +212,12 @@ def test_caller_thread_tools_keep_a_sqlite_connection_working_beside_concurrent_
         barrier.wait()
         return label
 
-    calls = [call("insert", {"x": 1}), call("meet", {"label": "a"}), call("meet", {"label": "b"}), call("insert", {"x": 2})]
+    calls = [
+        call("insert", {"x": 1}),
+        call("meet", {"label": "a"}),
+        call("meet", {"label": "b"}),
+        call("insert", {"x": 2}),
+    ]
     results = dispatch(Registry([insert, meet]), calls)
     assert [(r.content, r.error) for r in results] == [("1", None), ("a", None), ("b", None), ("2", None)]
     results = asyncio.run(adispatch(Registry([insert, meet]), calls))
@@ -228,6 +236,7 @@ def test_a_caller_thread_tool_past_its_deadline_is_a_timeout():
 
 def test_thread_must_be_worker_or_caller():
     with pytest.raises(ToolDefinitionError, match="thread must be"):
+
         @tool(thread="main")
         def where() -> int:
             return 0

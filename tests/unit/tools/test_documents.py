@@ -17,9 +17,12 @@ def corpus(tmp_path):
     (docs / "sub").mkdir(parents=True)
     (docs / "llamas.md").write_text(
         "# Llamas\n\nLlamas are domesticated camelids from South America.\n\n"
-        "## Diet\n\nLlamas eat grass and hay. A llama needs little water.\n", encoding="utf-8")
+        "## Diet\n\nLlamas eat grass and hay. A llama needs little water.\n",
+        encoding="utf-8",
+    )
     (docs / "sub" / "alpacas.txt").write_text(
-        "Alpacas are smaller than llamas and are bred for their fleece.\n", encoding="utf-8")
+        "Alpacas are smaller than llamas and are bred for their fleece.\n", encoding="utf-8"
+    )
     (docs / "refunds.md").write_text("Refund policy: damaged items are refunded within 30 days.\n")
     (docs / "ignored.rst").write_text("llama llama llama")
     return docs
@@ -41,7 +44,7 @@ def test_offsets_point_into_the_original_file(tmp_path, corpus):
         for query in ("camelids", "water", "fleece"):
             for hit in index.search(query):
                 original = (corpus / hit.source).read_text(encoding="utf-8")
-                assert original[hit.start:hit.end] == hit.text
+                assert original[hit.start : hit.end] == hit.text
 
 
 def test_stemming_and_hostile_queries(tmp_path, corpus):

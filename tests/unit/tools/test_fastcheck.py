@@ -14,19 +14,34 @@ from corral.tools import normalize_schema
 from corral.tools._fastcheck import compile_check
 
 SCHEMAS: list[dict[str, Any]] = [
-    {"type": "object", "properties": {"a": {"type": "integer", "minimum": 0, "maximum": 5},
-                                      "b": {"type": ["string", "null"], "maxLength": 3, "pattern": "^x"},
-                                      "c": {"type": "array", "items": {"enum": [1, "1", True, None]},
-                                            "minItems": 1, "maxItems": 2},
-                                      "d": {"anyOf": [{"type": "number", "exclusiveMinimum": 1},
-                                                      {"const": False}]}},
-     "required": ["a"], "additionalProperties": False},
-    {"type": "object", "properties": {"o": {"type": "object", "properties": {"x": {"type": "number"}},
-                                            "additionalProperties": {"type": "boolean"}}}},
+    {
+        "type": "object",
+        "properties": {
+            "a": {"type": "integer", "minimum": 0, "maximum": 5},
+            "b": {"type": ["string", "null"], "maxLength": 3, "pattern": "^x"},
+            "c": {"type": "array", "items": {"enum": [1, "1", True, None]}, "minItems": 1, "maxItems": 2},
+            "d": {"anyOf": [{"type": "number", "exclusiveMinimum": 1}, {"const": False}]},
+        },
+        "required": ["a"],
+        "additionalProperties": False,
+    },
+    {
+        "type": "object",
+        "properties": {
+            "o": {
+                "type": "object",
+                "properties": {"x": {"type": "number"}},
+                "additionalProperties": {"type": "boolean"},
+            }
+        },
+    },
 ]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10, 10) | st.floats(-10, 10, allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10)
+    | st.floats(-10, 10, allow_nan=False)
     | st.sampled_from(["", "x", "xy", "xyz1", "1"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abcdox"), inner, max_size=4),
     max_leaves=12,
@@ -65,8 +80,15 @@ def test_fast_check_is_sound_on_bfcl_schemas_with_random_instances(data_dir):
     check()
 
 
-@pytest.mark.parametrize("schema", [{"type": "object", "$ref": "#/x"}, {"type": "object", "oneOf": []},
-                                    {"type": "object", "properties": {"a": False}}, {"type": "tuple"}])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "$ref": "#/x"},
+        {"type": "object", "oneOf": []},
+        {"type": "object", "properties": {"a": False}},
+        {"type": "tuple"},
+    ],
+)
 def test_unsupported_schemas_get_no_fast_check(schema):
     assert compile_check(schema) is None
 

@@ -34,16 +34,30 @@ def test_reads_and_lists_inside_the_root(tree):
     assert read(tree, "docs/a.md") == "# A\nalpha\n"
     assert read(tree, "alias.md") == "# A\nalpha\n"
     listing = file_tools(tree).get("list_dir").func(".")
-    assert listing.splitlines() == ["alias.md (symlink)", "big.txt (5000 bytes)", "blob.bin (3 bytes)",
-                                    "docs/", "leak.txt (symlink)", "up (symlink)"]
+    assert listing.splitlines() == [
+        "alias.md (symlink)",
+        "big.txt (5000 bytes)",
+        "blob.bin (3 bytes)",
+        "docs/",
+        "leak.txt (symlink)",
+        "up (symlink)",
+    ]
 
 
 @pytest.mark.parametrize(
     ("path", "why"),
-    [("../secret.txt", "'..'"), ("docs/../../secret.txt", "'..'"), ("/etc/passwd", "absolute"),
-     ("leak.txt", "outside the root"), ("up/secret.txt", "outside the root"), ("up", "outside the root"),
-     ("..\\secret.txt", "'..'"), ("C:\\Windows\\win.ini", "absolute"), ("nul\x00l", "plain string"),
-     ("missing.txt", "does not exist")],
+    [
+        ("../secret.txt", "'..'"),
+        ("docs/../../secret.txt", "'..'"),
+        ("/etc/passwd", "absolute"),
+        ("leak.txt", "outside the root"),
+        ("up/secret.txt", "outside the root"),
+        ("up", "outside the root"),
+        ("..\\secret.txt", "'..'"),
+        ("C:\\Windows\\win.ini", "absolute"),
+        ("nul\x00l", "plain string"),
+        ("missing.txt", "does not exist"),
+    ],
 )
 def test_escapes_are_refused(tree, path, why):
     with pytest.raises(ModelRetry, match=why):
@@ -79,10 +93,10 @@ def test_root_must_exist(tmp_path):
 
 
 def test_symlinks_inside_the_root_are_followed_by_the_walk(tree):
-    os.symlink("docs", tree / "rel")                       # relative, to a directory
-    os.symlink("docs/../big.txt", tree / "dotted")         # '..' inside a link target, still inside
-    os.symlink(tree / "docs", tree / "absdir")             # absolute, inside the root
-    os.symlink("rel/a.md", tree / "chain")                 # a link through a link
+    os.symlink("docs", tree / "rel")  # relative, to a directory
+    os.symlink("docs/../big.txt", tree / "dotted")  # '..' inside a link target, still inside
+    os.symlink(tree / "docs", tree / "absdir")  # absolute, inside the root
+    os.symlink("rel/a.md", tree / "chain")  # a link through a link
     assert read(tree, "rel/a.md") == read(tree, "absdir/a.md") == read(tree, "chain") == "# A\nalpha\n"
     assert read(tree, "dotted", max_bytes=3).startswith("yyy")
     assert file_tools(tree).get("list_dir").func("rel").splitlines() == ["a.md (10 bytes)"]
@@ -153,6 +167,18 @@ def test_no_descriptor_is_left_open(tree):
     before = len(os.listdir("/proc/self/fd"))
     for _ in range(3):
         results = dispatch(tools, [{"name": n, "arguments": {"path": p}} for n, p in calls])
-        assert [r.error is None for r in results] == [True, True, False, False, False, False,
-                                                       True, True, False, False, False, False]
+        assert [r.error is None for r in results] == [
+            True,
+            True,
+            False,
+            False,
+            False,
+            False,
+            True,
+            True,
+            False,
+            False,
+            False,
+            False,
+        ]
     assert len(os.listdir("/proc/self/fd")) == before

@@ -100,8 +100,11 @@ def arena(tmp_path):
 def test_read_file_never_leaks_through_a_swapped_directory(arena, fast_switching):
     root, outside = arena
     read = file_tools(root).get("read_file").func
-    seen = _race(lambda: read("d/x.txt"), lambda stop: _flip_dir(root, outside, stop),
-                 lambda text: "leak" if SECRET in text else "inside")
+    seen = _race(
+        lambda: read("d/x.txt"),
+        lambda stop: _flip_dir(root, outside, stop),
+        lambda text: "leak" if SECRET in text else "inside",
+    )
     assert seen["leak"] == 0, seen
     assert seen["inside"] >= ROUNDS_EACH_WAY and seen["refused"] >= ROUNDS_EACH_WAY, seen
 
@@ -109,8 +112,11 @@ def test_read_file_never_leaks_through_a_swapped_directory(arena, fast_switching
 def test_list_dir_never_leaks_through_a_swapped_directory(arena, fast_switching):
     root, outside = arena
     list_dir = file_tools(root).get("list_dir").func
-    seen = _race(lambda: list_dir("d"), lambda stop: _flip_dir(root, outside, stop),
-                 lambda text: "leak" if "secret-marker" in text else "inside")
+    seen = _race(
+        lambda: list_dir("d"),
+        lambda stop: _flip_dir(root, outside, stop),
+        lambda text: "leak" if "secret-marker" in text else "inside",
+    )
     assert seen["leak"] == 0, seen
     assert seen["inside"] >= ROUNDS_EACH_WAY and seen["refused"] >= ROUNDS_EACH_WAY, seen
 
@@ -118,7 +124,10 @@ def test_list_dir_never_leaks_through_a_swapped_directory(arena, fast_switching)
 def test_a_file_swapped_for_a_fifo_never_blocks_a_read(arena, fast_switching):
     root, _ = arena
     read = file_tools(root).get("read_file").func
-    seen = _race(lambda: read("f.txt"), lambda stop: _flip_fifo(root, stop),
-                 lambda text: "inside" if text in ("plain", "") else "leak")
+    seen = _race(
+        lambda: read("f.txt"),
+        lambda stop: _flip_fifo(root, stop),
+        lambda text: "inside" if text in ("plain", "") else "leak",
+    )
     assert seen["leak"] == 0, seen
     assert seen["inside"] >= ROUNDS_EACH_WAY and seen["refused"] >= ROUNDS_EACH_WAY, seen

@@ -22,8 +22,13 @@ _HANG_LIMIT = 60  # seconds a child may take before we call it hung
 
 def _run_child(code: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False,
-                              timeout=_HANG_LIMIT)
+        return subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=_HANG_LIMIT,
+        )
     except subprocess.TimeoutExpired as exc:  # the bug: the child printed, then never exited
         raise AssertionError(f"child process did not exit; it printed {exc.stdout!r}") from None
 
@@ -105,7 +110,8 @@ async def test_adispatch_walks_away_from_a_tool_that_swallows_cancellation():
         return "ok"
 
     results = await asyncio.wait_for(
-        adispatch(Registry([stubborn, fine]), [{"name": "stubborn"}, {"name": "fine"}]), 30)
+        adispatch(Registry([stubborn, fine]), [{"name": "stubborn"}, {"name": "fine"}]), 30
+    )
     assert [r.error.kind if r.error else r.content for r in results] == ["timeout", "ok"]
     assert cleaned.is_set()
 

@@ -33,9 +33,19 @@ def _takes_bool(x: bool) -> None:
 TAKES = {int: tool(_takes_int), float: tool(_takes_float), bool: tool(_takes_bool)}
 
 
-@pytest.mark.parametrize("hint, value", [
-    (int, 0), (int, -5), (int, 10**40), (float, 2.5), (float, -0.0), (float, math.inf), (bool, True), (bool, False),
-])
+@pytest.mark.parametrize(
+    "hint, value",
+    [
+        (int, 0),
+        (int, -5),
+        (int, 10**40),
+        (float, 2.5),
+        (float, -0.0),
+        (float, math.inf),
+        (bool, True),
+        (bool, False),
+    ],
+)
 def test_values_of_exactly_the_hinted_type_skip_an_adapter_that_would_return_them_unchanged(hint, value):
     converted = TypeAdapter(hint).validate_python(value)
     assert type(converted) is type(value) and converted == value
@@ -67,9 +77,14 @@ def test_dispatch_results_for_valid_and_invalid_calls():
     def add(a: int, b: float = 0.5) -> float:
         return a + b
 
-    results = dispatch(Registry([add]), [{"name": "add", "arguments": {"a": 2, "b": 3}},
-                                         {"name": "add", "arguments": json.dumps({"a": "2"})},
-                                         {"name": "sub", "arguments": {}}])
+    results = dispatch(
+        Registry([add]),
+        [
+            {"name": "add", "arguments": {"a": 2, "b": 3}},
+            {"name": "add", "arguments": json.dumps({"a": "2"})},
+            {"name": "sub", "arguments": {}},
+        ],
+    )
     assert [r.content for r in results[:1]] == ["5.0"]
     assert isinstance(results[0].output, float)
     assert [r.error.kind for r in results[1:]] == ["invalid_arguments", "unknown_tool"]

@@ -7,6 +7,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+
 from corral.exceptions import ToolDefinitionError, UsageError
 from corral.tools.mcp import MCPServer
 
@@ -16,27 +17,34 @@ def _python(code: str) -> subprocess.CompletedProcess:
 
 
 def test_importing_corral_and_its_mcp_module_never_imports_the_sdk():
-    done = _python("import sys, corral, corral.tools, corral.tools.mcp, corral.spec; "
-                   "assert 'mcp' not in sys.modules, sorted(m for m in sys.modules if m.startswith('mcp'))")
+    done = _python(
+        "import sys, corral, corral.tools, corral.tools.mcp, corral.spec; "
+        "assert 'mcp' not in sys.modules, sorted(m for m in sys.modules if m.startswith('mcp'))"
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_without_the_extra_connect_names_it():
-    done = _python("import sys; sys.modules['mcp'] = None\n"
-                   "from corral.tools.mcp import MCPServer\n"
-                   "from corral.exceptions import MissingExtraError\n"
-                   "try:\n    MCPServer.stdio('python', ['s.py']).connect()\n"
-                   "except MissingExtraError as exc:\n    print(exc)\n")
+    done = _python(
+        "import sys; sys.modules['mcp'] = None\n"
+        "from corral.tools.mcp import MCPServer\n"
+        "from corral.exceptions import MissingExtraError\n"
+        "try:\n    MCPServer.stdio('python', ['s.py']).connect()\n"
+        "except MissingExtraError as exc:\n    print(exc)\n"
+    )
     assert done.returncode == 0, done.stderr
     assert "pip install 'corral[mcp]'" in done.stdout
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"command": "python", "url": "http://x/mcp"}, "exactly one of command"),
-    ({}, "exactly one of command"),
-    ({"command": "python", "timeout": 0}, "timeout must be a positive number"),
-    ({"command": "python", "start_timeout": "10"}, "start_timeout must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"command": "python", "url": "http://x/mcp"}, "exactly one of command"),
+        ({}, "exactly one of command"),
+        ({"command": "python", "timeout": 0}, "timeout must be a positive number"),
+        ({"command": "python", "start_timeout": "10"}, "start_timeout must be a positive number"),
+    ],
+)
 def test_bad_server_settings_are_usage_errors(kwargs, message):
     with pytest.raises(UsageError, match=message):
         MCPServer(name="s", **kwargs)
@@ -60,8 +68,17 @@ def _listed(name: str, schema=None) -> SimpleNamespace:
 @pytest.mark.parametrize("name", ["fs.read-file", "_x", "a1-b.c"])
 def test_dotted_and_hyphenated_names_become_tools(name):
     server = MCPServer.stdio("python", ["s.py"])
-    made = server._tool(_listed(name, {"type": "object", "title": "T", "$defs": {"P": {"type": "string"}},
-                                        "properties": {"p": {"$ref": "#/$defs/P", "title": "P"}}}))
+    made = server._tool(
+        _listed(
+            name,
+            {
+                "type": "object",
+                "title": "T",
+                "$defs": {"P": {"type": "string"}},
+                "properties": {"p": {"$ref": "#/$defs/P", "title": "P"}},
+            },
+        )
+    )
     assert made.name == name and made.parameters == {"type": "object", "properties": {"p": {"type": "string"}}}
 
 
@@ -79,11 +96,13 @@ def test_result_parts_become_text_for_the_model():
     types = pytest.importorskip("mcp.types")
     from corral.tools._mcp_session import describe_content
 
-    result = types.CallToolResult(content=[
-        types.TextContent(type="text", text="hello"),
-        types.ImageContent(type="image", data="aGVsbG8h", mime_type="image/png"),
-        types.EmbeddedResource(type="resource", resource=types.TextResourceContents(uri="file:///a", text="inner")),
-    ])
+    result = types.CallToolResult(
+        content=[
+            types.TextContent(type="text", text="hello"),
+            types.ImageContent(type="image", data="aGVsbG8h", mime_type="image/png"),
+            types.EmbeddedResource(type="resource", resource=types.TextResourceContents(uri="file:///a", text="inner")),
+        ]
+    )
     assert describe_content(result) == "hello\n[image image/png, 6 bytes, not shown]\ninner"
     structured = types.CallToolResult(content=[], structured_content={"b": 1, "a": [2]})
     assert describe_content(structured) == '{"a": [2], "b": 1}'

@@ -79,7 +79,8 @@ def installed_plugin(tmp_path, monkeypatch):
     """A real installed distribution on sys.path, publishing corral.tools entry points."""
     pkg = tmp_path / "weather_tools"
     pkg.mkdir()
-    (pkg / "__init__.py").write_text(textwrap.dedent('''
+    (pkg / "__init__.py").write_text(
+        textwrap.dedent('''
         from corral.tools import Registry, tool
 
         @tool
@@ -95,13 +96,15 @@ def installed_plugin(tmp_path, monkeypatch):
 
         toolset = Registry([_tide])
         not_a_tool = 42
-    '''))
+    ''')
+    )
     dist = tmp_path / "weather_tools-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: weather-tools\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
         "[corral.tools]\nforecast = weather_tools:forecast\nhumidity = weather_tools:humidity\n"
-        "tides = weather_tools:toolset\n\n[corral.tools.broken]\nbad = weather_tools:not_a_tool\n")
+        "tides = weather_tools:toolset\n\n[corral.tools.broken]\nbad = weather_tools:not_a_tool\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     yield
     sys.modules.pop("weather_tools", None)

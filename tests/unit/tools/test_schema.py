@@ -86,8 +86,10 @@ def test_defaults_make_parameters_optional_and_are_shown():
 
 
 def test_annotated_field_constraints_are_kept():
-    def f(n: Annotated[int, Field(ge=1, le=10, description="How many.")],
-          tag: Annotated[str, Field(pattern=r"^[a-z]+$", max_length=8)] = "a"): ...
+    def f(
+        n: Annotated[int, Field(ge=1, le=10, description="How many.")],
+        tag: Annotated[str, Field(pattern=r"^[a-z]+$", max_length=8)] = "a",
+    ): ...
 
     schema = params(f)["properties"]
     assert schema["n"] == {"type": "integer", "minimum": 1, "maximum": 10, "description": "How many."}

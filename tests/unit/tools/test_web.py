@@ -26,8 +26,10 @@ def dns(monkeypatch):
     def fake_getaddrinfo(host, port, *args, **kwargs):
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-                for ip in table[host]]
+        return [
+            (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in table[host]
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
     return table
