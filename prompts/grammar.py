@@ -93,7 +93,9 @@ class _Builder:
             self.rules.setdefault("char", _CHAR_PY if py else _CHAR_JSON)
             self.rules.setdefault("string", '"\\"" char* "\\""')
         elif kind in ("integer", "number"):
-            self.rules.setdefault("integer", '"-"? ( "0" | [1-9] [0-9]* )')
+            # At most 18 digits: a small model can otherwise write "1000000..." until max_tokens, and no
+            # tool argument needs an integer past 64 bits.
+            self.rules.setdefault("integer", '"-"? ( "0" | [1-9] [0-9]{0,17} )')
             self.rules.setdefault("number", 'integer ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )?')
         elif kind == "boolean":
             self.rules.setdefault("boolean", '"True" | "False"' if py else '"true" | "false"')

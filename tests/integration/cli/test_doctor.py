@@ -31,7 +31,7 @@ def test_doctor_fails_with_the_fix_for_a_file_that_is_not_a_model(tmp_path) -> N
     bad.write_text("not a model\n")
     proc = _doctor("--model", str(bad), "--no-probe")
     assert proc.returncode == 1
-    assert "FAIL  model" in proc.stdout and "is not a GGUF file" in proc.stdout and "fix:" in proc.stdout
+    assert "FAIL  model" in proc.stdout and "not a usable GGUF model file" in proc.stdout and "fix:" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 
