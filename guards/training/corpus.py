@@ -51,7 +51,7 @@ def default_data_dir() -> Path:
     if env:
         path = Path(env)
         return path / "guards" if (path / "guards").is_dir() else path
-    # The nearest ``shared/data/guards`` above the checkout: /work/main and /work/wt/NAME alike.
+    # The nearest ``shared/data/guards`` above the checkout (a clone beside shared/, or a worktree below it).
     here = Path(__file__).resolve()
     for parent in here.parents[3:]:
         if (parent / "shared" / "data" / "guards").is_dir():
