@@ -11,8 +11,10 @@ backend that can score continuations decides explicitly instead:
   half), else answer in text. A model that itself prefers the call (a real Llama 3.2 putting most
   of its mass on ``[``) clears any margin: the override only acts where the model's scores are
   not decisive;
-* after each call, call again only when ``separator + next opening`` scores ``policy.more_margin``
-  above ending the turn.
+* after each call, call again while the question names values of a kind the calls took from it
+  that no call has used (:func:`corral.prompts.values.leftover`; a further call that uses none of
+  them, or repeats a call, is dropped), or when ``separator + next opening`` scores
+  ``policy.more_margin`` above ending the turn.
 
 :class:`DecisionGrammar` is a ``str``: the full ``text | call`` grammar, so a backend that cannot
 score (a server) uses it unchanged; ``LlamaCppBackend`` reads its attributes and decides first.
@@ -29,12 +31,15 @@ Example::
 
 from __future__ import annotations
 
+import ast
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .encode import json_value
+from .encode import encode_calls, json_value
 from .grammar import _TEXT, _Builder, call_prefix, gbnf_literal
+from .messages import ToolCall
 from .specs import function_of
 
 __all__ = [
@@ -45,6 +50,8 @@ __all__ = [
     "more_calls",
     "decision_grammar",
     "text_allowed",
+    "call_arguments",
+    "call_text",
     "DEFAULT_POLICY",
     "RAW_POLICY",
 ]
@@ -169,6 +176,42 @@ def text_allowed(piece: str) -> bool:
     return bool(piece) and piece[0] not in _NOT_TEXT_START and "<" not in piece
 
 
+def call_arguments(call: str, flavor: str) -> dict[str, Any] | None:
+    """The arguments of one call as a scoring backend wrote it (``{"name": ..., "parameters": ...}``,
+    or ``f(a=1)`` with an optional leading ``[``); None when it does not read back.
+
+    Example::
+
+        >>> call_arguments('{"name": "f", "parameters": {"a": 1}}', "json")
+        {'a': 1}
+        >>> call_arguments("[f(a=1, b='x')", "pythonic")
+        {'a': 1, 'b': 'x'}
+    """
+    try:
+        if flavor == "pythonic":
+            node = ast.parse(call.strip().removeprefix("[").strip(), mode="eval").body
+            if not isinstance(node, ast.Call):
+                return None
+            return {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+        parsed = json.loads(call)
+    except (SyntaxError, ValueError):
+        return None
+    arguments = parsed.get("parameters", parsed.get("arguments")) if isinstance(parsed, dict) else None
+    return arguments if isinstance(arguments, dict) else None
+
+
+def call_text(name: str, arguments: dict[str, Any], flavor: str) -> str:
+    """One call written as a scoring backend writes a further call (no list brackets).
+
+    Example::
+
+        >>> call_text("f", {"a": 1}, "pythonic"), call_text("f", {"a": 1}, "json")
+        ('f(a=1)', '{"name": "f", "parameters": {"a": 1}}')
+    """
+    written = encode_calls([ToolCall(name=name, arguments=arguments)], flavor)
+    return written[1:-1] if flavor == "pythonic" else written
+
+
 class DecisionGrammar(str):
     """The full ``text | call`` grammar, carrying what a scoring backend needs to decide first.
 
@@ -176,7 +219,8 @@ class DecisionGrammar(str):
     the backend scores and writes for the turn's first call), ``later`` (the same for a further call, written after ``separator``), ``rest`` (tool name ->
     grammar for one call's arguments and its closer, after the opening), ``text_grammar``,
     ``separator`` (between calls), ``end`` (text that closes the turn's calls, may be empty),
-    ``parallel``, ``policy``, ``functions`` (the offered functions, for the lexical prior) and
+    ``parallel``, ``policy``, ``functions`` (the offered functions, for the lexical prior), ``flavor``
+    (``json`` or ``pythonic``: how a written call reads back, see :func:`call_arguments`) and
     ``question`` (the user's text this turn answers, set by :meth:`asking`; None: no PMI or lexical
     term).
     """
@@ -190,6 +234,7 @@ class DecisionGrammar(str):
     parallel: bool
     policy: DecisionPolicy
     functions: list[dict[str, Any]]
+    flavor: str = "json"
     question: str | None = None
 
     def asking(self, question: str | None) -> DecisionGrammar:
@@ -247,6 +292,7 @@ def decision_grammar(
         parallel=parallel,
         policy=policy,
         functions=functions,
+        flavor=flavor,
     )
 
 
@@ -274,3 +320,4 @@ class Trace:
 
     decision: Decision
     more: list[float] = field(default_factory=list)  # next-call score minus end score, per decision
+    dropped: int = 0  # further calls decoded, then dropped (a repeat, or no unused value used)

@@ -6,8 +6,10 @@ pass over the prompt, then a few tokens per tool opening; see :mod:`corral.promp
 
 * text: decode with the text-only grammar, and stop a loop (the same 48 characters twice) as a
   truncated answer (``finish_reason="length"``), not at ``max_tokens``;
-* call: write the chosen tool's opening, decode only that tool's arguments against its schema,
-  then score "another call" against "end of turn" and repeat while the policy says so.
+* call: write the chosen tool's opening, decode only that tool's arguments against its schema
+  (an argument that loops is cut as truncated), then call again while the question names values
+  no call has used (:mod:`corral.prompts.values`) or the model scores "another call" above "end
+  of turn"; a further call that repeats one or uses no unused value is dropped.
 
 The caller holds the model's lock. Example (what the backend does)::
 
@@ -21,8 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from corral.prompts.decide import Decision, DecisionGrammar, Trace, decide, more_calls, text_allowed
+from corral.prompts.decide import (
+    Decision,
+    DecisionGrammar,
+    Trace,
+    call_arguments,
+    call_text,
+    decide,
+    more_calls,
+    text_allowed,
+)
 from corral.prompts.relevance import coverage, relevance
+from corral.prompts.values import leftover, next_values, uses
 
 from .fastgrammar import is_eog, last_logits
 
@@ -199,27 +211,92 @@ def _calls(
     compile_grammar: Callable[[str], Any],
     trace: Trace,
 ) -> Iterator[str]:
-    text, tool, made, budget = "", decision.tool, 0, max_tokens
+    """The turn's calls: the first streams as decoded; a further call is kept (then yielded) only if
+    it reads back, repeats no call and, when the question still names unused values, uses one."""
+    text, tool, budget = "", decision.tool, max_tokens
+    calls: list[tuple[str, dict[str, Any]]] = []
+    question = grammar.question or ""
     while tool is not None:
-        opening = grammar.separator + grammar.later[tool] if made else grammar.openings[tool]
-        text += opening
-        yield opening
-        body, finish, used = yield from _one_call(
-            llm, base + _tokens(llm, text), compile_grammar(grammar.rest[tool]), stop, budget, sampling
-        )
-        text, made, budget = text + body, made + 1, budget - used
+        if not calls:
+            opening = grammar.openings[tool]
+            yield opening
+            body, finish, used = yield from _one_call(
+                llm, base + _tokens(llm, opening), compile_grammar(grammar.rest[tool]), stop, budget, sampling
+            )
+            written = opening + body
+        else:
+            opening = grammar.separator + grammar.later[tool]
+            pieces = _one_call(
+                llm, base + _tokens(llm, text + opening), compile_grammar(grammar.rest[tool]), stop, budget, sampling
+            )
+            body, finish, used = _drain(pieces)
+            written = grammar.later[tool] + body
+        budget -= used
+        arguments = call_arguments(written, grammar.flavor)
+        if calls:
+            earlier = [args for _, args in calls]
+            if finish == "length" or not _fresh(arguments, earlier, leftover(question, earlier)):
+                arguments = _from_question(grammar, tool, calls)
+                if arguments is None:
+                    trace.dropped += 1
+                    break
+                written, finish = call_text(tool, arguments, grammar.flavor), "stop"
+            text += grammar.separator + written
+            yield grammar.separator + written
+        else:
+            text += written
         if finish == "length" or budget <= 0:
             return text, "length"
-        tool = _next_tool(llm, base, text, grammar, made, trace) if grammar.parallel else None
+        calls.append((tool, arguments or {}))
+        tool = _next_tool(llm, base, text, grammar, [args for _, args in calls], trace) if grammar.parallel else None
     if grammar.end:
         text += grammar.end
         yield grammar.end
     return text, "stop"
 
 
+def _from_question(
+    grammar: DecisionGrammar, tool: str, calls: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The further call when the model only repeated itself: the same tool's last call with the
+    question's next unused values (:func:`corral.prompts.values.next_values`), if its schema holds."""
+    if calls[-1][0] != tool:
+        return None
+    arguments = next_values(grammar.question or "", [args for _, args in calls])
+    schema = next((f.get("parameters") for f in grammar.functions if f.get("name") == tool), None)
+    if arguments is None or not isinstance(schema, dict):
+        return None
+    return arguments if _schema_holds(schema, arguments) else None
+
+
+def _schema_holds(schema: dict[str, Any], arguments: dict[str, Any]) -> bool:
+    import jsonschema
+
+    try:
+        return bool(jsonschema.validators.validator_for(schema)(schema).is_valid(arguments))
+    except jsonschema.SchemaError:
+        return False
+
+
+def _drain(pieces: Pieces) -> Any:
+    """Run ``pieces`` to its end, keeping back what it yields (a call waits until it is accepted)."""
+    while True:
+        try:
+            next(pieces)
+        except StopIteration as done:
+            return done.value
+
+
+def _fresh(arguments: dict[str, Any] | None, calls: list[dict[str, Any]], pending: list[Any]) -> bool:
+    """A further call is worth keeping: it reads back, repeats no call, uses an unused value if any."""
+    if arguments is None or arguments in calls:
+        return False
+    return not pending or any(uses(value, arguments) for value in pending)
+
+
 def _one_call(
     llm: Any, tokens: list[int], compiled: Any, stop: Sequence[str], budget: int, sampling: dict[str, Any]
-) -> Iterator[str]:
+) -> Pieces:
     body, finish, used = "", "stop", 0
     for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
         body += piece
@@ -227,17 +304,28 @@ def _one_call(
         if piece:
             yield piece
         finish = why or finish
+        if repeating(body):
+            return body, "length", used  # an argument looping ("A.A.A..."): cut, said so
     return body, finish, used
 
 
-def _next_tool(llm: Any, base: list[int], text: str, grammar: DecisionGrammar, made: int, trace: Trace) -> str | None:
+def _next_tool(
+    llm: Any, base: list[int], text: str, grammar: DecisionGrammar, calls: list[dict[str, Any]], trace: Trace
+) -> str | None:
+    """The next tool to call, or None: while the question names unused values, the model's likeliest
+    next tool; otherwise another call only if the model scores it above ending (``more_calls``)."""
+    if len(calls) >= grammar.policy.max_calls:
+        return None
     scorer = Scorer(llm, base + _tokens(llm, text))
     end_tokens = _tokens(llm, grammar.end) if grammar.end else []
     end = scorer.score(end_tokens) if end_tokens else _end_of_turn(llm, scorer.first)
     nexts = {name: scorer.score(_tokens(llm, grammar.separator + opening)) for name, opening in grammar.later.items()}
-    if nexts:
-        trace.more.append(max(nexts.values()) - end)
-    return more_calls(end, nexts, made, grammar.policy)
+    if not nexts:
+        return None
+    trace.more.append(max(nexts.values()) - end)
+    if leftover(grammar.question or "", calls):
+        return max(nexts, key=lambda name: nexts[name])
+    return more_calls(end, nexts, len(calls), grammar.policy)
 
 
 def _end_of_turn(llm: Any, logp: np.ndarray) -> float:

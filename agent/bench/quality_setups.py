@@ -108,7 +108,9 @@ def _corral(backend: Any, item: BfclItem, setup: Setup, max_tokens: int) -> Outc
     kwargs = {k: v for k, v in setup.options if k in ("tool_choice", "format")}
     agent = Agent(spy, tools=tools, max_turns=1, max_tokens=max_tokens, **kwargs)
     if "decision" in dict(setup.options):
-        agent.config.decision = _policy(setup.option("decision"))
+        from dataclasses import replace
+
+        agent.policy = replace(agent.policy, decision=_policy(setup.option("decision")), _grammars={})
     backend.last_trace = None
     agent.run(item.question)
     completion = spy.calls[0].completion
