@@ -516,8 +516,73 @@ def _splice(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> str:
     return "".join(parts)
 
 
+# Misspelt override words ("iunstructions", "previus", "ignroe", "disregrad") read as the word they
+# miss by one edit. Symmetric deletes: a word and a lexicon word match when deleting at most one
+# letter from each gives the same string (an insertion, deletion, substitution or adjacent swap).
+# Lexicon words of six letters or more only, and none that is itself a common word one edit away
+# ("forest" from "forget", "discord" from "discard"): those stay out of the lexicon.
+_SPELLED = (
+    "ignore",
+    "ignoring",
+    "disregard",
+    "override",
+    "overlook",
+    "neglect",
+    "previous",
+    "previously",
+    "preceding",
+    "earlier",
+    "original",
+    "instruction",
+    "instructions",
+    "instructed",
+    "direction",
+    "directions",
+    "guidelines",
+    "directives",
+    "programmed",
+)
+_DELETES: dict[str, str] = {}
+for _word in _SPELLED:
+    for _variant in (_word, *(_word[:i] + _word[i + 1 :] for i in range(len(_word)))):
+        _DELETES.setdefault(_variant, _word)
+_SPELLED_FIRST = frozenset(w[0] for w in _SPELLED) | frozenset(w[1] for w in _SPELLED)
+_LONG_WORD = re.compile(r"[a-z]{5,14}")
+
+
+@lru_cache(maxsize=65536)  # texts share most of their words: each is looked up once
+def _respelt(word: str) -> str:
+    if word in _DELETES:
+        return _DELETES[word] if len(word) >= len(_DELETES[word]) - 1 else word
+    for i in range(len(word)):
+        hit = _DELETES.get(word[:i] + word[i + 1 :])
+        if hit is not None and abs(len(hit) - len(word)) <= 1:
+            return hit
+    return word
+
+
+def respell(low: str) -> str:
+    """``low`` (normalised text) with words one edit from an override word spelt as that word.
+
+    Example::
+
+        >>> respell("ignore your previus iunstructions, not the forest")
+        'ignore your previous instructions, not the forest'
+    """
+    return _LONG_WORD.sub(lambda m: _respelt(m.group()) if m.group()[0] in _SPELLED_FIRST else m.group(), low)
+
+
 def _rule_hit(text: str) -> tuple[str, str] | None:
     low = normalise(text)
+    hit = _rules_on(low)
+    if hit is None:
+        fixed = respell(low)
+        if fixed != low:
+            return _rules_on(fixed)
+    return hit
+
+
+def _rules_on(low: str) -> tuple[str, str] | None:
     for word in _FIRST_NEEDLES:
         if word in low:
             break

@@ -236,7 +236,7 @@ def _calls(
         if calls:
             earlier = [args for _, args in calls]
             if finish == "length" or not _fresh(arguments, earlier, leftover(question, earlier)):
-                arguments = _from_question(grammar, tool, calls)
+                tool, arguments = calls[-1][0], _from_question(grammar, calls)
                 if arguments is None:
                     trace.dropped += 1
                     break
@@ -255,13 +255,10 @@ def _calls(
     return text, "stop"
 
 
-def _from_question(
-    grammar: DecisionGrammar, tool: str, calls: list[tuple[str, dict[str, Any]]]
-) -> dict[str, Any] | None:
-    """The further call when the model only repeated itself: the same tool's last call with the
-    question's next unused values (:func:`corral.prompts.values.next_values`), if its schema holds."""
-    if calls[-1][0] != tool:
-        return None
+def _from_question(grammar: DecisionGrammar, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """The further call when the model's own was dropped: the last call again with the question's
+    next unused values (:func:`corral.prompts.values.next_values`), if its tool's schema holds."""
+    tool = calls[-1][0]
     arguments = next_values(grammar.question or "", [args for _, args in calls])
     schema = next((f.get("parameters") for f in grammar.functions if f.get("name") == tool), None)
     if arguments is None or not isinstance(schema, dict):
