@@ -87,6 +87,43 @@ def _as_array(data: np.ndarray) -> llama_cpp.llama_token_data_array:
     )
 
 
+# A small model under a grammar can loop inside a value ("fina_fina_fina...", "A.A.A.A...") until
+# max_tokens, leaving a call or an answer that never closes. Once the last tokens are one short
+# pattern repeated, the tokens that close a string, list or object get this much extra logit: the
+# grammar keeps the structure valid, the loop ends, and the value is kept as far as it got.
+LOOP_BOOST = 30.0
+_MAX_PERIOD = 12
+
+
+def looping(history: list[int]) -> bool:
+    """Whether the tokens end in a pattern of 2-12 tokens written three times over (one token: eight).
+
+    Example::
+
+        >>> looping([5, 1, 2, 1, 2, 1, 2]), looping([1, 2, 3, 4, 5, 6]), looping([7] * 8)
+        (True, False, True)
+    """
+    n = len(history)
+    if n >= 8 and len(set(history[-8:])) == 1:
+        return True
+    for period in range(2, min(_MAX_PERIOD, n // 3) + 1):
+        tail = history[-period:]
+        if len(set(tail)) == 1:
+            continue  # one token over and over: the eight-times rule above decides
+        if history[-2 * period : -period] == tail and history[-3 * period : -2 * period] == tail:
+            return True
+    return False
+
+
+def closing_tokens(llm: Any) -> np.ndarray:
+    """The ids of the tokens whose text starts by closing a JSON string, list or object (cached)."""
+    cached = getattr(llm, "_corral_closers", None)
+    if cached is None:
+        ids = [t for t in range(llm.n_vocab()) if llm.detokenize([t])[:1] in (b'"', b"]", b"}")]
+        cached = llm._corral_closers = np.array(ids, dtype=np.int64)
+    return cached
+
+
 class GrammarSampler:
     """One generation's grammar state; picks the next token from raw logits.
 
@@ -96,8 +133,21 @@ class GrammarSampler:
         >>> token = gs.choose(logits); gs.accept(token)  # doctest: +SKIP
     """
 
-    def __init__(self, vocab: Any, grammar: str, params: SamplingParams, *, n_vocab: int, root: str = "root") -> None:
+    def __init__(
+        self,
+        vocab: Any,
+        grammar: str,
+        params: SamplingParams,
+        *,
+        n_vocab: int,
+        root: str = "root",
+        closers: np.ndarray | None = None,
+    ) -> None:
         self._grammar = compile_grammar(vocab, grammar, root)
+        # Tokens that close a string, list or object: favoured once the output loops (see looping).
+        self._closers = closers
+        self._history: list[int] = []
+        self.loops_broken = 0
         self._params = params
         self._tail = None if params.greedy else self._make_tail(params)
         # Preallocated buffers: building numpy/ctypes objects per step costs more than the check.
@@ -111,8 +161,13 @@ class GrammarSampler:
         self.steps = 0
 
     def choose(self, logits: np.ndarray) -> int:
-        """The token the stock chain (grammar -> top_k -> ... -> dist or greedy) would pick."""
+        """The token the stock chain (grammar -> top_k -> ... -> dist or greedy) would pick; once the
+        tokens so far loop, the same with closing tokens favoured (the grammar still decides)."""
         self.steps += 1
+        if self._closers is not None and len(self._closers) and looping(self._history):
+            self.loops_broken += 1
+            logits = logits.copy()
+            logits[self._closers] += LOOP_BOOST
         if self._params.greedy:
             best = int(logits.argmax())
             if self._allows(best):
@@ -129,6 +184,7 @@ class GrammarSampler:
     def accept(self, token: int) -> None:
         """Advance the grammar past ``token``."""
         llama_cpp.llama_sampler_accept(self._grammar, token)
+        self._history.append(token)
 
     def close(self) -> None:
         """Free the llama.cpp samplers (also done on garbage collection)."""
@@ -248,6 +304,7 @@ class FastGrammarLlama(llama_cpp.Llama):
                 params,
                 n_vocab=self._n_vocab,
                 root=getattr(grammar, "_root", "root"),
+                closers=closing_tokens(self),
             )
             kwargs["grammar"] = None  # the chain below still exists for llama-cpp-python's bookkeeping
         return super()._init_sampler(*args, **kwargs)

@@ -26,9 +26,20 @@ def convert_currency(amount: float, source: str, target: str) -> str:
     return f"{amount} {source} in {target}"
 
 
+@tool
+def circle_area(radius: float, units: str = "meters") -> str:
+    """Calculate the area of a circle from its radius."""
+    return f"area of radius {radius} {units}"
+
+
 @pytest.fixture(scope="module")
 def agent(tiny_backend):
     return Agent(tiny_backend, tools=[get_weather, convert_currency], max_turns=1, max_tokens=96)
+
+
+@pytest.fixture(scope="module")
+def geometry(tiny_backend):
+    return Agent(tiny_backend, tools=[circle_area, get_weather], max_turns=1, max_tokens=128)
 
 
 def test_a_clearly_relevant_request_gets_a_schema_valid_call(agent, tiny_backend):
@@ -45,3 +56,17 @@ def test_a_clearly_irrelevant_request_gets_text(agent, tiny_backend):
     assert not result.tool_calls
     # a poem may run past the fixture's max_tokens: then the run says so (stop_reason "max_tokens")
     assert result.stop_reason in ("final", "max_tokens") and isinstance(result.output, str) and result.output.strip()
+
+
+def test_a_request_listing_like_values_gets_one_call_per_value(geometry, tiny_backend):
+    # The tiny model ends after its first call on its own (its "another call" score is ~-15);
+    # the question's unused radii keep the turn going, each further call schema-valid.
+    result = geometry.run("What are the areas of circles with radius 5, 10 and 15 meters?")
+    assert [c.name for c in result.tool_calls] == ["circle_area"] * 3
+    assert sorted(c.arguments["radius"] for c in result.tool_calls) == [5, 10, 15]
+
+
+def test_a_single_request_gets_exactly_one_call(geometry, tiny_backend):
+    result = geometry.run("What is the area of a circle with radius 7 meters?")
+    assert [(c.name, c.arguments["radius"]) for c in result.tool_calls] == [("circle_area", 7)]
+    assert tiny_backend.last_trace.dropped == 0

@@ -105,3 +105,29 @@ def test_dead_end_grammar_raises_grammar_error(pair):
     with pytest.raises(GrammarError, match="dead-ends"):
         sampler.choose(logits)
     sampler.close()
+
+
+def test_a_value_that_loops_is_closed_instead_of_running_to_max_tokens(pair):
+    # The answer starts inside a looping string; the stock path continues the loop until
+    # max_tokens, leaving JSON that never closes. The fast path sees the loop and favours the
+    # closing token, which the grammar allows: the value ends and the JSON is whole.
+    stock, fast = pair
+    prompt = '<|im_start|>user\nWrite JSON.<|im_end|>\n<|im_start|>assistant\n{"word": "ab ab ab ab ab ab ab ab'
+    grammar = 'root ::= [a-z ]{0,300} "\\"}"'
+    looped = stock.create_completion(
+        prompt, max_tokens=96, grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False), temperature=0.0
+    )["choices"][0]
+    assert looped["finish_reason"] == "length"  # the loop this guards against is real
+    closed = fast.create_completion(
+        prompt, max_tokens=96, grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False), temperature=0.0
+    )["choices"][0]
+    assert closed["finish_reason"] == "stop" and closed["text"].endswith('"}'), closed
+    assert json.loads('{"word": "ab' + closed["text"])["word"].startswith("ab ab")
+
+
+def test_looping_sees_short_patterns_repeated_three_times_and_nothing_else():
+    from corral.backends.fastgrammar import looping
+
+    assert looping([9, 1, 2, 3, 1, 2, 3, 1, 2, 3])
+    assert looping([4] * 8) and not looping([4] * 7)  # a lone token repeats legitimately ("0000000")
+    assert not looping([1, 2, 3, 1, 2, 3, 4]) and not looping(list(range(40)))
