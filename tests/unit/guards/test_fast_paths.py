@@ -89,10 +89,11 @@ def test_long_words_are_still_cut():
 
 
 def _slow_rule_hit(text: str):
+    """Every rule's regex on the normalised text, then on its respelt form (no needle shortcuts)."""
     low = normalise(text)
-    for name, pattern, needs in injection_module._RULES:
-        if all(any(word in low for word in group) for group in needs):
-            m = pattern.search(low)
+    for form in (low, injection_module.respell(low)):
+        for name, pattern, _needs in injection_module._RULES:
+            m = pattern.search(form)
             if m:
                 return name, m.group(0)[:120]
     return None
