@@ -13,7 +13,7 @@ from typing import Any
 
 from ..events import ModelDelta, RunFinished
 from .commands import agent_from_args
-from .output import AnswerStream, TurnPrinter
+from .output import AnswerStream, GuardedAnswerStream, TurnPrinter, answer_stream
 
 __all__ = ["cmd_chat", "ChatSession"]
 
@@ -58,18 +58,13 @@ class ChatSession:
     def handle(self, line: str) -> None:
         """One user turn: stream the run, show calls and verdicts, keep the result as history."""
         printer = TurnPrinter(self.out, show_answer=False)
-        policy = self.agent.policy
-        live = (
-            None
-            if policy.stage_active("output") or policy.output_type is not None
-            else AnswerStream(self.out, "assistant> ")
-        )
+        live = answer_stream(self.agent, self.out, "assistant> ")
         try:
             result = self._run(line, printer, live)
         except KeyboardInterrupt:
             self.say("\n(turn stopped; the conversation is as it was before it)")
             return
-        if live is not None and live.live:
+        if live is not None and live.live and not live.shown.endswith("\n"):
             self.out.write("\n")
         if result.stop_reason != "final":
             self.say(f"({result.stop_reason}: {result.stop_message})")
@@ -88,6 +83,8 @@ class ChatSession:
                 live(event)
             elif isinstance(event, RunFinished):
                 result = event.result
+        if isinstance(live, GuardedAnswerStream):
+            live.finish()
         return result
 
 

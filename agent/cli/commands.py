@@ -20,7 +20,7 @@ from ..batch_rows import agent_runner, in_shard, parse_shard
 from ..events import ModelDelta, RunFinished
 from ..exceptions import FileFormatError, UsageError
 from ..spec import AgentSpec, load_spec, load_tools, parse_spec
-from .output import AnswerStream, TurnPrinter
+from .output import AnswerStream, GuardedAnswerStream, TurnPrinter, answer_stream
 from .progress import make_progress
 
 __all__ = ["spec_from_args", "agent_from_args", "announce_model", "cmd_run", "cmd_batch", "cmd_tools", "cmd_render"]
@@ -156,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _print_outcome(result: Any, live: AnswerStream | None) -> None:
     """The answer on stdout (just its newline when it was streamed); why a run did not answer, on stderr."""
     streamed = live is not None and live.streamed(result)
-    if live is not None and live.live:
+    if live is not None and live.live and not live.shown.endswith("\n"):
         print()
     if not result.ok:
         what = "answer cut off" if result.truncated else "no answer"
@@ -166,11 +166,9 @@ def _print_outcome(result: Any, live: AnswerStream | None) -> None:
 
 
 def _live_answer(agent: Agent) -> AnswerStream | None:
-    """Stream the answer's tokens, unless an output guard must judge the whole answer first (a
-    streamed answer cannot be taken back) or the answer is structured."""
-    if agent.policy.stage_active("output") or agent.policy.output_type is not None:
-        return None
-    return AnswerStream(sys.stdout)
+    """Stream the answer as it is written: through the output guards segment by segment when there
+    are any (a streamed answer cannot be taken back), not at all for a structured answer."""
+    return answer_stream(agent, sys.stdout)
 
 
 def _streamed_run(agent: Agent, question: str, hooks: list[Any], live: AnswerStream) -> Any:
@@ -180,6 +178,8 @@ def _streamed_run(agent: Agent, question: str, hooks: list[Any], live: AnswerStr
             live(event)
         elif isinstance(event, RunFinished):
             result = event.result
+    if isinstance(live, GuardedAnswerStream):
+        live.finish()
     return result
 
 

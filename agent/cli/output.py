@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, TextIO
 
@@ -151,3 +152,76 @@ class AnswerStream:
     def streamed(self, result: Any) -> bool:
         """True when the answer (whole or cut off) is what was printed: only the newline is left."""
         return self.live and isinstance(result.output, str) and self.shown.strip() == result.output.strip()
+
+
+_BREAK = re.compile(r"\n|(?<=[.!?:;])\s")  # where a segment may end: a line, or a sentence
+_FENCE = "```"
+WITHHELD = "[withheld by the output guards]"
+
+
+class GuardedAnswerStream(AnswerStream):
+    """An AnswerStream whose text passes the output guards a segment at a time before it is shown.
+
+    A segment is a sentence or a line: shown once ``chain.check("output", segment)`` allows it,
+    redacted when a guard redacts it, replaced by a notice (and nothing more shown) when a guard
+    blocks. A fenced code block is held until it closes, so the code scanner judges it whole.
+    The run's answer is still checked whole by the loop; when that differs from what was shown,
+    ``streamed`` is False and the CLI prints the checked answer. For guards that judge per
+    segment (the default output chain: PII, code scanner); not for guards that need the whole
+    conversation (Llama Guard).
+    """
+
+    def __init__(self, out: Any, chain: Any, prefix: str = "") -> None:
+        super().__init__(out, prefix)
+        self.chain, self.pending, self.fences, self.stopped = chain, "", 0, False
+
+    def __call__(self, event: Any) -> None:
+        if event.turn != self.turn:
+            self.pending, self.fences, self.stopped = "", 0, False
+        super().__call__(event)
+
+    def _write(self, text: str) -> None:
+        self.pending += text
+        cut = self._ready()
+        if cut:
+            segment, self.pending = self.pending[:cut], self.pending[cut:]
+            self._emit(segment)
+
+    def finish(self) -> None:
+        """Check and show what is still held (the run has finished)."""
+        if self.pending:
+            segment, self.pending = self.pending, ""
+            self._emit(segment)
+
+    def _ready(self) -> int:
+        """The longest prefix of ``pending`` that ends at a break outside a code block (0: none)."""
+        for m in reversed(list(_BREAK.finditer(self.pending))):
+            if (self.fences + self.pending[: m.end()].count(_FENCE)) % 2 == 0:
+                return m.end()
+        return 0
+
+    def _emit(self, segment: str) -> None:
+        self.fences += segment.count(_FENCE)
+        if self.stopped:
+            return
+        checked = self.chain.check("output", segment)
+        if checked.blocked:
+            self.stopped = True
+            super()._write(WITHHELD)
+        else:
+            super()._write(str(checked.payload))
+
+
+def answer_stream(agent: Any, out: Any, prefix: str = "") -> AnswerStream | None:
+    """How a CLI shows ``agent``'s answer while it is written: plainly without output guards,
+    through them segment by segment when they are all offline and judge text alone, not at all
+    for structured answers or guards that need the whole conversation."""
+    policy = agent.policy
+    if policy.output_type is not None:
+        return None
+    if not policy.stage_active("output"):
+        return AnswerStream(out, prefix)
+    chain = agent.guards
+    if chain is None or not chain.inline or any(getattr(g, "wants_conversation", False) for g in chain.guards("output")):
+        return None
+    return GuardedAnswerStream(out, chain, prefix)

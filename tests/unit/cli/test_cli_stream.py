@@ -93,3 +93,51 @@ def test_chat_streams_the_answer_after_its_prompt():
     session = ChatSession(Agent(_HalfThenWait(out), guards=None, format="llama3.2"), out=out)
     session.handle("go")
     assert out.getvalue().splitlines()[-1] == "assistant> Half of it, streamed."
+
+
+class _Script:
+    """A streaming backend that sends ``pieces`` one by one; after the first it waits until the CLI
+    has printed something (so a test sees text shown before the model is done)."""
+
+    def __init__(self, out: _Watched, pieces: list[str]) -> None:
+        self.out, self.pieces, self.waited = out, pieces, None
+
+    def complete(self, prompt, *, stop=(), max_tokens=256, grammar=None):  # pragma: no cover - streaming is used
+        raise AssertionError("corral run should stream")
+
+    def stream(self, prompt, *, stop=(), max_tokens=256, grammar=None):
+        for n, piece in enumerate(self.pieces):
+            yield CompletionDelta(text=piece)
+            if n == 0:
+                self.waited = self.out.seen.wait(20)
+        text = "".join(self.pieces)
+        yield Completion(text=text, prompt_tokens=1, prompt_tokens_evaluated=1, completion_tokens=len(self.pieces))
+
+
+def _run_default_chain(monkeypatch, pieces):
+    out = _Watched()
+    backend = _Script(out, pieces)
+    agent = Agent(backend, format="llama3.2")  # the default guard chain: output has PII and code scanner
+    monkeypatch.setattr(commands, "agent_from_args", lambda args: (None, agent))
+    monkeypatch.setattr("sys.stdout", out)
+    code = cli.main(["run", "go"])
+    return code, out.getvalue(), backend
+
+
+def test_with_the_default_guards_the_answer_streams_sentence_by_sentence_redacted(monkeypatch):
+    code, shown, backend = _run_default_chain(
+        monkeypatch, ["The report is ready. ", "Mail it to jane", "@example.com today.\n"]
+    )
+    assert code == 0 and backend.waited  # the first sentence was shown before the model went on
+    assert shown == "The report is ready. Mail it to [EMAIL] today.\n"  # streamed once, never the address
+    assert "jane@" not in shown
+
+
+def test_a_code_block_is_held_until_it_closes_and_a_blocked_one_is_never_shown(monkeypatch):
+    code, shown, backend = _run_default_chain(
+        monkeypatch, ["Run this:\n", "```sh\nrm -rf / ", "--no-preserve-root\n```\n", "Done."]
+    )
+    assert backend.waited  # "Run this:" was shown first
+    assert shown.startswith("Run this:\n[withheld by the output guards]")
+    assert "rm -rf" not in shown  # neither while streaming nor when the checked answer is reported
+    assert code != 0  # the whole answer was blocked by the loop's own output check
