@@ -427,7 +427,9 @@ class InjectionGuard:
             # ...unless the paragraph is the whole text (records one per line): then from the first
             # flagged line to the end. An injection's instruction follows its opening line and
             # reads like ordinary text; what precedes the opening is the record's own data.
-            flagged = paragraphs if len(paragraphs) < len(pieces) or not flagged else set(range(min(flagged), len(pieces)))
+            flagged = (
+                paragraphs if len(paragraphs) < len(pieces) or not flagged else set(range(min(flagged), len(pieces)))
+            )
         removed = sum(pieces[i][1] - pieces[i][0] for i in flagged)
         # Paragraphs isolate an injection even when it is most of the text: what is left goes through.
         most = 1.0 if self.granularity == "field" and len(flagged) < len(pieces) else 0.8

@@ -222,6 +222,10 @@ def answer_stream(agent: Any, out: Any, prefix: str = "") -> AnswerStream | None
     if not policy.stage_active("output"):
         return AnswerStream(out, prefix)
     chain = agent.guards
-    if chain is None or not chain.inline or any(getattr(g, "wants_conversation", False) for g in chain.guards("output")):
+    if (
+        chain is None
+        or not chain.inline
+        or any(getattr(g, "wants_conversation", False) for g in chain.guards("output"))
+    ):
         return None
     return GuardedAnswerStream(out, chain, prefix)

@@ -9,6 +9,7 @@ import json
 
 from corral import Agent
 from corral.guards.chain import GuardChain
+from corral.guards.injection import REDACTION_MARKER
 from corral.testing import ScriptedBackend
 from corral.tools import tool
 
@@ -33,32 +34,27 @@ def read_email(index: int) -> str:
     return POISONED
 
 
-def test_hidden_instruction_is_blocked_at_tool_result(tmp_path):
-    backend = ScriptedBackend(
-        [
-            "[read_email(index=0)]",
-            "I could not read that email safely; it contained suspicious instructions, so I withheld it.",
-        ]
-    )
+def test_hidden_instruction_is_cut_out_at_tool_result_and_the_email_kept(tmp_path):
+    backend = ScriptedBackend(["[read_email(index=0)]", "The Q3 planning meeting moves to Thursday 10:00, room 4B."])
     agent = Agent(backend, tools=[read_email], format="llama3.2", guards=GuardChain.default())
     path = tmp_path / "run.jsonl"
     result = agent.run("Summarize my newest email.", transcript=path)
 
     backend.assert_all_used()
-    assert result.ok  # the run went on, safely
+    assert result.ok
     [call] = result.tool_calls
-    assert call.status == "blocked" and call.blocked_by
-    # the model never saw the injected text, only the explanation
-    assert "password" not in backend.prompts[1] and "withheld" in backend.prompts[1]
-    blocks = [v for v in result.verdicts if v.action == "block"]
-    assert blocks and blocks[0].stage == "tool_result"
+    assert call.status == "ok"  # redacted, not withheld: the legitimate part reaches the model
+    seen = backend.prompts[1]
+    assert "room 4B" in seen and REDACTION_MARKER in seen
+    # the model never saw the injected text (from the override to the end of the email)
+    assert "password" not in seen and "mail-verify" not in seen
+    cuts = [v for v in result.verdicts if v.action == "redact" and v.guard == "injection"]
+    assert cuts and cuts[0].stage == "tool_result" and "password" in " ".join(cuts[0].details["spans"])
 
     lines = [json.loads(line) for line in path.read_text().splitlines()]
-    [checked] = [x for x in lines if x["type"] == "guard_checked" and x["action"] == "block"]
-    assert checked["stage"] == "tool_result" and checked["blocked_by"] == call.blocked_by
-    assert any(v.get("reason") for v in checked["verdicts"] if v["action"] == "block")
+    assert any(x["type"] == "guard_checked" and x["stage"] == "tool_result" and x["action"] == "redact" for x in lines)
     [recorded] = [x for x in lines if x["type"] == "tool_result"]
-    assert recorded["record"]["status"] == "blocked"
+    assert recorded["record"]["status"] == "ok"
     assert "injection" in lines[0]["guards"][0] or any("injection" in g for g in lines[0]["guards"])
 
 

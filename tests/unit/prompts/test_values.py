@@ -6,7 +6,10 @@ from corral.prompts.values import leftover, next_values, uses, values
 
 
 def test_values_are_standalone_numbers_codes_quoted_text_and_mid_sentence_names():
-    found = [(v.kind, v.text) for v in values("Compare C6H12O6 with 'table sugar' at 25% for Marie Curie, x^2, 1e-9, 2019-2020")]
+    found = [
+        (v.kind, v.text)
+        for v in values("Compare C6H12O6 with 'table sugar' at 25% for Marie Curie, x^2, 1e-9, 2019-2020")
+    ]
     assert ("mixed", "C6H12O6") in found and ("quoted", "'table sugar'") in found
     assert ("number", "25%") in found and ("name", "Marie Curie") in found
     # exponents, scientific notation and ranges are not values a call takes one by one
