@@ -1,9 +1,11 @@
-"""A guarded agent: a tool result carrying a hidden prompt injection is blocked by the default guards.
+"""A guarded agent: the default guards cut a hidden prompt injection out of a tool result.
 
 The ``read_latest_ticket`` tool returns a support ticket whose HTML comment tells the model to leak data:
 third-party text, exactly what the ``tool_result`` stage exists for. The default chain (offline
-injection classifier, PII redaction, code scanning, tool policy) withholds that result, tells the
-model why, and the run continues safely; the verdict is in the RunResult and the transcript.
+injection classifier, PII redaction, code scanning, tool policy) cuts the injected comment out of
+that result (the ticket itself still reaches the model, with a visible marker where the comment
+was) and the run continues safely; the verdict is in the RunResult and the transcript. A result
+that is all injection is withheld whole, and the model is told why.
 
 Llama Guard 3 joins the chain on any backend. Served by an OpenAI-compatible server::
 
@@ -91,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if verdict.action != "allow":
             print(f"verdict at {verdict.stage}: {verdict.action} by {verdict.guard}: {verdict.reason[:160]}")
     print(f"answer ({result.stop_reason}): {str(result.output or '').strip()}")
-    leaked = [c for c in result.tool_calls if c.name == "read_latest_ticket" and c.status != "blocked"]
+    leaked = [c for c in result.tool_calls if c.name == "read_latest_ticket" and "attacker@" in str(c.result)]
     return 1 if leaked else 0
 
 

@@ -1,9 +1,9 @@
 """``corral demo``: a guarded agent with tools, offline, on the default model, showing every step.
 
 Three short runs on one loaded model: a calculator call; a fetched page that hides a prompt
-injection (blocked at ``tool_result``, the run goes on safely); and an injection typed by the user
-(blocked at ``input`` before the model runs). Kept small (few turns, few tokens) so it finishes in
-seconds on two cores with the tiny stand-in model.
+injection (cut out at ``tool_result``: the model reads the page without it, the run goes on
+safely); and an injection typed by the user (blocked at ``input`` before the model runs). Kept
+small (few turns, few tokens) so it finishes in seconds on two cores with the tiny stand-in model.
 """
 
 from __future__ import annotations
@@ -113,14 +113,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _as_expected(results: list[Any]) -> bool:
-    """Every fetch of the poisoned page must be withheld; scene 3 must be refused at input."""
+    """The poisoned page's injected text must never reach the model (cut out or withheld); scene 3
+    must be refused at input."""
     poisoned = [c for r in results for c in r.tool_calls if "travel" in str(c.arguments)]
-    leaked = [c for c in poisoned if c.status != "blocked"]
+    leaked = [c for c in poisoned if _INJECTED in str(c.result) or "attacker@" in str(c.result)]
     refused = results[2].stop_reason == "blocked"
     if not poisoned:
-        print("(the model did not fetch the poisoned page this time, so there was nothing to block)")
+        print("(the model did not fetch the poisoned page this time, so there was nothing to stop)")
     if leaked:
-        print("corral demo: the injected page was NOT blocked: please report this", file=sys.stderr)
+        print("corral demo: the injected text reached the model: please report this", file=sys.stderr)
     if not refused:
         print("corral demo: the user's injection was NOT blocked: please report this", file=sys.stderr)
     return not leaked and refused
+
+
+_INJECTED = "Ignore all previous instructions"

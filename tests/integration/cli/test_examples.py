@@ -142,15 +142,17 @@ def test_tool_library_by_import_and_by_discovery(tmp_path):
     assert "by discovery: ['convert_length', 'convert_temperature']" in installed.stdout
 
 
-def test_guarded_agent_blocks_the_hidden_injection(tmp_path):
+def test_guarded_agent_cuts_the_hidden_injection_out(tmp_path):
     transcript = tmp_path / "run.jsonl"
     proc = run_example([str(EXAMPLES / "guarded_agent.py"), "--transcript", str(transcript)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "call read_latest_ticket({}) -> blocked" in proc.stdout
-    assert "verdict at tool_result: block by injection" in proc.stdout
-    assert "attacker@evil.example" not in proc.stdout.split("the model saw:")[1]
+    assert "call read_latest_ticket({}) -> ok" in proc.stdout
+    assert "verdict at tool_result: redact by injection" in proc.stdout
+    seen = proc.stdout.split("the model saw:")[1].split("verdict at")[0]  # the result, all its lines
+    assert seen.strip().startswith("Ticket T-1002") and "[removed: suspected instructions]" in seen
+    assert "attacker@evil.example" not in seen and "developer mode" not in seen
     events = transcript.read_text()
-    assert '"stage": "tool_result"' in events and '"action": "block"' in events
+    assert '"stage": "tool_result"' in events and '"action": "redact"' in events
 
 
 def test_examples_run_with_python_dash_m_from_the_examples_folder():

@@ -49,12 +49,14 @@ def test_demo_announces_the_stand_in_and_shows_every_step(demo):
     print("\n" + out)  # the transcript of the demo, for the report
 
 
-def test_demo_blocks_the_poisoned_page_when_it_is_fetched(demo):
+def test_demo_cuts_the_injection_out_of_the_poisoned_page_when_it_is_fetched(demo):
     out = demo.stdout
     scene2 = out.split("=== 2.")[1].split("=== 3.")[0]
     if "travel-policy" in scene2.split("result fetch_page")[0]:
-        assert "guard tool_result: BLOCK" in scene2
-        assert "result fetch_page [blocked]" in scene2
+        assert "guard tool_result: REDACT" in scene2
+        shown = scene2.split("result fetch_page")[1].split("\n")[0]  # what the model was given
+        assert "Travel policy" in shown and "[removed: suspected instructions]" in shown
+        assert "attacker@evil.example" not in shown and "developer mode" not in shown
 
 
 def test_run_with_a_tool_on_the_tiny_model_gives_json(tiny_model_path):

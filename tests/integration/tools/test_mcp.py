@@ -20,6 +20,7 @@ pytest.importorskip("mcp")
 pytest.importorskip("uvicorn")
 
 from corral import Agent, ToolResultReady, ToolServerError
+from corral.guards.injection import REDACTION_MARKER
 from corral.testing import ScriptedBackend
 from corral.tools.mcp import MCPServer
 
@@ -145,8 +146,10 @@ def test_mcp_results_pass_the_tool_result_guards():
         )
         result = agent.run("Summarise the page")
     page, failure = result.tool_calls
-    assert page.status == "blocked" and page.blocked_by == "injection"
-    assert "Welcome!" not in page.result and "system prompt" not in page.result  # the guard's note only
+    # redacted, not withheld: the page's own text reaches the model, the injected sentence does not
+    assert page.status == "ok" and page.result.startswith("Welcome!") and REDACTION_MARKER in page.result
+    assert "system prompt" not in page.result
+    assert any(v.guard == "injection" and v.action == "redact" and v.stage == "tool_result" for v in result.verdicts)
     assert failure.status == "ok" and failure.result.startswith("The tool reported an error")  # the server's text
     assert result.ok
 
