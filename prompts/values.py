@@ -8,7 +8,7 @@ written only while such values remain, and a call that uses none of them is drop
 
 A small model's own "another call?" score almost never says yes; this count does not depend on the
 model. Measured on BFCL with the ground-truth first call (TUNE half / HELD-OUT half): values remain
-on 87 % / 88 % of parallel items, 84 % / 76 % of parallel_multiple items, and on 10 % / 13 % of
+on 88 % / 88 % of parallel items, 84 % / 76 % of parallel_multiple items, and on 8 % / 10 % of
 simple items (a false "call again", which the dropped-repeat rule then catches when the model
 writes the same call).
 
