@@ -267,10 +267,12 @@ def _from_question(grammar: DecisionGrammar, calls: list[tuple[str, dict[str, An
 
 
 def _schema_holds(schema: dict[str, Any], arguments: dict[str, Any]) -> bool:
+    """Whether ``arguments`` meet ``schema``, read as corral.tools reads a tool's parameters."""
     import jsonschema
 
+    validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        return bool(jsonschema.validators.validator_for(schema)(schema).is_valid(arguments))
+        return bool(validator(schema).is_valid(arguments))
     except jsonschema.SchemaError:
         return False
 

@@ -194,11 +194,18 @@ class GuardedAnswerStream(AnswerStream):
             self._emit(segment)
 
     def _ready(self) -> int:
-        """The longest prefix of ``pending`` that ends at a break outside a code block (0: none)."""
-        for m in reversed(list(_BREAK.finditer(self.pending))):
-            if (self.fences + self.pending[: m.end()].count(_FENCE)) % 2 == 0:
-                return m.end()
-        return 0
+        """The longest prefix of ``pending`` that ends at a break outside a code block (0: none).
+
+        Inside an open block only the text before its opening fence can go (one scan per token,
+        not one per break: a long code block is held without quadratic rescans)."""
+        pending = self.pending
+        limit = len(pending)
+        if (self.fences + pending.count(_FENCE)) % 2:
+            limit = pending.rfind(_FENCE)
+        end = 0
+        for m in _BREAK.finditer(pending, 0, limit):
+            end = m.end()
+        return end
 
     def _emit(self, segment: str) -> None:
         self.fences += segment.count(_FENCE)

@@ -131,51 +131,28 @@ def test_an_empty_list_of_scripted_turns_is_a_spec_error(workdir):
     assert f"{spec}: backend.turns: List should have at least 1 item" in one_error_line(err)
 
 
+def batch_hello(workdir, output, *extra):
+    """``corral batch`` of tasks.jsonl through a function backend answering "hello", to ``output``."""
+    spec = str(function_spec(workdir, "hello"))
+    return corral("batch", "--spec", spec, "--input", "tasks.jsonl", "--output", str(output), *extra, cwd=workdir)
+
+
 def test_batch_output_in_a_missing_folder_is_a_usage_error_with_the_fix(workdir):
     out = workdir / "no" / "such" / "out.jsonl"
-    code, _, err = corral(
-        "batch",
-        "--spec",
-        str(function_spec(workdir, "hello")),
-        "--input",
-        "tasks.jsonl",
-        "--output",
-        str(out),
-        cwd=workdir,
-    )
+    code, _, err = batch_hello(workdir, str(out))
     assert code == 2
     assert f"the folder {out.parent} does not exist; create it first (mkdir -p {out.parent})" in one_error_line(err)
 
 
 def test_batch_output_that_is_a_directory_is_reported_as_such(workdir):
-    code, _, err = corral(
-        "batch",
-        "--spec",
-        str(function_spec(workdir, "hello")),
-        "--input",
-        "tasks.jsonl",
-        "--output",
-        str(workdir),
-        cwd=workdir,
-    )
+    code, _, err = batch_hello(workdir, str(workdir))
     assert code == 2
     assert f"--output {workdir} is a directory; pass a file path" in one_error_line(err)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_batch_write_failure_is_the_error_not_done(workdir):
-    code, _, err = corral(
-        "batch",
-        "--spec",
-        str(function_spec(workdir, "hello")),
-        "--input",
-        "tasks.jsonl",
-        "--output",
-        "/dev/full",
-        "--concurrency",
-        "1",
-        cwd=workdir,
-    )
+    code, _, err = batch_hello(workdir, "/dev/full", "--concurrency", "1")
     assert code == 3
     line = one_error_line(err)
     assert "Cannot write results to /dev/full: No space left on device" in line and "done:" not in err
@@ -183,16 +160,7 @@ def test_batch_write_failure_is_the_error_not_done(workdir):
 
 def test_batch_non_utf8_input_names_its_line(workdir):
     (workdir / "tasks.jsonl").write_bytes(b'{"id": "a", "input": "ok"}\n{"id": "b", "input": "\xff"}\n')
-    code, _, err = corral(
-        "batch",
-        "--spec",
-        str(function_spec(workdir, "hello")),
-        "--input",
-        "tasks.jsonl",
-        "--output",
-        "out.jsonl",
-        cwd=workdir,
-    )
+    code, _, err = batch_hello(workdir, "out.jsonl")
     assert code == 2
     assert "tasks.jsonl:2: not UTF-8 text (byte 0xff" in one_error_line(err)
     assert not (workdir / "out.jsonl").exists()
