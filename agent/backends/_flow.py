@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,7 +255,7 @@ async def _wait(awaitable: Any, deadline: float) -> Any:
 
 async def adrive(
     client: httpx.AsyncClient, flow: Generator[Any, Any, None], deadline: float | None
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Carry out a flow's requests on the event loop; yield its output."""
     io, value, error = _AsyncIO(client), None, None
     try:

@@ -9,8 +9,8 @@ text are not lost.
 
 Both modes stream over SSE (``stream``/``astream``, ``stream_chat``/``astream_chat``).
 
-One pooled httpx client per backend (sync and async) serves every run, so thousands of concurrent
-runs share connections. Connect errors, timeouts, 429 (honouring ``Retry-After``) and 5xx are
+One pooled httpx client per backend serves every sync run, and one set of small async pools per
+event loop (``_lanes``) every async run, so thousands of concurrent runs share connections. Connect errors, timeouts, 429 (honouring ``Retry-After``) and 5xx are
 retried with exponential backoff and jitter within a bounded budget. Every call is bounded: a
 total ``deadline`` (a server dribbling bytes cannot hold it), a ``max_response_bytes`` cap (an
 endless body cannot fill memory), and replies of the wrong shape raise ``BackendResponseError``
@@ -30,6 +30,7 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import aclosing
 from typing import Any, Literal
 
 import httpx
@@ -40,6 +41,7 @@ from ._chat import chat_body, chat_reply, completion_from_response
 from ._deadline import deadline_transport
 from ._flow import Call, Limits, adrive, arun, drive, exchange
 from ._http import RetryPolicy
+from ._lanes import Lanes
 from ._schema import ChatResponse, CompletionResponse
 from ._stream import ChatStream, CompletionStream, JsonBody
 from .base import ChatReply, Completion, CompletionDelta, ToolCallDelta
@@ -103,7 +105,7 @@ class OpenAIBackend:
         self._pool = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._transport, self._async_transport = transport, async_transport
         self._client: httpx.Client | None = None
-        self._aclients: dict[int, httpx.AsyncClient] = {}
+        self._aclients: dict[int, Lanes] = {}
 
     @property
     def chat_mode(self) -> bool:
@@ -126,17 +128,21 @@ class OpenAIBackend:
             )
         return self._client
 
-    @property
-    def aclient(self) -> httpx.AsyncClient:
-        # An AsyncClient's pool belongs to one event loop: keep one per loop.
+    def _lanes(self) -> Lanes:
+        # An AsyncClient's pool belongs to one event loop: keep one set of lanes per loop. A custom
+        # transport is one pool already (the caller's), so it gets one lane.
         loop = id(asyncio.get_running_loop())
-        client = self._aclients.get(loop)
-        if client is None:
-            client = httpx.AsyncClient(
-                headers=self._headers, timeout=self._timeout, limits=self._pool, transport=self._async_transport
-            )
-            self._aclients[loop] = client
-        return client
+        lanes = self._aclients.get(loop)
+        if lanes is None:
+
+            def make(limits: httpx.Limits) -> httpx.AsyncClient:
+                return httpx.AsyncClient(
+                    headers=self._headers, timeout=self._timeout, limits=limits, transport=self._async_transport
+                )
+
+            lanes = Lanes(make, self._pool.max_connections or 1, split=self._async_transport is None)
+            self._aclients[loop] = lanes
+        return lanes
 
     def close(self) -> None:
         if self._client is not None:
@@ -145,8 +151,9 @@ class OpenAIBackend:
 
     async def aclose(self) -> None:
         self.close()
-        for client in self._aclients.values():
-            await client.aclose()
+        for lanes in self._aclients.values():
+            for client in lanes.clients:
+                await client.aclose()
         self._aclients.clear()
 
     def __enter__(self) -> OpenAIBackend:
@@ -165,11 +172,23 @@ class OpenAIBackend:
     def _sync(self, call: Call, reader: Callable[[], Any]) -> Iterator[Any]:
         return drive(self.client, exchange(call, reader), call.deadline)
 
-    def _async(self, call: Call, reader: Callable[[], Any]) -> AsyncIterator[Any]:
-        return adrive(self.aclient, exchange(call, reader), call.deadline)
+    async def _async(self, call: Call, reader: Callable[[], Any]) -> AsyncIterator[Any]:
+        lanes = self._lanes()
+        client = lanes.take()
+        try:
+            async with aclosing(adrive(client, exchange(call, reader), call.deadline)) as steps:
+                async for step in steps:
+                    yield step
+        finally:
+            lanes.give_back(client)
 
     async def _async_result(self, call: Call, reader: Callable[[], Any]) -> Any:
-        return await arun(self.aclient, exchange(call, reader), call)
+        lanes = self._lanes()
+        client = lanes.take()
+        try:
+            return await arun(client, exchange(call, reader), call)
+        finally:
+            lanes.give_back(client)
 
     # --- completions mode ------------------------------------------------------------------
 
@@ -218,12 +237,12 @@ class OpenAIBackend:
         call = self._streamed(prompt, stop, max_tokens, grammar)  # runs at the first next(): so does the deadline
         yield from self._sync(call, lambda: CompletionStream(call.url))
 
-    async def astream(
+    def astream(
         self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int = 512, grammar: str | None = None
     ) -> AsyncIterator[CompletionDelta | Completion]:
+        # The stream itself, not a generator around it: closing it closes the response at once.
         call = self._streamed(prompt, stop, max_tokens, grammar)
-        async for item in self._async(call, lambda: CompletionStream(call.url)):
-            yield item
+        return self._async(call, lambda: CompletionStream(call.url))
 
     # --- chat mode -------------------------------------------------------------------------
 
@@ -280,7 +299,7 @@ class OpenAIBackend:
         call = self._chat_streamed(messages, tools, tool_choice, max_tokens)
         yield from self._sync(call, lambda: ChatStream(call.url))
 
-    async def astream_chat(
+    def astream_chat(
         self,
         messages: Sequence[Any],
         *,
@@ -289,8 +308,7 @@ class OpenAIBackend:
         max_tokens: int = 512,
     ) -> AsyncIterator[CompletionDelta | ToolCallDelta | ChatReply]:
         call = self._chat_streamed(messages, tools, tool_choice, max_tokens)
-        async for item in self._async(call, lambda: ChatStream(call.url)):
-            yield item
+        return self._async(call, lambda: ChatStream(call.url))
 
     def __repr__(self) -> str:
         return f"OpenAIBackend({self.base_url!r}, mode={self.mode!r}, model={self.model!r})"
