@@ -314,6 +314,20 @@ def _one_call_rest(function: dict[str, Any], flavor: str) -> str:
     return b.render()
 
 
+def with_opening(rest: str, opening: str) -> str:
+    """A ``rest`` grammar (see :class:`DecisionGrammar`) that starts with ``opening`` as a literal.
+
+    Example::
+
+        >>> with_opening('root ::= "a" "}"', "[f(")
+        'root ::= "[f(" "a" "}"'
+    """
+    head, sep, body = rest.partition("root ::= ")
+    if head or not sep:
+        raise ValueError("a rest grammar starts with its root rule")
+    return f"root ::= {gbnf_literal(opening)} {body}"
+
+
 @dataclass
 class Trace:
     """What a scoring backend decided on one turn (for benchmarks and debugging)."""

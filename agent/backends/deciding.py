@@ -32,6 +32,7 @@ from corral.prompts.decide import (
     decide,
     more_calls,
     text_allowed,
+    with_opening,
 )
 from corral.prompts.relevance import coverage, relevance
 from corral.prompts.values import leftover, next_values, uses
@@ -44,6 +45,7 @@ Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the f
 
 NEUTRAL_QUESTION = "Hello."  # stands in for the user's text when scoring a call against the question
 _LOOP_CHARS = 48  # a repeated span this long means the prose is looping
+_CLOSE_TOKENS = 64  # after a loop in a call, the tokens allowed for closing it
 
 
 class Scorer:
@@ -217,20 +219,15 @@ def _calls(
     calls: list[tuple[str, dict[str, Any]]] = []
     question = grammar.question or ""
     while tool is not None:
+        # The grammar holds the opening as a literal, so the model writes it with its own tokens:
+        # an opening forced as text ends where the tokenizer cuts, not where the model would.
         if not calls:
-            opening = grammar.openings[tool]
-            yield opening
-            body, finish, used = yield from _one_call(
-                llm, base + _tokens(llm, opening), compile_grammar(grammar.rest[tool]), stop, budget, sampling
-            )
-            written = opening + body
+            whole = compile_grammar(with_opening(grammar.rest[tool], grammar.openings[tool]))
+            written, finish, used = yield from _one_call(llm, base, whole, stop, budget, sampling)
         else:
-            opening = grammar.separator + grammar.later[tool]
-            pieces = _one_call(
-                llm, base + _tokens(llm, text + opening), compile_grammar(grammar.rest[tool]), stop, budget, sampling
-            )
-            body, finish, used = _drain(pieces)
-            written = grammar.later[tool] + body
+            whole = compile_grammar(with_opening(grammar.rest[tool], grammar.later[tool]))
+            pieces = _one_call(llm, base + _tokens(llm, text + grammar.separator), whole, stop, budget, sampling)
+            written, finish, used = _drain(pieces)
         budget -= used
         arguments = call_arguments(written, grammar.flavor)
         if calls:
@@ -296,15 +293,22 @@ def _fresh(arguments: dict[str, Any] | None, calls: list[dict[str, Any]], pendin
 def _one_call(
     llm: Any, tokens: list[int], compiled: Any, stop: Sequence[str], budget: int, sampling: dict[str, Any]
 ) -> Pieces:
-    body, finish, used = "", "stop", 0
+    body, finish, used, closing_from = "", "stop", 0, None
     for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
         body += piece
         used += 1
         if piece:
             yield piece
         finish = why or finish
-        if repeating(body):
-            return body, "length", used  # an argument looping ("A.A.A..."): cut, said so
+        if closing_from is None and repeating(body):
+            # An argument looping ("A.A.A...", "x.json.json..."): have the sampler close the call
+            # at the next point the grammar allows, so the call stays whole and schema-valid.
+            sampler = getattr(llm, "_corral_grammar", None)
+            if sampler is None:
+                return body, "length", used  # no grammar sampler to steer: cut, said so
+            sampler.closing, closing_from = True, used
+        elif closing_from is not None and used - closing_from > _CLOSE_TOKENS:
+            return body, "length", used  # it would not close: cut, said so
     return body, finish, used
 
 

@@ -116,12 +116,17 @@ def looping(history: list[int]) -> bool:
 
 
 def closing_tokens(llm: Any) -> np.ndarray:
-    """The ids of the tokens whose text starts by closing a JSON string, list or object (cached)."""
+    """The ids of the tokens that only close JSON strings, lists or objects (``"``, ``"]``, ``}``...;
+    not ``",``, which closes a string only to start the next item of the loop) (cached)."""
     cached = getattr(llm, "_corral_closers", None)
     if cached is None:
-        ids = [t for t in range(llm.n_vocab()) if llm.detokenize([t])[:1] in (b'"', b"]", b"}")]
+        ids = [t for t in range(llm.n_vocab()) if _only_closes(llm.detokenize([t]))]
         cached = llm._corral_closers = np.array(ids, dtype=np.int64)
     return cached
+
+
+def _only_closes(text: bytes) -> bool:
+    return text[:1] in (b'"', b"]", b"}") and not text.strip(b'"]} \t\n')
 
 
 class GrammarSampler:
@@ -146,6 +151,9 @@ class GrammarSampler:
         self._grammar = compile_grammar(vocab, grammar, root)
         # Tokens that close a string, list or object: favoured once the output loops (see looping).
         self._closers = closers
+        # Set by a caller whose own check saw a loop this sampler's exact-repeat rule misses (a
+        # string growing ".json.json..."): from then on every step favours closing.
+        self.closing = False
         self._history: list[int] = []
         self.loops_broken = 0
         self._params = params
@@ -164,7 +172,7 @@ class GrammarSampler:
         """The token the stock chain (grammar -> top_k -> ... -> dist or greedy) would pick; once the
         tokens so far loop, the same with closing tokens favoured (the grammar still decides)."""
         self.steps += 1
-        if self._closers is not None and len(self._closers) and looping(self._history):
+        if self._closers is not None and len(self._closers) and (self.closing or looping(self._history)):
             self.loops_broken += 1
             logits = logits.copy()
             logits[self._closers] += LOOP_BOOST

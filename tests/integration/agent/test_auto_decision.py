@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from corral import Agent
-from corral.tools import tool
+from corral.tools import Tool, normalize_schema, tool
 
 
 @tool
@@ -70,3 +70,88 @@ def test_a_single_request_gets_exactly_one_call(geometry, tiny_backend):
     result = geometry.run("What is the area of a circle with radius 7 meters?")
     assert [(c.name, c.arguments["radius"]) for c in result.tool_calls] == [("circle_area", 7)]
     assert tiny_backend.last_trace.dropped == 0
+
+
+def _schema_tool(name: str, description: str, properties: dict, required: list[str]):
+    schema = {"type": "object", "properties": properties, "required": required}
+    return Tool.from_schema(name, description, normalize_schema(schema), func=lambda **_: "ok")
+
+
+ENTROPY = _schema_tool(
+    "calculate_entropy_change",
+    "Calculate the entropy change for an isothermal and reversible process.",
+    {
+        "initial_temp": {"type": "integer", "description": "The initial temperature in Kelvin."},
+        "final_temp": {"type": "integer", "description": "The final temperature in Kelvin."},
+        "heat_capacity": {"type": "integer", "description": "The heat capacity in J/K."},
+        "isothermal": {"type": "boolean", "description": "Whether the process is isothermal. Default is True."},
+    },
+    ["initial_temp", "final_temp", "heat_capacity"],
+)
+RECIPE = _schema_tool(
+    "get_recipe",
+    "Fetch the recipe for a specific dish along with preparation steps.",
+    {
+        "dish_name": {"type": "string", "description": "Name of the dish whose recipe needs to be fetched."},
+        "diet_preference": {
+            "type": "string",
+            "description": "Preferred dietary consideration like vegan, vegetarian, gluten-free etc. Default is none.",
+            "default": "none",
+        },
+    },
+    ["dish_name"],
+)
+
+
+@pytest.mark.parametrize(
+    ("tool_", "question"),
+    [
+        (
+            ENTROPY,
+            "Calculate the entropy change for a certain process given an initial temperature of 300K, "
+            "a final temperature of 400K, and a heat capacity of 5J/K.",
+        ),
+        (RECIPE, "Get the recipe for vegan chocolate cake including the steps for preparation."),
+    ],
+)
+def test_a_decided_call_is_the_call_the_model_writes_when_forced(tiny_backend, tool_, question):
+    # With one tool, deciding to call must not change the call: the model writes the opening with
+    # its own tokens, as under "required". (An opening forced as text, cut where the tokenizer cuts,
+    # made the model add isothermal=false and write diet_preference "vegan_chocolate_cake" on these
+    # BFCL items.)
+    decided = Agent(tiny_backend, tools=[tool_], max_turns=1, max_tokens=96).run(question)
+    assert tiny_backend.last_trace.decision.kind == "call"
+    forced = Agent(tiny_backend, tools=[tool_], max_turns=1, max_tokens=96, tool_choice="required").run(question)
+    assert [(c.name, c.arguments) for c in decided.tool_calls] == [(c.name, c.arguments) for c in forced.tool_calls]
+    assert len(decided.tool_calls) == 1
+
+
+R_SQUARED = _schema_tool(
+    "linear_regression.get_r_squared",
+    "Calculate the coefficient of determination of a regression model.",
+    {
+        "dataset_path": {"type": "string", "description": "Path to the CSV dataset file."},
+        "independent_variables": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The independent variables to use in the regression model.",
+        },
+        "dependent_variable": {"type": "string", "description": "The dependent variable to predict."},
+    },
+    ["dataset_path", "independent_variables", "dependent_variable"],
+)
+
+
+def test_an_argument_that_loops_is_closed_and_the_call_stays_schema_valid(tiny_backend):
+    # BFCL simple_python_126: the tiny model loops inside the list ("C:C:C:", "C:C:C:", ...). The
+    # loop check used to cut the call there, leaving JSON that does not parse; now the sampler closes
+    # the string, the list and the object at the next points the grammar allows.
+    question = (
+        "What is the coefficient of determination (R-squared) for a model using engine size and fuel "
+        "economy variables to predict car_price with a dataset in path C:/data/cars.csv?"
+    )
+    result = Agent(tiny_backend, tools=[R_SQUARED], max_turns=1, max_tokens=256).run(question)
+    assert tiny_backend.last_trace.decision.kind == "call"
+    assert [c.name for c in result.tool_calls] == ["linear_regression.get_r_squared"]
+    call = result.tool_calls[0]
+    assert call.status == "ok", call  # the arguments met the schema and the tool ran

@@ -131,3 +131,14 @@ def test_looping_sees_short_patterns_repeated_three_times_and_nothing_else():
     assert looping([9, 1, 2, 3, 1, 2, 3, 1, 2, 3])
     assert looping([4] * 8) and not looping([4] * 7)  # a lone token repeats legitimately ("0000000")
     assert not looping([1, 2, 3, 1, 2, 3, 4]) and not looping(list(range(40)))
+
+
+def test_the_closing_tokens_close_and_start_nothing(pair):
+    from corral.backends.fastgrammar import closing_tokens
+
+    _, fast = pair
+    texts = {fast.detokenize([int(t)]) for t in closing_tokens(fast)}
+    assert {b'"', b"]", b"}"} <= texts
+    # '",' closes a string only to open the next item of a looping list; '"name' opens a key
+    assert all(not text.strip(b'"]} \t\n') for text in texts)
+    assert all(fast.detokenize([t]) not in texts for t in fast.tokenize(b'",', add_bos=False, special=False))

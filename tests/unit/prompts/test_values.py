@@ -30,6 +30,36 @@ def test_only_kinds_the_calls_took_from_the_question_are_left_over():
     assert leftover(q, [{"city": "Paris", "days": 3}, {"city": "Berlin", "days": 3}]) == []
 
 
+def test_a_name_is_left_over_only_in_the_role_of_a_used_one():
+    # listed with a used name, or after the same preposition: another call's value
+    assert [v.text for v in leftover("Weather in Paris, London and Rome?", [{"city": "Paris"}])] == ["London"]
+    q = "Restaurants in New York that serve vegan food, and in Los Angeles that deliver"
+    assert [v.text for v in leftover(q, [{"location": "New York"}])] == ["Los Angeles"]
+    # a name in another role is not a reason for a second call (BFCL simple_python_364, 319)
+    assert leftover("Can I find an Italian restaurant near Brooklyn?", [{"location": "Brooklyn"}]) == []
+    assert leftover("Ranking of Manchester United in Premier League?", [{"team": "Manchester United"}]) == []
+
+
+def test_a_place_and_its_region_are_one_value():
+    q = "What's the temperature in Seattle, Washington?"
+    assert [v.text for v in values(q)] == ["Seattle, Washington"]
+    assert leftover(q, [{"location": "Seattle"}]) == []  # the city alone uses it
+    # a list is not a place: each city is its own value
+    assert [v.text for v in values("Population of New York, Los Angeles and Tokyo, Japan")] == [
+        "New York",
+        "Los Angeles",
+        "Tokyo, Japan",
+    ]
+
+
+def test_the_parts_of_a_date_are_not_values():
+    q = "Lawsuits against 'Google' filed after January 1, 2021 in California"
+    assert [v.text for v in values(q)] == ["'Google'", "California"]
+    assert [v.text for v in values("Book from 1st June 2022 for 3 nights")] == ["3"]
+    # years on their own still are (a parallel request may list them)
+    assert [v.key for v in values("Presidents in 1980 and 2016") if v.kind == "number"] == [1980, 2016]
+
+
 def test_next_values_swaps_each_used_value_for_the_next_of_its_kind_in_order():
     q = "HCF of (45, 60), then of (90, 120)"
     assert next_values(q, [{"a": 45, "b": 60}]) == {"a": 90, "b": 120}
