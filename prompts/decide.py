@@ -216,8 +216,9 @@ class DecisionGrammar(str):
     """The full ``text | call`` grammar, carrying what a scoring backend needs to decide first.
 
     Attributes: ``openings`` (tool name -> the start of its call, up to the end of the name: what
-    the backend scores and writes for the turn's first call), ``later`` (the same for a further call, written after ``separator``), ``rest`` (tool name ->
-    grammar for one call's arguments and its closer, after the opening), ``text_grammar``,
+    the backend scores for the turn's first call), ``later`` (the same for a further call, after
+    ``separator``), ``rest`` (tool name -> grammar for one call's arguments and its closer, after
+    the opening; :func:`with_opening` puts the opening in front), ``text_grammar``,
     ``separator`` (between calls), ``end`` (text that closes the turn's calls, may be empty),
     ``parallel``, ``policy``, ``functions`` (the offered functions, for the lexical prior), ``flavor``
     (``json`` or ``pythonic``: how a written call reads back, see :func:`call_arguments`) and

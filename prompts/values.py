@@ -103,10 +103,10 @@ def values(question: str) -> list[Value]:
         found.append(Value("quoted", inner.lower(), m.group(), inner, m.span()))
     places = [m.span(1) for m in _PLACE.finditer(question)]
     for m in _NAME.finditer(question):
-        start, end = m.span(1)
-        place = next(((a, b) for a, b in places if a <= start < b), None)
         if dated(m.span(1)):
-            continue
+            continue  # "June" in "1st June 2022"
+        start = m.start(1)
+        place = next(((a, b) for a, b in places if a <= start < b), None)
         if place is None:
             found.append(Value("name", m.group(1).lower(), m.group(1), m.group(1), m.span(1)))
         elif start == place[0]:

@@ -6,10 +6,11 @@ pass over the prompt, then a few tokens per tool opening; see :mod:`corral.promp
 
 * text: decode with the text-only grammar, and stop a loop (the same 48 characters twice) as a
   truncated answer (``finish_reason="length"``), not at ``max_tokens``;
-* call: write the chosen tool's opening, decode only that tool's arguments against its schema
-  (an argument that loops is cut as truncated), then call again while the question names values
-  no call has used (:mod:`corral.prompts.values`) or the model scores "another call" above "end
-  of turn"; a further call that repeats one or uses no unused value is dropped.
+* call: decode only the chosen tool's call against its schema, its opening a literal of the
+  grammar (so the model writes it with its own tokens); an argument that loops makes the sampler
+  close the call at the next point the grammar allows. Then call again while the question names
+  values no call has used (:mod:`corral.prompts.values`) or the model scores "another call" above
+  "end of turn"; a further call that repeats one or uses no unused value is dropped.
 
 The caller holds the model's lock. Example (what the backend does)::
 
@@ -18,6 +19,7 @@ The caller holds the model's lock. Example (what the backend does)::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
@@ -39,13 +41,15 @@ from corral.prompts.values import leftover, next_values, uses
 
 from .fastgrammar import is_eog, last_logits
 
-__all__ = ["decide_and_decode", "Scorer", "repeating"]
+__all__ = ["decide_and_decode", "Scorer", "repeating", "counting", "restating"]
 
 Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the function says
 
 NEUTRAL_QUESTION = "Hello."  # stands in for the user's text when scoring a call against the question
 _LOOP_CHARS = 48  # a repeated span this long means the prose is looping
 _CLOSE_TOKENS = 64  # after a loop in a call, the tokens allowed for closing it
+_DIGITS = re.compile(r"\d+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 class Scorer:
@@ -115,6 +119,45 @@ def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
         (True, False)
     """
     return len(text) >= 2 * span and text.find(text[-span:]) < len(text) - span
+
+
+def counting(text: str, question: str = "", span: int = _LOOP_CHARS) -> bool:
+    """A loop whose only change is a number ("name_1", "name_2", ...): ``repeating`` with every
+    run of digits read as one digit. Not one: a span of digits and punctuation alone ("1, 2, 3",
+    a list the user may have asked for), or items the question itself spells out.
+
+    Example::
+
+        >>> counting('"var_1", "var_2", "var_3", "var_4", "var_5", "var_6", "var_7"', span=16)
+        True
+        >>> counting(", ".join(str(n) for n in range(40)), span=16)
+        False
+        >>> counting('"var_1", "var_2", "var_3", "var_4", "var_5", "var_6", "var_7"', "var_1 to var_7", span=16)
+        False
+    """
+    plain = _DIGITS.sub("0", text)
+    if not repeating(plain, span) or not any(c.isalpha() for c in plain[-span:]):
+        return False
+    last = text.rstrip('", ').rpartition('"')[2]  # the item being written
+    return not (last and last in question)
+
+
+def restating(text: str) -> bool:
+    """Prose that says its last sentence (four words or more) for the third time, numbers aside
+    ("5. The game is played in 102 rounds. 6. The game is played in 102 rounds. ...").
+
+    Example::
+
+        >>> restating("1. It rains all day. 2. It rains all day. 3. It rains all day.")
+        True
+        >>> restating("It rains. It rains. It rains.")  # too short to be sure
+        False
+    """
+    sentences = [" ".join(_DIGITS.sub("0", s).split()) for s in _SENTENCE.split(text)]
+    sentences = [s.strip(" 0.)-*") for s in sentences if s.strip()]
+    if len(sentences) < 3 or len(sentences[-1].split()) < 4:
+        return False
+    return sentences.count(sentences[-1]) >= 3
 
 
 def decide_and_decode(
@@ -197,7 +240,7 @@ def _prose(
         if piece:
             yield piece
         finish = why or finish
-        if repeating(text):
+        if repeating(text) or restating(text):
             return text, "length"  # a loop: truncated, said so, not run to max_tokens
     return text, finish
 
@@ -223,10 +266,12 @@ def _calls(
         # an opening forced as text ends where the tokenizer cuts, not where the model would.
         if not calls:
             whole = compile_grammar(with_opening(grammar.rest[tool], grammar.openings[tool]))
-            written, finish, used = yield from _one_call(llm, base, whole, stop, budget, sampling)
+            written, finish, used = yield from _one_call(llm, base, whole, stop, budget, sampling, question)
         else:
             whole = compile_grammar(with_opening(grammar.rest[tool], grammar.later[tool]))
-            pieces = _one_call(llm, base + _tokens(llm, text + grammar.separator), whole, stop, budget, sampling)
+            pieces = _one_call(
+                llm, base + _tokens(llm, text + grammar.separator), whole, stop, budget, sampling, question
+            )
             written, finish, used = _drain(pieces)
         budget -= used
         arguments = call_arguments(written, grammar.flavor)
@@ -291,7 +336,13 @@ def _fresh(arguments: dict[str, Any] | None, calls: list[dict[str, Any]], pendin
 
 
 def _one_call(
-    llm: Any, tokens: list[int], compiled: Any, stop: Sequence[str], budget: int, sampling: dict[str, Any]
+    llm: Any,
+    tokens: list[int],
+    compiled: Any,
+    stop: Sequence[str],
+    budget: int,
+    sampling: dict[str, Any],
+    question: str = "",
 ) -> Pieces:
     body, finish, used, closing_from = "", "stop", 0, None
     for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
@@ -300,7 +351,7 @@ def _one_call(
         if piece:
             yield piece
         finish = why or finish
-        if closing_from is None and repeating(body):
+        if closing_from is None and (repeating(body) or counting(body, question)):
             # An argument looping ("A.A.A...", "x.json.json..."): have the sampler close the call
             # at the next point the grammar allows, so the call stays whole and schema-valid.
             sampler = getattr(llm, "_corral_grammar", None)

@@ -10,8 +10,9 @@ text are not lost.
 Both modes stream over SSE (``stream``/``astream``, ``stream_chat``/``astream_chat``).
 
 One pooled httpx client per backend serves every sync run, and one set of small async pools per
-event loop (``_lanes``) every async run, so thousands of concurrent runs share connections. Connect errors, timeouts, 429 (honouring ``Retry-After``) and 5xx are
-retried with exponential backoff and jitter within a bounded budget. Every call is bounded: a
+event loop (``_lanes``) every async run, so thousands of concurrent runs share connections.
+Connect errors, timeouts, 429 (honouring ``Retry-After``) and 5xx are retried with exponential
+backoff and jitter within a bounded budget. Every call is bounded: a
 total ``deadline`` (a server dribbling bytes cannot hold it), a ``max_response_bytes`` cap (an
 endless body cannot fill memory), and replies of the wrong shape raise ``BackendResponseError``
 naming the field. Each call is written once, in ``_flow.exchange``; sync and async only drive it.

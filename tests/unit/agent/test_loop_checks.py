@@ -1,0 +1,37 @@
+"""The loop checks of the auto decision's decoding (model-free): what counts as a call argument
+counting up, or as prose restating itself, and what must not (it would cut a real answer short)."""
+
+from __future__ import annotations
+
+from corral.backends.deciding import counting, repeating, restating
+
+
+def test_a_list_that_only_counts_up_is_a_loop():
+    # BFCL simple_python_126 on the tiny model: no 48-character span repeats exactly
+    body = '["C:C:C:", ' + ", ".join(f'"dependent_variable_name_{i}"' for i in range(1, 9))
+    assert not repeating(body) and counting(body)
+
+
+def test_numbers_alone_and_items_the_user_spelled_out_are_not_loops():
+    numbers = "[" + ", ".join(str(n) for n in range(1, 60))
+    assert not counting(numbers)
+    files = ", ".join(f"report_{i}.txt" for i in range(1, 13))
+    body = "[" + ", ".join(f'"report_{i}.txt"' for i in range(1, 12))
+    assert not counting(body, question=f"Archive {files}.")
+    assert counting(body, question="Archive the monthly reports.")
+
+
+def test_prose_saying_its_last_sentence_a_third_time_is_a_loop():
+    rules = "The rules of Uno:\n1. The deck has 108 cards.\n" + "".join(
+        f"{n}. The game is played in 102 rounds.\n" for n in range(2, 5)
+    )
+    assert restating(rules)
+    assert not restating(rules.split("\n4.")[0])  # twice is not yet a loop
+    steps = "".join(f"{n}. Add {n} cups of flour to the bowl number {n}.\n" for n in range(1, 4))
+    assert restating(steps)  # the same sentence, numbers aside
+
+
+def test_short_or_varied_sentences_are_not_loops():
+    assert not restating("Yes. Yes. Yes. Yes.")  # too short to tell a loop from an answer
+    varied = "1. Preheat the oven to 180 C.\n2. Mix the flour and sugar.\n3. Bake for 25 minutes.\n"
+    assert not restating(varied)
