@@ -50,6 +50,7 @@ _LOOP_CHARS = 48  # a repeated span this long means the prose is looping
 _CLOSE_TOKENS = 64  # after a loop in a call, the tokens allowed for closing it
 _DIGITS = re.compile(r"\d+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ENDS_SENTENCE = re.compile(r"[.!?\n]")
 
 
 class Scorer:
@@ -240,7 +241,8 @@ def _prose(
         if piece:
             yield piece
         finish = why or finish
-        if repeating(text) or restating(text):
+        # restating re-reads every sentence: only when this piece may have ended one
+        if repeating(text) or (_ENDS_SENTENCE.search(piece) and restating(text)):
             return text, "length"  # a loop: truncated, said so, not run to max_tokens
     return text, finish
 
