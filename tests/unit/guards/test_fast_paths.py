@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from corral.guards import GuardChain, InjectionGuard, PIIRedactor, Verdict
+from corral.guards import GuardChain, InjectionGuard, PIIRedactor, Verdict, features
 from corral.guards import injection as injection_module
 from corral.guards.base import stamped
 from corral.guards.features import _TOKEN, MAX_WORD, _unleet, collapse_repeats, normalise, tokens
@@ -168,3 +169,103 @@ def _payload():
     from corral.guards.base import ToolCallPayload
 
     return ToolCallPayload(name="get_time", arguments={"city": "Paris"})
+
+
+# --- the injection scorer's shortcuts (C-speed pre-checks and loops that skip zero weights) ---
+
+
+def _slow_contributions(model, toks: list[str]) -> list[float]:
+    """The scorer's definition, token by token: a word or bigram counts unless it already occurred
+    twice within the window."""
+    out, seen, prev = [], {}, "^"
+    for i, tok in enumerate(toks):
+        value = 0.0
+        for key, weight in ((tok, model._word(tok)), ((prev, tok), model._bigrams.get(prev, {}).get(tok, 0.0))):
+            past = seen.setdefault(key, [])
+            if weight and len([j for j in past if i - j < model.window]) < 2:
+                value += weight
+            past.append(i)
+        out.append(value)
+        prev = tok
+    return out
+
+
+_injection_words = st.sampled_from(
+    ["ignore", "previous", "instructions", "the", ",", ".", "assistant", ":", "now", "password", "hello", "x"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_injection_words, max_size=120))
+def test_token_contributions_match_the_definition(toks):
+    for model in InjectionGuard().models.values():
+        fast, slow = model.contributions(toks), _slow_contributions(model, toks)
+        assert fast == pytest.approx(slow, abs=1e-9)
+
+
+def test_token_contributions_match_the_definition_on_real_text(data_dir):
+    jailbreaks = json.loads(
+        (data_dir / "guards" / "jailbreak_llms" / "inthewild_jailbreak_llms.json").read_text(encoding="utf-8")
+    )
+    model = InjectionGuard().models["tool_result"]
+    saturated = 0
+    for text in [str(t) for t in jailbreaks[:40]] + [json.__doc__ or "", dataclasses.__doc__ or ""]:
+        toks = tokens(text)
+        fast = model.contributions(toks)
+        assert fast == pytest.approx(_slow_contributions(model, toks), abs=1e-9)
+        saturated += sum(1 for t, v in zip(toks, fast) if v == 0.0 and model._word(t))
+    assert saturated > 0  # the saturation rule was exercised
+
+
+def _slow_has_run(toks: list[str]) -> bool:
+    # A run to cut: for some period p <= 8, 2p + 1 tokens in a row each equal to the token p later.
+    for p in range(1, features._MAX_PERIOD + 1):
+        same = [a == b for a, b in zip(toks[p:], toks)]
+        if any(all(same[j : j + 2 * p + 1]) for j in range(len(same) - 2 * p)):
+            return True
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from("abc"), max_size=60)
+    | st.lists(st.integers(0, 400).map(str), min_size=300, max_size=700)
+    | st.lists(st.sampled_from("abcdefgh"), min_size=30, max_size=120)
+)
+def test_the_run_check_matches_the_definition(toks):
+    assert features._has_run(toks, set(toks)) == _slow_has_run(toks)
+
+
+_pieces = st.lists(st.sampled_from(["a", "b", "c", " ", ".", "-", "*", "ab", "aaaa", "!!!", "\n", "\x1c", "é", "1"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab .-_*\t\n\x1c1é'", max_size=40) | _pieces.map("".join))
+@example("i g n o r e")
+@example("so a.b-c*d_e then")
+@example("aaaa")
+@example("wow !!!! é")
+def test_the_normalising_pre_checks_never_skip_a_match(text):
+    if features._REPEAT_CHAR.search(text):
+        assert features._may_repeat(text)
+    elif text.isascii():
+        assert not features._may_repeat(text)  # exact on ASCII text
+    if features._SPACED.search(text):
+        assert features._may_be_spaced(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab01 _.x", max_size=12))
+def test_the_leetspeak_hint_matches_its_definition(text):
+    inner, front = re.search(r"[a-z][0-9]+[a-z]", text), re.search(r"(?<![a-z0-9])[0-9][a-z]{2,}", text)
+    assert features._leet_hint(text) == (inner is not None or front is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aZ9+/= \n-é", min_size=15, max_size=40))
+def test_the_base64_pre_check_matches_the_scan(text):
+    found = features.decoded_candidates(text)
+    scanned = [m for m in features._B64.finditer(text) if features._b64_text(m.group(0)) is not None]
+    assert [c for c in found if c[0] == "base64"] == [
+        ("base64", features._b64_text(m.group(0)), m.span()) for m in scanned
+    ]
