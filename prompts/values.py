@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Value", "values", "leftover", "uses", "next_values"]
+__all__ = ["Value", "Scaled", "values", "leftover", "uses", "next_values", "scaled_numbers", "number_continuation"]
 
 # A number standing alone: not part of a word ("C6H12O6"), an exponent ("x^2", "1e-9"), a date or
 # a range ("2019-2020", "2022-04-27"), a decimal's tail or a list written without spaces.
@@ -200,11 +200,39 @@ def next_values(question: str, calls: Sequence[dict[str, Any]], strict: bool = F
             if spare is not None:
                 swap[value] = spare
             elif value.kind in _DATA or strict:
-                return None  # a number or code with no replacement: not a list of like requests
+                # a number or code with no replacement: not a list of like requests, unless one
+                # value the call used is listed with unused ones ("a term of 15, 20 and 30 years")
+                swap = {} if strict else _listed_swap(question, named, pending, last)
+                break
     if not swap:
         return None
     replaced = _swap(last, swap)
     return replaced if isinstance(replaced, dict) and replaced != last else None
+
+
+def _listed_swap(question: str, named: list[Value], pending: list[Value], last: dict[str, Any]) -> dict[Value, Value]:
+    """The one number or code of ``last`` that the question lists with unused ones ("15, 20 and
+    30"), swapped for the first of them; every other value stays. Empty when there is none, or several."""
+    swaps = {}
+    for value in named:
+        if value.kind not in _DATA or value in pending or not uses(value, last):
+            continue
+        mates = [v for v in _list_of(question, named, value) if v in pending]
+        if mates:
+            swaps[value] = mates[0]
+    return swaps if len(swaps) == 1 else {}
+
+
+def _list_of(question: str, named: list[Value], value: Value) -> list[Value]:
+    """The values listed together with ``value`` (same kind, only commas and "and"/"or" between)."""
+    ordered = sorted((v for v in named if v.kind == value.kind), key=lambda v: v.at)
+    at = ordered.index(value)
+    start = end = at
+    while start > 0 and _LISTED.fullmatch(question[ordered[start - 1].at[1] : ordered[start].at[0]]):
+        start -= 1
+    while end + 1 < len(ordered) and _LISTED.fullmatch(question[ordered[end].at[1] : ordered[end + 1].at[0]]):
+        end += 1
+    return [v for v in ordered[start : end + 1] if v is not value]
 
 
 def _swap(argument: Any, swap: dict[Value, Value]) -> Any:
@@ -233,3 +261,90 @@ def _swap(argument: Any, swap: dict[Value, Value]) -> Any:
 
 def _written(value: Value) -> str:
     return value.text.lstrip("$").rstrip("%") if value.kind == "number" else str(value.literal)
+
+
+# A whole number written with thousands separators ("$200,000") or a scale word ("50 million",
+# "$1.2M"): a small model copies its first group ("200", "50", "1") into a number argument and
+# stops there.
+_SCALES = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12, "k": 3, "m": 6, "mm": 6, "b": 9, "bn": 9}
+_SCALED = re.compile(
+    r"(?<![\w.,])(\$)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?"
+    # money also as "$1M", "$300k", "$2bn": a letter without "$" may be a unit ("5m" is five metres)
+    r"(?:\s*(thousand|million|billion|trillion)\b|(?<=\d)(k|mm|m|bn|b)\b)?(?!\w|[.,]\d)",
+    re.IGNORECASE,
+)
+# A number argument being written: after `"key": ` (JSON) or `key=` (Python-style calls).
+_OPEN_NUMBER = re.compile(r'"([A-Za-z_][\w.]*)"\s*:\s*(\d+)$|\b([A-Za-z_]\w*)\s*=\s*(\d+)$')
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """A number the question writes in parts: ``first`` digits as a model would copy them,
+    ``whole`` the number's digits, ``groups`` the other comma groups (a list reads them as numbers)."""
+
+    first: str
+    whole: str
+    groups: tuple[str, ...] = ()
+
+
+def scaled_numbers(question: str) -> list[Scaled]:
+    """Each whole number the question writes with thousands separators or a scale word, unless its
+    first digits also stand alone in the question (then a copied "200" may mean that one).
+
+    Example::
+
+        >>> [(s.first, s.whole) for s in scaled_numbers("Pay $50 million on 1,250,000 shares, $1.2M in fees")]
+        [('50', '50000000'), ('1', '1250000'), ('1', '1200000')]
+        >>> scaled_numbers("Split $200,000 over 200 days")
+        []
+    """
+    found, alone = [], set()
+    for m in _SCALED.finditer(question):
+        dollar, digits, decimals, word, letter = m.groups()
+        scale = _SCALES[(word or letter).lower()] if word or (letter and dollar) else 0
+        if "," not in digits and not scale:
+            if not decimals:
+                alone.add(digits)
+            continue
+        fraction = (decimals or ".")[1:]
+        if len(fraction) > scale:
+            continue  # "12.345 thousand" is not a whole number
+        whole = (digits.replace(",", "") + fraction + "0" * (scale - len(fraction))).lstrip("0") or "0"
+        first, *groups = digits.split(",")
+        found.append(Scaled(first, whole, tuple(groups)))
+    return [s for s in found if s.first not in alone]
+
+
+def number_continuation(call_text: str, scaled: Sequence[Scaled]) -> tuple[str, list[str], bool] | None:
+    """``(argument, rests, complete)`` when ``call_text`` ends inside a number argument whose digits so
+    far begin numbers of ``scaled``: the digits each still needs, and whether the digits so far are
+    one of them already. None when no such number is being written.
+
+    A comma-written number whose other groups the call already holds as numbers of their own
+    ("cash_flows": [200, 300, 400, 500] for "200,300,400,500") was read as a list: left alone.
+
+    Example::
+
+        >>> fifty = scaled_numbers("A payout of $50 million")
+        >>> number_continuation('{"name": "f", "parameters": {"payout": 50', fifty)
+        ('payout', ['000000'], False)
+        >>> number_continuation('{"name": "f", "parameters": {"note": "payout: 50', fifty) is None
+        True
+    """
+    m = _OPEN_NUMBER.search(call_text)
+    if m is None or call_text[: m.start()].count('"') % 2:  # inside a string
+        return None
+    name, digits = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    written = {n.group() for n in re.finditer(r"(?<![\w.])\d+(?![\w.])", call_text[: m.start()])}
+    matches = [
+        s
+        for s in scaled
+        if digits.startswith(s.first) and s.whole.startswith(digits) and not (s.groups and written >= set(s.groups))
+    ]
+    if not matches:
+        return None
+    return (
+        name,
+        [s.whole[len(digits) :] for s in matches if len(s.whole) > len(digits)],
+        any(s.whole == digits for s in matches),
+    )

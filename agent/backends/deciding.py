@@ -37,9 +37,9 @@ from corral.prompts.decide import (
     with_opening,
 )
 from corral.prompts.relevance import coverage, relevance
-from corral.prompts.values import leftover, next_values, uses
+from corral.prompts.values import Scaled, leftover, next_values, number_continuation, scaled_numbers, uses
 
-from .fastgrammar import is_eog, last_logits
+from .fastgrammar import PREFER_BOOST, digit_tokens, is_eog, last_logits
 
 __all__ = ["decide_and_decode", "Scorer", "repeating", "counting", "restating"]
 
@@ -268,11 +268,20 @@ def _calls(
         # an opening forced as text ends where the tokenizer cuts, not where the model would.
         if not calls:
             whole = compile_grammar(with_opening(grammar.rest[tool], grammar.openings[tool]))
-            written, finish, used = yield from _one_call(llm, base, whole, stop, budget, sampling, question)
+            written, finish, used = yield from _one_call(
+                llm, base, whole, stop, budget, sampling, question, _parameters(grammar, tool)
+            )
         else:
             whole = compile_grammar(with_opening(grammar.rest[tool], grammar.later[tool]))
             pieces = _one_call(
-                llm, base + _tokens(llm, text + grammar.separator), whole, stop, budget, sampling, question
+                llm,
+                base + _tokens(llm, text + grammar.separator),
+                whole,
+                stop,
+                budget,
+                sampling,
+                question,
+                _parameters(grammar, tool),
             )
             written, finish, used = _drain(pieces)
         budget -= used
@@ -337,6 +346,27 @@ def _fresh(arguments: dict[str, Any] | None, calls: list[dict[str, Any]], pendin
     return not pending or any(uses(value, arguments) for value in pending)
 
 
+def _parameters(grammar: DecisionGrammar, tool: str) -> dict[str, Any]:
+    """The tool's parameter properties (name -> schema), as offered."""
+    schema = next((f.get("parameters") for f in grammar.functions if f.get("name") == tool), None)
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+_SCALE_WORDS = re.compile(r"thousand|million|billion|\bin k\b|\(k\)", re.IGNORECASE)
+
+
+def _plain_number(parameters: dict[str, Any], name: str) -> bool:
+    """A number or integer parameter whose description does not count in thousands or millions."""
+    schema = parameters.get(name)
+    if not isinstance(schema, dict):
+        return False
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    described = f"{schema.get('description', '')} {name}"
+    return any(k in ("number", "integer", "float") for k in kinds) and not _SCALE_WORDS.search(described)
+
+
 def _one_call(
     llm: Any,
     tokens: list[int],
@@ -345,14 +375,20 @@ def _one_call(
     budget: int,
     sampling: dict[str, Any],
     question: str = "",
+    parameters: dict[str, Any] | None = None,
 ) -> Pieces:
     body, finish, used, closing_from = "", "stop", 0, None
+    scaled = scaled_numbers(question) if parameters else []
     for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
         body += piece
         used += 1
         if piece:
             yield piece
         finish = why or finish
+        steering = getattr(llm, "_corral_grammar", None) if scaled else None  # this generation's sampler
+        if steering is not None:
+            # "$200,000" copied as 200, "$50 million" as 50: ask for the number's remaining digits.
+            steering.bias = _rest_of_number(llm, body, scaled, parameters or {})
         if closing_from is None and (repeating(body) or counting(body, question)):
             # An argument looping ("A.A.A...", "x.json.json..."): have the sampler close the call
             # at the next point the grammar allows, so the call stays whole and schema-valid.
@@ -363,6 +399,26 @@ def _one_call(
         elif closing_from is not None and used - closing_from > _CLOSE_TOKENS:
             return body, "length", used  # it would not close: cut, said so
     return body, finish, used
+
+
+def _rest_of_number(llm: Any, body: str, scaled: list[Scaled], parameters: dict[str, Any]) -> np.ndarray | None:
+    """Logit changes steering the number argument being written toward a number of the question:
+    its next digits favoured; once it is whole and no longer one continues, digits disfavoured."""
+    found = number_continuation(body, scaled)
+    if found is None or not _plain_number(parameters, found[0]):
+        return None
+    table = digit_tokens(llm)
+    _, rests, complete = found
+    if complete and not rests:
+        bias = np.zeros(llm.n_vocab(), dtype=np.float32)
+        bias[list(table.values())] = -PREFER_BOOST
+        return bias
+    ids = {table[rest[:k]] for rest in rests for k in range(1, len(rest) + 1) if rest[:k] in table}
+    if not ids or complete:  # whole already, yet a longer one continues: the model decides
+        return None
+    bias = np.zeros(llm.n_vocab(), dtype=np.float32)
+    bias[list(ids)] = PREFER_BOOST
+    return bias
 
 
 def _next_tool(

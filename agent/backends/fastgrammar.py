@@ -92,6 +92,10 @@ def _as_array(data: np.ndarray) -> llama_cpp.llama_token_data_array:
 # pattern repeated, the tokens that close a string, list or object get this much extra logit: the
 # grammar keeps the structure valid, the loop ends, and the value is kept as far as it got.
 LOOP_BOOST = 30.0
+# How far a caller steers a number toward one the question writes in full (see
+# corral.prompts.values.number_continuation): enough to outweigh a small model's habit of stopping
+# after the first digit group, not to overrule the grammar.
+PREFER_BOOST = 10.0
 _MAX_PERIOD = 12
 
 
@@ -125,6 +129,19 @@ def closing_tokens(llm: Any) -> np.ndarray:
     return cached
 
 
+def digit_tokens(llm: Any) -> dict[str, int]:
+    """Token id by text for the tokens that are only digits ("0", "000", "25") (cached)."""
+    cached = getattr(llm, "_corral_digits", None)
+    if cached is None:
+        cached = {}
+        for t in range(llm.n_vocab()):
+            text = llm.detokenize([t])
+            if text.isdigit() and text.isascii():
+                cached.setdefault(text.decode("ascii"), t)
+        llm._corral_digits = cached
+    return cached
+
+
 def _only_closes(text: bytes) -> bool:
     return text[:1] in (b'"', b"]", b"}") and not text.strip(b'"]} \t\n')
 
@@ -154,6 +171,8 @@ class GrammarSampler:
         # Set by a caller whose own check saw a loop this sampler's exact-repeat rule misses (a
         # string growing ".json.json..."): from then on every step favours closing.
         self.closing = False
+        # Set by a caller steering the next token: added to the logits (None: no steering).
+        self.bias: np.ndarray | None = None
         self._history: list[int] = []
         self.loops_broken = 0
         self._params = params
@@ -176,6 +195,8 @@ class GrammarSampler:
             self.loops_broken += 1
             logits = logits.copy()
             logits[self._closers] += LOOP_BOOST
+        elif self.bias is not None:
+            logits = logits + self.bias
         if self._params.greedy:
             best = int(logits.argmax())
             if self._allows(best):

@@ -155,3 +155,39 @@ def test_an_argument_that_loops_is_closed_and_the_call_stays_schema_valid(tiny_b
     assert [c.name for c in result.tool_calls] == ["linear_regression.get_r_squared"]
     call = result.tool_calls[0]
     assert call.status == "ok", call  # the arguments met the schema and the tool ran
+
+
+DEPRECIATION = _schema_tool(
+    "finance.property_depreciation",
+    "Calculates the depreciated value of a property given its initial cost, depreciation rate, and the number of years.",
+    {
+        "initial_cost": {"type": "integer", "description": "The initial cost of the property."},
+        "depreciation_rate": {"type": "integer", "description": "The annual depreciation rate in percentage."},
+        "years": {"type": "integer", "description": "The number of years for which to calculate the depreciation."},
+    },
+    ["initial_cost", "depreciation_rate", "years"],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "cost"),
+    [
+        # BFCL multiple_14: the tiny model copied "$200,000" as 200
+        (
+            "Calculate the depreciated value of a property costing $200,000 with an annual depreciation rate "
+            "of 3% for 5 years.",
+            200000,
+        ),
+        # written here: a scale word
+        (
+            "Calculate the depreciated value of a property costing $2 million with an annual depreciation "
+            "rate of 4% for 7 years.",
+            2000000,
+        ),
+    ],
+)
+def test_a_number_written_in_parts_is_copied_whole(tiny_backend, question, cost):
+    result = Agent(tiny_backend, tools=[DEPRECIATION], max_turns=1, max_tokens=96).run(question)
+    assert tiny_backend.last_trace.decision.kind == "call"
+    assert [c.name for c in result.tool_calls] == ["finance.property_depreciation"]
+    assert result.tool_calls[0].arguments["initial_cost"] == cost

@@ -35,3 +35,19 @@ def test_short_or_varied_sentences_are_not_loops():
     assert not restating("Yes. Yes. Yes. Yes.")  # too short to tell a loop from an answer
     varied = "1. Preheat the oven to 180 C.\n2. Mix the flour and sugar.\n3. Bake for 25 minutes.\n"
     assert not restating(varied)
+
+
+def test_only_plain_number_parameters_are_steered_toward_a_whole_number():
+    from corral.backends.deciding import _plain_number
+
+    parameters = {
+        "cost": {"type": "integer", "description": "The initial cost."},
+        "rate": {"type": ["number", "null"]},
+        "payout": {"type": "number", "description": "Total payout in millions of dollars."},
+        "salary_k": {"type": "integer", "description": "Salary (k)."},
+        "name": {"type": "string"},
+    }
+    assert _plain_number(parameters, "cost") and _plain_number(parameters, "rate")
+    # a parameter that counts in millions or thousands takes "50" for "$50 million" as it is
+    assert not _plain_number(parameters, "payout") and not _plain_number(parameters, "salary_k")
+    assert not _plain_number(parameters, "name") and not _plain_number(parameters, "missing")

@@ -2,7 +2,7 @@
 from them (what lets a small model finish a parallel request; model-free)."""
 
 from corral.prompts.decide import call_arguments, call_text
-from corral.prompts.values import leftover, next_values, uses, values
+from corral.prompts.values import leftover, next_values, number_continuation, scaled_numbers, uses, values
 
 
 def test_values_are_standalone_numbers_codes_quoted_text_and_mid_sentence_names():
@@ -86,3 +86,51 @@ def test_written_calls_read_back_in_both_flavors():
         assert call_arguments(text, flavor) == {"a": 1, "b": "x y", "c": [1.5]}
     assert call_arguments("[f(a=1", "pythonic") is None
     assert call_arguments('{"name": "f", "parameters": [1]}', "json") is None
+
+
+def test_next_values_swaps_the_one_listed_value_and_keeps_the_rest():
+    q = "Monthly payment for a loan of $400,000 at 4% over a term of 15, 20 and 30 years."
+    first = {"loan_amount": 400000, "interest_rate": 4, "loan_term": 15}
+    assert next_values(q, [first]) == {"loan_amount": 400000, "interest_rate": 4, "loan_term": 20}
+    assert next_values(q, [first, {**first, "loan_term": 20}]) == {**first, "loan_term": 30}
+    # without a list, a number with no replacement still means no further call
+    assert next_values("A loan of $400,000 at 4% for 15 years, and a car", [first]) is None
+
+
+def _whole(question: str) -> list[tuple[str, str]]:
+    return [(s.first, s.whole) for s in scaled_numbers(question)]
+
+
+def test_numbers_written_in_parts_are_read_whole():
+    assert _whole("$200,000 and 1,250,000 shares") == [("200", "200000"), ("1", "1250000")]
+    assert _whole("$50 million, 3 billion, $1.2M, $300k, $2bn") == [
+        ("50", "50000000"),
+        ("3", "3000000000"),
+        ("1", "1200000"),
+        ("300", "300000"),
+        ("2", "2000000000"),
+    ]
+    # a letter without "$" may be a unit; a plain number, a decimal or a year is not in parts
+    assert _whole("run 5m in 2,5 minutes, 3.5 km, in 2020") == []
+    assert _whole("12.3456 thousand") == []  # not a whole number
+    assert _whole("12.345 thousand") == [("12", "12345")]
+    # the first group also standing alone makes a copied "200" ambiguous: left alone
+    assert _whole("Split $200,000 over 200 days") == []
+
+
+def test_a_number_argument_is_continued_only_toward_a_number_of_the_question():
+    scaled = scaled_numbers("liabilities of $10,000 and assets of $100,000")
+    assert number_continuation('{"name": "f", "parameters": {"a": 10', scaled) == ("a", ["000"], False)
+    assert number_continuation('{"name": "f", "parameters": {"a": 100', scaled) == ("a", ["00", "000"], False)
+    assert number_continuation('{"name": "f", "parameters": {"a": 10000', scaled) == ("a", ["0"], True)
+    assert number_continuation('{"name": "f", "parameters": {"a": 100000', scaled) == ("a", [], True)
+    assert number_continuation("[f(a=10", scaled) == ("a", ["000"], False)  # Python-style calls
+    assert number_continuation('{"name": "f", "parameters": {"a": 7', scaled) is None
+    assert number_continuation('{"name": "f", "parameters": {"a": "10', scaled) is None  # a string
+    assert number_continuation('{"name": "f", "parameters": {"a": [10', scaled) is None  # a list item
+
+
+def test_a_comma_list_the_call_reads_as_numbers_is_not_continued():
+    scaled = scaled_numbers("NPV of cash flows 200,300,400,500 with an initial investment of $2,000")
+    call = '{"name": "npv", "parameters": {"cash_flows": [200, 300, 400, 500], "initial_investment": 200'
+    assert number_continuation(call, scaled) == ("initial_investment", ["0"], False)  # toward 2,000 only
