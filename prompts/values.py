@@ -68,6 +68,7 @@ class Value:
     text: str
     literal: Any = None
     at: tuple[int, int] = field(default=(0, 0), compare=False)  # where the question says it
+    whole: float | None = field(default=None, compare=False)  # "2" of "$2 million": 2000000
 
 
 def _number(text: str) -> float | None:
@@ -96,7 +97,9 @@ def values(question: str) -> list[Value]:
     for m in _NUMBER.finditer(question):
         number = _number(m.group())
         if number is not None and not dated(m.span()):
-            found.append(Value("number", number, m.group(), number, m.span()))
+            scale = _SCALE_AFTER.match(question, m.end())
+            whole = number * 10 ** _SCALES[scale.group(1).lower()] if scale else None
+            found.append(Value("number", number, m.group(), number, m.span(), whole))
     found += [Value("mixed", m.group().lower(), m.group(), m.group(), m.span()) for m in _MIXED.finditer(question)]
     for m in _QUOTED.finditer(question):
         inner = m.group(1) or m.group(2)
@@ -133,6 +136,8 @@ def uses(value: Value, arguments: Any) -> bool:
         if value.kind == "number":
             if isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
                 if abs(float(leaf) - value.key) < 1e-9 or abs(float(leaf) * 100 - value.key) < 1e-6:
+                    return True
+                if value.whole is not None and abs(float(leaf) - value.whole) < 1e-6:  # "$2 million" as 2000000
                     return True
             elif isinstance(leaf, str) and (_number(leaf) == value.key or value.text.lstrip("$") in leaf):
                 return True
@@ -244,6 +249,10 @@ def _swap(argument: Any, swap: dict[Value, Value]) -> Any:
         if not uses(old, argument):
             continue
         if isinstance(argument, (int, float)) and not isinstance(argument, bool):
+            if old.whole is not None and abs(float(argument) - old.whole) < 1e-6:  # written whole
+                if new.whole is None:
+                    continue
+                return int(new.whole) if isinstance(argument, int) and new.whole == int(new.whole) else new.whole
             number = float(new.literal) if isinstance(new.literal, float) else None
             if number is None:
                 continue
@@ -273,6 +282,8 @@ _SCALED = re.compile(
     r"(?:\s*(thousand|million|billion|trillion)\b|(?<=\d)(k|mm|m|bn|b)\b)?(?!\w|[.,]\d)",
     re.IGNORECASE,
 )
+# A scale word right after a number ("2 million"): the number the question means is this much larger.
+_SCALE_AFTER = re.compile(r"\s*(thousand|million|billion|trillion)\b", re.IGNORECASE)
 # A number argument being written: after `"key": ` (JSON) or `key=` (Python-style calls).
 _OPEN_NUMBER = re.compile(r'"([A-Za-z_][\w.]*)"\s*:\s*(\d+)$|\b([A-Za-z_]\w*)\s*=\s*(\d+)$')
 
@@ -315,10 +326,12 @@ def scaled_numbers(question: str) -> list[Scaled]:
     return [s for s in found if s.first not in alone]
 
 
-def number_continuation(call_text: str, scaled: Sequence[Scaled]) -> tuple[str, list[str], bool] | None:
-    """``(argument, rests, complete)`` when ``call_text`` ends inside a number argument whose digits so
-    far begin numbers of ``scaled``: the digits each still needs, and whether the digits so far are
-    one of them already. None when no such number is being written.
+def number_continuation(call_text: str, scaled: Sequence[Scaled]) -> tuple[str, list[str], bool, bool] | None:
+    """``(argument, rests, complete, past_first)`` when ``call_text`` ends inside a number argument
+    whose digits so far begin numbers of ``scaled``: the digits each still needs, whether the digits
+    so far are one of them already, and whether they already go past a first group (so this is one
+    of those numbers, not a small one that starts alike: "12" after "1" of "$1,000"). None when no
+    such number is being written.
 
     A comma-written number whose other groups the call already holds as numbers of their own
     ("cash_flows": [200, 300, 400, 500] for "200,300,400,500") was read as a list: left alone.
@@ -327,7 +340,7 @@ def number_continuation(call_text: str, scaled: Sequence[Scaled]) -> tuple[str, 
 
         >>> fifty = scaled_numbers("A payout of $50 million")
         >>> number_continuation('{"name": "f", "parameters": {"payout": 50', fifty)
-        ('payout', ['000000'], False)
+        ('payout', ['000000'], False, False)
         >>> number_continuation('{"name": "f", "parameters": {"note": "payout: 50', fifty) is None
         True
     """
@@ -347,4 +360,5 @@ def number_continuation(call_text: str, scaled: Sequence[Scaled]) -> tuple[str, 
         name,
         [s.whole[len(digits) :] for s in matches if len(s.whole) > len(digits)],
         any(s.whole == digits for s in matches),
+        any(len(digits) > len(s.first) for s in matches),
     )

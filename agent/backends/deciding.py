@@ -353,6 +353,7 @@ def _parameters(grammar: DecisionGrammar, tool: str) -> dict[str, Any]:
     return properties if isinstance(properties, dict) else {}
 
 
+_NEVER = 1e4  # a logit penalty no token overcomes (finite: -inf would turn the sums into NaN)
 _SCALE_WORDS = re.compile(r"thousand|million|billion|\bin k\b|\(k\)", re.IGNORECASE)
 
 
@@ -387,8 +388,9 @@ def _one_call(
         finish = why or finish
         steering = getattr(llm, "_corral_grammar", None) if scaled else None  # this generation's sampler
         if steering is not None:
-            # "$200,000" copied as 200, "$50 million" as 50: ask for the number's remaining digits.
-            steering.bias = _rest_of_number(llm, body, scaled, parameters or {})
+            # "$200,000" copied as 200, "$50 million" as 50: where the model would end the number,
+            # ask for its remaining digits (a digit the model writes itself is left to it).
+            steering.bias, steering.boost, steering.unless = _rest_of_number(llm, body, scaled, parameters or {})
         if closing_from is None and (repeating(body) or counting(body, question)):
             # An argument looping ("A.A.A...", "x.json.json..."): have the sampler close the call
             # at the next point the grammar allows, so the call stays whole and schema-valid.
@@ -401,24 +403,32 @@ def _one_call(
     return body, finish, used
 
 
-def _rest_of_number(llm: Any, body: str, scaled: list[Scaled], parameters: dict[str, Any]) -> np.ndarray | None:
-    """Logit changes steering the number argument being written toward a number of the question:
-    its next digits favoured; once it is whole and no longer one continues, digits disfavoured."""
+def _rest_of_number(
+    llm: Any, body: str, scaled: list[Scaled], parameters: dict[str, Any]
+) -> tuple[np.ndarray | None, np.ndarray | None, frozenset[int]]:
+    """How to steer the number argument being written toward a number of the question: (logit
+    changes always applied, logit changes applied unless the best token is one of the third).
+    Where the model would end the number early, its next digits are favoured; once past a first
+    group, no digit may overshoot; once whole (and no longer one continues), no more digits."""
     found = number_continuation(body, scaled)
     if found is None or not _plain_number(parameters, found[0]):
-        return None
+        return None, None, frozenset()
     table = digit_tokens(llm)
-    _, rests, complete = found
-    if complete and not rests:
+    _, rests, complete, past_first = found
+    digits = list(table.values())
+    ids = [table[rest[:k]] for rest in rests for k in range(1, len(rest) + 1) if rest[:k] in table]
+    if complete and rests:  # whole already, yet a longer one continues: the model decides
+        return None, None, frozenset()
+    bias = None
+    if past_first or complete:  # a small model runs on in zeros: no digit beyond the number
         bias = np.zeros(llm.n_vocab(), dtype=np.float32)
-        bias[list(table.values())] = -PREFER_BOOST
-        return bias
-    ids = {table[rest[:k]] for rest in rests for k in range(1, len(rest) + 1) if rest[:k] in table}
-    if not ids or complete:  # whole already, yet a longer one continues: the model decides
-        return None
-    bias = np.zeros(llm.n_vocab(), dtype=np.float32)
-    bias[list(ids)] = PREFER_BOOST
-    return bias
+        bias[digits] = -_NEVER
+        bias[ids] = 0.0
+    if not ids:
+        return bias, None, frozenset()
+    boost = np.zeros(llm.n_vocab(), dtype=np.float32)
+    boost[ids] = PREFER_BOOST
+    return bias, boost, frozenset(digits)
 
 
 def _next_tool(

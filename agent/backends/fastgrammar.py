@@ -171,8 +171,11 @@ class GrammarSampler:
         # Set by a caller whose own check saw a loop this sampler's exact-repeat rule misses (a
         # string growing ".json.json..."): from then on every step favours closing.
         self.closing = False
-        # Set by a caller steering the next token: added to the logits (None: no steering).
+        # Set by a caller steering the next token: ``bias`` is added to the logits; ``boost`` too,
+        # unless the best token is one of ``unless`` (the model already does what it would ask).
         self.bias: np.ndarray | None = None
+        self.boost: np.ndarray | None = None
+        self.unless: frozenset[int] = frozenset()
         self._history: list[int] = []
         self.loops_broken = 0
         self._params = params
@@ -195,7 +198,10 @@ class GrammarSampler:
             self.loops_broken += 1
             logits = logits.copy()
             logits[self._closers] += LOOP_BOOST
-        elif self.bias is not None:
+        # The caller's steering applies in a loop too (eight zeros in a row is both)
+        if self.boost is not None and int(logits.argmax()) not in self.unless:
+            logits = logits + self.boost
+        if self.bias is not None:
             logits = logits + self.bias
         if self._params.greedy:
             best = int(logits.argmax())

@@ -120,11 +120,11 @@ def test_numbers_written_in_parts_are_read_whole():
 
 def test_a_number_argument_is_continued_only_toward_a_number_of_the_question():
     scaled = scaled_numbers("liabilities of $10,000 and assets of $100,000")
-    assert number_continuation('{"name": "f", "parameters": {"a": 10', scaled) == ("a", ["000"], False)
-    assert number_continuation('{"name": "f", "parameters": {"a": 100', scaled) == ("a", ["00", "000"], False)
-    assert number_continuation('{"name": "f", "parameters": {"a": 10000', scaled) == ("a", ["0"], True)
-    assert number_continuation('{"name": "f", "parameters": {"a": 100000', scaled) == ("a", [], True)
-    assert number_continuation("[f(a=10", scaled) == ("a", ["000"], False)  # Python-style calls
+    assert number_continuation('{"name": "f", "parameters": {"a": 10', scaled) == ("a", ["000"], False, False)
+    assert number_continuation('{"name": "f", "parameters": {"a": 100', scaled) == ("a", ["00", "000"], False, True)
+    assert number_continuation('{"name": "f", "parameters": {"a": 10000', scaled) == ("a", ["0"], True, True)
+    assert number_continuation('{"name": "f", "parameters": {"a": 100000', scaled) == ("a", [], True, True)
+    assert number_continuation("[f(a=10", scaled) == ("a", ["000"], False, False)  # Python-style calls
     assert number_continuation('{"name": "f", "parameters": {"a": 7', scaled) is None
     assert number_continuation('{"name": "f", "parameters": {"a": "10', scaled) is None  # a string
     assert number_continuation('{"name": "f", "parameters": {"a": [10', scaled) is None  # a list item
@@ -133,4 +133,4 @@ def test_a_number_argument_is_continued_only_toward_a_number_of_the_question():
 def test_a_comma_list_the_call_reads_as_numbers_is_not_continued():
     scaled = scaled_numbers("NPV of cash flows 200,300,400,500 with an initial investment of $2,000")
     call = '{"name": "npv", "parameters": {"cash_flows": [200, 300, 400, 500], "initial_investment": 200'
-    assert number_continuation(call, scaled) == ("initial_investment", ["0"], False)  # toward 2,000 only
+    assert number_continuation(call, scaled) == ("initial_investment", ["0"], False, True)  # toward 2,000 only
