@@ -46,6 +46,7 @@ __all__ = [
     "DecisionPolicy",
     "Decision",
     "DecisionGrammar",
+    "CallGrammar",
     "decide",
     "more_calls",
     "decision_grammar",
@@ -256,6 +257,33 @@ class DecisionGrammar(str):
 
 def _rebuild(grammar: str, parts: dict[str, Any]) -> DecisionGrammar:
     return DecisionGrammar(grammar, **parts)
+
+
+class CallGrammar(str):
+    """A calls-only grammar (``tool_choice="required"`` or a named tool) carrying the offered
+    ``functions`` and the turn's ``question`` (set by :meth:`asking`), so a backend that steers its
+    sampler can keep a number the question writes in parts whole (see corral.prompts.values)."""
+
+    functions: list[dict[str, Any]]
+    question: str | None = None
+
+    def __new__(cls, grammar: str, *, functions: list[dict[str, Any]], question: str | None = None) -> CallGrammar:
+        self = super().__new__(cls, grammar)
+        self.functions, self.question = functions, question
+        return self
+
+    def asking(self, question: str | None) -> CallGrammar:
+        """The same grammar, for ``question`` (the turn's last user message)."""
+        if question == self.question:
+            return self
+        return CallGrammar(str(self), functions=self.functions, question=question)
+
+    def __reduce__(self) -> Any:  # picklable, like DecisionGrammar
+        return (_rebuild_call, (str(self), self.functions, self.question))
+
+
+def _rebuild_call(grammar: str, functions: list[dict[str, Any]], question: str | None) -> CallGrammar:
+    return CallGrammar(grammar, functions=functions, question=question)
 
 
 def decision_grammar(

@@ -13,6 +13,10 @@ items and 1 % / 0 % of multiple items. (Before names had to share a role with a 
 were read whole: 88 / 88, 84 / 76, 8 / 9 and 10 / 8; on held-out items the false ones were a second
 call on 5 of 40 simple and multiple items the model had answered with one.)
 
+While a call is written, :func:`scaled_numbers` and :func:`number_continuation` tell the decoder
+when a number argument is the start of a number the question writes in parts ("$200,000", "$50
+million"), which a small model copies as 200 or 50 (corral.backends.deciding steers it whole).
+
 Example::
 
     >>> q = "Area of circles with radius 5 and 10 meters"

@@ -139,7 +139,12 @@ class RunPolicy:
             and hasattr(self.format, "grammar")
         ):
             grammar = _format_grammar(self.format, tools, require_call=forced is not None)
-            if forced is None and self.decision is not None and getattr(self.format, "flavor", None):
+            if forced is not None and grammar is not None:
+                from corral.prompts.decide import CallGrammar
+                from corral.prompts.specs import function_of
+
+                grammar = CallGrammar(grammar, functions=[function_of(t) for t in tools])
+            elif forced is None and self.decision is not None and getattr(self.format, "flavor", None):
                 from corral.prompts.decide import decision_grammar
 
                 grammar = decision_grammar(

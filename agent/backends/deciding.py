@@ -41,7 +41,7 @@ from corral.prompts.values import Scaled, leftover, next_values, number_continua
 
 from .fastgrammar import PREFER_BOOST, digit_tokens, is_eog, last_logits
 
-__all__ = ["decide_and_decode", "Scorer", "repeating", "counting", "restating"]
+__all__ = ["decide_and_decode", "Scorer", "repeating", "counting", "restating", "steer_numbers"]
 
 Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the function says
 
@@ -429,6 +429,26 @@ def _rest_of_number(
     boost = np.zeros(llm.n_vocab(), dtype=np.float32)
     boost[ids] = PREFER_BOOST
     return bias, boost, frozenset(digits)
+
+
+# The call being written: the last `"name": "f"` (JSON) or `f(` (Python-style) in the text so far.
+_CALLED = re.compile(r'"name"\s*:\s*"([^"]+)"|([A-Za-z_][\w.]*)\(')
+
+
+def steer_numbers(llm: Any, text: str, scaled: list[Scaled], functions: list[dict[str, Any]]) -> None:
+    """On a calls-only decode (``required``, a named tool): steer the number argument being written,
+    as the decided path does (see :func:`_rest_of_number`), for the tool whose call ``text`` is in."""
+    sampler = getattr(llm, "_corral_grammar", None)
+    if sampler is None:
+        return
+    names = [m.group(1) or m.group(2) for m in _CALLED.finditer(text)]
+    function = next((f for f in functions if names and f.get("name") == names[-1]), None)
+    schema = function.get("parameters") if function else None
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        sampler.bias, sampler.boost, sampler.unless = None, None, frozenset()
+        return
+    sampler.bias, sampler.boost, sampler.unless = _rest_of_number(llm, text, scaled, properties)
 
 
 def _next_tool(

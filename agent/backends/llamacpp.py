@@ -162,6 +162,18 @@ def _warn_tiny_once(path: str) -> None:
         )
 
 
+def _number_steering(grammar: Any) -> tuple[list[Any], list[dict[str, Any]]] | None:
+    """(numbers the question writes in parts, offered functions) for a calls-only grammar that
+    carries them (corral.prompts.decide.CallGrammar); None when there is nothing to steer."""
+    question, functions = getattr(grammar, "question", None), getattr(grammar, "functions", None)
+    if not question or not functions or getattr(grammar, "openings", None):
+        return None
+    from corral.prompts.values import scaled_numbers
+
+    scaled = scaled_numbers(question)
+    return (scaled, functions) if scaled else None
+
+
 class LlamaCppBackend:
     """Runs a GGUF model in-process.
 
@@ -302,9 +314,10 @@ class LlamaCppBackend:
             yield from self._decided(prompt, stop, max_tokens, grammar, _deltas, deadline)
             return
         kwargs = self._kwargs(prompt, stop, max_tokens, grammar, deadline)
+        steering = _number_steering(grammar) if self.grammar else None
         with loaded.lock:
             loaded.begin()
-            started, first, parts, finish = time.perf_counter(), None, [], "stop"
+            started, first, parts, finish, text = time.perf_counter(), None, [], "stop", ""
             try:
                 for chunk in loaded.llm.create_completion(stream=True, **kwargs):
                     choice = chunk["choices"][0]
@@ -313,6 +326,11 @@ class LlamaCppBackend:
                         parts.append(choice["text"])
                         if _deltas:
                             yield CompletionDelta(text=choice["text"])
+                        if steering is not None:  # a calls-only turn: keep "$200,000" whole
+                            from .deciding import steer_numbers
+
+                            text += choice["text"]
+                            steer_numbers(loaded.llm, text, *steering)
                     finish = choice.get("finish_reason") or finish
             except ValueError as exc:  # llama_cpp says "Requested tokens (...) exceed context window"
                 raise BackendError(

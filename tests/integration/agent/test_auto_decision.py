@@ -186,8 +186,10 @@ DEPRECIATION = _schema_tool(
         ),
     ],
 )
-def test_a_number_written_in_parts_is_copied_whole(tiny_backend, question, cost):
-    result = Agent(tiny_backend, tools=[DEPRECIATION], max_turns=1, max_tokens=96).run(question)
-    assert tiny_backend.last_trace.decision.kind == "call"
+@pytest.mark.parametrize("choice", ["auto", "required"])
+def test_a_number_written_in_parts_is_copied_whole(tiny_backend, question, cost, choice):
+    result = Agent(tiny_backend, tools=[DEPRECIATION], max_turns=1, max_tokens=96, tool_choice=choice).run(question)
+    if choice == "auto":
+        assert tiny_backend.last_trace.decision.kind == "call"
     assert [c.name for c in result.tool_calls] == ["finance.property_depreciation"]
     assert result.tool_calls[0].arguments["initial_cost"] == cost
