@@ -280,14 +280,15 @@ def _written(value: Value) -> str:
 # "$1.2M"): a small model copies its first group ("200", "50", "1") into a number argument and
 # stops there.
 _SCALES = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12, "k": 3, "m": 6, "mm": 6, "b": 9, "bn": 9}
+_SCALE_WORD = r"\s*(thousand|million|billion|trillion)\b"
 _SCALED = re.compile(
     r"(?<![\w.,])(\$)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?"
     # money also as "$1M", "$300k", "$2bn": a letter without "$" may be a unit ("5m" is five metres)
-    r"(?:\s*(thousand|million|billion|trillion)\b|(?<=\d)(k|mm|m|bn|b)\b)?(?!\w|[.,]\d)",
+    rf"(?:{_SCALE_WORD}|(?<=\d)(k|mm|m|bn|b)\b)?(?!\w|[.,]\d)",
     re.IGNORECASE,
 )
 # A scale word right after a number ("2 million"): the number the question means is this much larger.
-_SCALE_AFTER = re.compile(r"\s*(thousand|million|billion|trillion)\b", re.IGNORECASE)
+_SCALE_AFTER = re.compile(_SCALE_WORD, re.IGNORECASE)
 # A number argument being written: after `"key": ` (JSON) or `key=` (Python-style calls).
 _OPEN_NUMBER = re.compile(r'"([A-Za-z_][\w.]*)"\s*:\s*(\d+)$|\b([A-Za-z_]\w*)\s*=\s*(\d+)$')
 
@@ -348,6 +349,8 @@ def number_continuation(call_text: str, scaled: Sequence[Scaled]) -> tuple[str, 
         >>> number_continuation('{"name": "f", "parameters": {"note": "payout: 50', fifty) is None
         True
     """
+    if not call_text[-1:].isdigit():  # most tokens: no number being written, no scan
+        return None
     m = _OPEN_NUMBER.search(call_text)
     if m is None or call_text[: m.start()].count('"') % 2:  # inside a string
         return None

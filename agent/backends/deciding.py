@@ -313,7 +313,7 @@ def _from_question(grammar: DecisionGrammar, calls: list[tuple[str, dict[str, An
     next unused values (:func:`corral.prompts.values.next_values`), if its tool's schema holds."""
     tool = calls[-1][0]
     arguments = next_values(grammar.question or "", [args for _, args in calls])
-    schema = next((f.get("parameters") for f in grammar.functions if f.get("name") == tool), None)
+    schema = _schema(grammar.functions, tool)
     if arguments is None or not isinstance(schema, dict):
         return None
     return arguments if _schema_holds(schema, arguments) else None
@@ -346,9 +346,18 @@ def _fresh(arguments: dict[str, Any] | None, calls: list[dict[str, Any]], pendin
     return not pending or any(uses(value, arguments) for value in pending)
 
 
-def _parameters(grammar: DecisionGrammar, tool: str) -> dict[str, Any]:
+def _schema(functions: list[dict[str, Any]], tool: str | None) -> Any:
+    """The parameters schema of the offered function named ``tool`` (None if there is none)."""
+    return next((f.get("parameters") for f in functions if f.get("name") == tool), None)
+
+
+def _parameters(grammar: DecisionGrammar, tool: str | None) -> dict[str, Any]:
     """The tool's parameter properties (name -> schema), as offered."""
-    schema = next((f.get("parameters") for f in grammar.functions if f.get("name") == tool), None)
+    return _properties(grammar.functions, tool)
+
+
+def _properties(functions: list[dict[str, Any]], tool: str | None) -> dict[str, Any]:
+    schema = _schema(functions, tool)
     properties = schema.get("properties") if isinstance(schema, dict) else None
     return properties if isinstance(properties, dict) else {}
 
@@ -386,11 +395,10 @@ def _one_call(
         if piece:
             yield piece
         finish = why or finish
-        steering = getattr(llm, "_corral_grammar", None) if scaled else None  # this generation's sampler
-        if steering is not None:
+        if scaled:
             # "$200,000" copied as 200, "$50 million" as 50: where the model would end the number,
             # ask for its remaining digits (a digit the model writes itself is left to it).
-            steering.bias, steering.boost, steering.unless = _rest_of_number(llm, body, scaled, parameters or {})
+            _steer(llm, body, scaled, parameters or {})
         if closing_from is None and (repeating(body) or counting(body, question)):
             # An argument looping ("A.A.A...", "x.json.json..."): have the sampler close the call
             # at the next point the grammar allows, so the call stays whole and schema-valid.
@@ -438,17 +446,18 @@ _CALLED = re.compile(r'"name"\s*:\s*"([^"]+)"|([A-Za-z_][\w.]*)\(')
 def steer_numbers(llm: Any, text: str, scaled: list[Scaled], functions: list[dict[str, Any]]) -> None:
     """On a calls-only decode (``required``, a named tool): steer the number argument being written,
     as the decided path does (see :func:`_rest_of_number`), for the tool whose call ``text`` is in."""
+    tool = None
+    if text[-1:].isdigit():  # only inside a number: the scan for the tool's name is not per token
+        names = [m.group(1) or m.group(2) for m in _CALLED.finditer(text)]
+        tool = names[-1] if names else None
+    _steer(llm, text, scaled, _properties(functions, tool))
+
+
+def _steer(llm: Any, body: str, scaled: list[Scaled], parameters: dict[str, Any]) -> None:
+    """Set (or clear) this generation's sampler steering for the text written so far."""
     sampler = getattr(llm, "_corral_grammar", None)
-    if sampler is None:
-        return
-    names = [m.group(1) or m.group(2) for m in _CALLED.finditer(text)]
-    function = next((f for f in functions if names and f.get("name") == names[-1]), None)
-    schema = function.get("parameters") if function else None
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        sampler.bias, sampler.boost, sampler.unless = None, None, frozenset()
-        return
-    sampler.bias, sampler.boost, sampler.unless = _rest_of_number(llm, text, scaled, properties)
+    if sampler is not None:
+        sampler.bias, sampler.boost, sampler.unless = _rest_of_number(llm, body, scaled, parameters)
 
 
 def _next_tool(

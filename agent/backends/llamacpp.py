@@ -315,6 +315,8 @@ class LlamaCppBackend:
             return
         kwargs = self._kwargs(prompt, stop, max_tokens, grammar, deadline)
         steering = _number_steering(grammar) if self.grammar else None
+        if steering is not None:
+            from .deciding import steer_numbers
         with loaded.lock:
             loaded.begin()
             started, first, parts, finish, text = time.perf_counter(), None, [], "stop", ""
@@ -327,8 +329,6 @@ class LlamaCppBackend:
                         if _deltas:
                             yield CompletionDelta(text=choice["text"])
                         if steering is not None:  # a calls-only turn: keep "$200,000" whole
-                            from .deciding import steer_numbers
-
                             text += choice["text"]
                             steer_numbers(loaded.llm, text, *steering)
                     finish = choice.get("finish_reason") or finish

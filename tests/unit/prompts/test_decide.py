@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from corral.prompts import ToolCall, get_format, validate_grammar
-from corral.prompts.decide import DecisionGrammar, decide, decision_grammar, more_calls, text_allowed
+from corral.prompts.decide import CallGrammar, DecisionGrammar, decide, decision_grammar, more_calls, text_allowed
 
 WEATHER = {
     "type": "function",
@@ -166,3 +166,13 @@ def test_the_default_rule_calls_on_relevance_not_on_the_raw_margin():
         ).kind
         == "text"
     )
+
+
+def test_a_calls_only_grammar_carries_functions_and_question_through_asking_and_pickle():
+    grammar = CallGrammar('root ::= "x"', functions=[{"name": "f"}])
+    asked = grammar.asking("Pay $200,000")
+    assert asked == grammar and asked.question == "Pay $200,000" and grammar.question is None
+    assert asked.asking("Pay $200,000") is asked
+    copy = pickle.loads(pickle.dumps(asked))
+    assert isinstance(copy, CallGrammar) and copy == asked
+    assert (copy.functions, copy.question) == ([{"name": "f"}], "Pay $200,000")
