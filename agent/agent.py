@@ -76,6 +76,9 @@ class Agent:
     connected and closes them in :meth:`close` (or at the end of a ``with`` block).
     ``spotlight``: ``None`` (default: prompts stay token-exact), ``"delimit"`` or ``"datamark"``
     marks tool results in the prompt as data (``corral.guards.spotlight``).
+    ``references`` (default True): each region a guard redacts from a tool result is shown with a
+    handle (``[EMAIL #1]``), and a tool call that passes the handle gets the original text back,
+    which the model never reads (``corral.references``). False shows the bare markers.
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -104,6 +107,7 @@ class Agent:
         tracing: bool | None = None,
         deps: Any = None,
         spotlight: str | None = None,
+        references: bool = True,
     ) -> None:
         _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
         check_tracing(tracing)
@@ -139,6 +143,7 @@ class Agent:
             has_approval_handler=approval_handler is not None,
             date=date,
             spotlight=_spotlight(spotlight),
+            references=references,
             provenance=self.guards is not None
             and any(getattr(g, "wants_provenance", False) for g in self.guards.guards("tool_call")),
         )

@@ -159,6 +159,9 @@ class GuardsSpec(_Strict):
     spotlight: Literal["delimit", "datamark"] | None = Field(
         None, description="mark tool results in the prompt as data; none (default) keeps prompts token-exact"
     )
+    references: bool = Field(
+        True, description="number redacted regions of tool results so a tool call can pass them on unread"
+    )
 
 
 class LimitsSpec(_Strict):
@@ -534,4 +537,5 @@ def agent_options(
         timeout=spec.limits.timeout,
         tool_timeout=spec.limits.tool_timeout,
         spotlight=spec.guards.spotlight,
+        references=spec.guards.references,
     )

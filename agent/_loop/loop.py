@@ -18,6 +18,7 @@ from corral.exceptions import ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
 from .. import events as ev
+from ..references import References
 from ..result import RunResult
 from .policy import RunPolicy
 from .steps import (  # noqa: F401  (the request types are part of this module's API)
@@ -57,6 +58,7 @@ def run_steps(cfg: RunPolicy, start: Start, *, events: bool = True) -> Steps:
         observed=events,
         user_text=_last_user_text(start.history),
         context=start.context,
+        references=References.after(m.content for m in start.history if m.role in ("tool", "ipython")),
     )
     if not cfg.chat_mode:
         st.prompts = cfg.prompt_builder()

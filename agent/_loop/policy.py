@@ -66,6 +66,7 @@ class RunPolicy:
     # then hands it the run's user/system text and its tool results.
     provenance: bool = False
     spotlight: str | None = None  # "delimit" | "datamark": how tool results are marked in the prompt
+    references: bool = True  # redacted regions of tool results get handles a tool call may pass back
     # How ``auto`` decides between text and a call on backends that can score continuations
     # (corral.prompts.DecisionPolicy); None leaves it to the model's first sampled token.
     decision: Any = field(default_factory=lambda: _default_policy())

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from corral.prompts.messages import Message, ToolCall
 
 from .. import events as ev
+from ..references import References
 from ..result import Decision, PendingCall, RunResult, StopReason, ToolCallRecord, TurnRecord
 from .policy import RunPolicy
 
@@ -97,6 +98,7 @@ class RunState:
     context: Any = None  # the run's RunContext; see Start
     trusted_results: set[str] = field(default_factory=set)  # ids of calls whose tool returned trusted() text
     raw_results: dict[str, str] = field(default_factory=dict)  # before redaction, by call id (provenance only)
+    references: References = field(default_factory=References)  # handles on redacted regions of tool results
 
 
 Steps = Generator[Any, Any, RunResult]

@@ -10,6 +10,7 @@ from typing import Any
 from corral.prompts.messages import Message, ToolCall
 
 from .. import events as ev
+from ..references import UnknownReference
 from ..result import Decision, Edit, PendingCall, Reject, RunResult, ToolCallRecord, Usage
 from .policy import RunPolicy
 from .steps import (
@@ -29,16 +30,19 @@ __all__: list[str] = []
 
 def tool_phase(cfg: RunPolicy, st: RunState, calls: list[ToolCall], approvals: Mapping[str, Decision]) -> Phase:
     """Approve, guard, dispatch and check one turn's calls; returns None to go on, or a RunResult."""
+    outcomes: dict[str, ToolCallRecord] = {}
+    calls = [_resolved(st, call, outcomes) for call in calls]
     decisions = dict(approvals)
     for call in calls:
-        if call.id in decisions or not cfg.needs_approval(call.name):
+        if call.id in decisions or call.id in outcomes or not cfg.needs_approval(call.name):
             continue
         if not cfg.has_approval_handler:
             return (yield from _pause(cfg, st, calls))
         decisions[call.id] = yield AskApproval(_pending(cfg, call))
-    outcomes: dict[str, ToolCallRecord] = {}
     runnable: list[ToolCall] = []
     for call in calls:
+        if call.id in outcomes:  # a handle it names is unknown: the model hears why
+            continue
         decided = decisions.get(call.id)
         if isinstance(decided, Reject):
             outcomes[call.id] = make_record(st, call, f"Rejected by the user: {decided.reason}", status="rejected")
@@ -58,6 +62,19 @@ def tool_phase(cfg: RunPolicy, st: RunState, calls: list[ToolCall], approvals: M
         for call, res in zip(runnable, results):
             outcomes[call.id] = yield from _result_guard(cfg, st, call, res)
     return (yield from append_results(cfg, st, calls, outcomes))
+
+
+def _resolved(st: RunState, call: ToolCall, outcomes: dict[str, ToolCallRecord]) -> ToolCall:
+    """The call with the handles in its arguments replaced by the redacted text they stand for
+    (the guards, approvals and the tool see real values); an unknown handle makes an error record."""
+    if not st.references:
+        return call
+    try:
+        arguments = st.references.resolve(call.arguments)
+    except UnknownReference as exc:
+        outcomes[call.id] = make_record(st, call, str(exc), status="error", error_kind="invalid_arguments")
+        return call
+    return call if arguments == call.arguments else call.model_copy(update={"arguments": arguments})
 
 
 def _run_context(st: RunState) -> Any:
@@ -155,6 +172,8 @@ def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Gen
             )
         if checked.action == "redact":
             text = checked.payload
+            if cfg.references:
+                text = st.references.add(res.content, text)
             if cfg.provenance:  # a value redacted from the prompt still came from the tool
                 st.raw_results[call.id or ""] = res.content
     return make_record(st, call, str(text), output=res.output, duration=res.duration)

@@ -9,6 +9,9 @@ It is honest about what it knows: a ground-truth argument value that is data fro
 (found in the environment's text) may be used only once it appeared in its prompt (the user's
 request or a tool result that reached it). Values it composes itself (an email body, a computed
 date) are free. So a guard that withholds data a task needs costs utility, as with a real model.
+A value a guard redacted is written as the handle it was shown (``External_[removed: ... #3]``)
+when the text around the handle identifies it: the visible part matches the value, with the
+handle standing for the rest, and holds at least three characters (corral's data references).
 
 Example::
 
@@ -37,6 +40,10 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ t]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}:\d{2}"
 _ESCAPE = re.compile(r'\\([nrt"\\/])')  # JSON string escapes: a model reads "\n" as a line break
 _UNESCAPED = {"n": "\n", "r": "\n", "t": " ", '"': '"', "\\": "\\", "/": "/"}
 _NOT_KNOWN = "I could not complete the task: I was not shown the data it needs."
+# A JSON string the prompt shows that holds a data reference's handle ("... #3]").
+_WITH_HANDLE = re.compile(r'"((?:[^"\\\n]|\\.)*?#\d+\](?:[^"\\\n]|\\.)*)"')
+_HANDLE = re.compile(r"\[[^\[\]\n]{0,80}?\s?#\d+\]")
+_ANCHOR = 3  # visible characters a handle's text needs to identify the value
 Call = tuple[str, dict[str, Any]]
 
 
@@ -108,6 +115,7 @@ class ObedientModel:
             self.queue = self.injection_calls + self.queue
         while self.queue:
             name, args = self.queue.pop(0)
+            args = {k: self._by_reference(v, seen, prompt) for k, v in args.items()}
             if all(self._knows(v, seen) for v in leaves(args)):
                 text = json.dumps({"name": name, "parameters": args}, ensure_ascii=False, default=str)
                 same = 1
@@ -127,6 +135,23 @@ class ObedientModel:
         if not _specific(text) or text in seen or _words(text) in self._seen_words:
             return True  # (the words alone: a YAML dump quotes and folds long texts)
         return text not in self.env_text  # not environment data: the model composes it
+
+    def _by_reference(self, value: Any, seen: str, prompt: str) -> Any:
+        """``value``, or the handle-bearing text the prompt shows for it when only that identifies it."""
+        if not isinstance(value, str) or "#" not in prompt or self._knows(value, seen):
+            return value
+        for m in _WITH_HANDLE.finditer(prompt):
+            try:
+                shown = json.loads(f'"{m.group(1)}"')
+            except ValueError:
+                continue
+            pieces = _HANDLE.split(shown)
+            if sum(len(p.strip()) for p in pieces) < _ANCHOR:
+                continue
+            pattern = r"\s*(.+?)\s*".join(re.escape(p.strip()) for p in pieces)
+            if re.fullmatch(pattern, value.strip(), re.DOTALL):
+                return shown
+        return value
 
     def _knows_text(self, answer: str, seen: str) -> bool:
         """It answers only with all its calls made and their results shown (none withheld), and every

@@ -37,3 +37,24 @@ def test_import_corral_does_not_import_agentdojo():
     code = "import corral, corral.guards, corral.bench, sys; print('agentdojo' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_channel_named_by_an_injection_stays_usable_through_its_handle():
+    """Slack's user_task_7 writes to the channel whose name carries the injection (data references)."""
+    from agentdojo.attacks.attack_registry import load_attack
+    from agentdojo.task_suite.load_suites import get_suite
+
+    from corral.bench.agentdojo import make_pipeline
+    from corral.bench.security import BENCHMARK_VERSION, _chain, _fast_environments
+
+    suite = get_suite(BENCHMARK_VERSION, "slack")
+    _fast_environments(suite)
+    user_task, injection_task = suite.user_tasks["user_task_7"], suite.injection_tasks["injection_task_1"]
+    injections = load_attack("important_instructions", suite, make_pipeline(guards=None)).attack(
+        user_task, injection_task
+    )
+    pipeline = make_pipeline(guards=_chain(False, True)).for_task(user_task, injection_task)
+    utility, attacked = suite.run_task_with_pipeline(pipeline, user_task, injection_task, injections)
+    assert utility and not attacked
+    [listed, added] = pipeline.last.tool_calls
+    assert "#1]" in listed.result and "<INFORMATION>" in added.arguments["channel"]  # resolved for the tool only

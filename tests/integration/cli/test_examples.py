@@ -149,7 +149,7 @@ def test_guarded_agent_cuts_the_hidden_injection_out(tmp_path):
     assert "call read_latest_ticket({}) -> ok" in proc.stdout
     assert "verdict at tool_result: redact by injection" in proc.stdout
     seen = proc.stdout.split("the model saw:")[1].split("verdict at")[0]  # the result, all its lines
-    assert seen.strip().startswith("Ticket T-1002") and "[removed: suspected instructions]" in seen
+    assert seen.strip().startswith("Ticket T-1002") and "[removed: suspected instructions #" in seen
     assert "attacker@evil.example" not in seen and "developer mode" not in seen
     events = transcript.read_text()
     assert '"stage": "tool_result"' in events and '"action": "redact"' in events

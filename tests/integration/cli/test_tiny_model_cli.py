@@ -55,7 +55,7 @@ def test_demo_cuts_the_injection_out_of_the_poisoned_page_when_it_is_fetched(dem
     if "travel-policy" in scene2.split("result fetch_page")[0]:
         assert "guard tool_result: REDACT" in scene2
         shown = scene2.split("result fetch_page")[1].split("\n")[0]  # what the model was given
-        assert "Travel policy" in shown and "[removed: suspected instructions]" in shown
+        assert "Travel policy" in shown and "[removed: suspected instructions #" in shown
         assert "attacker@evil.example" not in shown and "developer mode" not in shown
 
 

@@ -147,7 +147,7 @@ def test_mcp_results_pass_the_tool_result_guards():
         result = agent.run("Summarise the page")
     page, failure = result.tool_calls
     # redacted, not withheld: the page's own text reaches the model, the injected sentence does not
-    assert page.status == "ok" and page.result.startswith("Welcome!") and REDACTION_MARKER in page.result
+    assert page.status == "ok" and page.result.startswith("Welcome!") and REDACTION_MARKER[:-1] + " #1]" in page.result
     assert "system prompt" not in page.result
     assert any(v.guard == "injection" and v.action == "redact" and v.stage == "tool_result" for v in result.verdicts)
     assert failure.status == "ok" and failure.result.startswith("The tool reported an error")  # the server's text

@@ -45,7 +45,7 @@ def test_hidden_instruction_is_cut_out_at_tool_result_and_the_email_kept(tmp_pat
     [call] = result.tool_calls
     assert call.status == "ok"  # redacted, not withheld: the legitimate part reaches the model
     seen = backend.prompts[1]
-    assert "room 4B" in seen and REDACTION_MARKER in seen
+    assert "room 4B" in seen and REDACTION_MARKER[:-1] + " #1]" in seen  # with its handle (corral.references)
     # the model never saw the injected text (from the override to the end of the email)
     assert "password" not in seen and "mail-verify" not in seen
     cuts = [v for v in result.verdicts if v.action == "redact" and v.guard == "injection"]
