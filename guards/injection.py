@@ -45,91 +45,17 @@ from .features import (
     bigram_feature,
     class_bigram,
     decoded_candidates,
-    normalise,
     tokens,
     word_features,
 )
 from .json_spans import redact_json
+from .rules import respell  # noqa: F401 - re-exported: corral.guards.injection.respell
+from .rules import rule_hit as _rule_hit
 
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
 MODEL_FILE = "injection.json.gz"
 
-# High-precision phrasings that need no statistics: overriding earlier instructions (and their
-# synonyms), chat-template control tokens inside text, role resets. They run on the normalised
-# text (corral.guards.features.normalise: case, width, look-alike letters, spacing folded). Bounded
-# gaps keep the patterns linear, and no gap crosses a line break: an instruction is one line, while
-# "skip" in one line of code and "system prompt" in a comment below are not. Each rule names the
-# words it cannot match without (groups of alternatives, all groups needed): a substring test is
-# far cheaper than a regex scan, so most texts skip the regexes entirely.
-_VERB = (
-    r"\b(?:ignore|disregard|forget|override|bypass|skip|overlook|neglect|discard|abandon|"
-    r"set[^\w\n]+aside|pay[^\w\n]+no[^\w\n]+attention[^\w\n]+to)"
-)
-_VERBS = (
-    "ignor",
-    "disregard",
-    "forget",
-    "overrid",
-    "bypass",
-    "skip",
-    "overlook",
-    "neglect",
-    "discard",
-    "abandon",
-    "aside",
-    "attention",
-)
-_NOUNS = ("instruction", "direction", "rules", "guideline", "prompt", "directive", "orders")
-_RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
-    (
-        "override-instructions",
-        re.compile(
-            _VERB + r"[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
-            r"(?:previous|prior|above|earlier|preceding|original|all|any|your|system)[^\w\n]+(?:\w+[^\w\n]+){0,2}?"
-            r"(?:instructions?|directions?|rules|guidelines|prompts?|directives|orders)\b"
-        ),
-        (_VERBS, _NOUNS),
-    ),
-    # "ignore everything you have been told", "overlook all that you've been instructed before"
-    (
-        "override-what-you-were-told",
-        re.compile(
-            _VERB
-            + r"[^\w\n]+(?:\w+[^\w\n]+){0,4}?(?:you|you'?ve|you[^\w\n]+have|you[^\w\n]+were|you'?re|you[^\w\n]+are)[^\w\n]+(?:been[^\w\n]+)?"
-            r"(?:told|instructed|programmed|taught)\b"
-        ),
-        (_VERBS, ("told", "instructed", "programmed", "taught")),
-    ),
-    (
-        "chat-control-token",
-        re.compile(
-            r"<\|(?:im_start|im_end|start_header_id|end_header_id|eot_id|begin_of_text|system)\|>|\[/?inst\]|<</?sys>>"
-        ),
-        (("<|", "inst]", "sys>>"),),
-    ),
-    (
-        "reveal-system-prompt",
-        re.compile(
-            r"\b(?:reveal|print|show|repeat|output|leak|tell[^\w\n]+me|display|disclose)[^\w\n]+(?:\w+[^\w\n]+){0,3}?"
-            r"(?:system|hidden|initial|secret|original)\s+(?:prompt|instructions)\b"
-        ),
-        (
-            ("reveal", "print", "show", "repeat", "output", "leak", "tell", "display", "disclose"),
-            ("prompt", "instruction"),
-        ),
-    ),
-    (
-        "new-instructions",
-        re.compile(
-            r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"
-        ),
-        (("instruction",),),
-    ),
-)
-# Every rule needs one word of its first group: when none occurs, no rule can match. (Substring
-# tests: on long texts they beat one alternation regex by half.)
-_FIRST_NEEDLES = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for word in needs[0]))
 _CACHE_LIMIT = 100_000
 _NO_BIGRAMS: dict[str, float] = {}
 
@@ -526,92 +452,3 @@ def _splice(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> str:
         last = i
     parts.append(text[pos:])
     return "".join(parts)
-
-
-# Misspelt override words ("iunstructions", "previus", "ignroe", "disregrad") read as the word they
-# miss by one edit. Symmetric deletes: a word and a lexicon word match when deleting at most one
-# letter from each gives the same string (an insertion, deletion, substitution or adjacent swap).
-# Lexicon words of six letters or more only, and none that is itself a common word one edit away
-# ("forest" from "forget", "discord" from "discard"): those stay out of the lexicon.
-_SPELLED = (
-    "ignore",
-    "ignoring",
-    "disregard",
-    "override",
-    "overlook",
-    "neglect",
-    "previous",
-    "previously",
-    "preceding",
-    "earlier",
-    "original",
-    "instruction",
-    "instructions",
-    "instructed",
-    "direction",
-    "directions",
-    "guidelines",
-    "directives",
-    "programmed",
-)
-_DELETES: dict[str, str] = {}
-for _word in _SPELLED:
-    for _variant in (_word, *(_word[:i] + _word[i + 1 :] for i in range(len(_word)))):
-        _DELETES.setdefault(_variant, _word)
-_SPELLED_FIRST = frozenset(w[0] for w in _SPELLED) | frozenset(w[1] for w in _SPELLED)
-_LONG_WORD = re.compile(r"[a-z]{5,14}")
-
-
-@lru_cache(maxsize=65536)  # texts share most of their words: each is looked up once
-def _respelt(word: str) -> str:
-    if word in _DELETES:
-        return _DELETES[word] if len(word) >= len(_DELETES[word]) - 1 else word
-    for i in range(len(word)):
-        hit = _DELETES.get(word[:i] + word[i + 1 :])
-        # "ignores", "disregarded": an inflected word is not a misspelling (a report, not an order)
-        if hit is not None and abs(len(hit) - len(word)) <= 1 and not word.startswith(hit):
-            return hit
-    return word
-
-
-def respell(low: str) -> str:
-    """``low`` (normalised text) with words one edit from an override word spelt as that word.
-
-    Example::
-
-        >>> respell("ignore your previus iunstructions, not the forest")
-        'ignore your previous instructions, not the forest'
-    """
-    # Each distinct word is looked up once; most texts have nothing to respell and are returned as is.
-    fixes = {
-        word: fixed
-        for word in set(_LONG_WORD.findall(low))
-        if word[0] in _SPELLED_FIRST and (fixed := _respelt(word)) != word
-    }
-    if not fixes:
-        return low
-    return _LONG_WORD.sub(lambda m: fixes.get(m.group(), m.group()), low)
-
-
-def _rule_hit(text: str) -> tuple[str, str] | None:
-    low = normalise(text)
-    hit = _rules_on(low)
-    if hit is None:
-        fixed = respell(low)
-        if fixed != low:
-            return _rules_on(fixed)
-    return hit
-
-
-def _rules_on(low: str) -> tuple[str, str] | None:
-    for word in _FIRST_NEEDLES:
-        if word in low:
-            break
-    else:
-        return None
-    for name, pattern, needs in _RULES:
-        if all(any(word in low for word in group) for group in needs):
-            m = pattern.search(low)
-            if m:
-                return name, m.group(0)[:120]
-    return None

@@ -108,14 +108,15 @@ class ObedientModel:
         self.skipped: list[Call] = []  # calls it could not make: their data never reached it
 
     def __call__(self, prompt: str) -> str:
-        seen = normalise(_ESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], unmark(prompt)))
+        plain = unmark(prompt)  # it reads through spotlighting's marks
+        seen = normalise(_ESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], plain))
         self._seen_words = _words(seen)
         if not self.triggered and self.goals and any(goal in self._seen_words for goal in self.goals):
             self.triggered = True
             self.queue = self.injection_calls + self.queue
         while self.queue:
             name, args = self.queue.pop(0)
-            args = {k: self._by_reference(v, seen, prompt) for k, v in args.items()}
+            args = {k: self._by_reference(v, seen, plain) for k, v in args.items()}
             if all(self._knows(v, seen) for v in leaves(args)):
                 text = json.dumps({"name": name, "parameters": args}, ensure_ascii=False, default=str)
                 same = 1
