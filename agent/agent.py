@@ -79,6 +79,9 @@ class Agent:
     ``references`` (default True): each region a guard redacts from a tool result is shown with a
     handle (``[EMAIL #1]``), and a tool call that passes the handle gets the original text back,
     which the model never reads (``corral.references``). False shows the bare markers.
+    ``decision``: how ``auto`` decides on a backend that scores continuations (``LlamaCppBackend``):
+    ``"default"``, a ``corral.prompts.DecisionPolicy`` (e.g. ``DecisionPolicy(ground=False)`` keeps
+    optional arguments the conversation gives no ground for), or None (the first sampled token decides).
 
     One Agent serves any number of runs, also concurrently: all per-run state lives in the run.
     """
@@ -108,6 +111,7 @@ class Agent:
         deps: Any = None,
         spotlight: str | None = None,
         references: bool = True,
+        decision: Any = "default",
     ) -> None:
         _check_limits(max_turns=max_turns, max_retries=max_retries, max_repeats=max_repeats, max_tokens=max_tokens)
         check_tracing(tracing)
@@ -141,6 +145,7 @@ class Agent:
             chat_mode=chat_mode,
             use_grammar=grammar and (backend.wants_grammar if isinstance(backend, GrammarAware) else True),
             has_approval_handler=approval_handler is not None,
+            **({} if isinstance(decision, str) and decision == "default" else {"decision": _decision(decision)}),
             date=date,
             spotlight=_spotlight(spotlight),
             references=references,
@@ -426,6 +431,14 @@ def _chain(guards: Any) -> Any:
     if isinstance(guards, Mapping):
         return GuardChain(guards)
     return guards
+
+
+def _decision(policy: Any) -> Any:
+    from corral.prompts.decide import DecisionPolicy
+
+    if policy is not None and not isinstance(policy, DecisionPolicy):
+        raise UsageError(f"decision={policy!r}: use 'default', a corral.prompts.DecisionPolicy or None")
+    return policy
 
 
 def _spotlight(mode: str | None) -> str | None:

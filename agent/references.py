@@ -37,6 +37,7 @@ _MARKER = re.compile(r"\[[^\[\]\n]{1,60}\]")
 _HANDLE = re.compile(r"\[([^\[\]\n]{0,80}?)\s?#(\d+)\]")
 _SPACE = re.compile(r"\s+")
 _MAX_MARKERS = 20  # per value or line: past this, the whole value is one reference
+_MAX_ALIGN = 20_000  # characters of raw text matched against markers (lazy groups backtrack)
 
 
 class UnknownReference(ValueError):
@@ -103,7 +104,7 @@ class References:
     def _tag(self, raw: str, shown: str) -> str:
         """``shown`` with each marker numbered; each number remembers the raw text it replaced."""
         markers = list(_MARKER.finditer(shown))
-        found = _align(raw, shown, markers) if 0 < len(markers) <= _MAX_MARKERS else None
+        found = _align(raw, shown, markers) if 0 < len(markers) <= _MAX_MARKERS and len(raw) <= _MAX_ALIGN else None
         if found is None:  # markers not bracketed, or too many: the value is one reference
             n = self._new(_Region(stem="", raw=raw, shown="", whole=raw))
             tagged = f"{shown.rstrip()} [#{n}]" + shown[len(shown.rstrip()) :]

@@ -17,6 +17,7 @@ Example::
 from corral.exceptions import GrammarError, RenderError, ToolCallParseError, UnknownFormatError
 
 from .base import ChatFormat
+from .decide import DecisionPolicy
 from .encode import encode_calls
 from .formats import BUILTIN_TOOLS, Llama3, Llama3Json, Llama32
 from .gbnf import validate_grammar
@@ -38,6 +39,7 @@ __all__ = [
     "FORMAT_NAMES",
     "SYNTAXES",
     "ChatFormat",
+    "DecisionPolicy",
     "Llama32",
     "Llama3Json",
     "Llama3",

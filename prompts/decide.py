@@ -78,6 +78,8 @@ class DecisionPolicy:
     :func:`decide` calls when ``raw_weight * raw + pmi_weight * pmi + lexical_weight * lexical >=
     margin`` (the defaults: the raw margin alone), or when the raw margin is >= 0: a model whose own
     scores prefer the call is never overridden.
+    ``ground``: drop an optional argument the conversation gives no ground for
+    (:func:`corral.prompts.grounding.ground`); False keeps every argument as the model wrote it.
     """
 
     # Fitted on BFCL's TUNE half (logistic rule, leave-one-category-out; see the README's quality
@@ -91,6 +93,7 @@ class DecisionPolicy:
     pick_lexical: float = 5.0
     more_margin: float = 0.0  # -20 (fitted on 16 TUNE items) added 3 extra calls to held-out simple items
     max_calls: int = 4
+    ground: bool = True
 
 
 DEFAULT_POLICY = DecisionPolicy()
@@ -224,7 +227,8 @@ class DecisionGrammar(str):
     ``parallel``, ``policy``, ``functions`` (the offered functions, for the lexical prior), ``flavor``
     (``json`` or ``pythonic``: how a written call reads back, see :func:`call_arguments`) and
     ``question`` (the user's text this turn answers, set by :meth:`asking`; None: no PMI or lexical
-    term).
+    term) and ``context`` (the conversation's text, also set by :meth:`asking`: what an optional
+    argument's value must be found in, see :mod:`corral.prompts.grounding`).
     """
 
     openings: dict[str, str]
@@ -238,12 +242,14 @@ class DecisionGrammar(str):
     functions: list[dict[str, Any]]
     flavor: str = "json"
     question: str | None = None
+    context: str | None = None
 
-    def asking(self, question: str | None) -> DecisionGrammar:
-        """The same grammar, deciding for ``question`` (the turn's last user message)."""
-        if question == self.question:
+    def asking(self, question: str | None, context: str | None = None) -> DecisionGrammar:
+        """The same grammar, deciding for ``question`` (the turn's last user message) in ``context``
+        (the conversation's text: system, user and tool messages)."""
+        if question == self.question and context == self.context:
             return self
-        return DecisionGrammar(str(self), **{**self.__dict__, "question": question})
+        return DecisionGrammar(str(self), **{**self.__dict__, "question": question, "context": context})
 
     def __new__(cls, grammar: str, **parts: Any) -> DecisionGrammar:
         self = super().__new__(cls, grammar)
@@ -272,8 +278,8 @@ class CallGrammar(str):
         self.functions, self.question = functions, question
         return self
 
-    def asking(self, question: str | None) -> CallGrammar:
-        """The same grammar, for ``question`` (the turn's last user message)."""
+    def asking(self, question: str | None, context: str | None = None) -> CallGrammar:
+        """The same grammar, for ``question`` (the turn's last user message; ``context`` is not used)."""
         if question == self.question:
             return self
         return CallGrammar(str(self), functions=self.functions, question=question)

@@ -305,6 +305,7 @@ PUBLIC = {
         "AssistantTurn",
         "BUILTIN_TOOLS",
         "ChatFormat",
+        "DecisionPolicy",
         "FORMAT_NAMES",
         "GrammarError",
         "HeadCache",

@@ -139,7 +139,7 @@ def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any
         prompt = st.prompts.render(st.messages, tools or None)
         grammar = cfg.grammar_for(forced)
         if hasattr(grammar, "asking"):  # the auto decision weighs the user's text against each tool
-            grammar = grammar.asking(_question(st.messages))
+            grammar = grammar.asking(_question(st.messages), _context(st.messages))
         if st.observed:
             yield ev.PromptRendered(run_id=st.run_id, turn=st.turn, prompt=prompt, grammar=grammar is not None)
         t0 = time.perf_counter()
@@ -167,6 +167,13 @@ def _question(messages: list[Message]) -> str | None:
     """The user's text when the turn answers it directly (not after a tool result), else None."""
     last = messages[-1] if messages else None
     return last.content if last is not None and last.role == "user" and isinstance(last.content, str) else None
+
+
+def _context(messages: list[Message]) -> str:
+    """The conversation's own text (system, user and tool messages): what grounds an argument's value."""
+    return "\n".join(
+        m.content for m in messages if m.role in ("system", "user", "tool", "ipython") and isinstance(m.content, str)
+    )
 
 
 def _mistake(cfg: RunPolicy, st: RunState, kind: str, correction: str, raw: str | None) -> Phase:

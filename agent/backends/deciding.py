@@ -36,6 +36,7 @@ from corral.prompts.decide import (
     text_allowed,
     with_opening,
 )
+from corral.prompts.grounding import ground
 from corral.prompts.relevance import coverage, relevance
 from corral.prompts.values import Scaled, leftover, next_values, number_continuation, scaled_numbers, uses
 
@@ -258,8 +259,9 @@ def _calls(
     compile_grammar: Callable[[str], Any],
     trace: Trace,
 ) -> Iterator[str]:
-    """The turn's calls: the first streams as decoded; a further call is kept (then yielded) only if
-    it reads back, repeats no call and, when the question still names unused values, uses one."""
+    """The turn's calls, each yielded once decided: a further call is kept only if it reads back,
+    repeats no call and, when the question still names unused values, uses one. An optional
+    argument the conversation gives no ground for is dropped (:func:`corral.prompts.grounding.ground`)."""
     text, tool, budget = "", decision.tool, max_tokens
     calls: list[tuple[str, dict[str, Any]]] = []
     question = grammar.question or ""
@@ -268,8 +270,8 @@ def _calls(
         # an opening forced as text ends where the tokenizer cuts, not where the model would.
         if not calls:
             whole = compile_grammar(with_opening(grammar.rest[tool], grammar.openings[tool]))
-            written, finish, used = yield from _one_call(
-                llm, base, whole, stop, budget, sampling, question, _parameters(grammar, tool)
+            written, finish, used = _drain(
+                _one_call(llm, base, whole, stop, budget, sampling, question, _parameters(grammar, tool))
             )
         else:
             whole = compile_grammar(with_opening(grammar.rest[tool], grammar.later[tool]))
@@ -286,6 +288,12 @@ def _calls(
             written, finish, used = _drain(pieces)
         budget -= used
         arguments = call_arguments(written, grammar.flavor)
+        if question and grammar.policy.ground and arguments is not None and finish != "length":
+            grounded = ground(arguments, _schema(grammar.functions, tool), grammar.context or question)
+            if grounded != arguments:
+                arguments = grounded
+                opened = "[" if not calls and grammar.flavor == "pythonic" and written.startswith("[") else ""
+                written = opened + call_text(tool, arguments, grammar.flavor)
         if calls:
             earlier = [args for _, args in calls]
             if finish == "length" or not _fresh(arguments, earlier, leftover(question, earlier)):
@@ -298,6 +306,7 @@ def _calls(
             yield grammar.separator + written
         else:
             text += written
+            yield written
         if finish == "length" or budget <= 0:
             return text, "length"
         calls.append((tool, arguments or {}))

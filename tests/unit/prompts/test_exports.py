@@ -17,6 +17,7 @@ PUBLIC = {
     "FORMAT_NAMES",
     "SYNTAXES",
     "ChatFormat",
+    "DecisionPolicy",
     "Llama32",
     "Llama3Json",
     "Llama3",
