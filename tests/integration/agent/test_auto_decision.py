@@ -193,3 +193,55 @@ def test_a_number_written_in_parts_is_copied_whole(tiny_backend, question, cost,
         assert tiny_backend.last_trace.decision.kind == "call"
     assert [c.name for c in result.tool_calls] == ["finance.property_depreciation"]
     assert result.tool_calls[0].arguments["initial_cost"] == cost
+
+
+HOTELS = _schema_tool(
+    "find_hotels",
+    "Find hotels in a city.",
+    {
+        "city": {"type": "string", "description": "The city."},
+        "max_price": {"type": "integer", "description": "Highest price per night in dollars. Optional."},
+        "stars": {"type": "integer", "description": "Minimum star rating. Optional."},
+    },
+    ["city"],
+)
+BOOKS = _schema_tool(
+    "search_books",
+    "Search a library's catalogue.",
+    {
+        "title": {"type": "string", "description": "Title of the book."},
+        "author": {"type": "string", "description": "Author's name. Optional."},
+        "genre": {"type": "string", "description": "Genre of the book. Optional."},
+    },
+    ["title"],
+)
+SCORERS = _schema_tool(
+    "top_scorers",
+    "The top goal scorers of a league.",
+    {
+        "league": {"type": "string", "description": "The league."},
+        "count": {"type": "integer", "description": "How many players to list. Default 10."},
+        "season": {"type": "integer", "description": "The season's year. Optional."},
+    },
+    ["league"],
+)
+GROUNDED = [
+    (HOTELS, "Find hotels in Lisbon.", {"city": "Lisbon"}),
+    (BOOKS, "Is 'The Hobbit' in the library?", {"title": "The Hobbit"}),
+    (SCORERS, "Who are the top scorers in the Bundesliga?", {"league": "Bundesliga"}),
+]
+
+
+def test_optional_values_nobody_asked_for_are_left_to_the_tools_defaults(tiny_backend):
+    """The tiny model adds stars=10, the title again as the author, a genre and a season; the
+    decided call keeps only what the question grounds (these requests are written here)."""
+    from corral.prompts import DecisionPolicy
+
+    invented = 0
+    for tool_, question, expected in GROUNDED:
+        result = Agent(tiny_backend, tools=[tool_], max_turns=1, max_tokens=128).run(question)
+        assert [(c.name, c.arguments) for c in result.tool_calls] == [(tool_.name, expected)], question
+        raw = Agent(tiny_backend, tools=[tool_], max_turns=1, max_tokens=128, decision=DecisionPolicy(ground=False))
+        [call] = raw.run(question).tool_calls
+        invented += len(call.arguments) > len(expected)
+    assert invented == 3  # what grounding removed was there to remove
