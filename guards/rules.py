@@ -254,7 +254,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
             + _GAP
             + _phrase("everything", "all", "anything", "whatever")
             + _GAP
-            + r"(?:(?:of|that|what|the|text|came|was|is|written|said){_GAP}){0,3}?".replace("{_GAP}", _GAP)
+            + rf"(?:(?:of|that|what|the|text|came|was|is|written|said){_GAP}){{0,3}}?"
             + _phrase(
                 "above", "before", "previously", "earlier", "so far", "until now", "up to now", "up to this point"
             )
