@@ -51,6 +51,7 @@ from .features import (
 from .json_spans import redact_json
 from .rules import respell  # noqa: F401 - re-exported: corral.guards.injection.respell
 from .rules import rule_hit as _rule_hit
+from .shape import looks_like_code
 
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
@@ -241,7 +242,8 @@ class InjectionGuard:
     """Blocks prompt injections and jailbreaks with the shipped offline classifier.
 
     Two models ship: one for user ``input`` (also used for ``output``) and one for third-party
-    ``tool_result`` text, where any instruction addressed to the assistant is an attack. A
+    ``tool_result`` text, where any instruction addressed to the assistant is an attack. Source code
+    at ``input`` is judged by the rules alone (``corral.guards.shape``). A
     ``tool_call`` is allowed (the policy and the code scanner judge calls). ``threshold``
     overrides the shipped thresholds (a probability); ``models`` swaps in other InjectionModels by
     stage. A block's ``details`` carry the strongest features and the window that scored highest.
@@ -277,7 +279,8 @@ class InjectionGuard:
             return Verdict.allow(self.name)
         text, model = text_of(payload), self._model(stage)
         threshold = model.threshold if self.threshold is None else self.threshold
-        found = self._assess(text, model, threshold)
+        # Source code typed or pasted by the user: the input model never learned it (corral.guards.shape).
+        found = self._assess(text, model, threshold, rules_only=stage != "tool_result" and looks_like_code(text))
         if found.reason is None:
             return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
@@ -302,12 +305,12 @@ class InjectionGuard:
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
 
-    def _assess(self, text: str, model: InjectionModel, threshold: float) -> _Finding:
-        """The text's finding: a rule, the classifier, or either on a decoded reading of it."""
-        found = _judge(text, model, threshold)
+    def _assess(self, text: str, model: InjectionModel, threshold: float, rules_only: bool = False) -> _Finding:
+        """The text's finding: a rule, the classifier (unless ``rules_only``), or either on a decoded reading of it."""
+        found = _judge(text, model, threshold, rules_only)
         if found.reason is None:
             for how, plain, _span in decoded_candidates(text):
-                hidden = _judge(plain, model, threshold)
+                hidden = _judge(plain, model, threshold, rules_only)
                 if hidden.reason is not None:
                     return _Finding(
                         hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how)
@@ -398,7 +401,7 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
+def _judge(text: str, model: InjectionModel, threshold: float, rules_only: bool = False) -> _Finding:
     rule = _rule_hit(text)
     if rule is not None:
         name, excerpt = rule
@@ -407,6 +410,8 @@ def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
             f"prompt injection (rule {name} matched {excerpt!r})",
             {"rule": name, "window": excerpt, "features": []},
         )
+    if rules_only:
+        return _Finding(0.0, None, {})
     probability = model.probability(text)
     if probability < threshold or (len(text) >= 200 and len(set(tokens(text))) <= _DEGENERATE):
         # A text of two or three distinct words ("hello world " * 90000) instructs nothing.

@@ -69,8 +69,8 @@ def ground(arguments: dict[str, Any], schema: Any, support: str) -> dict[str, An
             for k in names
             if k != name and isinstance(arguments[k], str) and (k in names[:i] or k in required)
         }
-        spec = properties.get(name) if isinstance(properties.get(name), dict) else {}
-        kept = _kept(value, spec, name in required, ground_, others)
+        spec = properties.get(name)
+        kept = _kept(value, spec if isinstance(spec, dict) else {}, name in required, ground_, others)
         if kept is not _DROP:
             out[name] = kept
     return out
