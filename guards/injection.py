@@ -243,7 +243,7 @@ class InjectionGuard:
 
     Two models ship: one for user ``input`` (also used for ``output``) and one for third-party
     ``tool_result`` text, where any instruction addressed to the assistant is an attack. Source code
-    at ``input`` is judged by the rules alone (``corral.guards.shape``). A
+    at ``input`` is judged with the ``tool_result`` model, which learned code (``corral.guards.shape``). A
     ``tool_call`` is allowed (the policy and the code scanner judge calls). ``threshold``
     overrides the shipped thresholds (a probability); ``models`` swaps in other InjectionModels by
     stage. A block's ``details`` carry the strongest features and the window that scored highest.
@@ -277,10 +277,12 @@ class InjectionGuard:
         check_stage(stage)
         if stage == "tool_call" or isinstance(payload, ToolCallPayload):
             return Verdict.allow(self.name)
-        text, model = text_of(payload), self._model(stage)
+        text = text_of(payload)
+        # Source code typed or pasted by the user is judged as a document: the input model never
+        # learned code, the tool_result model did (and instructions hidden in it) (corral.guards.shape).
+        model = self._model("tool_result" if stage != "tool_result" and looks_like_code(text) else stage)
         threshold = model.threshold if self.threshold is None else self.threshold
-        # Source code typed or pasted by the user: the input model never learned it (corral.guards.shape).
-        found = self._assess(text, model, threshold, rules_only=stage != "tool_result" and looks_like_code(text))
+        found = self._assess(text, model, threshold)
         if found.reason is None:
             return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
@@ -305,12 +307,12 @@ class InjectionGuard:
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
 
-    def _assess(self, text: str, model: InjectionModel, threshold: float, rules_only: bool = False) -> _Finding:
-        """The text's finding: a rule, the classifier (unless ``rules_only``), or either on a decoded reading of it."""
-        found = _judge(text, model, threshold, rules_only)
+    def _assess(self, text: str, model: InjectionModel, threshold: float) -> _Finding:
+        """The text's finding: a rule, the classifier, or either on a decoded reading of it."""
+        found = _judge(text, model, threshold)
         if found.reason is None:
             for how, plain, _span in decoded_candidates(text):
-                hidden = _judge(plain, model, threshold, rules_only)
+                hidden = _judge(plain, model, threshold)
                 if hidden.reason is not None:
                     return _Finding(
                         hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how)
@@ -401,7 +403,7 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _judge(text: str, model: InjectionModel, threshold: float, rules_only: bool = False) -> _Finding:
+def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
     rule = _rule_hit(text)
     if rule is not None:
         name, excerpt = rule
@@ -410,8 +412,6 @@ def _judge(text: str, model: InjectionModel, threshold: float, rules_only: bool 
             f"prompt injection (rule {name} matched {excerpt!r})",
             {"rule": name, "window": excerpt, "features": []},
         )
-    if rules_only:
-        return _Finding(0.0, None, {})
     probability = model.probability(text)
     if probability < threshold or (len(text) >= 200 and len(set(tokens(text))) <= _DEGENERATE):
         # A text of two or three distinct words ("hello world " * 90000) instructs nothing.

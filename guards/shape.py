@@ -3,13 +3,13 @@
 The input classifier learned what users type: questions and requests, against jailbreak prompts.
 Source code pasted into a chat is neither, and its imports, type annotations and docstrings score
 like instructions (on real files from installed packages, one Python chunk in six was blocked at
-``input``). So at ``input``, code is judged by the rules alone: an override written in a comment
-("# ignore all previous instructions") is still caught. Tool results keep the classifier, where
-instructions planted in code comments are the attack.
+``input``). So at ``input``, code is judged as a document is, by the ``tool_result`` model, which
+learned code and configs as benign and instructions planted in their comments as attacks. Not by
+the rules alone: a jailbreak written as comment lines would then pass.
 
 Example::
 
-    >>> looks_like_code("import os\\n\\ndef main():\\n    return os.getcwd()\\n")
+    >>> looks_like_code("import os\\n\\ndef main():\\n    path = os.getcwd()\\n    return path\\n")
     True
     >>> looks_like_code("Dear team,\\nthe review moves to Friday.\\nPlease bring the figures.\\n")
     False
@@ -21,32 +21,49 @@ import re
 
 __all__ = ["looks_like_code"]
 
-# A line that reads as code: a statement keyword first, a bracket or operator that sentences rarely
-# hold, or a closing bracket or colon at its end.
-_CODE_LINE = re.compile(
-    r"""^\s*(?:
-        (?:def|class|import|from|return|raise|yield|async|await|elif|else|try|except|finally|with|
-           for|while|if|lambda|pass|break|continue|global|nonlocal|assert|del|
-           function|const|let|var|export|public|private|protected|static|package|namespace|using|
-           struct|enum|interface|impl|fn|pub|mod|use|func|type|val|case|switch|
-           SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|FROM|WHERE|ORDER|GROUP|JOIN|LIMIT|VALUES|SET)\b
-      | [@#}\])]|//|/\*|\*/|\*\s|<[/!?]?[A-Za-z]|"{3}|'{3}|\$\s
-    )
-    | (?:[:{;,(\[]|=>|->|\)\s*:?)\s*$
-    | \w\s*(?:[+\-*/%|&]?=|==|!=|:=|\+\+|--)\s*\S
-    | \w\.\w+\(
-    | ^\s*\w+\s*:\s*[\w\[\]|., "']+$
-    """,
-    re.VERBOSE,
+# A line reads as code when it starts with a statement keyword or a comment, bracket or decorator
+# mark, ends with a bracket, colon, semicolon or comma, assigns or compares, or is a short
+# "key: value" pair. String tests only: a regex per line cost 370 us on 4 KB of prose.
+_KEYWORDS = frozenset(
+    """def class import from return raise yield async await elif else else: try: try except finally
+    with for while if lambda pass break continue global nonlocal assert del function const let var
+    export public private protected static package namespace using struct enum interface impl fn pub
+    mod use func type val case switch SELECT INSERT UPDATE DELETE CREATE ALTER DROP FROM WHERE ORDER
+    GROUP JOIN LIMIT VALUES SET""".split()
 )
+_STARTS = ("#", "//", "/*", "*/", "* ", "@", "}", "]", ")", '"""', "'''", "<", "$ ")
+_ENDS = frozenset(":{;,([)]}")
+_OPERATORS = (" = ", "==", "!=", "+=", "-=", ":=", "=>", "->", "++", "--")
 _SHARE = 0.6  # of non-empty lines
 _LEAST = 4  # lines: a shorter text is judged as prose
 
 
 def looks_like_code(text: str) -> bool:
     """At least ``_LEAST`` non-empty lines, and most of them read as code."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    if text.count("\n") < _LEAST - 1:
+        return False
+    lines = [s for s in (line.strip() for line in text.splitlines()) if s]
     if len(lines) < _LEAST:
         return False
-    code = sum(1 for line in lines if _CODE_LINE.search(line))
-    return code >= _SHARE * len(lines)
+    need = _SHARE * len(lines)
+    code = prose = 0
+    for line in lines:
+        if _code_line(line):
+            code += 1
+            if code >= need:
+                return True
+        else:
+            prose += 1
+            if prose > len(lines) - need:
+                return False
+    return code >= need
+
+
+def _code_line(line: str) -> bool:
+    if line[-1] in _ENDS or line.startswith(_STARTS):
+        return True
+    first, _, rest = line.partition(" ")
+    if first in _KEYWORDS or any(op in line for op in _OPERATORS):
+        return True
+    # "port: 8080", "name: corral": a key and a short value
+    return first.endswith(":") and first[:-1].replace("_", "").replace("-", "").isalnum() and rest.count(" ") < 3
