@@ -17,8 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import re
-
 __all__ = ["looks_like_code"]
 
 # A line reads as code when it starts with a statement keyword or a comment, bracket or decorator
