@@ -59,7 +59,7 @@ def ground(arguments: dict[str, Any], schema: Any, support: str) -> dict[str, An
         return arguments
     properties = schema.get("properties") or {}
     required = set(schema.get("required") or ())
-    ground_ = _Support(support)
+    grounds = _Support(support)
     out: dict[str, Any] = {}
     names = list(arguments)
     for i, (name, value) in enumerate(arguments.items()):
@@ -70,7 +70,7 @@ def ground(arguments: dict[str, Any], schema: Any, support: str) -> dict[str, An
             if k != name and isinstance(arguments[k], str) and (k in names[:i] or k in required)
         }
         spec = properties.get(name)
-        kept = _kept(value, spec if isinstance(spec, dict) else {}, name in required, ground_, others)
+        kept = _kept(value, spec if isinstance(spec, dict) else {}, name in required, grounds, others)
         if kept is not _DROP:
             out[name] = kept
     return out
