@@ -87,31 +87,9 @@ _SOFT = (
 _OVERRIDE = r"\b" + _phrase(*_STRONG, *_SOFT)
 _OVERRIDE_STRONG = r"\b" + _phrase(*_STRONG)
 _OVERRIDE_SOFT = r"\b" + _phrase(*_SOFT)
-_OVERRIDE_NEEDS = (
-    "ignor",
-    "disregard",
-    "forget",
-    "overrid",
-    "bypass",
-    "skip",
-    "overlook",
-    "neglect",
-    "discard",
-    "abandon",
-    "dismiss",
-    "circumvent",
-    "aside",
-    "throw",
-    "rid of",
-    "attention",
-    "heed",
-    "mind",
-    "stop",
-    "follow",
-    "obey",
-    "deviate",
-)
-_NOUN = _phrase(
+# The word each phrase cannot match without (its longest; the last of equals), for the cheap pre-check.
+_OVERRIDE_NEEDS = tuple(dict.fromkeys(max(reversed(p.split()), key=len) for p in (*_STRONG, *_SOFT)))
+_NOUNS = (
     "instructions?",
     "directions?",
     "rules",
@@ -130,25 +108,8 @@ _NOUN = _phrase(
     "protocols?",
     "principles",
 )
-_NOUN_NEEDS = (
-    "instruction",
-    "direction",
-    "rules",
-    "guideline",
-    "guidance",
-    "prompt",
-    "directive",
-    "orders",
-    "constraints",
-    "restrictions",
-    "policies",
-    "programming",
-    "guardrails",
-    "safeguards",
-    "commands",
-    "protocol",
-    "principles",
-)
+_NOUN = _phrase(*_NOUNS)
+_NOUN_NEEDS = tuple(n[:-2] if n.endswith("s?") else n for n in _NOUNS)  # "instructions?" -> "instruction"
 # Words that point the noun at the model's own, earlier instructions.
 _EARLIER = _phrase(
     "previous",

@@ -139,7 +139,8 @@ def _model(cfg: RunPolicy, st: RunState, forced: Any) -> Generator[Any, Any, Any
         prompt = st.prompts.render(st.messages, tools or None)
         grammar = cfg.grammar_for(forced)
         if hasattr(grammar, "asking"):  # the auto decision weighs the user's text against each tool
-            grammar = grammar.asking(_question(st.messages), _context(st.messages))
+            question = _question(st.messages)  # the context grounds a call only when the turn answers one
+            grammar = grammar.asking(question, _context(st.messages) if question else None)
         if st.observed:
             yield ev.PromptRendered(run_id=st.run_id, turn=st.turn, prompt=prompt, grammar=grammar is not None)
         t0 = time.perf_counter()
