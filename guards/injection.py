@@ -449,16 +449,13 @@ def _to_bracket_end(text: str, pieces: list[tuple[int, int]], i: int) -> set[int
     """The pieces after ``i`` up to the one that closes a bracket ``i`` leaves open (none if it
     closes all it opens, or nothing closes it within the next few pieces). A piece's closing
     bracket may sit in the boundary after it ("... instructions.]")."""
-
-    def span(k: int) -> str:
-        return text[pieces[k][0] : pieces[k + 1][0] if k + 1 < len(pieces) else len(text)]
-
-    depth = {o: span(i).count(o) - span(i).count(c) for o, c in _OPENERS.items()}
-    for j in range(i + 1, min(len(pieces), i + 9)):
+    depth = dict.fromkeys(_OPENERS, 0)
+    for j in range(i, min(len(pieces), i + 9)):
+        span = text[pieces[j][0] : pieces[j + 1][0] if j + 1 < len(pieces) else len(text)]
+        depth = {o: d + span.count(o) - span.count(_OPENERS[o]) for o, d in depth.items()}
         if all(d <= 0 for d in depth.values()):
-            return set(range(i + 1, j))
-        depth = {o: d + span(j).count(o) - span(j).count(_OPENERS[o]) for o, d in depth.items()}
-    return set(range(i + 1, min(len(pieces), i + 9))) if all(d <= 0 for d in depth.values()) else set()
+            return set(range(i + 1, j + 1))
+    return set()
 
 
 def _whole_paragraphs(text: str, pieces: list[tuple[int, int]], flagged: set[int]) -> set[int]:

@@ -3,7 +3,8 @@
 The input classifier learned what users type: questions and requests, against jailbreak prompts.
 Source code pasted into a chat is neither, and its imports, type annotations and docstrings score
 like instructions (on real files from installed packages, one Python chunk in six was blocked at
-``input``). So at ``input``, code is judged as a document is, by the ``tool_result`` model, which
+``input`` before the classifier trained on real text; 0.8 % of all chunks after, 0.4 % with this
+routing). So at ``input``, code is judged as a document is, by the ``tool_result`` model, which
 learned code and configs as benign and instructions planted in their comments as attacks. Not by
 the rules alone: a jailbreak written as comment lines would then pass.
 

@@ -147,18 +147,20 @@ def _matches(data: bytes, integrity: str) -> bool:
     return base64.b64encode(hashlib.new(algo, data).digest()).decode() == digest
 
 
-def _json_members(tarball: Path, folder: str) -> list[tuple[str, dict]]:
-    """(member name, parsed JSON) for every ``*.json`` directly in ``package/data/<folder>``, sorted."""
-    prefix = f"package/data/{folder}/" if folder else "package/data/"
-    out = []
+def _json_members(tarball: Path) -> dict[str, list[dict]]:
+    """Every ``*.json`` under ``package/data/``, parsed, by folder below it ("" for the top), in
+    name order: one pass over the archive."""
+    found: list[tuple[str, dict]] = []
     with tarfile.open(tarball, "r:gz") as tar:
         for member in tar:
-            rest = member.name[len(prefix) :] if member.name.startswith(prefix) else None
-            if rest and "/" not in rest and rest.endswith(".json") and member.isfile():
+            if member.isfile() and member.name.startswith("package/data/") and member.name.endswith(".json"):
                 handle = tar.extractfile(member)
                 if handle is not None:
-                    out.append((member.name, json.load(io.TextIOWrapper(handle, encoding="utf-8"))))
-    return sorted(out, key=lambda item: item[0])
+                    found.append((member.name, json.load(io.TextIOWrapper(handle, encoding="utf-8"))))
+    out: dict[str, list[dict]] = {}
+    for name, record in sorted(found, key=lambda item: item[0]):
+        out.setdefault(name[len("package/data/") :].rpartition("/")[0], []).append(record)
+    return out
 
 
 def _plain_body(message: email.message.EmailMessage) -> str:
@@ -191,11 +193,11 @@ def _as_tool_result(raw: str) -> str | None:
 @lru_cache(maxsize=4)
 def mails(cache: Path | None = None) -> dict[str, tuple[str, ...]]:
     """``{"ham": ..., "spam": ...}``: the corpus's e-mails with a plain-text body, in file order."""
-    tarball = fetch("spam-assassin", cache)
+    by_folder = _json_members(fetch("spam-assassin", cache))
     out: dict[str, list[str]] = {"ham": [], "spam": []}
     for kind, folders in (("ham", _HAM), ("spam", _SPAM)):
         for folder in folders:
-            for _name, record in _json_members(tarball, folder):
+            for record in by_folder.get(folder, []):
                 text = _as_tool_result(record.get("text", ""))
                 if text is not None:
                     out[kind].append(text)
@@ -205,8 +207,9 @@ def mails(cache: Path | None = None) -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=4)
 def speeches(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
     """Each address cut at sentence ends into passages of about ``size`` characters, in year order."""
-    tarball = fetch("sotu", cache)
-    return tuple(tuple(chunks(record.get("text", ""), size)) for _name, record in _json_members(tarball, ""))
+    return tuple(
+        tuple(chunks(record.get("text", ""), size)) for record in _json_members(fetch("sotu", cache)).get("", [])
+    )
 
 
 @lru_cache(maxsize=4)

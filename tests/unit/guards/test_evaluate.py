@@ -63,3 +63,33 @@ def test_main_on_files_prints_a_markdown_table(tmp_path, capsys):
 def test_main_without_data_says_what_to_do(tmp_path, capsys):
     assert main(["--data", str(tmp_path / "missing")]) == 2
     assert "CORRAL_DATA_DIR" in capsys.readouterr().err
+
+
+def test_main_real_evaluates_the_held_out_corpora(monkeypatch, capsys):
+    # The corpora are replaced here (the real ones are a download); the wiring and seed are real.
+    import corral.guards.training.realtext as realtext
+    from corral.guards.training.train import SEED
+
+    seeds = []
+
+    def held_out(seed, cache=None):
+        seeds.append(seed)
+        return [
+            LabeledSet(name="real e-mail (held-out)", label="benign", stage="tool_result", texts=("Lunch at noon?",))
+        ]
+
+    monkeypatch.setattr(realtext, "held_out_sets", held_out)
+    assert main(["--real", "--markdown"]) == 0
+    assert seeds == [SEED + realtext.SEED_OFFSET]  # the split training drew
+    assert "| real e-mail (held-out) | tool_result | benign | 1 | 0 | - | 0.000 |" in capsys.readouterr().out
+
+
+def test_main_real_without_the_corpora_says_why(monkeypatch, capsys):
+    import corral.guards.training.realtext as realtext
+
+    def unavailable(seed, cache=None):
+        raise realtext.RealTextUnavailable("could not download https://registry.npmjs.org/x.tgz (offline)")
+
+    monkeypatch.setattr(realtext, "held_out_sets", unavailable)
+    assert main(["--real"]) == 2
+    assert "registry.npmjs.org" in capsys.readouterr().err
