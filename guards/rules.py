@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from . import other_languages
 from .features import _leet_hint, _unleet, normalise
 
 __all__ = ["rule_hit", "respell", "RULE_NAMES"]
@@ -171,7 +172,7 @@ _IMPERATIVE = frozenset({"override-then-output"})
 _SECRET = _phrase("secret", "hidden", "admin", "administrator", "root", "master", "internal", "confidential")
 _CREDENTIAL = _phrase("password", "passphrase", "passcode", "api key", "key", "token", "credentials?", "pin")
 
-_RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+_RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str, ...], ...]], ...] = (
     (
         "override-instructions",
         re.compile(_OVERRIDE_STRONG + _GAP + _skip(3) + _EARLIER + _GAP + _skip(2) + _NOUN + r"\b"),
@@ -271,6 +272,9 @@ _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
         ),
         (_OVERRIDE_NEEDS, ("above", "before", "previously", "earlier", "so far", "until now", "up to")),
     ),
+    # The same two in six other languages (corral.guards.other_languages).
+    ("override-instructions", other_languages.OVERRIDE, other_languages.OVERRIDE_NEEDS),
+    ("override-everything-before", other_languages.FORGET_ALL, other_languages.FORGET_ALL_NEEDS),
     # "pretend the rules above don't exist", "your guidelines no longer apply"
     (
         "rules-do-not-apply",
@@ -449,7 +453,9 @@ _RULES: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
 RULE_NAMES = tuple(dict.fromkeys(name for name, _pattern, _needs in _RULES))
 # Every rule needs one word of its first group: when none occurs, no rule can match. (Substring
 # tests: on long texts they beat one alternation regex by half.)
-_FIRST_NEEDLES = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for word in needs[0]))
+_ALL_FIRST = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for word in needs[0]))
+# A needle that holds another ("ignoring", "ignor") adds nothing to the any() test: left out.
+_FIRST_NEEDLES = tuple(w for w in _ALL_FIRST if not any(o != w and o in w for o in _ALL_FIRST))
 
 
 # Misspelt override words ("iunstructions", "previus", "ignroe", "disregrad") read as the word they
