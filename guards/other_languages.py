@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .patterns import GAP, skip
+
 __all__ = ["OVERRIDE", "OVERRIDE_NEEDS", "FORGET_ALL", "FORGET_ALL_NEEDS", "Rule"]
 
-_GAP = r"[^\w\n]+"
 _ACCENTS = {"á": "[aá]", "à": "[aà]", "â": "[aâ]", "ã": "[aã]", "ç": "[cç]", "é": "[eé]", "è": "[eè]", "ê": "[eê]",
             "í": "[ií]", "ó": "[oó]", "ô": "[oô]", "õ": "[oõ]", "ú": "[uú]", "ü": "(?:ü|ue|u)", "ö": "(?:ö|oe|o)",
             "ä": "(?:ä|ae|a)", "ß": "(?:ß|ss)"}  # fmt: skip
@@ -26,7 +27,7 @@ _ACCENTS = {"á": "[aá]", "à": "[aà]", "â": "[aâ]", "ã": "[aã]", "ç": "[
 
 def _letter(c: str) -> str:
     if c == " ":
-        return _GAP
+        return GAP
     if c == "'":
         return "['’ ]?"  # "qu'on", "qu’on", "qu on"
     return _ACCENTS.get(c, re.escape(c))
@@ -34,10 +35,6 @@ def _letter(c: str) -> str:
 
 def _alt(*words: str) -> str:
     return "(?:" + "|".join("".join(map(_letter, w)) for w in words) + ")"
-
-
-def _skip(n: int) -> str:
-    return rf"(?:\w+{_GAP}){{0,{n}}}?"
 
 
 _VERB_WORDS = (
@@ -92,17 +89,17 @@ _AFTER = _alt(
 # "No olvides", "não esqueça", "n'oubliez pas", "vergiss nicht", "vergeet niet": a reminder to
 # follow them, not an override.
 _NOT_BEFORE = r"(?<!\bno )(?<!\bnão )(?<!\bnao )(?<!\bnon )(?<!n')(?<!n’)(?<!\bne )"
-_NOT_AFTER = r"(?!" + _GAP + _alt("nicht", "niet", "pas", "mai", "nunca", "jamais") + r"\b)"
+_NOT_AFTER = r"(?!" + GAP + _alt("nicht", "niet", "pas", "mai", "nunca", "jamais") + r"\b)"
 _VERB = r"\b" + _NOT_BEFORE + _VERBS + _NOT_AFTER
 _OVERRIDE = re.compile(
-    _VERB + _GAP + _skip(2) + _BEFORE + _GAP + _skip(1) + _NOUNS + r"\b"
-    r"|" + _VERB + _GAP + _skip(3) + _NOUNS + _GAP + _skip(1) + _AFTER + r"\b"
+    _VERB + GAP + skip(2) + _BEFORE + GAP + skip(1) + _NOUNS + r"\b"
+    r"|" + _VERB + GAP + skip(3) + _NOUNS + GAP + skip(1) + _AFTER + r"\b"
 )
 # "olvida todo lo anterior", "vergiss alles davor", "oubliez tout ce qui précède", "dimentica tutto
 # quello che ti è stato detto", "esqueça tudo o que foi dito", "vergeet alles hierboven".
 _FORGET_ALL = re.compile(
     _VERB
-    + _GAP
+    + GAP
     + r"(?:"
     + _alt("todo lo anterior", "todo lo que te dijeron", "todo lo que te han dicho", "todo lo dicho")
     + "|"

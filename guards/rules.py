@@ -30,19 +30,9 @@ from functools import lru_cache
 
 from . import other_languages
 from .features import _leet_hint, _unleet, normalise
+from .patterns import GAP, phrase, skip
 
 __all__ = ["rule_hit", "respell", "RULE_NAMES"]
-
-_GAP = r"[^\w\n]+"  # between two words: anything but a word character or a line break
-
-
-def _phrase(*alternatives: str) -> str:
-    """An alternation of phrases, each phrase's spaces matching any run of non-word characters."""
-    return "(?:" + "|".join(a.replace(" ", _GAP) for a in alternatives) + ")"
-
-
-def _skip(n: int) -> str:
-    return rf"(?:\w+{_GAP}){{0,{n}}}?"
 
 
 # Verbs that set earlier instructions aside. Weak everyday verbs ("drop", "clear", "reset") are
@@ -86,9 +76,9 @@ _SOFT = (
     "no longer obey",
     "deviate from",
 )
-_OVERRIDE = r"\b" + _phrase(*_STRONG, *_SOFT)
-_OVERRIDE_STRONG = r"\b" + _phrase(*_STRONG)
-_OVERRIDE_SOFT = r"\b" + _phrase(*_SOFT)
+_OVERRIDE = r"\b" + phrase(*_STRONG, *_SOFT)
+_OVERRIDE_STRONG = r"\b" + phrase(*_STRONG)
+_OVERRIDE_SOFT = r"\b" + phrase(*_SOFT)
 # The word each phrase cannot match without (its longest; the last of equals), for the cheap pre-check.
 _OVERRIDE_NEEDS = tuple(dict.fromkeys(max(reversed(p.split()), key=len) for p in (*_STRONG, *_SOFT)))
 _NOUNS = (
@@ -110,10 +100,10 @@ _NOUNS = (
     "protocols?",
     "principles",
 )
-_NOUN = _phrase(*_NOUNS)
+_NOUN = phrase(*_NOUNS)
 _NOUN_NEEDS = tuple(n[:-2] if n.endswith("s?") else n for n in _NOUNS)  # "instructions?" -> "instruction"
 # Words that point the noun at the model's own, earlier instructions.
-_EARLIER = _phrase(
+_EARLIER = phrase(
     "previous",
     "prior",
     "above",
@@ -130,7 +120,7 @@ _EARLIER = _phrase(
     "safety",
 )
 # ... or after the noun: "the rules you were given", "the instructions before this one".
-_AFTER = _phrase(
+_AFTER = phrase(
     "you were given",
     "you have been given",
     "you've been given",
@@ -146,7 +136,7 @@ _AFTER = _phrase(
     "from earlier",
 )
 # Who wrote the model's instructions: "whatever your developers said".
-_AUTHORS = _phrase(
+_AUTHORS = phrase(
     "developers?",
     "creators?",
     "makers?",
@@ -159,9 +149,9 @@ _AUTHORS = _phrase(
     "system",
 )
 _BEEN_TOLD = (
-    _phrase("you", "you've", "you have", "you were", "you're", "you are", "you had")
-    + rf"{_GAP}(?:been{_GAP})?"
-    + _phrase("told", "instructed", "programmed", "taught", "given", "trained")
+    phrase("you", "you've", "you have", "you were", "you're", "you are", "you had")
+    + rf"{GAP}(?:been{GAP})?"
+    + phrase("told", "instructed", "programmed", "taught", "given", "trained")
     + r"\b"
 )
 # An imperative starts a clause: a line, after punctuation, or after "please", "now", "just", ...
@@ -169,24 +159,24 @@ _BEEN_TOLD = (
 # text before a match: as a regex prefix it tried every position and cost four times the rule.
 _CLAUSE_LEAD = re.compile(r"(?:^|[^\w\s]|\n|\b(?:please|now|just|so|then|simply|kindly|and|but))\s*$")
 _IMPERATIVE = frozenset({"override-then-output"})
-_SECRET = _phrase("secret", "hidden", "admin", "administrator", "root", "master", "internal", "confidential")
-_CREDENTIAL = _phrase("password", "passphrase", "passcode", "api key", "key", "token", "credentials?", "pin")
+_SECRET = phrase("secret", "hidden", "admin", "administrator", "root", "master", "internal", "confidential")
+_CREDENTIAL = phrase("password", "passphrase", "passcode", "api key", "key", "token", "credentials?", "pin")
 
 _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str, ...], ...]], ...] = (
     (
         "override-instructions",
-        re.compile(_OVERRIDE_STRONG + _GAP + _skip(3) + _EARLIER + _GAP + _skip(2) + _NOUN + r"\b"),
+        re.compile(_OVERRIDE_STRONG + GAP + skip(3) + _EARLIER + GAP + skip(2) + _NOUN + r"\b"),
         (_OVERRIDE_NEEDS, _NOUN_NEEDS),
     ),
     (
         "override-instructions",
-        re.compile(_OVERRIDE_SOFT + _GAP + _skip(2) + r"your" + _GAP + _skip(2) + _NOUN + r"\b"),
+        re.compile(_OVERRIDE_SOFT + GAP + skip(2) + r"your" + GAP + skip(2) + _NOUN + r"\b"),
         (_OVERRIDE_NEEDS, _NOUN_NEEDS),
     ),
     (
         "override-instructions",
         re.compile(
-            _OVERRIDE + _GAP + _skip(1) + _phrase("the", "these", "those", "my") + _GAP + _NOUN + _GAP + _AFTER + r"\b"
+            _OVERRIDE + GAP + skip(1) + phrase("the", "these", "those", "my") + GAP + _NOUN + GAP + _AFTER + r"\b"
         ),
         (_OVERRIDE_NEEDS, _NOUN_NEEDS),
     ),
@@ -198,32 +188,32 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "override-then-output",
         re.compile(
             _OVERRIDE_STRONG
-            + _GAP
+            + GAP
             + r"(?:"
             + r"(?:(?:the|these|those|all|any)"
-            + _GAP
+            + GAP
             + r")?"
             + _NOUN
             + r"|the"
-            + _GAP
+            + GAP
             + r"rest"
-            + _GAP
+            + GAP
             + r"of"
-            + _GAP
-            + _phrase("this", "the", "these")
-            + _GAP
-            + _phrase(
+            + GAP
+            + phrase("this", "the", "these")
+            + GAP
+            + phrase(
                 "data", "text", "document", "page", "email", "message", "input", "content", "file", "prompt", "context"
             )
             + r")"
-            + _GAP
+            + GAP
             + r"and"
-            + _GAP
+            + GAP
             + r"(?:"
-            + _phrase("just", "only", "simply", "instead")
-            + _GAP
+            + phrase("just", "only", "simply", "instead")
+            + GAP
             + r")?"
-            + _phrase("print", "say", "output", "write", "respond", "reply", "return", "type", "repeat", "state")
+            + phrase("print", "say", "output", "write", "respond", "reply", "return", "type", "repeat", "state")
             + r"\b"
         ),
         (
@@ -236,22 +226,22 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
     # "discard whatever your developers said"
     (
         "override-what-you-were-told",
-        re.compile(_OVERRIDE + _GAP + _skip(4) + _BEEN_TOLD),
+        re.compile(_OVERRIDE + GAP + skip(4) + _BEEN_TOLD),
         (_OVERRIDE_NEEDS, ("told", "instructed", "programmed", "taught", "given", "trained")),
     ),
     (
         "override-what-you-were-told",
         re.compile(
             _OVERRIDE
-            + _GAP
-            + _skip(1)
-            + _phrase("whatever", "what", "everything", "anything", "all that", "all")
-            + _GAP
-            + _phrase("your", "the")
-            + _GAP
+            + GAP
+            + skip(1)
+            + phrase("whatever", "what", "everything", "anything", "all that", "all")
+            + GAP
+            + phrase("your", "the")
+            + GAP
             + _AUTHORS
-            + _GAP
-            + _phrase("said", "told you", "wrote", "asked", "instructed", "wanted")
+            + GAP
+            + phrase("said", "told you", "wrote", "asked", "instructed", "wanted")
             + r"\b"
         ),
         (_OVERRIDE_NEEDS, ("said", "told", "wrote", "asked", "instructed", "wanted")),
@@ -261,13 +251,11 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "override-everything-before",
         re.compile(
             _OVERRIDE
-            + _GAP
-            + _phrase("everything", "all", "anything", "whatever")
-            + _GAP
-            + rf"(?:(?:of|that|what|the|text|came|was|is|written|said){_GAP}){{0,3}}?"
-            + _phrase(
-                "above", "before", "previously", "earlier", "so far", "until now", "up to now", "up to this point"
-            )
+            + GAP
+            + phrase("everything", "all", "anything", "whatever")
+            + GAP
+            + rf"(?:(?:of|that|what|the|text|came|was|is|written|said){GAP}){{0,3}}?"
+            + phrase("above", "before", "previously", "earlier", "so far", "until now", "up to now", "up to this point")
             + r"\b"
         ),
         (_OVERRIDE_NEEDS, ("above", "before", "previously", "earlier", "so far", "until now", "up to")),
@@ -280,27 +268,27 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "rules-do-not-apply",
         re.compile(
             r"\b"
-            + _phrase("pretend", "act as if", "act as though", "imagine", "assume")
-            + _GAP
+            + phrase("pretend", "act as if", "act as though", "imagine", "assume")
+            + GAP
             + r"(?:that"
-            + _GAP
+            + GAP
             + r")?"
-            + _skip(2)
+            + skip(2)
             + _NOUN
-            + _GAP
+            + GAP
             + r"(?:above"
-            + _GAP
+            + GAP
             + r")?"
-            + _phrase("don't", "dont", "do not", "no longer", "never", "doesn't", "does not")
-            + _GAP
-            + _phrase("exist", "existed", "apply", "matter", "count")
+            + phrase("don't", "dont", "do not", "no longer", "never", "doesn't", "does not")
+            + GAP
+            + phrase("exist", "existed", "apply", "matter", "count")
             + r"\b"
             + r"|\b"
-            + _phrase("your", "the previous", "all previous", "the above", "all the above")
-            + _GAP
+            + phrase("your", "the previous", "all previous", "the above", "all the above")
+            + GAP
             + _NOUN
-            + _GAP
-            + _phrase("no longer apply", "do not apply anymore", "don't apply anymore", "are void", "are cancelled")
+            + GAP
+            + phrase("no longer apply", "do not apply anymore", "don't apply anymore", "are void", "are cancelled")
         ),
         (("pretend", "as if", "as though", "imagine", "assume", "apply", "void", "cancel"), _NOUN_NEEDS),
     ),
@@ -316,7 +304,7 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "reveal-system-prompt",
         re.compile(
             r"\b"
-            + _phrase(
+            + phrase(
                 "reveal",
                 "print",
                 "show",
@@ -329,11 +317,11 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
                 "give me",
                 "share",
             )
-            + _GAP
-            + _skip(3)
-            + _phrase("system", "hidden", "initial", "secret", "original", "first", "exact", "full", "entire")
-            + _GAP
-            + _phrase("prompt", "instructions", "system message", "configuration", "rules")
+            + GAP
+            + skip(3)
+            + phrase("system", "hidden", "initial", "secret", "original", "first", "exact", "full", "entire")
+            + GAP
+            + phrase("prompt", "instructions", "system message", "configuration", "rules")
             + r"\b"
         ),
         (
@@ -348,13 +336,13 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "reveal-system-prompt",
         re.compile(
             r"\byour"
-            + _GAP
+            + GAP
             + r"(?:"
-            + _phrase("initial", "hidden", "secret", "underlying", "starting", "preset", "pre set", "system")
-            + _GAP
-            + _phrase("prompt", "instructions", "directives", "programming", "system prompt", "system message")
+            + phrase("initial", "hidden", "secret", "underlying", "starting", "preset", "pre set", "system")
+            + GAP
+            + phrase("prompt", "instructions", "directives", "programming", "system prompt", "system message")
             + r"|"
-            + _phrase("pre prompt", "preprompt", "system message")
+            + phrase("pre prompt", "preprompt", "system message")
             + r")\b"
         ),
         (("prompt", "instruction", "directive", "programming", "system message"), ("your",)),
@@ -364,17 +352,17 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "reveal-system-prompt",
         re.compile(
             r"\bwhat"
-            + _GAP
-            + _phrase("were you", "have you been", "had you been")
-            + _GAP
-            + _phrase("told", "instructed", "programmed", "given")
-            + _GAP
-            + _skip(1)
-            + _phrase("before", "at the start of", "at the beginning of")
-            + _GAP
-            + _phrase("this", "our", "the")
-            + _GAP
-            + _phrase("conversation", "chat", "session")
+            + GAP
+            + phrase("were you", "have you been", "had you been")
+            + GAP
+            + phrase("told", "instructed", "programmed", "given")
+            + GAP
+            + skip(1)
+            + phrase("before", "at the start of", "at the beginning of")
+            + GAP
+            + phrase("this", "our", "the")
+            + GAP
+            + phrase("conversation", "chat", "session")
             + r"\b"
         ),
         (("conversation", "chat", "session"), ("what",), ("told", "instructed", "programmed", "given")),
@@ -384,7 +372,7 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         "ask-for-secret",
         re.compile(
             r"\b"
-            + _phrase(
+            + phrase(
                 "what is",
                 "what's",
                 "whats",
@@ -400,19 +388,19 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
                 "disclose",
                 "send me",
             )
-            + _GAP
+            + GAP
             + r"(?:me"
-            + _GAP
+            + GAP
             + r")?"
-            + _phrase("your", "the", "any", "all", "its")
-            + _GAP
+            + phrase("your", "the", "any", "all", "its")
+            + GAP
             + _SECRET
-            + _GAP
+            + GAP
             + _CREDENTIAL
             + r"\b|\b"
-            + _phrase("password", "passphrase", "passcode", "secret key", "api key", "secret")
-            + _GAP
-            + _phrase(
+            + phrase("password", "passphrase", "passcode", "secret key", "api key", "secret")
+            + GAP
+            + phrase(
                 "you were given",
                 "you have been given",
                 "you've been given",
