@@ -80,6 +80,8 @@ class DecisionPolicy:
     scores prefer the call is never overridden.
     ``ground``: drop an optional argument the conversation gives no ground for
     (:func:`corral.prompts.grounding.ground`); False keeps every argument as the model wrote it.
+    ``ask``: when the question asks for optional arguments the call left out
+    (:func:`corral.prompts.asked.asked_for`), write the call again with them required.
     """
 
     # Fitted on BFCL's TUNE half (logistic rule, leave-one-category-out; see the README's quality
@@ -94,6 +96,7 @@ class DecisionPolicy:
     more_margin: float = 0.0  # -20 (fitted on 16 TUNE items) added 3 extra calls to held-out simple items
     max_calls: int = 4
     ground: bool = True
+    ask: bool = True
 
 
 DEFAULT_POLICY = DecisionPolicy()
@@ -347,6 +350,20 @@ def _one_call_rest(function: dict[str, Any], flavor: str) -> str:
     closer = '")"' if flavor == "pythonic" else '"}"'
     b.rules["root"] = " ".join(x for x in (gbnf_literal(head) if head else "", args, closer) if x)
     return b.render()
+
+
+def rest_requiring(function: dict[str, Any], asked: Mapping[str, Any], flavor: str) -> str:
+    """The rest grammar of one call of ``function`` (see :func:`_one_call_rest`) with the optional
+    parameters ``asked`` required too, those mapped to a schema (not None) held to it: the call
+    written again with the arguments the question asks for (:mod:`corral.prompts.asked`)."""
+    parameters = dict(function.get("parameters") or {})
+    properties = dict(parameters.get("properties") or {})
+    for name, fixed in asked.items():
+        if fixed is not None:
+            properties[name] = fixed
+    required = list(parameters.get("required") or ())
+    parameters.update(properties=properties, required=[*required, *(n for n in asked if n not in required)])
+    return _one_call_rest({**function, "parameters": parameters}, flavor)
 
 
 def with_opening(rest: str, opening: str) -> str:

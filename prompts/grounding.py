@@ -34,7 +34,7 @@ from typing import Any
 
 from .values import scaled_numbers
 
-__all__ = ["ground"]
+__all__ = ["ground", "NUMBER_WORDS"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -43,7 +43,7 @@ _UNITS = "zero one two three four five six seven eight nine ten eleven twelve th
 _TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
 # Numbers written as words ("next three days", "the third floor", "a dozen").
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     **{w: i for i, w in enumerate(_UNITS)},
     **_TENS,
     **{w: i + 1 for i, w in enumerate(_ORDINALS)},
@@ -126,7 +126,7 @@ class _Support:
             number = float(m.group().replace(",", ""))
             self.numbers |= {number, number / 100}  # "4%" is 4 or 0.04
         self.numbers |= {float(s.whole) for s in scaled_numbers(text)}
-        self.numbers |= {float(_NUMBER_WORDS[w]) for w in self.words if w in _NUMBER_WORDS}
+        self.numbers |= {float(NUMBER_WORDS[w]) for w in self.words if w in NUMBER_WORDS}
 
     def has_text(self, value: str) -> bool:
         words = [w for w in _WORD.findall(value.casefold()) if len(w) >= 2]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from corral.prompts.asked import asked_for
 from corral.prompts.decide import (
     Decision,
     DecisionGrammar,
@@ -33,6 +34,7 @@ from corral.prompts.decide import (
     call_text,
     decide,
     more_calls,
+    rest_requiring,
     text_allowed,
     with_opening,
 )
@@ -125,8 +127,9 @@ def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
 
 def counting(text: str, question: str = "", span: int = _LOOP_CHARS) -> bool:
     """A loop whose only change is a number ("name_1", "name_2", ...): ``repeating`` with every
-    run of digits read as one digit. Not one: a span of digits and punctuation alone ("1, 2, 3",
-    a list the user may have asked for), or items the question itself spells out.
+    run of digits read as one digit. Not one: items the question itself spells out, or a span of
+    digits and punctuation alone ("1, 2, 3", a list the user may have asked for) unless it counts
+    up by one past every number the question writes.
 
     Example::
 
@@ -134,14 +137,37 @@ def counting(text: str, question: str = "", span: int = _LOOP_CHARS) -> bool:
         True
         >>> counting(", ".join(str(n) for n in range(40)), span=16)
         False
+        >>> counting("[" + ", ".join(str(n) for n in range(1, 40)), "Play 3 rounds", span=16)
+        True
+        >>> counting("[" + ", ".join(str(n) for n in range(1, 40)), "Numbers from 1 to 100", span=16)
+        False
         >>> counting('"var_1", "var_2", "var_3", "var_4", "var_5", "var_6", "var_7"', "var_1 to var_7", span=16)
         False
     """
     plain = _DIGITS.sub("0", text)
-    if not repeating(plain, span) or not any(c.isalpha() for c in plain[-span:]):
+    if not repeating(plain, span):
         return False
+    if not any(c.isalpha() for c in plain[-span:]):
+        return _counting_past(text, question)
     last = text.rstrip('", ').rpartition('"')[2]  # the item being written
     return not (last and last in question)
+
+
+_RUN = 8  # numbers in a row, each one more than the last, before a list of numbers counts as a loop
+_NUMBER_LIST = re.compile(r"\d+(?:, \d+)*,? ?$")
+
+
+def _counting_past(text: str, question: str) -> bool:
+    """A list of numbers counting up by one ("[1, 2, 3, ..., 59") past every number the question
+    writes: the question asks for none of them. Without a question nothing is known: not a loop."""
+    if not question:
+        return False
+    found = _NUMBER_LIST.search(text[-400:])
+    numbers = [int(n) for n in _DIGITS.findall(found.group())] if found else []
+    tail = numbers[-_RUN:]
+    if len(tail) < _RUN or any(b - a != 1 for a, b in zip(tail, tail[1:])):
+        return False
+    return tail[-1] > max((int(n) for n in _DIGITS.findall(question)), default=0)
 
 
 def restating(text: str) -> bool:
@@ -266,28 +292,25 @@ def _calls(
     calls: list[tuple[str, dict[str, Any]]] = []
     question = grammar.question or ""
     while tool is not None:
-        # The grammar holds the opening as a literal, so the model writes it with its own tokens:
-        # an opening forced as text ends where the tokenizer cuts, not where the model would.
-        if not calls:
-            whole = compile_grammar(with_opening(grammar.rest[tool], grammar.openings[tool]))
-            written, finish, used = _drain(
-                _one_call(llm, base, whole, stop, budget, sampling, question, _parameters(grammar, tool))
+        written, finish, used = _drain(
+            _decode_call(
+                llm, base, text, grammar, tool, grammar.rest[tool], bool(calls), stop, budget, sampling, compile_grammar
             )
-        else:
-            whole = compile_grammar(with_opening(grammar.rest[tool], grammar.later[tool]))
-            pieces = _one_call(
-                llm,
-                base + _tokens(llm, text + grammar.separator),
-                whole,
-                stop,
-                budget,
-                sampling,
-                question,
-                _parameters(grammar, tool),
-            )
-            written, finish, used = _drain(pieces)
-        budget -= used
+        )
         arguments = call_arguments(written, grammar.flavor)
+        if question and grammar.policy.ask and arguments is not None and finish != "length":
+            asked = asked_for(arguments, _schema(grammar.functions, tool), question)
+            if asked:  # the question asks for optional arguments the call left out: write it again with them
+                rest = rest_requiring(_function(grammar.functions, tool), asked, grammar.flavor)
+                again, end, spent = _drain(
+                    _decode_call(
+                        llm, base, text, grammar, tool, rest, bool(calls), stop, budget, sampling, compile_grammar
+                    )
+                )
+                rewritten = call_arguments(again, grammar.flavor) if end != "length" else None
+                if rewritten is not None:  # the budget counts the call kept, as if written once
+                    written, finish, used, arguments = again, end, spent, rewritten
+        budget -= used
         if question and grammar.policy.ground and arguments is not None and finish != "length":
             grounded = ground(arguments, _schema(grammar.functions, tool), grammar.context or question)
             if grounded != arguments:
@@ -315,6 +338,30 @@ def _calls(
         text += grammar.end
         yield grammar.end
     return text, "stop"
+
+
+def _decode_call(
+    llm: Any,
+    base: list[int],
+    text: str,
+    grammar: DecisionGrammar,
+    tool: str,
+    rest: str,
+    further: bool,
+    stop: Sequence[str],
+    budget: int,
+    sampling: dict[str, Any],
+    compile_grammar: Callable[[str], Any],
+) -> Pieces:
+    """Decode one call of ``tool`` against ``rest`` (its arguments' grammar), after the calls in ``text``.
+
+    The grammar holds the opening as a literal, so the model writes it with its own tokens: an
+    opening forced as text ends where the tokenizer cuts, not where the model would."""
+    opening = grammar.later[tool] if further else grammar.openings[tool]
+    tokens = base + _tokens(llm, text + grammar.separator) if further else base
+    whole = compile_grammar(with_opening(rest, opening))
+    question = grammar.question or ""
+    return (yield from _one_call(llm, tokens, whole, stop, budget, sampling, question, _parameters(grammar, tool)))
 
 
 def _from_question(grammar: DecisionGrammar, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
@@ -355,9 +402,14 @@ def _fresh(arguments: dict[str, Any] | None, calls: list[dict[str, Any]], pendin
     return not pending or any(uses(value, arguments) for value in pending)
 
 
+def _function(functions: list[dict[str, Any]], tool: str | None) -> dict[str, Any]:
+    """The offered function named ``tool`` (empty if there is none)."""
+    return next((f for f in functions if f.get("name") == tool), {})
+
+
 def _schema(functions: list[dict[str, Any]], tool: str | None) -> Any:
     """The parameters schema of the offered function named ``tool`` (None if there is none)."""
-    return next((f.get("parameters") for f in functions if f.get("name") == tool), None)
+    return _function(functions, tool).get("parameters")
 
 
 def _parameters(grammar: DecisionGrammar, tool: str | None) -> dict[str, Any]:

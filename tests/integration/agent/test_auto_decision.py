@@ -254,3 +254,56 @@ def test_grounding_rewrites_a_python_style_call_that_still_parses(tiny_backend):
         result = Agent(tiny_backend, tools=[tool_], format="llama3.2", max_turns=1, max_tokens=128).run(question)
         assert [(c.name, set(c.arguments)) for c in result.tool_calls] == [(tool_.name, set(expected))], question
         assert result.tool_calls[0].status == "ok"
+
+
+FORECAST = _schema_tool(
+    "weather.forecast",
+    "Forecast the weather for a city.",
+    {
+        "city": {"type": "string", "description": "The city."},
+        "unit": {"type": "string", "description": "Temperature unit, 'celsius' or 'fahrenheit'. Default 'celsius'."},
+    },
+    ["city"],
+)
+TICKETS = _schema_tool(
+    "concert.book",
+    "Book concert tickets.",
+    {
+        "artist": {"type": "string", "description": "The artist."},
+        "city": {"type": "string", "description": "The city of the concert."},
+        "num_tickets": {"type": "integer", "description": "How many tickets. Default 1."},
+    },
+    ["artist", "city"],
+)
+TRAINS = _schema_tool(
+    "trains.search",
+    "Search train connections between two stations.",
+    {
+        "origin": {"type": "string", "description": "Departure station."},
+        "destination": {"type": "string", "description": "Arrival station."},
+        "include_night_trains": {"type": "boolean", "description": "Also list night trains. Default false."},
+    },
+    ["origin", "destination"],
+)
+ASKED = [
+    (FORECAST, "What will the weather be in Oslo tomorrow, in fahrenheit?", {"unit": "fahrenheit"}),
+    (TICKETS, "Book three tickets for the Radiohead concert in Paris.", {"num_tickets": 3}),
+    (TRAINS, "Search train connections from Vienna to Venice, including night trains.", {"include_night_trains": True}),
+]
+
+
+def test_optional_values_the_question_asks_for_are_written(tiny_backend):
+    """The tiny model leaves out a unit, a ticket count and a night-train flag the question asks
+    for; the decided call holds them (these requests are written here, not BFCL items)."""
+    from corral.prompts import DecisionPolicy
+
+    left_out = 0
+    for tool_, question, asked in ASKED:
+        result = Agent(tiny_backend, tools=[tool_], max_turns=1, max_tokens=128).run(question)
+        [call] = result.tool_calls
+        assert call.status == "ok", call  # schema-valid, and the tool ran
+        assert {k: call.arguments.get(k) for k in asked} == asked, question
+        plain = Agent(tiny_backend, tools=[tool_], max_turns=1, max_tokens=128, decision=DecisionPolicy(ask=False))
+        [before] = plain.run(question).tool_calls
+        left_out += {k: before.arguments.get(k) for k in asked} != asked
+    assert left_out >= 2  # what the rule added was missing without it

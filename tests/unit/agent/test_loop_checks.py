@@ -21,6 +21,16 @@ def test_numbers_alone_and_items_the_user_spelled_out_are_not_loops():
     assert counting(body, question="Archive the monthly reports.")
 
 
+def test_numbers_counting_up_past_every_number_of_the_question_are_a_loop():
+    # BFCL parallel_multiple_52 on the tiny model: "start_board": [1, 2, 3, ... until max_tokens
+    body = '{"rounds": 3, "start_board": [' + ", ".join(str(n) for n in range(1, 60))
+    assert counting(body, question="Play the Game of life for 3 rounds starting from an empty board.")
+    assert not counting(body, question="List the seat numbers 1 to 80.")  # asked for, up to 80
+    assert not counting('{"start_board": [1, 2, 3, 4, 5, 6, 7', question="Play 3 rounds.")  # too short to tell
+    steps = '{"values": [' + ", ".join(str(n) for n in range(2, 120, 2))
+    assert not counting(steps, question="Play 3 rounds.")  # counts by two: not this rule's
+
+
 def test_prose_saying_its_last_sentence_a_third_time_is_a_loop():
     rules = "The rules of Uno:\n1. The deck has 108 cards.\n" + "".join(
         f"{n}. The game is played in 102 rounds.\n" for n in range(2, 5)
