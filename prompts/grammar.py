@@ -96,7 +96,9 @@ class _Builder:
             # At most 18 digits: a small model can otherwise write "1000000..." until max_tokens, and no
             # tool argument needs an integer past 64 bits.
             self.rules.setdefault("integer", '"-"? ( "0" | [1-9] [0-9]{0,17} )')
-            self.rules.setdefault("number", 'integer ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )?')
+            # The fraction and exponent are bounded too: a run of decimals ("3.00000000000000015556767676...")
+            # would otherwise go on to max_tokens; 24 decimals hold any float's repr.
+            self.rules.setdefault("number", 'integer ( "." [0-9]{1,24} )? ( [eE] [-+]? [0-9]{1,3} )?')
         elif kind == "boolean":
             self.rules.setdefault("boolean", '"True" | "False"' if py else '"true" | "false"')
         elif kind == "null":

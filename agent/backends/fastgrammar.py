@@ -120,12 +120,24 @@ def looping(history: list[int]) -> bool:
 
 
 def closing_tokens(llm: Any) -> np.ndarray:
-    """The ids of the tokens that only close JSON strings, lists or objects (``"``, ``"]``, ``}``...;
-    not ``",``, which closes a string only to start the next item of the loop) (cached)."""
+    """The ids of the tokens that only close strings, lists, objects or a Python-style call (``"``,
+    ``"]``, ``}``, ``)``...; not ``",``, which closes a string only to start the next item of the
+    loop) (cached)."""
     cached = getattr(llm, "_corral_closers", None)
     if cached is None:
         ids = [t for t in range(llm.n_vocab()) if _only_closes(llm.detokenize([t]))]
         cached = llm._corral_closers = np.array(ids, dtype=np.int64)
+    return cached
+
+
+def string_closing_tokens(llm: Any) -> np.ndarray:
+    """The closing tokens that start with a quote (cached). Inside a string, "]" and ")" are just
+    characters the grammar allows, so a loop of "]]]]" would go on with every closer favoured
+    alike; these get favoured more, and where no string is open the grammar refuses them."""
+    cached = getattr(llm, "_corral_string_closers", None)
+    if cached is None:
+        ids = [int(t) for t in closing_tokens(llm) if llm.detokenize([int(t)]).startswith(b'"')]
+        cached = llm._corral_string_closers = np.array(ids, dtype=np.int64)
     return cached
 
 
@@ -143,7 +155,7 @@ def digit_tokens(llm: Any) -> dict[str, int]:
 
 
 def _only_closes(text: bytes) -> bool:
-    return text[:1] in (b'"', b"]", b"}") and not text.strip(b'"]} \t\n')
+    return text[:1] in (b'"', b"]", b"}", b")") and not text.strip(b'"]}) \t\n')
 
 
 class GrammarSampler:
@@ -164,10 +176,13 @@ class GrammarSampler:
         n_vocab: int,
         root: str = "root",
         closers: np.ndarray | None = None,
+        string_closers: np.ndarray | None = None,
     ) -> None:
         self._grammar = compile_grammar(vocab, grammar, root)
-        # Tokens that close a string, list or object: favoured once the output loops (see looping).
+        # Tokens that close a string, list, object or call: favoured once the output loops (see
+        # looping); those that close a string twice as much (see string_closing_tokens).
         self._closers = closers
+        self._string_closers = string_closers
         # Set by a caller whose own check saw a loop this sampler's exact-repeat rule misses (a
         # string growing ".json.json..."): from then on every step favours closing.
         self.closing = False
@@ -198,6 +213,8 @@ class GrammarSampler:
             self.loops_broken += 1
             logits = logits.copy()
             logits[self._closers] += LOOP_BOOST
+            if self._string_closers is not None:
+                logits[self._string_closers] += LOOP_BOOST
         # The caller's steering applies in a loop too (eight zeros in a row is both)
         if self.boost is not None and int(logits.argmax()) not in self.unless:
             logits = logits + self.boost
@@ -340,6 +357,7 @@ class FastGrammarLlama(llama_cpp.Llama):
                 n_vocab=self._n_vocab,
                 root=getattr(grammar, "_root", "root"),
                 closers=closing_tokens(self),
+                string_closers=string_closing_tokens(self),
             )
             kwargs["grammar"] = None  # the chain below still exists for llama-cpp-python's bookkeeping
         return super()._init_sampler(*args, **kwargs)

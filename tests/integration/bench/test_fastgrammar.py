@@ -138,7 +138,39 @@ def test_the_closing_tokens_close_and_start_nothing(pair):
 
     _, fast = pair
     texts = {fast.detokenize([int(t)]) for t in closing_tokens(fast)}
-    assert {b'"', b"]", b"}"} <= texts
+    assert {b'"', b"]", b"}", b")"} <= texts
     # '",' closes a string only to open the next item of a looping list; '"name' opens a key
-    assert all(not text.strip(b'"]} \t\n') for text in texts)
+    assert all(not text.strip(b'"]}) \t\n') for text in texts)
     assert all(fast.detokenize([t]) not in texts for t in fast.tokenize(b'",', add_bos=False, special=False))
+
+
+@pytest.mark.parametrize("loop", ["]", ")"])
+def test_a_loop_of_closing_characters_inside_a_string_is_closed_by_its_quote(pair, loop):
+    # BFCL multiple_8 in the llama3.2 format: location=".{location}...{property]]]]]]..." until
+    # max_tokens. Inside a string "]" and ")" are characters the grammar allows, so favouring every
+    # closer alike kept the loop going; the quote that ends the string is favoured more.
+    import numpy as np
+
+    from corral.backends.fastgrammar import closing_tokens, string_closing_tokens
+
+    _, fast = pair
+    [char] = fast.tokenize(loop.encode(), add_bos=False, special=False)
+    [quote] = fast.tokenize(b'"', add_bos=False, special=False)
+    grammar = 'root ::= [a-z\\])]{0,300} "\\""'
+    logits = np.zeros(fast.n_vocab(), dtype=np.float32)
+    logits[char], logits[quote] = 5.0, -5.0  # the model would go on writing the loop
+    picks = {}
+    for name, extra in (("alike", None), ("quote first", string_closing_tokens(fast))):
+        sampler = GrammarSampler(
+            fast._model.vocab,
+            grammar,
+            SamplingParams(temperature=0.0),
+            n_vocab=fast.n_vocab(),
+            closers=closing_tokens(fast),
+            string_closers=extra,
+        )
+        for _ in range(8):
+            sampler.accept(char)
+        picks[name] = sampler.choose(logits.copy())
+        sampler.close()
+    assert picks == {"alike": char, "quote first": quote}
