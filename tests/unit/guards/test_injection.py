@@ -32,9 +32,7 @@ def test_shipped_file_is_small_and_has_both_stage_models():
     # Real text written by people (e-mail, spam, speeches, LLM-library code): the 2 %.
     for source in ("mail ham", "mail spam", "speeches", "llm library code"):
         assert holdout[source]["fpr"] <= 0.02, source
-    # 0.84, not the 0.85: with spikee's wrappers trained on (session 11) the length penalty
-    # that keeps held-out long benign results at 0 % (5 % without it) costs one of 107 here.
-    assert holdout["hidden in long results (8 docs)"]["recall"] >= 0.84
+    assert holdout["hidden in long results (8 docs)"]["recall"] >= 0.85
     assert data["models"]["tool_result"]["length_penalty"] > 0
 
 
