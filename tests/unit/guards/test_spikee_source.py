@@ -1,6 +1,6 @@
 """spikee as an outside check: every English wrapper around instructions from every seed.
 
-The real wheel is fetched only by training (pinned by sha256; the pin check is tested in
+The real wheel is fetched by `evaluate --spikee` (pinned by sha256; the pin check is tested in
 test_realtext.py). Here a wheel with spikee's layout is written in the test and handed to the
 reader in place of the download."""
 
@@ -84,3 +84,16 @@ def test_the_evaluation_command_reports_the_kit(wheel, capsys):
     n = len(found["tool_result"])
     assert f"| spikee wrappers x instructions, hidden in a document | tool_result | attack | {n} |" in out
     assert "| spikee finance questions | input | benign | 20 | 0 | - | 0.000 |" in out
+
+
+def test_the_evaluation_command_without_the_wheel_says_why(monkeypatch, capsys):
+    from corral.guards.evaluate import main
+    from corral.guards.training.realtext import RealTextUnavailable
+
+    def offline(name, cache=None, pins=None):
+        raise RealTextUnavailable("pip could not download spikee==0.9.2: no index reachable")
+
+    monkeypatch.setattr(spikee, "fetch_wheel", offline)  # no network in the test
+    spikee._seeds.cache_clear()
+    assert main(["--spikee"]) == 2
+    assert "no spikee wheel: pip could not download spikee==0.9.2" in capsys.readouterr().err
