@@ -53,6 +53,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .grammar import _TYPE_ALIASES
 from .grounding import NUMBER_WORDS
 
 __all__ = ["asked_for"]
@@ -136,10 +137,6 @@ def _fits(value: Any, spec: dict[str, Any]) -> bool:
         return False
 
 
-_ALIASES = {"bool": "boolean", "str": "string", "dict": "object", "list": "array", "tuple": "array"}
-_ALIASES |= {"int": "integer", "float": "number"}
-
-
 def _kind(spec: Any) -> str:
     """``string``, ``boolean``, ``array``, ``array-object``, ``object`` or another JSON Schema type name."""
     if not isinstance(spec, dict):
@@ -147,7 +144,7 @@ def _kind(spec: Any) -> str:
     kind = spec.get("type")
     if isinstance(kind, list):  # ["string", "null"]: the value's own type
         kind = next((k for k in kind if k not in ("null", "none")), None)
-    kind = _ALIASES.get(kind, kind) if isinstance(kind, str) else None
+    kind = _TYPE_ALIASES.get(kind.lower(), kind) if isinstance(kind, str) else None  # BFCL's "dict", "float"
     if kind is None and isinstance(spec.get("enum"), list) and all(isinstance(v, str) for v in spec["enum"]):
         return "string"
     if kind == "array" and _kind(spec.get("items")) == "object":
