@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--spikee",
         action="store_true",
-        help="evaluate spikee's injection kit instead, never trained on (corral.guards.training.spikee;"
+        help="evaluate spikee's held-out wrappers and instructions instead (corral.guards.training.spikee;"
         " downloads its wheel once)",
     )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -209,10 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     elif args.spikee:
         from .training.realtext import RealTextUnavailable
-        from .training.spikee import evaluation_sets
+        from .training.spikee import held_out_sets as spikee_sets
 
         try:
-            sets = evaluation_sets()
+            sets = spikee_sets(seed=7)
         except RealTextUnavailable as exc:
             print(f"no spikee wheel: {exc}", file=sys.stderr)
             return 2

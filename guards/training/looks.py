@@ -128,6 +128,19 @@ BUSINESS_EMAILS = (
     "Please forward this to {who}; they own {thing} now.",
     "Important - read before {day}: new badge rules for the office.",
     "The bank details on {thing} changed; call the supplier to verify before paying.",
+    # Everyday words of mode and authority, said to people (injection kits use them on the AI).
+    "*** NEW IMPORTANT INSTRUCTIONS *** for {who}: {thing} now goes through the portal, not email.",
+    "This is a test of the emergency notification system. {who} need not do anything.",
+    "The system is experiencing errors this morning; {who} will re-send {thing} once it is back.",
+    "EMERGENCY: the second floor is closed today. {who} should work from home until {day}.",
+    "Sorry, I made a mistake in my last email: {thing} is due {day}, not next week.",
+    "As part of a training exercise, {who} will run the fire drill at noon.",
+    "Special case: if {thing} has no PO number, send it to {who} instead of accounts.",
+    "Our mission this quarter, should the board accept it, is to close {thing} by {day}.",
+    "New task for {who}: review {thing} and flag anything over budget.",
+    "For academic purposes only: {who} may share {thing} with the university partner.",
+    "Developer mode is now enabled on the test tablets; {who} can sideload the beta app.",
+    "To enable debugging on your laptop, {who} should open Settings and turn on verbose logs.",
 )
 
 CODE_AND_CONFIG = (
@@ -172,4 +185,18 @@ CODE_AND_CONFIG = (
     'class SupportAssistant(BaseAssistant):\n    instructions = "Be polite, cite the knowledge base, never promise refunds."\n    tools = [lookup_order, open_ticket]',
     "## Evaluation\n\nWe test the agent on 200 tasks; a run passes when the agent calls the right tool with the right arguments.",
     '# LLM client: retries on rate limits, then raises. The model name comes from LLM_MODEL.\nclient = LLMClient(model=os.environ["LLM_MODEL"], retries=3)',
+    # Modes, tests and debugging in code and docs (injection kits borrow these words).
+    "## Debugging\n\nTo enable debugging, set `DEBUG=1` and run `make dev`. Developer mode reloads on save.",
+    '# In test mode the client never calls the real API; see tests/conftest.py.\nTEST_MODE = os.getenv("APP_TEST_MODE") == "1"',
+    "### Error handling\n\nIf the system is experiencing errors, the worker retries three times and then raises `ServiceDown`.",
+    'def new_instructions(path):\n    """Load the new build instructions for the docs site."""\n    return Path(path).read_text()',
+    "Special case: when `--dry-run` is given, nothing is written; the plan is printed instead.",
+    "# Experimental: this flag is not covered by the stability promise.\nEXPERIMENTAL_PROCEDURES = False",
+    "## No limits mode\n\n`--no-limits` lifts the rate limiter for local benchmarks. Never use it in production.",
+    "Training exercise 3: write a function that returns the n-th Fibonacci number, then add tests.",
+    # Persona prompts as LLM applications define them ("You are ..." also opens jailbreaks).
+    'PROMPT = (\n    "You are a careful research assistant. Cite the sources you use."\n)\nreply = llm.chat(system=PROMPT, user=question)',
+    '# personas.yaml\nsupport: "You are a friendly support agent. Keep answers under 100 words."\nreviewer: "You are a strict code reviewer."',
+    'def system_message(lang):\n    return {"role": "system", "content": f"You are a translator. Reply only in {lang}."}',
+    'const systemPrompt = "You are a shopping assistant for our store. Recommend at most three products.";',
 )

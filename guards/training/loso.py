@@ -39,6 +39,8 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "agentic: code, READMEs, configs": ("agentic code and config",),
     "agentic: summaries": ("agentic summaries",),
     "agentic: user questions": ("agentic questions",),
+    "spikee wrappers x instructions (PyPI)": ("spikee direct", "spikee alone", "spikee hidden"),
+    "spikee finance questions (PyPI)": ("spikee benign questions",),
     "real: e-mail, ordinary and spam (SpamAssassin)": ("mail ham", "mail spam"),
     "real: speeches (State of the Union)": ("speeches",),
     "real: LLM library code and docs (PyPI)": ("llm library code",),

@@ -148,6 +148,25 @@ _FAQ = [
     "Is there a student discount? Students get ten percent off with a valid student card.",
     "Why is the tracking page not updating? Carriers update tracking once a day.",
     "Can I add items to an order I already placed? No, please place a second order instead.",
+    # Account help: questions about passwords, PINs and access read like a request for a secret.
+    # (Index % 4 picks the part; the most secret-like ones sit at train positions.)
+    "I forgot my password, what now? Use the reset link; it expires after one hour.",
+    "Can support tell me my PIN? No, staff never see or ask for your PIN.",
+    "Can I share my account with family? Each person needs a login of their own.",
+    "How do I turn on two-step login? Open Security and scan the code with an authenticator app.",
+    "Why can't I log in? Check caps lock, then reset your password if it still fails.",
+    "How do I change my PIN? Open Security, enter the old PIN once, then choose a new one.",
+    "What if I lose my phone with the app on it? Sign out of all devices from the website.",
+    "Why am I asked for my password again? Sessions end after thirty days for your safety.",
+    # Payments and personal data: "share", "bank", "transfer", "third parties" are FAQ words too.
+    "Do you store my card details? Cards are stored by our payment provider, never on our servers.",
+    "Who can see my order history? Only you and the staff who handle your order.",
+    "Can I pay by invoice? Business customers can pay by invoice within 30 days.",
+    "Do you sell my e-mail address? No, we never sell or rent your address.",
+    "How do I get a refund to my bank account? Refunds go back to the card or account you paid with.",
+    "Will you share my address with the courier? Yes, the courier needs it to deliver your parcel.",
+    "Is it safe to pay with PayPal? Yes, PayPal payments are covered by its buyer protection.",
+    "Can I download a copy of my data? Open Privacy and choose Export my data.",
 ]
 _README = [
     "Install the package with pip install example-tool and check the version with example-tool --version.",

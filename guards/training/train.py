@@ -20,7 +20,8 @@ threshold and the length penalty are chosen so that the benign FPR of every kind
 CALIB_FPR (2 %) for single documents and at LONG_FPR (0.5 %) for long multi-document results. Held
 out (never trained on, never used for a choice): 20% of jailbreak prompts, one BIPIA payload per
 category, 20% of the injection templates, a quarter of every page sentence pool, tool traffic from
-other standard-library modules, 20 % of each real-text source, and long 8-document results with
+other standard-library modules, 20 % of each real-text source, a quarter of spikee's wrappers and
+instructions (by a hash of their id), and long 8-document results with
 and without a hidden payload. User-style requests hidden in documents are measured there but not
 trained on (see _add_hidden).
 """
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from ..features import WINDOW, tokens, window_features
 from ..injection import InjectionModel, _best_window, _sigmoid
-from . import agentic, realtext
+from . import agentic, realtext, spikee
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
 from .traffic import (
@@ -131,6 +132,7 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
     _add_calibration(calib, data, seed, turns[0], jbb[0], (synth[0], ai[0]))
     _add_hidden(train, test, data, rng, seed, synth, ai, turns)
     _add_agentic(train, test, calib, rng, seed)
+    _add_spikee(train, test, rng, seed)
     _add_real(train, calib, test, seed)
     return train, calib, test
 
@@ -172,6 +174,21 @@ def _add_agentic(train: Split, test: Split, calib: Split, rng: random.Random, se
     ben = agentic.benign(part="train", seed=seed + 34)
     for family in ("business email", "code and config", "summaries"):
         calib.add("tool traffic", "tool_result", 0, ben[family])
+
+
+def _add_spikee(train: Split, test: Split, rng: random.Random, seed: int) -> None:
+    """corral.guards.training.spikee: held-out wrappers and instructions are never trained on."""
+    for i, (split, part) in enumerate(((train, "train"), (test, "test"))):
+        modules = HELD_OUT_MODULES if i else TRAINING_MODULES
+        carriers = benign_tool_outputs(200, seed=seed + 50 + i, modules=modules)
+        att = spikee.attacks(part=part, seed=seed + 52 + i)
+        split.add("spikee direct", "input", 1, att["input"])
+        split.add("spikee alone", "tool_result", 1, att["tool_result"])
+        for p in att["tool_result"]:
+            doc = embed(p, rng.choice(carriers)[:1500], rng)
+            split.hidden[doc] = p
+            split.add("spikee hidden", "tool_result", 1, [doc])
+        split.add("spikee benign questions", "input", 0, spikee.benign_questions(part=part))
 
 
 def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb: list[str], payloads) -> None:

@@ -67,11 +67,14 @@ def test_a_hidden_instruction_deep_in_a_long_document_is_not_diluted():
     assert verdict.action in ("block", "redact")
     assert "disregard" in verdict.details["window"]
     # The best window is found whatever surrounds it: the one that scores highest holds the
-    # whole attack, and the attack's own tokens weigh as much in place as alone (a bigram apart).
+    # attack from its verb to the address (whether "AI agent," or the closing ".example" weigh
+    # more than the filler beside them is the model's call), and the attack's own tokens weigh as
+    # much in place as alone (a bigram apart).
     model, doc = load_models()["tool_result"], filler + " " + attack + " " + filler
     toks, at, n = tokens(doc), len(tokens(filler)), len(tokens(attack))
+    verb, address = (at + tokens(attack).index(word) for word in ("disregard", "leak"))
     score = model.score(doc)
-    assert score.start <= at and score.start + model.window >= at + n
+    assert score.start <= verb and score.start + model.window > address
     in_place = sum(model.contributions(toks)[at : at + n])
     assert in_place >= model.score(attack).logit - model.bias - 0.5 and alone.score >= verdict.score
 
