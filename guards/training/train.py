@@ -83,6 +83,12 @@ class Split:
     def stage(self, stage: str) -> Split:
         return Split({k: v for k, v in self.items.items() if k[1] == stage}, self.hidden)
 
+    def hide(self, source: str, payload: str, carriers: list[str], rng: random.Random) -> None:
+        """Add ``payload`` hidden in a random carrier (its first 1,500 characters) as an attack."""
+        doc = embed(payload, rng.choice(carriers)[:1500], rng)
+        self.hidden[doc] = payload
+        self.add(source, "tool_result", 1, [doc])
+
 
 def _cut(items: list, rng: random.Random, test_share: float = 0.2) -> tuple[list, list]:
     items = list(items)
@@ -150,9 +156,7 @@ def _add_real(train: Split, calib: Split, test: Split, seed: int) -> None:
         t for (src, _stage, label), ts in sorted(test.items.items()) if label and src.endswith(" alone") for t in ts
     ]
     for p in payloads:
-        doc = embed(p, rng.choice(carriers)[:1500], rng)
-        test.hidden[doc] = p
-        test.add("attacks hidden in real mail", "tool_result", 1, [doc])
+        test.hide("attacks hidden in real mail", p, carriers, rng)
 
 
 def _add_agentic(train: Split, test: Split, calib: Split, rng: random.Random, seed: int) -> None:
@@ -165,9 +169,7 @@ def _add_agentic(train: Split, test: Split, calib: Split, rng: random.Random, se
         for family in ("email", "coding-agent"):
             split.add(f"agentic {family} alone", "tool_result", 1, att[family])
             for p in att[family][::2]:
-                doc = embed(p, rng.choice(carriers)[:1500], rng)
-                split.hidden[doc] = p
-                split.add(f"agentic {family} hidden", "tool_result", 1, [doc])
+                split.hide(f"agentic {family} hidden", p, carriers, rng)
         for family in ("business email", "code and config", "summaries"):
             split.add(f"agentic {family}", "tool_result", 0, ben[family])
             split.add(f"agentic {family}", "input", 0, ben[family][::3])
@@ -185,9 +187,7 @@ def _add_spikee(train: Split, test: Split, rng: random.Random, seed: int) -> Non
         split.add("spikee direct", "input", 1, att["input"])
         split.add("spikee alone", "tool_result", 1, att["tool_result"])
         for p in att["tool_result"]:
-            doc = embed(p, rng.choice(carriers)[:1500], rng)
-            split.hidden[doc] = p
-            split.add("spikee hidden", "tool_result", 1, [doc])
+            split.hide("spikee hidden", p, carriers, rng)
         split.add("spikee benign questions", "input", 0, spikee.benign_questions(part=part))
 
 
@@ -254,9 +254,7 @@ def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed:
                 split.add(source + " alone", "tool_result", 1, payloads[i])
             for p in payloads[i]:
                 for _ in range(copies[i]):
-                    doc = embed(p, rng.choice(carriers[i])[:1500], rng)
-                    split.hidden[doc] = p
-                    split.add(source + " hidden", "tool_result", 1, [doc])
+                    split.hide(source + " hidden", p, carriers[i], rng)
     held_out_docs = benign_tool_outputs(600, seed=seed + 2, modules=HELD_OUT_MODULES) + benign_pages(
         300, seed=seed + 11, part="test"
     )
