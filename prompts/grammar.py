@@ -4,9 +4,13 @@ Two flavours share one builder: ``pythonic`` (``[f(a=1, b="x")]``, Python litera
 (``{"name": "f", "parameters": {"a": 1}}``). The grammars enforce the canonical spacing written
 by :mod:`.encode` (``", "`` between items, ``": "`` after keys, no other blanks), so constrained
 output re-renders to the same bytes. Arguments follow the tool's JSON Schema: types, ``enum`` /
-``const``, ``anyOf`` / type lists, arrays with ``items``, objects with ``properties``; keys come
-in the schema's order, required ones mandatory. BFCL's type names (``dict``, ``float``,
-``tuple``, ``any``) are understood. Anything else falls back to "any JSON value".
+``const``, ``anyOf`` / ``oneOf`` / type lists, ``allOf`` (merged), local ``$ref`` (``#/$defs/...``,
+recursive ones as recursive rules), arrays with ``items`` (``minItems``/``maxItems``), objects with
+``properties`` (keys in the schema's order, required ones mandatory) or with a schema for
+``additionalProperties`` (a map), ``minLength``/``maxLength``, and a lower bound of 0 or 1 on
+numbers (no sign, no zero). BFCL's type names (``dict``, ``float``, ``tuple``, ``any``) are
+understood. Anything else falls back to "any JSON value"; the arguments are validated against the
+schema afterwards either way, so a looser grammar costs a retry, never a wrong call.
 
 Grammars stay small on purpose (llama.cpp's cost grows with size and ambiguity): shared
 primitive rules, no optional whitespace, and one deterministic choice point per key.
@@ -74,6 +78,10 @@ class _Builder:
         self.flavor = flavor
         self.rules: dict[str, str] = {}
         self._by_body: dict[str, str] = {}
+        self._root: dict[str, Any] = {}  # the parameters schema that local $refs point into
+        self._refs: dict[str, str] = {}  # $ref -> its rule (objects and arrays: recursion allowed)
+        self._inlining: set[str] = set()  # $refs being written inline (anything else: a cycle -> any value)
+        self._depth = self._visited = 0
 
     def rule(self, name: str, body: str) -> str:
         """Define a rule (reusing an identical one); returns the name to reference."""
@@ -117,9 +125,23 @@ class _Builder:
         return gbnf_literal(pythonic_value(value) if self.flavor == "pythonic" else json_value(value))
 
     def schema(self, schema: Any, hint: str) -> str:
-        """An expression matching values of ``schema``."""
-        if not isinstance(schema, dict):
+        """An expression matching values of ``schema``. Past a nesting depth of 32 or 2,000 subschemas,
+        any value: a schema whose $refs and allOfs unfold without end must still give a grammar, soon."""
+        self._visited += 1
+        if not isinstance(schema, dict) or self._depth > 32 or self._visited > 2000:
             return self.primitive("value")
+        self._depth += 1
+        try:
+            return self._schema(schema, hint)
+        finally:
+            self._depth -= 1
+
+    def _schema(self, schema: dict[str, Any], hint: str) -> str:
+        if isinstance(schema.get("$ref"), str):
+            return self.ref(schema["$ref"], hint)
+        if isinstance(schema.get("allOf"), list) and schema["allOf"]:
+            merged = self.merge_all_of(schema)
+            return self.schema(merged, hint) if merged is not None else self.primitive("value")
         if "const" in schema:
             return self.literal_value(schema["const"])
         if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -136,17 +158,101 @@ class _Builder:
         kind = _TYPE_ALIASES.get(str(kind).lower(), kind) if isinstance(kind, str) else "value"
         if kind == "array" and isinstance(schema.get("items"), dict) and schema["items"]:
             item = self.schema(schema["items"], f"{hint}-item")
+            least, most = _min_bound(schema.get("minItems")), _bound(schema.get("maxItems"))
+            if least and (most is None or most >= least):
+                more = f"{{{least - 1},{'' if most is None else most - 1}}}"
+                return self.rule(f"{hint}-list", f'"[" {item} ( ", " {item} ){more} "]"')
             more = _repeat(schema.get("maxItems"), "*", less=1)  # a bound keeps a small model from listing forever
             return self.rule(f"{hint}-list", f'"[" ( {item} ( ", " {item} ){more} )? "]"')
-        if kind == "string" and _bound(schema.get("maxLength")) is not None:
+        if kind == "string" and (_bound(schema.get("maxLength")) is not None or _min_bound(schema.get("minLength"))):
+            least, most = _min_bound(schema.get("minLength")), _bound(schema.get("maxLength"))
+            if most is not None and most < least:
+                return self.primitive("string")  # unsatisfiable: the validator will say so
             self.primitive("char")
-            return self.rule(f"{hint}-str", f'"\\"" char{_repeat(schema["maxLength"], "*")} "\\""')
+            times = f"{{{least},{'' if most is None else most}}}" if least else _repeat(most, "*")
+            return self.rule(f"{hint}-str", f'"\\"" char{times} "\\""')
+        if kind in ("integer", "number") and _at_least(schema, kind) is not None:
+            return self.unsigned(kind, positive=kind == "integer" and _at_least(schema, kind) == 1)
         if kind == "object" and isinstance(schema.get("properties"), dict) and schema["properties"]:
             fields = self.fields(schema, hint, lambda k: gbnf_literal(json_value(str(k)) + ": "))
             return self.rule(f"{hint}-obj", f'"{{" {fields} "}}"')
+        if kind == "object" and isinstance(schema.get("additionalProperties"), dict) and schema["additionalProperties"]:
+            # dict[str, int] and the like: any keys, every value held to the one schema.
+            value = self.schema(schema["additionalProperties"], f"{hint}-val")
+            self.primitive("string")
+            return self.rule(f"{hint}-map", f'"{{" ( string ": " {value} ( ", " string ": " {value} )* )? "}}"')
         return self.primitive(
             kind if kind in ("string", "integer", "number", "boolean", "null", "object", "array") else "value"
         )
+
+    def unsigned(self, kind: str, *, positive: bool) -> str:
+        """A number with no minus sign (``minimum`` >= 0), for integers >= 1 also without a lone 0."""
+        digits = "[1-9] [0-9]{0,17}" if positive else '( "0" | [1-9] [0-9]{0,17} )'
+        if kind == "integer":
+            return self.rule("integer-pos" if positive else "integer-unsigned", digits)
+        return self.rule("number-unsigned", f'{digits} ( "." [0-9]{{1,24}} )? ( [eE] [-+]? [0-9]{{1,3}} )?')
+
+    def ref(self, ref: str, hint: str) -> str:
+        """A local ``$ref``: objects and arrays get a rule of their own, which may recur (a tree's
+        children); anything else is written inline, and a cycle of those is any value."""
+        if ref in self._refs:
+            return self._refs[ref]
+        target = _pointer(self._root, ref)
+        if not isinstance(target, dict) or ref in self._inlining:
+            return self.primitive("value")
+        kind = target.get("type")
+        kind = _TYPE_ALIASES.get(kind.lower(), kind) if isinstance(kind, str) else None
+        if kind not in ("object", "array") or "$ref" in target or "allOf" in target:
+            self._inlining.add(ref)
+            try:
+                return self.schema(target, hint)
+            finally:
+                self._inlining.discard(ref)
+        name = f"ref-{_slug(ref.rsplit('/', 1)[-1])}"
+        while name in self.rules:
+            name += "-x"
+        self._refs[ref] = name
+        self.rules[name] = ""  # reserved: the body may refer back to it
+        # Starts with "{" or "[": a recursive reference inside is never left-recursive.
+        self.rules[name] = self.schema(target, name)
+        return name
+
+    def merge_all_of(self, schema: dict[str, Any], depth: int = 0) -> dict[str, Any] | None:
+        """``allOf`` as one schema (properties and required joined), or None where the parts
+        disagree in a way a grammar cannot say, or nest too deep (the arguments are validated
+        afterwards anyway)."""
+        if depth > 8:
+            return None
+        parts = [{k: v for k, v in schema.items() if k != "allOf"}]
+        for part in schema["allOf"]:
+            for _hop in range(8):  # a chain of $refs, bounded: a cycle gives up
+                if not (isinstance(part, dict) and isinstance(part.get("$ref"), str)):
+                    break
+                target = _pointer(self._root, part["$ref"])
+                part = (
+                    {**target, **{k: v for k, v in part.items() if k != "$ref"}} if isinstance(target, dict) else None
+                )
+            if isinstance(part, dict) and isinstance(part.get("allOf"), list):
+                part = self.merge_all_of(part, depth + 1)
+            if not isinstance(part, dict) or "$ref" in part:
+                return None
+            parts.append(part)
+        merged: dict[str, Any] = {}
+        for part in parts:
+            for key, value in part.items():
+                if key == "properties" and isinstance(value, dict):
+                    props = merged.setdefault("properties", {})
+                    for name, sub in value.items():
+                        props[name] = {"allOf": [props[name], sub]} if name in props else sub
+                elif key == "required" and isinstance(value, list):
+                    merged["required"] = list(dict.fromkeys([*merged.get("required", []), *value]))
+                elif key in ("description", "title", "default", "examples", "$comment"):
+                    merged.setdefault(key, value)
+                elif key in merged and merged[key] != value:
+                    return None
+                else:
+                    merged[key] = value
+        return merged
 
     def fields(self, schema: dict[str, Any], hint: str, key_literal) -> str:
         """Keys in schema order, required ones mandatory, joined by ", " (an expression, maybe empty)."""
@@ -174,6 +280,10 @@ class _Builder:
     def arguments(self, function: dict[str, Any], hint: str) -> str:
         """The argument list of one tool: ``a=1, b="x"`` (pythonic) or ``{"a": 1}`` (json)."""
         params = function.get("parameters") or {}
+        self._root = params if isinstance(params, dict) else {}
+        self._visited = 0  # the budget is per tool: a large tool set keeps its later tools exact
+        if isinstance(params, dict) and ("$ref" in params or "allOf" in params):
+            params = self.merge_all_of({"allOf": [params]}) or params  # top-level $ref: pydantic's RootModel
         if self.flavor == "pythonic":
             body = self.fields(params, hint, lambda k: gbnf_literal(f"{k}="))
             return self.rule(f"{hint}-args", body) if body else ""
@@ -199,6 +309,41 @@ class _Builder:
 
 def _bound(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000 else None
+
+
+def _min_bound(value: Any) -> int:
+    """A lower bound (minItems, minLength) the grammar spells out: small ones only, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 64 else 0
+
+
+def _at_least(schema: dict[str, Any], kind: str) -> int | None:
+    """1 when a number must be >= 1 or > 0 (integers), 0 when it must be >= 0, else None."""
+
+    def real(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    low, above = schema.get("minimum"), schema.get("exclusiveMinimum")
+    if (real(low) and low >= 1) or (real(above) and above >= 0 and kind == "integer"):
+        return 1
+    if (real(low) and low >= 0) or (real(above) and above >= 0):
+        return 0
+    return None
+
+
+def _pointer(root: Any, ref: str) -> Any:
+    """What a local JSON pointer (``#/$defs/Point``) points to in ``root``, or None."""
+    if not ref.startswith("#"):
+        return None  # a remote $ref: never fetched
+    node = root
+    for raw in filter(None, ref[1:].split("/")):
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
 
 def _repeat(bound: Any, unbounded: str, *, less: int = 0) -> str:
