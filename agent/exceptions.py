@@ -14,7 +14,7 @@ The hierarchy::
     │   ├── FileFormatError          a file on disk is not what it should be (not UTF-8, a bad JSONL line,
     │   │                            not a GGUF model); names the file and the line
     │   └── MissingExtraError        an optional dependency is needed: install the named extra
-    ├── RunError                     something went wrong while a run was under way
+    ├── RunError                     something went wrong while a run was under way (carries the run so far)
     │   ├── BackendError             the model backend failed
     │   │   ├── BackendHTTPError     an HTTP server answered with an error status (status + body excerpt)
     │   │   ├── BackendTimeout       the server did not answer in time, retries spent
@@ -123,7 +123,16 @@ class MissingExtraError(UsageError, ImportError):
 
 
 class RunError(CorralError):
-    """Something failed while an agent run was under way."""
+    """Something failed while an agent run was under way.
+
+    Raised out of a run, it carries the run so far: ``messages`` (the conversation, history
+    included, up to the failure) and ``tool_calls`` (the calls already made, whose side effects
+    happened), so nothing is lost: ``agent.run(next_text, history=exc.messages)`` goes on from
+    there, e.g. with a larger ``n_ctx``. Both are None when the error was raised outside a run.
+    """
+
+    messages: list[Any] | None = None
+    tool_calls: list[Any] | None = None
 
 
 class BackendError(RunError):

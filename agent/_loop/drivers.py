@@ -65,6 +65,16 @@ def as_decision(value: Any) -> Decision:
     )
 
 
+def fail(steps: Steps, exc: Exception) -> None:
+    """Hand a failure to the step machine, which records the run so far on a RunError
+    (``messages``, ``tool_calls``), then close it."""
+    try:
+        steps.throw(exc)
+    except Exception:  # noqa: BLE001, S110 - the driver re-raises the original failure itself
+        pass
+    steps.close()
+
+
 def drive(
     steps: Steps, rt: Runtime, run_id: str, *, stream: bool = False, deadline: float | None = None
 ) -> Iterator[ev.Event]:
@@ -115,7 +125,7 @@ def drive(
             else:  # pragma: no cover - a new request type without a driver branch
                 raise TypeError(f"unknown step request {req!r}")
     except Exception as exc:
-        steps.close()
+        fail(steps, exc)
         yield ev.RunFailed(run_id=run_id, error_type=type(exc).__name__, error=str(exc))
         raise
 
@@ -183,7 +193,7 @@ async def adrive(
             else:  # pragma: no cover
                 raise TypeError(f"unknown step request {req!r}")
     except Exception as exc:
-        steps.close()
+        fail(steps, exc)
         yield ev.RunFailed(run_id=run_id, error_type=type(exc).__name__, error=str(exc))
         raise
 

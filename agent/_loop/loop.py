@@ -14,7 +14,7 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from corral.exceptions import ToolCallParseError
+from corral.exceptions import RunError, ToolCallParseError
 from corral.prompts.messages import AssistantTurn, Message, ToolCall
 
 from .. import events as ev
@@ -60,6 +60,16 @@ def run_steps(cfg: RunPolicy, start: Start, *, events: bool = True) -> Steps:
         context=start.context,
         references=References.after(m.content for m in start.history if m.role in ("tool", "ipython")),
     )
+    try:
+        return (yield from _run(cfg, start, st))
+    except RunError as exc:
+        # The driver throws a backend's failure in here (see drivers.fail): a run that dies mid-way
+        # (the context full after a tool ran) still tells the caller what happened, to resume from.
+        exc.messages, exc.tool_calls = list(st.messages), list(st.records)
+        raise
+
+
+def _run(cfg: RunPolicy, start: Start, st: RunState) -> Steps:
     if not cfg.chat_mode:
         st.prompts = cfg.prompt_builder()
     if st.observed:
