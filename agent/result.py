@@ -36,6 +36,7 @@ __all__ = [
 StopReason = Literal[
     "final",  # the model answered
     "max_tokens",  # the answer was cut off by max_tokens: ``output`` is the partial text (not ok)
+    "repetition",  # the answer began to repeat itself and was stopped there, short of max_tokens (not ok)
     "max_turns",  # the turn budget ran out before an answer
     "repeated_call",  # the same call with the same arguments N times in a row
     "retries_exhausted",  # too many consecutive mistakes (parse errors, bad arguments, bad output)

@@ -227,12 +227,19 @@ def _final(cfg: RunPolicy, st: RunState, text: str, value: Any) -> Generator[Any
                     return (yield from blocked_finish(cfg, st, "output", checked))
     yield from add_message(st, Message(role="assistant", content=text))
     output = value if value is not None else text
-    if getattr(st.completion, "finish_reason", "stop") == "length":  # an honest outcome: the answer is partial
+    finish_reason = getattr(st.completion, "finish_reason", "stop")
+    if finish_reason == "length":  # an honest outcome: the answer is partial
         why = (
             f"The answer was cut off at max_tokens={cfg.max_tokens} tokens; the output is the partial text. "
             "Raise max_tokens (--max-tokens) for the whole answer."
         )
         return (yield from finish(cfg, st, "max_tokens", output, why))
+    if finish_reason == "repetition":  # a loop the backend stopped: more tokens would only repeat it
+        why = (
+            "The answer began to repeat itself and was stopped there; the output is the text so far. "
+            "A larger max_tokens would not help: rephrase the request, or use a larger model."
+        )
+        return (yield from finish(cfg, st, "repetition", output, why))
     return (yield from finish(cfg, st, "final", output, ""))
 
 

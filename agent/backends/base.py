@@ -23,7 +23,7 @@ __all__ = [
     "FinishReason",
 ]
 
-FinishReason = Literal["stop", "length", "error"]
+FinishReason = Literal["stop", "length", "repetition", "error"]  # repetition: stopped as a loop, before max_tokens
 
 
 @dataclass(frozen=True, kw_only=True)

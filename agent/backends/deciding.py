@@ -4,8 +4,8 @@ Given a :class:`corral.prompts.DecisionGrammar`, ``LlamaCppBackend`` does not le
 sampled token decide between prose and a call. It scores the continuations instead (one forward
 pass over the prompt, then a few tokens per tool opening; see :mod:`corral.prompts.decide`):
 
-* text: decode with the text-only grammar, and stop a loop (the same 48 characters twice) as a
-  truncated answer (``finish_reason="length"``), not at ``max_tokens``;
+* text: decode with the text-only grammar, and stop a loop (the same 48 characters twice, a
+  sentence said a third time) there (``finish_reason="repetition"``), not at ``max_tokens``;
 * call: decode only the chosen tool's call against its schema, its opening a literal of the
   grammar (so the model writes it with its own tokens); an argument that loops makes the sampler
   close the call at the next point the grammar allows. Then call again while the question names
@@ -270,7 +270,7 @@ def _prose(
         finish = why or finish
         # restating re-reads every sentence: only when this piece may have ended one
         if repeating(text) or (_ENDS_SENTENCE.search(piece) and restating(text)):
-            return text, "length"  # a loop: truncated, said so, not run to max_tokens
+            return text, "repetition"  # a loop: stopped, said so, not run to max_tokens
     return text, finish
 
 

@@ -423,7 +423,7 @@ class LlamaCppBackend:
         now = time.perf_counter()
         return Completion(
             text=text,
-            finish_reason="length" if finish == "length" else "stop",
+            finish_reason="repetition" if finish == "repetition" else "length" if finish == "length" else "stop",
             stop_token=stop_token,
             prompt_tokens=prompt_tokens,
             prompt_tokens_evaluated=evaluated,

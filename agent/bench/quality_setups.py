@@ -91,7 +91,8 @@ def _outcome(
         "correct": verdict.ok,
         "why": verdict.reason,
         "hit_max": tokens >= max_tokens and finish == "length",
-        "cut": finish == "length" and tokens < max_tokens,
+        # stopped short of max_tokens: a prose loop ("repetition"), or a call the decoder cut
+        "cut": finish == "repetition" or (finish == "length" and tokens < max_tokens),
         "crashed": False,
         "tokens": tokens,
         "text": text[:400],

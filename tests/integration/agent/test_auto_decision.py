@@ -54,8 +54,9 @@ def test_a_clearly_irrelevant_request_gets_text(agent, tiny_backend):
     result = agent.run("Write a short poem about the sea.")
     assert tiny_backend.last_trace.decision.kind == "text"
     assert not result.tool_calls
-    # a poem may run past the fixture's max_tokens: then the run says so (stop_reason "max_tokens")
-    assert result.stop_reason in ("final", "max_tokens") and isinstance(result.output, str) and result.output.strip()
+    # a poem may run past the fixture's max_tokens, or repeat a line until stopped: the run says which
+    assert result.stop_reason in ("final", "max_tokens", "repetition")
+    assert isinstance(result.output, str) and result.output.strip()
 
 
 def test_a_request_listing_like_values_gets_one_call_per_value(geometry, tiny_backend):
@@ -307,3 +308,26 @@ def test_optional_values_the_question_asks_for_are_written(tiny_backend):
         [before] = plain.run(question).tool_calls
         left_out += {k: before.arguments.get(k) for k in asked} != asked
     assert left_out >= 2  # what the rule added was missing without it
+
+
+LOOPY = [
+    "Give me a recipe for chicken and mushrooms.",
+    "What are the rules of the card game Uno?",
+    "List the planets of the solar system and one fact about each.",
+]
+
+
+def test_prose_stopped_as_a_loop_is_reported_as_repetition_not_max_tokens(tiny_backend):
+    # The tiny model lists "- 1 lb chicken breasts" over and over: the decoder stops it early, and
+    # the run must not claim it hit max_tokens (raising max_tokens would only repeat it longer).
+    agent = Agent(tiny_backend, tools=[get_weather], max_tokens=256, guards=None)
+    reasons = []
+    for question in LOOPY:
+        result = agent.run(question)
+        tokens = result.turns[-1].completion_tokens
+        reasons.append(result.stop_reason)
+        if result.stop_reason == "repetition":
+            assert tokens < 256 and not result.truncated and result.output
+        elif result.stop_reason == "max_tokens":
+            assert tokens >= 256, (question, tokens)  # only a real cut says max_tokens
+    assert "repetition" in reasons, reasons  # these questions make the tiny model loop
