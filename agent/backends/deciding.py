@@ -44,7 +44,7 @@ from corral.prompts.values import Scaled, leftover, next_values, number_continua
 
 from .fastgrammar import PREFER_BOOST, digit_tokens, is_eog, last_logits
 
-__all__ = ["decide_and_decode", "Scorer", "repeating", "counting", "restating", "steer_numbers"]
+__all__ = ["decide_and_decode", "Scorer", "LoopCloser", "repeating", "counting", "restating", "steer_numbers"]
 
 Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the function says
 
@@ -448,11 +448,10 @@ def _one_call(
     question: str = "",
     parameters: dict[str, Any] | None = None,
 ) -> Pieces:
-    body, finish, used, closing_from = "", "stop", 0, None
+    body, finish, closer = "", "stop", LoopCloser(llm, question)
     scaled = scaled_numbers(question) if parameters else []
     for piece, why in _generate(llm, tokens, compiled, stop, budget, sampling):
         body += piece
-        used += 1
         if piece:
             yield piece
         finish = why or finish
@@ -460,16 +459,36 @@ def _one_call(
             # "$200,000" copied as 200, "$50 million" as 50: where the model would end the number,
             # ask for its remaining digits (a digit the model writes itself is left to it).
             _steer(llm, body, scaled, parameters or {})
-        if closing_from is None and (repeating(body) or counting(body, question)):
-            # An argument looping ("A.A.A...", "x.json.json..."): have the sampler close the call
-            # at the next point the grammar allows, so the call stays whole and schema-valid.
-            sampler = getattr(llm, "_corral_grammar", None)
+        if closer.cut(body):
+            return body, "length", closer.used  # it would not close: cut, said so
+    return body, finish, closer.used
+
+
+class LoopCloser:
+    """Watches a call being written. When it loops in a way the sampler's own token rule misses
+    ("A.A.A...", "x.json.json...", a tree nesting A, B, C, A, B, C...), the sampler is told to close
+    the call at the next point the grammar allows, so the call stays whole and schema-valid.
+    ``cut(text)`` after each piece: True when it should be cut instead (no grammar sampler to
+    steer, or still open ``_CLOSE_TOKENS`` pieces later). Given the offered ``names``, only the call
+    under way is watched: parallel calls of one tool repeat their openings, which is no loop."""
+
+    def __init__(self, llm: Any, question: str = "", names: Sequence[str] = ()) -> None:
+        self.llm, self.question = llm, question
+        self.used, self.since = 0, None
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        self._opening = re.compile(rf'"name": "(?:{alternatives})"|(?:^|\[|, )(?:{alternatives})\(') if names else None
+
+    def cut(self, text: str) -> bool:
+        self.used += 1
+        if self.since is None and self._opening is not None:
+            openings = list(self._opening.finditer(text))
+            text = text[openings[-1].start() :] if openings else text
+        if self.since is None and (repeating(text) or counting(text, self.question)):
+            sampler = getattr(self.llm, "_corral_grammar", None)
             if sampler is None:
-                return body, "length", used  # no grammar sampler to steer: cut, said so
-            sampler.closing, closing_from = True, used
-        elif closing_from is not None and used - closing_from > _CLOSE_TOKENS:
-            return body, "length", used  # it would not close: cut, said so
-    return body, finish, used
+                return True
+            sampler.closing, self.since = True, self.used
+        return self.since is not None and self.used - self.since > _CLOSE_TOKENS
 
 
 def _rest_of_number(

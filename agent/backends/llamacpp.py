@@ -315,11 +315,16 @@ class LlamaCppBackend:
             return
         kwargs = self._kwargs(prompt, stop, max_tokens, grammar, deadline)
         steering = _number_steering(grammar) if self.grammar else None
-        if steering is not None:
-            from .deciding import steer_numbers
+        calls_only = self.grammar and getattr(grammar, "functions", None) is not None  # required, a named tool
+        from .deciding import LoopCloser, steer_numbers
+
         with loaded.lock:
             loaded.begin()
             started, first, parts, finish, text = time.perf_counter(), None, [], "stop", ""
+            closer = None
+            if calls_only:
+                names = [f.get("name", "") for f in getattr(grammar, "functions", ()) if isinstance(f, dict)]
+                closer = LoopCloser(loaded.llm, getattr(grammar, "question", "") or "", names)
             try:
                 for chunk in loaded.llm.create_completion(stream=True, **kwargs):
                     choice = chunk["choices"][0]
@@ -328,10 +333,13 @@ class LlamaCppBackend:
                         parts.append(choice["text"])
                         if _deltas:
                             yield CompletionDelta(text=choice["text"])
+                        text += choice["text"]
                         if steering is not None:  # a calls-only turn: keep "$200,000" whole
-                            text += choice["text"]
                             steer_numbers(loaded.llm, text, *steering)
                     finish = choice.get("finish_reason") or finish
+                    if closer is not None and closer.cut(text):  # a call looping as a whole (a tree A, B, C, A...)
+                        finish = "length"
+                        break
             except ValueError as exc:  # llama_cpp says "Requested tokens (...) exceed context window"
                 raise BackendError(
                     f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "

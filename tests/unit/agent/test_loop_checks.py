@@ -3,6 +3,8 @@ counting up, or as prose restating itself, and what must not (it would cut a rea
 
 from __future__ import annotations
 
+import json
+
 from corral.backends.deciding import counting, repeating, restating
 
 
@@ -61,3 +63,48 @@ def test_only_plain_number_parameters_are_steered_toward_a_whole_number():
     # a parameter that counts in millions or thousands takes "50" for "$50 million" as it is
     assert not _plain_number(parameters, "payout") and not _plain_number(parameters, "salary_k")
     assert not _plain_number(parameters, "name") and not _plain_number(parameters, "missing")
+
+
+class _Sampler:
+    closing = False
+
+
+class _Model:
+    def __init__(self) -> None:
+        self._corral_grammar = _Sampler()
+
+
+def test_a_call_nesting_in_circles_is_closed_but_parallel_calls_are_not_a_loop():
+    from corral.backends.deciding import LoopCloser
+
+    # A tree the tiny model nests forever under `required`: A, B, C, A, B, C...
+    level = '{"name": "A", "children": [{"name": "B", "children": [{"name": "C", "children": ['
+    model = _Model()
+    closer = LoopCloser(model, "Save a tree: root A with children B and C.", names=["save_tree"])
+    text = '{"name": "save_tree", "parameters": {"root": '
+    pieces = iter(level * 5)
+    while not model._corral_grammar.closing:
+        text += next(pieces)
+        assert not closer.cut(text)
+    assert len(text) < 3 * len(level)  # closing favoured from the second lap on
+    # A call that still will not close is cut, 64 pieces later (and said so by the caller).
+    assert [closer.cut(text + "x" * i) for i in range(1, 66)][-2:] == [False, True]
+    # Three calls of one tool repeat their opening; each call on its own is no loop.
+    model = _Model()
+    closer = LoopCloser(model, "Weather in Paris, Lyon and Nice, in celsius.", names=["get_weather"])
+    calls = "; ".join(
+        json.dumps({"name": "get_weather", "parameters": {"city": city, "unit": "celsius", "days": 3}})
+        for city in ("Paris", "Lyon", "Nice")
+    )
+    text = ""
+    for piece in calls:
+        text += piece
+        closer.cut(text)
+    assert not model._corral_grammar.closing
+    # Without the names, the same text is watched whole, and the repeated openings look like a loop.
+    model, text = _Model(), ""
+    closer = LoopCloser(model, "Weather in Paris, Lyon and Nice, in celsius.")
+    for piece in calls:
+        text += piece
+        closer.cut(text)
+    assert model._corral_grammar.closing
