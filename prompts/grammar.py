@@ -202,7 +202,9 @@ class _Builder:
             return self.primitive("value")
         kind = target.get("type")
         kind = _TYPE_ALIASES.get(kind.lower(), kind) if isinstance(kind, str) else None
-        if kind not in ("object", "array") or "$ref" in target or "allOf" in target:
+        if kind not in ("object", "array") or any(
+            k in target for k in ("$ref", "allOf", "anyOf", "oneOf", "enum", "const")
+        ):
             self._inlining.add(ref)
             try:
                 return self.schema(target, hint)
@@ -282,6 +284,7 @@ class _Builder:
         params = function.get("parameters") or {}
         self._root = params if isinstance(params, dict) else {}
         self._visited = 0  # the budget is per tool: a large tool set keeps its later tools exact
+        self._refs = {}  # "#/$defs/Item" means another schema in another tool
         if isinstance(params, dict) and ("$ref" in params or "allOf" in params):
             params = self.merge_all_of({"allOf": [params]}) or params  # top-level $ref: pydantic's RootModel
         if self.flavor == "pythonic":

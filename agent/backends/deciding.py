@@ -44,7 +44,16 @@ from corral.prompts.values import Scaled, leftover, next_values, number_continua
 
 from .fastgrammar import PREFER_BOOST, digit_tokens, is_eog, last_logits
 
-__all__ = ["decide_and_decode", "Scorer", "LoopCloser", "repeating", "counting", "restating", "steer_numbers"]
+__all__ = [
+    "decide_and_decode",
+    "Scorer",
+    "LoopCloser",
+    "repeating",
+    "listing",
+    "counting",
+    "restating",
+    "steer_numbers",
+]
 
 Pieces = Generator[str, None, Any]  # yields text as decoded; returns what the function says
 
@@ -54,6 +63,7 @@ _CLOSE_TOKENS = 64  # after a loop in a call, the tokens allowed for closing it
 _DIGITS = re.compile(r"\d+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _ENDS_SENTENCE = re.compile(r"[.!?\n]")
+_LIST_NUMBER = re.compile(r"(?m)^[ \t]*\d+[.)][ \t]*")
 
 
 class Scorer:
@@ -123,6 +133,20 @@ def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
         (True, False)
     """
     return len(text) >= 2 * span and text.find(text[-span:]) < len(text) - span
+
+
+def listing(text: str, span: int = _LOOP_CHARS) -> bool:
+    """A numbered list that repeats one item ("16. Lebron James", "17. Lebron James", ...):
+    ``repeating`` with the list numbers at the starts of lines taken out.
+
+    Example::
+
+        >>> listing("".join(f"{n}. Lebron James\\n" for n in range(1, 9)))
+        True
+        >>> listing("".join(f"{n}. Player number {n}\\n" for n in range(1, 9)))
+        False
+    """
+    return repeating(_LIST_NUMBER.sub("", text), span)
 
 
 def counting(text: str, question: str = "", span: int = _LOOP_CHARS) -> bool:
@@ -269,7 +293,7 @@ def _prose(
             yield piece
         finish = why or finish
         # restating re-reads every sentence: only when this piece may have ended one
-        if repeating(text) or (_ENDS_SENTENCE.search(piece) and restating(text)):
+        if repeating(text) or (_ENDS_SENTENCE.search(piece) and (restating(text) or listing(text))):
             return text, "repetition"  # a loop: stopped, said so, not run to max_tokens
     return text, finish
 

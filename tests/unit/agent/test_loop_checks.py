@@ -108,3 +108,17 @@ def test_a_call_nesting_in_circles_is_closed_but_parallel_calls_are_not_a_loop()
         text += piece
         closer.cut(text)
     assert model._corral_grammar.closing
+
+
+def test_a_numbered_list_repeating_one_item_is_a_loop_and_real_lists_are_not():
+    from corral.backends.deciding import listing
+
+    # BFCL irrelevance_189 in the llama3.2 format: the list number changes, the item does not.
+    assert listing("The best players:\n" + "".join(f"{n}. Lebron James\n" for n in range(1, 12)))
+    assert listing("".join(f"{n}) 2023-12-26 12:30:52.142\n" for n in range(4, 12)))
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    week = "".join(f"{n}. {day}: sunny, 21 C\n" for n, day in enumerate(days, 1))
+    steps = "1. Boil the water.\n2. Add the pasta.\n3. Stir now and then.\n4. Drain it.\n5. Serve it hot.\n"
+    players = "".join(f"{n}. Player {name}\n" for n, name in enumerate(["Ann", "Bo", "Cy", "Di", "Ed", "Flo"], 1))
+    for text in (week, steps, players, "1. Yes\n2. Yes\n3. Yes\n"):
+        assert not listing(text), text

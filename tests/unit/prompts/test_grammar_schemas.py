@@ -70,6 +70,9 @@ def test_a_recursive_ref_is_a_recursive_rule(accepts):
         {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}},  # a cycle of bare refs
         {"A": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "string"}]}},  # a branch that is itself
         {"A": {"allOf": [{"$ref": "#/$defs/A"}]}},
+        {
+            "A": {"type": "object", "anyOf": [{"$ref": "#/$defs/A"}, {"type": "object"}]}
+        },  # typed, yet a branch is itself
         {"A": {"$ref": "https://example.com/remote.json"}},  # never fetched
         {"A": {"$ref": "#/$defs/missing"}},
     ],
@@ -224,3 +227,21 @@ def test_a_top_level_ref_is_followed(accepts):
     grammar = build_grammar([spec(params)], flavor="json", text=False)
     assert accepts(grammar, call({"q": "tea"}))
     assert not accepts(grammar, call({}))
+
+
+def test_the_same_ref_in_two_tools_means_each_tools_own_schema(accepts):
+    def tool(name: str, item: dict) -> dict:
+        params = {
+            "type": "object",
+            "$defs": {"Item": item},
+            "properties": {"x": {"$ref": "#/$defs/Item"}},
+            "required": ["x"],
+        }
+        return {"type": "function", "function": {"name": name, "parameters": params}}
+
+    number = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    text = {"type": "object", "properties": {"s": {"type": "string"}}, "required": ["s"]}
+    grammar = build_grammar([tool("f", number), tool("g", text)], flavor="json", text=False)
+    assert accepts(grammar, '{"name": "f", "parameters": {"x": {"n": 1}}}')
+    assert accepts(grammar, '{"name": "g", "parameters": {"x": {"s": "a"}}}')
+    assert not accepts(grammar, '{"name": "g", "parameters": {"x": {"n": 1}}}')
