@@ -151,11 +151,10 @@ class _Builder:
             if isinstance(schema.get(key), list) and schema[key]:
                 alts = [self.schema(s, f"{hint}-{i}") for i, s in enumerate(schema[key])]
                 return self.rule(f"{hint}-any", " | ".join(dict.fromkeys(alts)))
-        kind = schema.get("type")
-        if isinstance(kind, list) and kind:
-            alts = [self.schema({**schema, "type": k}, f"{hint}-{i}") for i, k in enumerate(kind)]
+        if isinstance(schema.get("type"), list) and schema["type"]:
+            alts = [self.schema({**schema, "type": k}, f"{hint}-{i}") for i, k in enumerate(schema["type"])]
             return self.rule(f"{hint}-types", " | ".join(dict.fromkeys(alts)))
-        kind = _TYPE_ALIASES.get(str(kind).lower(), kind) if isinstance(kind, str) else "value"
+        kind = _kind(schema) or "value"
         if kind == "array" and isinstance(schema.get("items"), dict) and schema["items"]:
             item = self.schema(schema["items"], f"{hint}-item")
             least, most = _min_bound(schema.get("minItems")), _bound(schema.get("maxItems"))
@@ -171,8 +170,9 @@ class _Builder:
             self.primitive("char")
             times = f"{{{least},{'' if most is None else most}}}" if least else _repeat(most, "*")
             return self.rule(f"{hint}-str", f'"\\"" char{times} "\\""')
-        if kind in ("integer", "number") and _at_least(schema, kind) is not None:
-            return self.unsigned(kind, positive=kind == "integer" and _at_least(schema, kind) == 1)
+        least = _at_least(schema, kind) if kind in ("integer", "number") else None
+        if least is not None:
+            return self.unsigned(kind, positive=kind == "integer" and least == 1)
         if kind == "object" and isinstance(schema.get("properties"), dict) and schema["properties"]:
             fields = self.fields(schema, hint, lambda k: gbnf_literal(json_value(str(k)) + ": "))
             return self.rule(f"{hint}-obj", f'"{{" {fields} "}}"')
@@ -200,9 +200,7 @@ class _Builder:
         target = _pointer(self._root, ref)
         if not isinstance(target, dict) or ref in self._inlining:
             return self.primitive("value")
-        kind = target.get("type")
-        kind = _TYPE_ALIASES.get(kind.lower(), kind) if isinstance(kind, str) else None
-        if kind not in ("object", "array") or any(
+        if _kind(target) not in ("object", "array") or any(
             k in target for k in ("$ref", "allOf", "anyOf", "oneOf", "enum", "const")
         ):
             self._inlining.add(ref)
@@ -310,13 +308,19 @@ class _Builder:
         return grammar
 
 
-def _bound(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000 else None
+def _bound(value: Any, most: int = 10_000) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most else None
 
 
 def _min_bound(value: Any) -> int:
     """A lower bound (minItems, minLength) the grammar spells out: small ones only, else 0."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 64 else 0
+    return _bound(value, 64) or 0
+
+
+def _kind(schema: dict[str, Any]) -> str | None:
+    """The schema's one type in JSON Schema's words (BFCL's ``dict`` -> ``object``), or None."""
+    kind = schema.get("type")
+    return _TYPE_ALIASES.get(kind.lower(), kind) if isinstance(kind, str) else None
 
 
 def _at_least(schema: dict[str, Any], kind: str) -> int | None:

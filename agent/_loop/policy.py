@@ -140,12 +140,9 @@ class RunPolicy:
             and hasattr(self.format, "grammar")
         ):
             grammar = _format_grammar(self.format, tools, require_call=forced is not None)
-            if forced is not None and grammar is not None:
-                from corral.prompts.decide import CallGrammar
-                from corral.prompts.specs import function_of
-
-                grammar = CallGrammar(grammar, functions=[function_of(t) for t in tools])
-            elif forced is None and self.decision is not None and getattr(self.format, "flavor", None):
+            if forced is not None:
+                grammar = _calls_only(grammar, tools)
+            elif self.decision is not None and getattr(self.format, "flavor", None):
                 from corral.prompts.decide import decision_grammar
 
                 grammar = decision_grammar(
@@ -163,7 +160,8 @@ class RunPolicy:
         whose arguments the grammar holds to the output schema (no prose alternative)."""
         if self.tool_choice == "none":
             tools = [self._output_spec]
-        return _format_grammar(self.format, tools, require_call=True)
+        # calls only, like `required`: the backend's loop check and number steering apply
+        return _calls_only(_format_grammar(self.format, tools, require_call=True), tools)
 
     def with_output_type(self, output_type: type[BaseModel] | None) -> RunPolicy:
         """This policy for runs that answer as ``output_type`` (the per-run ``output_type=``)."""
@@ -308,6 +306,16 @@ def _default_policy() -> Any:
     from corral.prompts.decide import DEFAULT_POLICY
 
     return DEFAULT_POLICY
+
+
+def _calls_only(grammar: str | None, tools: list[dict[str, Any]]) -> str | None:
+    """A calls-only grammar carrying the offered functions (corral.prompts.decide.CallGrammar)."""
+    if grammar is None:
+        return None
+    from corral.prompts.decide import CallGrammar
+    from corral.prompts.specs import function_of
+
+    return CallGrammar(grammar, functions=[function_of(t) for t in tools])
 
 
 def _format_grammar(fmt: Any, tools: list[dict[str, Any]], *, require_call: bool) -> str | None:

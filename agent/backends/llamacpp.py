@@ -315,22 +315,22 @@ class LlamaCppBackend:
             return
         kwargs = self._kwargs(prompt, stop, max_tokens, grammar, deadline)
         steering = _number_steering(grammar) if self.grammar else None
-        calls_only = self.grammar and getattr(grammar, "functions", None) is not None  # required, a named tool
+        # A calls-only grammar (required, a named tool, structured output) carries its functions.
+        functions = getattr(grammar, "functions", None) if self.grammar else None
         from .deciding import LoopCloser, steer_numbers
 
         with loaded.lock:
             loaded.begin()
-            started, first, parts, finish, text = time.perf_counter(), None, [], "stop", ""
+            started, first, finish, text = time.perf_counter(), None, "stop", ""
             closer = None
-            if calls_only:
-                names = [f.get("name", "") for f in getattr(grammar, "functions", ()) if isinstance(f, dict)]
+            if functions is not None:
+                names = [f.get("name", "") for f in functions if isinstance(f, dict)]
                 closer = LoopCloser(loaded.llm, getattr(grammar, "question", "") or "", names)
             try:
                 for chunk in loaded.llm.create_completion(stream=True, **kwargs):
                     choice = chunk["choices"][0]
                     if choice.get("text"):
                         first = first or time.perf_counter()
-                        parts.append(choice["text"])
                         if _deltas:
                             yield CompletionDelta(text=choice["text"])
                         text += choice["text"]
@@ -345,7 +345,7 @@ class LlamaCppBackend:
                     f"{exc}. The conversation no longer fits n_ctx={self.n_ctx}: raise n_ctx "
                     "or start a shorter conversation."
                 ) from exc
-            yield self._completion(loaded, "".join(parts), finish, started, first)
+            yield self._completion(loaded, text, finish, started, first)
 
     def _decided(
         self, prompt: str, stop: Sequence[str], max_tokens: int, grammar: Any, deltas: bool, deadline: float | None

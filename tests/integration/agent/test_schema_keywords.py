@@ -97,3 +97,11 @@ def test_a_recursive_model_gives_a_call_that_closes_and_validates(tiny_backend, 
                   **({} if fmt == "jinja" else {"format": fmt}))  # fmt: skip
     result = agent.run("Save a tree: root A with children B and C.")
     assert [c.status for c in result.tool_calls] == ["ok"], result.messages[-1].content
+
+
+def test_structured_output_of_a_recursive_model_closes_and_validates(tiny_backend):
+    # The same nesting as above, as the run's answer (output_type): its calls-only grammar gets the
+    # loop check too, so the answer closes and validates instead of running to max_tokens.
+    agent = Agent(tiny_backend, output_type=Node, max_turns=2, max_tokens=128, guards=None)
+    result = agent.run("Describe a tree: root A with children B and C.")
+    assert result.ok and isinstance(result.output, Node), result.stop_message
