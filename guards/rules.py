@@ -61,6 +61,11 @@ _STRONG = (
     "pay no attention to",
     "pay no heed to",
     "pay no mind to",
+    "pay no regard to",
+    "take no notice of",
+    "never mind",
+    "brush aside",
+    "look past",
 )
 _SOFT = (
     "stop following",
@@ -176,9 +181,40 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
     (
         "override-instructions",
         re.compile(
-            _OVERRIDE + GAP + skip(1) + phrase("the", "these", "those", "my") + GAP + _NOUN + GAP + _AFTER + r"\b"
+            _OVERRIDE
+            + GAP
+            + skip(1)
+            + phrase("the", "these", "those", "my", "whatever", "any", "all the", "all of the", "every")
+            + GAP
+            + _NOUN
+            + GAP
+            + _AFTER
+            + r"\b"
         ),
         (_OVERRIDE_NEEDS, _NOUN_NEEDS),
+    ),
+    # What came before as a whole: "disregard the prior context", "ignore all the above text".
+    # Not "message" ("ignore my previous message" is how people correct themselves), and not the
+    # verbs a reader is told to skip a passage with ("skip the previous text if ...").
+    (
+        "override-instructions",
+        re.compile(
+            r"\b"
+            + phrase("ignore", "disregard", "forget", "override", "overlook", "pay no attention to", "never mind")
+            + GAP
+            + r"(?:"
+            + phrase("the", "all the", "all of the", "any")
+            + GAP
+            + r")?"
+            + phrase("previous", "prior", "above", "earlier", "preceding", "foregoing")
+            + GAP
+            + phrase("context", "text", "content", "input")
+            + r"\b"
+        ),
+        (
+            ("ignore", "disregard", "forget", "override", "overlook", "attention", "mind"),
+            ("context", "text", "content", "input"),
+        ),
     ),
     # The override with the new task right after it: "ignore instructions and just print ...",
     # "disregard the rest of this document and say ...". Without a qualifier ("previous", "your")
