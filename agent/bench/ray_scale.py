@@ -4,7 +4,8 @@ against ``ray.data.llm``'s HTTP processor, in the same run, on the same stub ser
 The stub (``corral.bench.stub_server``, a separate process on 127.0.0.1) waits ``delay`` seconds per
 request, standing in for a model. corral's rows are agent runs with a tool call (two requests each:
 the call, then the answer); ``ray.data.llm``'s rows are one request each, so its rows/s is an upper
-bound for what it could do with a tool loop. ``ray.data.llm`` runs twice: on the same JSONL file
+bound for what it could do with a tool loop. corral also runs once against a stub that answers at
+once, so its rows are one request each too: the like-for-like ratio. ``ray.data.llm`` runs twice: on the same JSONL file
 through ``read_json``, as its users feed it, and on ``from_items`` rows in Ray's default blocks, the
 setup the issue measured, where it sends one request at a time for the whole job. Both get the same
 fixed pool of actors as corral. Ray's start-up is reported apart. Needs the ``ray``
@@ -40,7 +41,7 @@ def get_time(city: str) -> str:
     return f"stub-result-12:00 in {city}"
 
 
-def _stub(delay: float) -> tuple[subprocess.Popen[str], str]:
+def _stub(delay: float, *extra: str) -> tuple[subprocess.Popen[str], str]:
     cmd = [
         sys.executable,
         "-m",
@@ -51,6 +52,7 @@ def _stub(delay: float) -> tuple[subprocess.Popen[str], str]:
         "120",
         "--delay",
         str(delay),
+        *extra,
     ]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline() if process.stdout else ""
@@ -134,6 +136,14 @@ def ray_section(config: BenchConfig) -> SectionResult:
             # As its users feed it: the same JSONL file through read_json (a few big blocks, whose
             # batches its HTTP stage runs four at a time per actor) ...
             file_rate, why = _llm_rows_per_s(ray, base_url, ray.data.read_json(str(tasks)))
+            # Like for like: a stub that answers at once, so each corral row is one request too.
+            plain, plain_url = _stub(DELAY, "--call", "12:00 in Paris.")
+            try:
+                (Path(tmp) / "single").mkdir()
+                single_rate, single_ok = _corral_rows_per_s(plain_url, tasks, Path(tmp) / "single", IN_FLIGHT)
+            finally:
+                plain.terminate()
+                plain.wait(timeout=10)
         # ... and as the issue measured it: rows from memory in Ray's default blocks of a few rows,
         # which leave it one batch at a time, each batch's requests one after another.
         items = ray.data.from_items([{"input": f"Time in Paris? ({i})"} for i in range(ROWS)])
@@ -155,6 +165,13 @@ def ray_section(config: BenchConfig) -> SectionResult:
             unit="/s",
             detail=f"the same, {2 * IN_FLIGHT} in flight/actor; {wider_ok} ok",
         ),
+        Row(
+            metric="corral --engine ray, 1 request/row",
+            value=single_rate,
+            unit="/s",
+            detail=f"the same, {IN_FLIGHT} in flight/actor, a stub that answers at once (as ray.data.llm's rows); "
+            f"{single_ok} ok",
+        ),
         Row(metric="Ray start-up (ray.init)", value=first_start, unit="s"),
     ]
     if file_rate is not None and items_rate is not None:
@@ -172,11 +189,19 @@ def ray_section(config: BenchConfig) -> SectionResult:
                 unit="/s",
                 detail=f"{detail}, batch_size {IN_FLIGHT}, 1 request/row, Ray's default blocks",
             ),
-            Row(metric="corral / ray.data.llm (from_items)", value=corral_rate / items_rate, unit="x", target=">= 6x"),
+            Row(metric="corral / ray.data.llm (from_items)", value=corral_rate / items_rate, unit="x"),
+            Row(metric="corral, 1 request/row / ray.data.llm (same file)", value=single_rate / file_rate, unit="x"),
+            Row(
+                metric="corral, 1 request/row / ray.data.llm (from_items)",
+                value=single_rate / items_rate,
+                unit="x",
+                target=">= 6x",
+            ),
         ]
     data = {
         "corral_rows_per_s": corral_rate,
         "corral_wider_rows_per_s": wider_rate,
+        "corral_single_rows_per_s": single_rate,
         "llm_file_rows_per_s": file_rate,
         "llm_items_rows_per_s": items_rate,
         "startup_s": first_start,
