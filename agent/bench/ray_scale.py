@@ -4,13 +4,13 @@ against ``ray.data.llm``'s HTTP processor, in the same run, on the same stub ser
 The stub (``corral.bench.stub_server``, a separate process on 127.0.0.1) waits ``delay`` seconds per
 request, standing in for a model. corral's rows are agent runs with a tool call (two requests each:
 the call, then the answer); ``ray.data.llm``'s rows are one request each, so its rows/s is an upper
-bound for what it could do with a tool loop. corral also runs once against a stub that answers at
-once, so its rows are one request each too: the like-for-like ratio. ``ray.data.llm`` runs twice: on the same JSONL file
-through ``read_json``, as its users feed it, and on ``from_items`` rows in Ray's default blocks, the
-setup the issue measured, where it sends one request at a time for the whole job. Both get the same
-fixed pool of actors as corral. Ray's start-up is reported apart. Needs the ``ray``
-extra; ``ray.data.llm``'s HTTP stage also imports aiohttp (not in ``ray[data]``): without it, only
-corral's figure is measured and the section says so.
+bound for what it could do with a tool loop. corral also runs once against a stub whose first reply
+is the answer (no tool call), so its rows are one request each too: the like-for-like ratio.
+``ray.data.llm`` runs twice: on the same JSONL file through ``read_json``, as its users feed it, and
+on ``from_items`` rows in Ray's default blocks, the setup the issue measured, where it sends one
+request at a time for the whole job. Both get the same fixed pool of actors as corral. Ray's
+start-up is reported apart. Needs the ``ray`` extra; ``ray.data.llm``'s HTTP stage also imports
+aiohttp (not in ``ray[data]``): without it, only corral's figures are measured and the section says so.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def ray_section(config: BenchConfig) -> SectionResult:
             # As its users feed it: the same JSONL file through read_json (a few big blocks, whose
             # batches its HTTP stage runs four at a time per actor) ...
             file_rate, why = _llm_rows_per_s(ray, base_url, ray.data.read_json(str(tasks)))
-            # Like for like: a stub that answers at once, so each corral row is one request too.
+            # Like for like: a stub whose first reply is the answer, so each corral row is one request too.
             plain, plain_url = _stub(DELAY, "--call", "12:00 in Paris.")
             try:
                 (Path(tmp) / "single").mkdir()
@@ -169,7 +169,8 @@ def ray_section(config: BenchConfig) -> SectionResult:
             metric="corral --engine ray, 1 request/row",
             value=single_rate,
             unit="/s",
-            detail=f"the same, {IN_FLIGHT} in flight/actor, a stub that answers at once (as ray.data.llm's rows); "
+            detail=f"the same, {IN_FLIGHT} in flight/actor, a stub that answers without a tool call "
+            "(one request/row, as ray.data.llm's); "
             f"{single_ok} ok",
         ),
         Row(metric="Ray start-up (ray.init)", value=first_start, unit="s"),
