@@ -167,6 +167,8 @@ _IMPERATIVE = frozenset({"override-then-output"})
 _SECRET = phrase("secret", "hidden", "admin", "administrator", "root", "master", "internal", "confidential")
 _CREDENTIAL = phrase("password", "passphrase", "passcode", "api key", "key", "token", "credentials?", "pin")
 
+_BEFORE_WORDS = phrase("previous", "prior", "above", "earlier", "preceding", "foregoing")
+
 _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str, ...], ...]], ...] = (
     (
         "override-instructions",
@@ -194,22 +196,35 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         (_OVERRIDE_NEEDS, _NOUN_NEEDS),
     ),
     # What came before as a whole: "disregard the prior context", "ignore all the above text".
-    # Not "message" ("ignore my previous message" is how people correct themselves), and not the
-    # verbs a reader is told to skip a passage with ("skip the previous text if ...").
+    # Text, content and input after "all" or alone ("ignore previous input"), not after "the":
+    # "disregard the above content, it was for the other team" and "forget the earlier input from
+    # the sensor" are how people write to each other. Not
+    # "message(s)" ("ignore my previous text message"), and not the verbs a reader is told to skip a
+    # passage with ("skip the previous text if ...").
     (
         "override-instructions",
         re.compile(
             r"\b"
             + phrase("ignore", "disregard", "forget", "override", "overlook", "pay no attention to", "never mind")
             + GAP
-            + r"(?:"
-            + phrase("the", "all the", "all of the", "any")
+            + r"(?:(?:"
+            + phrase("the", "any")
             + GAP
             + r")?"
-            + phrase("previous", "prior", "above", "earlier", "preceding", "foregoing")
+            + _BEFORE_WORDS
+            + GAP
+            + r"context|(?:all"
+            + GAP
+            + r"(?:"
+            + phrase("the", "of the")
+            + GAP
+            + r")?)?"
+            + _BEFORE_WORDS
             + GAP
             + phrase("context", "text", "content", "input")
-            + r"\b"
+            + r")\b(?!"
+            + GAP
+            + r"messages?)"
         ),
         (
             ("ignore", "disregard", "forget", "override", "overlook", "attention", "mind"),
