@@ -67,8 +67,9 @@ def _write_tasks(path: Path) -> Path:
     return path
 
 
-def _corral_rows_per_s(base_url: str, tasks: Path, work: Path, in_flight: int) -> tuple[float, int]:
-    from ..ray_batch import run_ray_batch
+def _corral_rows_per_s(base_url: str, tasks: Path, work: Path, in_flight: int) -> tuple[float, int, float]:
+    """(rows/s, rows ok, model requests per row as the rows' usage counts them)."""
+    from ..ray_batch import read_rows, run_ray_batch
     from ..spec import parse_spec
 
     spec = parse_spec(
@@ -80,11 +81,12 @@ def _corral_rows_per_s(base_url: str, tasks: Path, work: Path, in_flight: int) -
         },
         base_dir=work,
     )
-    result = run_ray_batch(
-        spec, str(tasks), str(work / f"out{in_flight}"), actors=ACTORS, in_flight=in_flight, progress=False
-    )
+    output = str(work / f"out{in_flight}")
+    result = run_ray_batch(spec, str(tasks), output, actors=ACTORS, in_flight=in_flight, progress=False)
     ok = result.statuses.get("ok", 0)
-    return ok / (result.elapsed_s - result.startup_s), ok
+    rows = read_rows(output)
+    requests = sum(row["usage"]["requests"] for row in rows) / max(len(rows), 1)
+    return ok / (result.elapsed_s - result.startup_s), ok, requests
 
 
 def _llm_rows_per_s(ray: Any, base_url: str, dataset: Any) -> tuple[float | None, str]:
@@ -131,8 +133,8 @@ def ray_section(config: BenchConfig) -> SectionResult:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tasks = _write_tasks(Path(tmp) / "tasks.jsonl")
-            corral_rate, ok = _corral_rows_per_s(base_url, tasks, Path(tmp), IN_FLIGHT)
-            wider_rate, wider_ok = _corral_rows_per_s(base_url, tasks, Path(tmp), 2 * IN_FLIGHT)
+            corral_rate, ok, per_row = _corral_rows_per_s(base_url, tasks, Path(tmp), IN_FLIGHT)
+            wider_rate, wider_ok, _ = _corral_rows_per_s(base_url, tasks, Path(tmp), 2 * IN_FLIGHT)
             # As its users feed it: the same JSONL file through read_json (a few big blocks, whose
             # batches its HTTP stage runs four at a time per actor) ...
             file_rate, why = _llm_rows_per_s(ray, base_url, ray.data.read_json(str(tasks)))
@@ -140,7 +142,9 @@ def ray_section(config: BenchConfig) -> SectionResult:
             plain, plain_url = _stub(DELAY, "--call", "12:00 in Paris.")
             try:
                 (Path(tmp) / "single").mkdir()
-                single_rate, single_ok = _corral_rows_per_s(plain_url, tasks, Path(tmp) / "single", IN_FLIGHT)
+                single_rate, single_ok, single_per_row = _corral_rows_per_s(
+                    plain_url, tasks, Path(tmp) / "single", IN_FLIGHT
+                )
             finally:
                 plain.terminate()
                 plain.wait(timeout=10)
@@ -157,7 +161,7 @@ def ray_section(config: BenchConfig) -> SectionResult:
             metric="corral --engine ray",
             value=corral_rate,
             unit="/s",
-            detail=f"{detail}, {IN_FLIGHT} in flight/actor, 2 requests/row (call, answer); {ok} ok",
+            detail=f"{detail}, {IN_FLIGHT} in flight/actor, {per_row:g} requests/row (call, answer); {ok} ok",
         ),
         Row(
             metric=f"corral --engine ray --in-flight {2 * IN_FLIGHT}",
@@ -170,8 +174,7 @@ def ray_section(config: BenchConfig) -> SectionResult:
             value=single_rate,
             unit="/s",
             detail=f"the same, {IN_FLIGHT} in flight/actor, a stub that answers without a tool call "
-            "(one request/row, as ray.data.llm's); "
-            f"{single_ok} ok",
+            f"({single_per_row:g} request/row, as ray.data.llm's); {single_ok} ok",
         ),
         Row(metric="Ray start-up (ray.init)", value=first_start, unit="s"),
     ]
@@ -203,6 +206,8 @@ def ray_section(config: BenchConfig) -> SectionResult:
         "corral_rows_per_s": corral_rate,
         "corral_wider_rows_per_s": wider_rate,
         "corral_single_rows_per_s": single_rate,
+        "corral_requests_per_row": per_row,
+        "corral_single_requests_per_row": single_per_row,
         "llm_file_rows_per_s": file_rate,
         "llm_items_rows_per_s": items_rate,
         "startup_s": first_start,
