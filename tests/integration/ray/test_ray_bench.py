@@ -22,4 +22,5 @@ def test_the_ray_section_measures_two_and_one_request_rows(ray_session, monkeypa
     assert result.data["corral_single_requests_per_row"] == 1
     measured = {row.metric: row for row in result.rows}
     assert measured["corral --engine ray, 1 request/row"].detail.endswith("48 ok")
+    assert measured["corral --engine ray, 1 request/row, 144 rows"].detail.endswith("144 ok")  # the steady pair
     assert result.data["corral_rows_per_s"] > 0 and result.data["corral_single_rows_per_s"] > 0
