@@ -61,6 +61,10 @@ STAGE_MODELS = ("input", "tool_result")
 SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0, "pages": 2.0}
 LONG_DOCS = 8  # documents per long multi-document result in the held-out evaluation
 L2 = 4.0
+# Character 4-grams pay CHAR_L2 times that: they are there for misspellings, and many unrelated words
+# share one ('resp' in response, respond, AsyncRawResponse), so a 4-gram alone should not carry a
+# verdict. Left-out sources (LOSO, 1x -> 4x): mean recall 0.650 -> 0.682, mean FPR 0.063 -> 0.059.
+CHAR_L2 = 4.0
 # Benign FPR aimed at on the calibration split, for each source on its own: the issue's target.
 # (Until real text was trained on, 0.5 % pooled over all benign sources: plain e-mail then scored
 # like an attack 20-40 % of the time.)
@@ -340,7 +344,8 @@ def keep_best_windows(wins: list[Window], weights: dict[str, float], share: floa
 
 
 def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
-    """L2-regularised logistic regression (L-BFGS); the strongest MAX_FEATURES weights are kept."""
+    """L2-regularised logistic regression (L-BFGS; CHAR_L2 times the L2 on character 4-grams); the
+    strongest MAX_FEATURES weights are kept."""
     try:
         import numpy as np
         from scipy import optimize, sparse
@@ -356,6 +361,8 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     X = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), len(vocab)))
     X.sum_duplicates()
     y, sw = np.array(labels, dtype=float), np.array(weights)
+    names = sorted(vocab, key=vocab.get)
+    lam = np.array([l2 * (CHAR_L2 if name.startswith("c:") else 1.0) for name in names])
 
     def loss(theta):
         w, b = theta[:-1], theta[-1]
@@ -363,13 +370,12 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
         p = 1.0 / (1.0 + np.exp(-z))
         ll = np.logaddexp(0, z) - y * z
         g = sw * (p - y)
-        grad = np.concatenate([X.T @ g + l2 * w, [g.sum()]])
-        return float(sw @ ll + 0.5 * l2 * w @ w), grad
+        grad = np.concatenate([X.T @ g + lam * w, [g.sum()]])
+        return float(sw @ ll + 0.5 * (lam * w) @ w), grad
 
     res = optimize.minimize(loss, np.zeros(len(vocab) + 1), jac=True, method="L-BFGS-B", options={"maxiter": 400})
     w = res.x[:-1]
     keep = np.argsort(-np.abs(w), kind="stable")[:MAX_FEATURES]
-    names = sorted(vocab, key=vocab.get)
     weights_out = {names[i]: round(float(w[i]), 4) for i in sorted(keep) if round(float(w[i]), 4) != 0.0}
     return weights_out, round(float(res.x[-1]), 4)
 

@@ -6,8 +6,10 @@ import gzip
 import json
 from importlib import resources
 
+import pytest
+
 from corral.guards import InjectionGuard, ToolCallPayload
-from corral.guards.features import WINDOW, tokens, window_features
+from corral.guards.features import WINDOW, bigram_feature, class_bigram, tokens, window_features
 from corral.guards.injection import MODEL_FILE, InjectionModel, _best_window, load_models
 from corral.guards.training.traffic import HELD_OUT_MODULES, benign_tool_outputs
 
@@ -69,14 +71,22 @@ def test_a_hidden_instruction_deep_in_a_long_document_is_not_diluted():
     # The best window is found whatever surrounds it: the one that scores highest holds the
     # attack from its verb to the address (whether "AI agent," or the closing ".example" weigh
     # more than the filler beside them is the model's call), and the attack's own tokens weigh as
-    # much in place as alone (a bigram apart).
+    # much in place as alone, but for the bigrams that end at its first word (after the filler's
+    # last token there, after the start of the text alone).
     model, doc = load_models()["tool_result"], filler + " " + attack + " " + filler
     toks, at, n = tokens(doc), len(tokens(filler)), len(tokens(attack))
     verb, address = (at + tokens(attack).index(word) for word in ("disregard", "leak"))
     score = model.score(doc)
     assert score.start <= verb and score.start + model.window > address
     in_place = sum(model.contributions(toks)[at : at + n])
-    assert in_place >= model.score(attack).logit - model.bias - 0.5 and alone.score >= verdict.score
+
+    def first_bigrams(prev: str) -> float:
+        first = toks[at]
+        return sum(model.weights.get(f, 0.0) for f in (bigram_feature(prev, first), class_bigram(prev, first)) if f)
+
+    alone_sum = model.score(attack).logit - model.bias
+    assert in_place == pytest.approx(alone_sum - first_bigrams("^") + first_bigrams(toks[at - 1]))
+    assert verdict.score == pytest.approx(alone.score, abs=0.01)  # neither diluted nor inflated by the filler
 
 
 def test_rules_catch_canonical_overrides_and_control_tokens():
