@@ -12,8 +12,9 @@ request at a time for the whole job. Both get the same fixed pool of actors as c
 start-up is reported apart. Each job also pays a fixed cost before and around its rows (actor and
 worker processes start, files are read and written): the like-for-like pair runs again on three
 times the rows, and the extra rows over the extra seconds give each engine's steady rate, the
-throughput a long job sees; the 6x target sits on that ratio. Needs the ``ray`` extra; ``ray.data.llm``'s HTTP stage also imports
-aiohttp (not in ``ray[data]``): without it, only corral's figures are measured and the section says so.
+throughput a long job sees; the 6x target sits on that ratio. Needs the ``ray`` extra;
+``ray.data.llm``'s HTTP stage also imports aiohttp (not in ``ray[data]``): without it, only
+corral's figures are measured and the section says so.
 """
 
 from __future__ import annotations

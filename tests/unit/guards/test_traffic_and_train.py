@@ -1,4 +1,4 @@
-"""Training data generation and the training helpers (no data or numpy needed here)."""
+"""Training data generation and the training helpers (no data needed; scipy only for the one test that fits)."""
 
 from __future__ import annotations
 
@@ -117,3 +117,19 @@ def test_calibration_controls_benign_fpr_and_prefers_a_length_penalty_for_long_n
     assert model.score(_noise()).probability < model.threshold
     assert model.score("plain attack").probability >= model.threshold
     assert model.score("plain words here").probability < model.threshold
+
+
+def test_character_4grams_pay_more_l2_than_the_words_that_carry_them():
+    import pytest
+
+    pytest.importorskip("scipy")
+    from corral.guards.training.train import CHAR_L2, Window, fit
+
+    # A word and its 4-gram always occur together, so they explain the label equally well; the
+    # heavier penalty leaves the 4-gram CHAR_L2 times less weight than the word.
+    wins = [Window(["w:bad", "c:<bad"], 1, "attacks", i) for i in range(6)]
+    wins += [Window(["w:good", "c:<goo"], 0, "benign", 6 + i) for i in range(6)]
+    weights, _ = fit(wins)
+    assert weights["w:bad"] > 0 > weights["w:good"]
+    assert weights["c:<bad"] == pytest.approx(weights["w:bad"] / CHAR_L2, rel=0.02)
+    assert weights["c:<goo"] == pytest.approx(weights["w:good"] / CHAR_L2, rel=0.02)
