@@ -153,3 +153,19 @@ def test_sigkilled_driver_rerun_writes_every_id_exactly_once(ray_session, tmp_pa
     repeated = requests - 2 * n  # each item is two model requests
     print(f"\n{before} rows written before the kill; {repeated} model requests repeated on the rerun")
     assert repeated >= 0
+
+
+def test_without_an_address_the_cli_starts_its_own_local_ray(tmp_path):
+    # ensure_ray's own cluster (with idle worker processes kept for its life), in a child process:
+    # the session's cluster above is joined by address everywhere else.
+    cases = items(20)
+    with StubServer(respond, delay=0.05) as server:
+        write_case(tmp_path, server.base_url, cases)
+        command = _driver(tmp_path, "")
+        at = command.index("--ray-address")
+        command[at : at + 2] = ["--num-cpus", "4"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = _output_rows(tmp_path)
+    assert sorted(r["id"] for r in rows) == sorted(c["id"] for c in cases)
+    assert all(r["status"] == "ok" for r in rows)
