@@ -66,14 +66,18 @@ def _stub(delay: float, *extra: str) -> tuple[subprocess.Popen[str], str]:
     return process, line.split()[1]
 
 
+def _question(i: int) -> str:
+    return f"Time in Paris? ({i})"
+
+
 def _write_tasks(path: Path, rows: int | None = None) -> Path:
     count = ROWS if rows is None else rows
-    path.write_text("".join(json.dumps({"id": f"r{i}", "input": f"Time in Paris? ({i})"}) + "\n" for i in range(count)))
+    path.write_text("".join(json.dumps({"id": f"r{i}", "input": _question(i)}) + "\n" for i in range(count)))
     return path
 
 
 def _items(ray: Any, rows: int) -> Any:
-    return ray.data.from_items([{"input": f"Time in Paris? ({i})"} for i in range(rows)])
+    return ray.data.from_items([{"input": _question(i)} for i in range(rows)])
 
 
 def _steady(rows: int, rate: float, long_rows: int, long_rate: float) -> tuple[float | None, float | None]:

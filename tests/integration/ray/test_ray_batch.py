@@ -169,3 +169,29 @@ def test_without_an_address_the_cli_starts_its_own_local_ray(tmp_path):
     rows = _output_rows(tmp_path)
     assert sorted(r["id"] for r in rows) == sorted(c["id"] for c in cases)
     assert all(r["status"] == "ok" for r in rows)
+
+
+_IDLE_PROBE = """
+import os, time
+import ray
+from corral.ray_batch import ensure_ray
+
+ensure_ray(num_cpus=2)
+
+@ray.remote(num_cpus=0.25)
+def pid():
+    time.sleep(0.5)
+    return os.getpid()
+
+first = set(ray.get([pid.remote() for _ in range(6)]))  # more workers than Ray's soft limit (2)
+time.sleep(4)  # Ray's default ends the extra ones after 1 s idle
+second = set(ray.get([pid.remote() for _ in range(6)]))
+print(len(first), len(first & second))
+"""
+
+
+def test_a_local_ray_that_corral_starts_keeps_its_idle_workers():
+    done = subprocess.run([sys.executable, "-c", _IDLE_PROBE], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    started, kept = map(int, done.stdout.split()[-2:])
+    assert started > 2 and kept == started  # Ray's own default keeps 2 of 6 here
