@@ -39,12 +39,12 @@ from itertools import accumulate, compress, repeat
 from typing import Any
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage, text_of
+from .decoding import decoded_candidates
 from .features import (
     CLASS_MEMBERS,
     WINDOW,
     bigram_feature,
     class_bigram,
-    decoded_candidates,
     tokens,
     word_features,
 )

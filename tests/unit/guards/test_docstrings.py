@@ -14,6 +14,7 @@ MODULES = [
     "code",
     "policy",
     "features",
+    "decoding",
     "injection",
     "llama_guard",
     "prompt_guard",

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from corral.guards import GuardChain, InjectionGuard, PIIRedactor, Verdict, features
+from corral.guards import GuardChain, InjectionGuard, PIIRedactor, Verdict, decoding, features
 from corral.guards import injection as injection_module
 from corral.guards import rules as rules_module
 from corral.guards.base import stamped
@@ -272,8 +272,25 @@ def test_the_leetspeak_hint_matches_its_definition(text):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="aZ9+/= \n-é", min_size=15, max_size=40))
 def test_the_base64_pre_check_matches_the_scan(text):
-    found = features.decoded_candidates(text)
-    scanned = [m for m in features._B64.finditer(text) if features._b64_text(m.group(0)) is not None]
+    found = decoding.decoded_candidates(text)
+    scanned = [m for m in decoding._B64.finditer(text) if decoding._b64_text(m.group(0)) is not None]
     assert [c for c in found if c[0] == "base64"] == [
-        ("base64", features._b64_text(m.group(0)), m.span()) for m in scanned
+        ("base64", decoding._b64_text(m.group(0)), m.span()) for m in scanned
     ]
+
+
+# Characters each hidden reading looks for, with letters, spaces and digits around them.
+_HIDING = "aZ é\u01d5&#;x19 \u0301\u0308\ufe0f\ufe00\U000e0041\U000e0020\U000e007f\U000e0100\U0001f60a"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_HIDING, max_size=60))
+def test_hidden_readings_never_fail_and_the_accent_pre_check_never_skips_a_match(text):
+    found = decoding.decoded_candidates(text)
+    assert all(isinstance(plain, str) for _how, plain, _span in found)
+    split = unicodedata.normalize("NFD", text)
+    marks = len(decoding._MARKS.findall(split))
+    stacked = marks >= decoding._MIN_MARKS and marks >= decoding._MARKS_PER_LETTER * len(
+        decoding._LETTER.findall(split)
+    )
+    assert stacked == any(how == "stacked accents" for how, _plain, _span in found)
