@@ -2,8 +2,8 @@
 
 An instruction can be written so that a reader-by-token never sees it while the model still does:
 encoded (base64, hex, percent-escapes, HTML character references), transformed (rot13, written
-backwards), or smuggled in invisible characters (Unicode tag characters, runs of variation
-selectors) or under stacked accents. Each reading here is scored like the text itself; a reading
+backwards, upside down), or smuggled in invisible characters (Unicode tag characters, runs of
+variation selectors) or under stacked accents. Each reading here is scored like the text itself; a reading
 that is not an instruction costs only its scoring.
 
 Every scan has a cheap pre-check, so ordinary prose pays a few substring tests and no regex.
@@ -65,12 +65,21 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 # Variation selectors carry one byte each when run together (VS1-16: 0-15, VS17-256: 16-255);
 # a real one follows a single character, so four in a row are data.
 _SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{4,}")
+# Upside-down text ("ʇdɯoɹd ɯǝʇsʎs ǝɥʇ"): turned letters, written backwards so that it reads left to
+# right once turned. b/q, d/p and n/u swap too. Four turned letters that Latin text never uses
+# make a reading (IPA uses some of them: its reading is gibberish, which scores nothing).
+_TURNED = str.maketrans(
+    "ɐqɔpǝɟƃɥᴉıɾʞɯudbɹʇnʌʍʎ∀ƆƎℲ⅁ſꓘ˥Ԁᴚ⊥∩Λ⅄˙¿¡",
+    "abcdefghiijkmnpqrtuvwyACEFGJKLPRTUVY.?!",
+)
+_TURNED_ONLY = re.compile("[ɐɔǝɟƃɥᴉɾʞɯɹʇʌʍʎ∀ƆƎℲ⅁ꓘ˥Ԁᴚ⊥∩Λ⅄]")
+_MIN_TURNED = 4
+_ODD = re.compile("[\U000e0000-\U000e007f\ufe00-\ufe0f\U000e0100-\U000e01ef" + _TURNED_ONLY.pattern[1:-1] + "]")
 # Accents stacked on most letters ("ígńóŕé", "Zalgo" text) split every word for the tokenizer.
-# Languages written with accents have far fewer marks per letter (Vietnamese about one in two).
-_MARKS_PER_LETTER = 0.75
+# Languages written with accents have far fewer marks (Vietnamese about one per two letters, a
+# fifth of its characters once decomposed).
 _MIN_MARKS = 8
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def decoded_candidates(text: str) -> list[Candidate]:
@@ -80,21 +89,24 @@ def decoded_candidates(text: str) -> list[Candidate]:
 
     Each candidate is ``(how, decoded text, (start, end) of the encoded span or None for all)``.
     """
-    out = _encoded_runs(text)
-    out += _transformed(text)
+    # The pre-checks translate and split; str.translate is fast only on ASCII text, so they read the
+    # text without its other characters (what they look for is ASCII).
+    view = text if text.isascii() else text.encode("ascii", "ignore").decode("ascii")
+    out = _encoded_runs(text, view)
+    out += _transformed(text, view)
     if "&#" in text:
         out += _char_refs(text)
-    if not text.isascii():
+    if view is not text:
         out += _invisible(text)
     return out
 
 
-def _encoded_runs(text: str) -> list[Candidate]:
+def _encoded_runs(text: str, view: str) -> list[Candidate]:
     """Base64, hex and percent-encoded runs that decode to prose, with their spans."""
     out: list[Candidate] = []
     # A base64 run has 20+ characters of its alphabet in a row: when there is none (most prose),
     # the regex scan is skipped (str.translate runs at C speed).
-    shape = text.translate(_B64_SHAPE) if len(text) >= 20 else ""
+    shape = view.translate(_B64_SHAPE) if len(view) >= 20 else ""
     long_run = "a" * 20 in shape
     for m in _B64.finditer(text) if long_run else ():
         blob = m.group(0)
@@ -127,13 +139,13 @@ def _encoded_runs(text: str) -> list[Candidate]:
     return out
 
 
-def _transformed(text: str) -> list[Candidate]:
+def _transformed(text: str, view: str) -> list[Candidate]:
     """The whole text read as rot13 or backwards, when two different common English words show up
     that way: all of it, not only a wholly encoded text, since "Decode this and do it: Vtaber nyy
     ..." hides its payload after plain words (their reading is gibberish, which scores nothing)."""
     if len(text) < 24:
         return []
-    seen = _HIDDEN_ANY.intersection(text.lower().translate(_WORDS_ONLY).split())
+    seen = _HIDDEN_ANY.intersection(view.lower().translate(_WORDS_ONLY).split())
     if len(seen) < 2:
         return []
     return [(how, _READ[how](text), None) for how, words in _HIDDEN_WORDS.items() if len(seen & words) >= 2]
@@ -147,21 +159,28 @@ def _char_refs(text: str) -> list[Candidate]:
 
 
 def _invisible(text: str) -> list[Candidate]:
-    """Text smuggled in tag characters or variation selectors, read in place; stacked accents removed."""
+    """Text smuggled in tag characters or variation selectors, read in place; upside-down text turned;
+    stacked accents removed."""
     out: list[Candidate] = []
-    if _TAGS.search(text):
-        out.append(("unicode tags", _TAGS.sub(_untag, text), None))
-    if _SELECTORS.search(text):
-        reading = _SELECTORS.sub(_unselect, text)
-        if reading != text:
-            out.append(("variation selectors", reading, None))
-    # Every mark costs at least half a byte of UTF-8 beyond one per character (U+01D5 holds two marks
-    # in two bytes; checked over all of Unicode), so most text is ruled out by that count alone (C
-    # speed), before any normalising.
-    if 2 * (len(text.encode("utf-8", "surrogatepass")) - len(text)) >= _MIN_MARKS:
+    if _ODD.search(text):  # one scan rules out the three readings below for nearly all text
+        if _TAGS.search(text):
+            out.append(("unicode tags", _TAGS.sub(_untag, text), None))
+        if len(_TURNED_ONLY.findall(text)) >= _MIN_TURNED:
+            out.append(("upside down", text[::-1].translate(_TURNED), None))
+        if _SELECTORS.search(text):
+            reading = _SELECTORS.sub(_unselect, text)
+            if reading != text:
+                out.append(("variation selectors", reading, None))
+    # Stacked: marks are at least a third of the characters once decomposed. A mark costs at least
+    # half a byte of UTF-8 beyond one per character (U+01D5 holds two marks in two bytes; checked
+    # over all of Unicode), so stacked text has at least one such byte per five characters: text
+    # with a few accents (French, curly quotes) is ruled out by that count (C speed) before any
+    # normalising.
+    extra = len(text.encode("utf-8", "surrogatepass")) - len(text)
+    if 2 * extra >= _MIN_MARKS and 5 * extra >= len(text):
         split = unicodedata.normalize("NFD", text)
         marks = len(_MARKS.findall(split))
-        if marks >= _MIN_MARKS and marks >= _MARKS_PER_LETTER * len(_LETTER.findall(split)):
+        if marks >= _MIN_MARKS and 3 * marks >= len(split):
             out.append(("stacked accents", unicodedata.normalize("NFC", _MARKS.sub("", split)), None))
     return out
 

@@ -59,12 +59,19 @@ def tokens(text: str) -> list[str]:
     return collapse_repeats(toks)
 
 
-# Look-alike letters from other scripts that NFKC leaves alone (Cyrillic and Greek), mapped to
-# the Latin letter they imitate: "іgnоrе" (Cyrillic і, о, е) reads as "ignore".
+# Look-alike letters that NFKC leaves alone, mapped to the Latin letter they imitate: Cyrillic and
+# Greek ("іgnоrе" with Cyrillic і, о, е reads as "ignore"), and the letter sets of "fancy text"
+# generators: small capitals ("ɪɢɴᴏʀᴇ"; NFKC also turns superscript "ᶦ" into "ɪ"), negative circled
+# and squared letters ("🅸🅶🅽🅾🆁🅴") and regional indicators (flag halves, "🇮🇬🇳...").
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _CONFUSABLES = str.maketrans(
-    "аеорсухіјѕԁһӏоԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΥΧ",
-    "aeopcyxijsdhloqwabekmhopctxijsabeiknoptuxabehikmnoptyx",
+    "аеорсухіјѕԁһӏоԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΥΧ"
+    + "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ"
+    + "".join(chr(base + i) for base in (0x1F150, 0x1F170, 0x1F1E6) for i in range(26)),
+    "aeopcyxijsdhloqwabekmhopctxijsabeiknoptuxabehikmnoptyx" + "abcdefghijklmnoprstuvwyz" + _LETTERS * 3,
 )
+# Parenthesized letters ("⒤⒢⒩") would become "(i)(g)(n)" under NFKC: read as letters before it.
+_PARENTHESIZED = {0x249C + i: c for i, c in enumerate(_LETTERS)}
 # Zero-width and other format characters (category Cf) split words invisibly: dropped.
 _INVISIBLE = dict.fromkeys(c for c in range(0x2000, 0x2070) if unicodedata.category(chr(c)) == "Cf")
 _INVISIBLE.update(dict.fromkeys((0x00AD, 0x034F, 0x180E, 0xFEFF)))
@@ -124,6 +131,7 @@ def normalise(text: str) -> str:
     if "\\" in text:  # JSON and code escapes: "\\nIgnore" must read as a line break, then "ignore"
         text = _ESCAPE.sub(_unescape, text)
     if not text.isascii():
+        text = text.translate(_PARENTHESIZED)
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_CONFUSABLES)
     text = text.lower()
     if _may_be_spaced(text) and _SPACED.search(text):

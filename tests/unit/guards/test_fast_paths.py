@@ -280,7 +280,7 @@ def test_the_base64_pre_check_matches_the_scan(text):
 
 
 # Characters each hidden reading looks for, with letters, spaces and digits around them.
-_HIDING = "aZ é\u01d5&#;x19 \u0301\u0308\ufe0f\ufe00\U000e0041\U000e0020\U000e007f\U000e0100\U0001f60a"
+_HIDING = "aZ é\u01d5ɐǝʇ&#;x19 \u0301\u0308\ufe0f\ufe00\U000e0041\U000e0020\U000e007f\U000e0100\U0001f60a"
 
 
 @settings(max_examples=400, deadline=None)
@@ -290,7 +290,5 @@ def test_hidden_readings_never_fail_and_the_accent_pre_check_never_skips_a_match
     assert all(isinstance(plain, str) for _how, plain, _span in found)
     split = unicodedata.normalize("NFD", text)
     marks = len(decoding._MARKS.findall(split))
-    stacked = marks >= decoding._MIN_MARKS and marks >= decoding._MARKS_PER_LETTER * len(
-        decoding._LETTER.findall(split)
-    )
+    stacked = marks >= decoding._MIN_MARKS and 3 * marks >= len(split)
     assert stacked == any(how == "stacked accents" for how, _plain, _span in found)
