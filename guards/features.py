@@ -59,16 +59,23 @@ def tokens(text: str) -> list[str]:
     return collapse_repeats(toks)
 
 
-# Look-alike letters that NFKC leaves alone, mapped to the Latin letter they imitate: Cyrillic and
-# Greek ("іgnоrе" with Cyrillic і, о, е reads as "ignore"), and the letter sets of "fancy text"
-# generators: small capitals ("ɪɢɴᴏʀᴇ"; NFKC also turns superscript "ᶦ" into "ɪ"), negative circled
-# and squared letters ("🅸🅶🅽🅾🆁🅴") and regional indicators (flag halves, "🇮🇬🇳...").
+# Look-alike letters that NFKC leaves alone, mapped to the Latin letter they imitate: Cyrillic,
+# Greek, Armenian and Cherokee capitals ("іgnоrе" with Cyrillic і, о, е reads as "ignore"), and the
+# letter sets of "fancy text" generators: small capitals ("ɪɢɴᴏʀᴇ"; NFKC also turns superscript "ᶦ"
+# into "ɪ"), negative circled and squared letters ("🅸🅶🅽🅾🆁🅴") and regional indicators (flag
+# halves, "🇮🇬🇳...").
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _CONFUSABLES = str.maketrans(
     "аеорсухіјѕԁһӏоԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΥΧ"
+    + "օսոհազց"
+    + "ᎪᏴᏟᎠᎬᏀᎻᎥᎫᏦᏞᎷᏢᏒᏚᎢᏙᏔᏃ"
     + "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ"
     + "".join(chr(base + i) for base in (0x1F150, 0x1F170, 0x1F1E6) for i in range(26)),
-    "aeopcyxijsdhloqwabekmhopctxijsabeiknoptuxabehikmnoptyx" + "abcdefghijklmnoprstuvwyz" + _LETTERS * 3,
+    "aeopcyxijsdhloqwabekmhopctxijsabeiknoptuxabehikmnoptyx"
+    + "ounhwqg"
+    + "abcdeghijklmprstvwz"
+    + "abcdefghijklmnoprstuvwyz"
+    + _LETTERS * 3,
 )
 # Parenthesized letters ("⒤⒢⒩") would become "(i)(g)(n)" under NFKC: read as letters before it.
 _PARENTHESIZED = {0x249C + i: c for i, c in enumerate(_LETTERS)}
