@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import other_languages
+from . import other_languages, world_languages
 from .features import _leet_hint, _unleet, normalise
 from .patterns import GAP, phrase, skip
 
@@ -314,6 +314,8 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
     # The same two in six other languages (corral.guards.other_languages).
     ("override-instructions", other_languages.OVERRIDE, other_languages.OVERRIDE_NEEDS),
     ("override-everything-before", other_languages.FORGET_ALL, other_languages.FORGET_ALL_NEEDS),
+    # ... and thirteen more (corral.guards.world_languages), each behind its own nouns.
+    *(("override-instructions", pattern, (needles,)) for pattern, needles in world_languages.RULES),
     # "pretend the rules above don't exist", "your guidelines no longer apply"
     (
         "rules-do-not-apply",
