@@ -595,14 +595,22 @@ def _readings(low: str):  # noqa: ANN202 - a generator of strings
                 yield again
 
 
+def _holds(low: str, group: tuple[str, ...], found: dict[tuple[str, ...], bool]) -> bool:
+    if group not in found:
+        found[group] = any(word in low for word in group)
+    return found[group]
+
+
 def _rules_on(low: str) -> tuple[str, str] | None:
     for word in _FIRST_NEEDLES:
         if word in low:
             break
     else:
         return None
+    # Many rules share a needle group (the override verbs): each group is searched once per text.
+    found: dict[tuple[str, ...], bool] = {}
     for name, pattern, needs in _RULES:
-        if all(any(word in low for word in group) for group in needs):
+        if all(_holds(low, group, found) for group in needs):
             for m in pattern.finditer(low) if name in _IMPERATIVE else [pattern.search(low)]:
                 if m and (name not in _IMPERATIVE or _CLAUSE_LEAD.search(low, max(0, m.start() - 12), m.start())):
                     return name, m.group(0)[:120]
