@@ -6,7 +6,8 @@ backwards, upside down), or smuggled in invisible characters (Unicode tag charac
 variation selectors) or under stacked accents. Each reading here is scored like the text itself; a reading
 that is not an instruction costs only its scoring.
 
-Every scan has a cheap pre-check, so ordinary prose pays a few substring tests and no regex.
+Every scan has a cheap pre-check: English prose pays a translate, a split and a few substring
+tests, and no regex; text with other characters adds one character-class scan.
 
 Example::
 
@@ -85,7 +86,8 @@ _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20
 def decoded_candidates(text: str) -> list[Candidate]:
     """Hidden readings of ``text``: base64, hex, percent-encoded runs and HTML character references
     that decode to prose, rot13 and backwards readings when the text holds English hidden that way,
-    text smuggled in tag characters or variation selectors, and the text without stacked accents.
+    text smuggled in tag characters or variation selectors, upside-down text turned, and the text
+    without stacked accents.
 
     Each candidate is ``(how, decoded text, (start, end) of the encoded span or None for all)``.
     """
