@@ -81,6 +81,13 @@ _ODD = re.compile("[\U000e0000-\U000e007f\ufe00-\ufe0f\U000e0100-\U000e01ef" + _
 # fifth of its characters once decomposed).
 _MIN_MARKS = 8
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Lighter: an accent on most vowels of an English text ("Ïgnörë äll prëvïöüs", "Ịgnọrẹ"). At
+# least one character in ten of such a text is a Latin letter with a diacritic (U+00C0-U+024F and
+# U+1E00-U+1EFF, found by their UTF-8 lead bytes at C speed; French has about one in thirty, and
+# curly quotes are not letters); its reading without accents counts when it shows two common
+# English words that the text itself does not hold.
+_LATIN_LEADS = tuple(bytes([b]) for b in range(0xC3, 0xCA)) + tuple(bytes([0xE1, b]) for b in range(0xB8, 0xBC))
+_COMMON_SPACED = tuple(f" {w} " for w in _COMMON.split())
 
 
 def decoded_candidates(text: str) -> list[Candidate]:
@@ -99,7 +106,7 @@ def decoded_candidates(text: str) -> list[Candidate]:
     if "&#" in text:
         out += _char_refs(text)
     if view is not text:
-        out += _invisible(text)
+        out += _invisible(text, view)
     return out
 
 
@@ -160,9 +167,9 @@ def _char_refs(text: str) -> list[Candidate]:
     return [("html entities", html.unescape(text), None)]
 
 
-def _invisible(text: str) -> list[Candidate]:
+def _invisible(text: str, view: str) -> list[Candidate]:
     """Text smuggled in tag characters or variation selectors, read in place; upside-down text turned;
-    stacked accents removed."""
+    stacked accents removed, and accents on an English text's letters (``view``: its ASCII part)."""
     out: list[Candidate] = []
     if _ODD.search(text):  # one scan rules out the three readings below for nearly all text
         if _TAGS.search(text):
@@ -178,12 +185,20 @@ def _invisible(text: str) -> list[Candidate]:
     # over all of Unicode), so stacked text has at least one such byte per five characters: text
     # with a few accents (French, curly quotes) is ruled out by that count (C speed) before any
     # normalising.
-    extra = len(text.encode("utf-8", "surrogatepass")) - len(text)
+    raw = text.encode("utf-8", "surrogatepass")
+    extra = len(raw) - len(text)
     if 2 * extra >= _MIN_MARKS and 5 * extra >= len(text):
         split = unicodedata.normalize("NFD", text)
         marks = len(_MARKS.findall(split))
         if marks >= _MIN_MARKS and 3 * marks >= len(split):
             out.append(("stacked accents", unicodedata.normalize("NFC", _MARKS.sub("", split)), None))
+            return out
+    if 10 * extra >= len(text) and 10 * sum(map(raw.count, _LATIN_LEADS)) >= len(text):
+        split = unicodedata.normalize("NFD", text)
+        # Compared in ASCII (marks and other letters dropped), where lower() and find() are fast.
+        plain, low = f" {split.encode('ascii', 'ignore').decode('ascii').lower()} ", f" {view.lower()} "
+        if sum(w in plain and w not in low for w in _COMMON_SPACED) >= 2:
+            out.append(("accents", unicodedata.normalize("NFC", _MARKS.sub("", split)), None))
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import codecs
 import json
+import unicodedata
 import urllib.parse
 
 import pytest
@@ -105,6 +106,8 @@ LEAD_IN = "Here is the message for you from the front desk: "
         lambda s: "See you at the standup." + "".join(chr(0xE0000 + ord(c)) for c in s),
         lambda s: "Thanks \U0001f60a" + "".join(chr(0xFE00 + b) if b < 16 else chr(0xE00F0 + b) for b in s.encode()),
         lambda s: "".join(c + "\u0301\u0308" if c.isalpha() else c for c in s),
+        lambda s: unicodedata.normalize("NFC", "".join(c + "\u0308" if c in "aeiouAEIOU" else c for c in s)),
+        lambda s: unicodedata.normalize("NFC", "".join(c + "\u0323" if c in "aeiouAEIOU" else c for c in s)),
     ],
     ids=[
         "base64",
@@ -122,6 +125,8 @@ LEAD_IN = "Here is the message for you from the front desk: "
         "unicode-tags",
         "variation-selectors",
         "stacked-accents",
+        "accented-vowels",
+        "dotted-vowels",
     ],
 )
 def test_encoded_payloads_are_decoded_before_scoring(encode):
@@ -149,8 +154,20 @@ def test_decoding_leaves_ordinary_text_and_hashes_alone():
         "The run needs 10 GB of RAM and 2 GB of disk.",  # "gb" is rot13 for "to": one such word is not two
         "Sequence the DNA of the sample and store it in the freezer.",
         "In IPA, English 'ring' is /ʀɪŋ/ for some speakers and 'bird' is /bɜːd/.",
+        "Příliš žluťoučký kůň úpěl ďábelské ódy; všechny pokyny platí až do odvolání.",  # accent-dense Czech
+        "Die Größe der Übung hängt von der Länge ab; wir müssen früh anfangen und später prüfen.",
     ],
-    ids=["html-punctuation", "emoji-selectors", "vietnamese", "french-decomposed", "gb", "dna", "ipa"],
+    ids=[
+        "html-punctuation",
+        "emoji-selectors",
+        "vietnamese",
+        "french-decomposed",
+        "gb",
+        "dna",
+        "ipa",
+        "czech",
+        "german",
+    ],
 )
 def test_ordinary_text_with_the_same_characters_gets_no_hidden_reading(text):
     assert decoded_candidates(text) == []
