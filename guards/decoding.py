@@ -3,7 +3,7 @@
 An instruction can be written so that a reader-by-token never sees it while the model still does:
 encoded (base64, hex, percent-escapes, HTML character references), transformed (rot13, written
 backwards, upside down), or smuggled in invisible characters (Unicode tag characters, runs of
-variation selectors) or under stacked accents. Each reading here is scored like the text itself; a reading
+variation selectors) or under accents (stacked, or one on each vowel). Each reading here is scored like the text itself; a reading
 that is not an instruction costs only its scoring.
 
 Every scan has a cheap pre-check: English prose pays a translate, a split and a few substring
@@ -94,7 +94,7 @@ def decoded_candidates(text: str) -> list[Candidate]:
     """Hidden readings of ``text``: base64, hex, percent-encoded runs and HTML character references
     that decode to prose, rot13 and backwards readings when the text holds English hidden that way,
     text smuggled in tag characters or variation selectors, upside-down text turned, and the text
-    without stacked accents.
+    without its accents when they are stacked or hide an English text's words.
 
     Each candidate is ``(how, decoded text, (start, end) of the encoded span or None for all)``.
     """
