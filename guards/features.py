@@ -82,14 +82,18 @@ _PARENTHESIZED = {0x249C + i: c for i, c in enumerate(_LETTERS)}
 # Zero-width and other format characters (category Cf) split words invisibly: dropped.
 _INVISIBLE = dict.fromkeys(c for c in range(0x2000, 0x2070) if unicodedata.category(chr(c)) == "Cf")
 _INVISIBLE.update(dict.fromkeys((0x00AD, 0x034F, 0x180E, 0xFEFF)))
-# "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e": four or more single letters, one separator each.
-_SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){3,}[a-z](?![a-z0-9])")
+# "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e", one letter a line or a tab apart: four or more single
+# letters, the same separator between each ("i,g,n,o,r,e a,l,l" is two words). No training text
+# holds a run with the tab, line-break, comma, slash, plus or bar separators.
+_SPACED = re.compile(r"(?<![a-z0-9])[a-z]([ .\-_*\t\n,/+|])(?:[a-z]\1){2,}[a-z](?![a-z0-9])")
 # Any visible character four or more times; digit runs ("10000") are put back unchanged. (Written
 # this way it is 10x faster than a class that leaves digits out.)
 _REPEAT_CHAR = re.compile(r"(\S)\1\1\1+")
 # Cheap tests that rule the two scans out (most text has neither): a regex scan costs ~20 us per
 # KB, a translate or a big-integer XOR well under 1 us per KB.
-_SPACED_SHAPE = str.maketrans({**dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "a"), **dict.fromkeys(" .-_*", " ")})
+_SPACED_SHAPE = str.maketrans(
+    {**dict.fromkeys("abcdefghijklmnopqrstuvwxyz", "a"), **dict.fromkeys(" .-_*\t\n,/+|", " ")}
+)
 _WHITE = bytes(c for c in range(128) if re.match(r"\s", chr(c)))
 # White space as two different bytes in the two copies compared, so it never counts as a repeat.
 _WHITE_A = bytes.maketrans(_WHITE, b"\x80" * len(_WHITE))

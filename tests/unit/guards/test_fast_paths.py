@@ -244,12 +244,17 @@ def test_the_run_check_matches_the_definition(toks):
     assert features._has_run(toks, set(toks)) == _slow_has_run(toks)
 
 
-_pieces = st.lists(st.sampled_from(["a", "b", "c", " ", ".", "-", "*", "ab", "aaaa", "!!!", "\n", "\x1c", "é", "1"]))
+_pieces = st.lists(
+    st.sampled_from(
+        ["a", "b", "c", " ", ".", "-", "*", "ab", "aaaa", "!!!", "\n", "\t", ",", "/", "+", "|", "\x1c", "é", "1"]
+    )
+)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab .-_*\t\n\x1c1é'", max_size=40) | _pieces.map("".join))
+@given(st.text(alphabet="ab .-_*\t\n,/+|\x1c1é'", max_size=40) | _pieces.map("".join))
 @example("i g n o r e")
+@example("i\tg\tn|o|r,e")
 @example("so a.b-c*d_e then")
 @example("aaaa")
 @example("wow !!!! é")
