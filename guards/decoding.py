@@ -187,6 +187,7 @@ def _invisible(text: str, view: str) -> list[Candidate]:
     # normalising.
     raw = text.encode("utf-8", "surrogatepass")
     extra = len(raw) - len(text)
+    split = ""  # the decomposed text, made once if either check below needs it
     if 2 * extra >= _MIN_MARKS and 5 * extra >= len(text):
         split = unicodedata.normalize("NFD", text)
         marks = len(_MARKS.findall(split))
@@ -194,7 +195,7 @@ def _invisible(text: str, view: str) -> list[Candidate]:
             out.append(("stacked accents", unicodedata.normalize("NFC", _MARKS.sub("", split)), None))
             return out
     if 10 * extra >= len(text) and 10 * sum(map(raw.count, _LATIN_LEADS)) >= len(text):
-        split = unicodedata.normalize("NFD", text)
+        split = split or unicodedata.normalize("NFD", text)
         # Compared in ASCII (marks and other letters dropped), where lower() and find() are fast.
         plain, low = f" {split.encode('ascii', 'ignore').decode('ascii').lower()} ", f" {view.lower()} "
         if sum(w in plain and w not in low for w in _COMMON_SPACED) >= 2:
