@@ -7,7 +7,7 @@ overlap where a word's weight is its IDF over the *offered* tools (a word every 
 nothing about which one fits) plus a floor (a word shared with the only tool still counts).
 
 Words are lower-cased, split on ``_ . -`` and camelCase, and stemmed lightly (plural and common
-suffixes), so ``getWeatherForecast`` matches "weather forecasts".
+suffixes, and a final e), so ``getWeatherForecast`` matches "weather forecasts".
 
 Example::
 
@@ -44,8 +44,11 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ed", "es", "ly", "s")
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    # "calculates" loses "es", "calculate" keeps its "e": without this they never matched
+    # (nor "time"/"times", "price"/"prices", "based"/"base").
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def words(text: str) -> set[str]:
@@ -54,7 +57,9 @@ def words(text: str) -> set[str]:
     Example::
 
         >>> sorted(words("getWeatherForecasts for the city_name"))
-        ['city', 'forecast', 'name', 'weather']
+        ['city', 'forecast', 'nam', 'weather']
+        >>> words("calculate the times") == words("calculates a time")
+        True
     """
     spaced = _CAMEL.sub(" ", text).lower()
     return {_stem(w) for w in _WORD.findall(spaced) if w not in _STOP and len(w) > 1 and not w.isdigit()}

@@ -63,7 +63,8 @@ _CLOSE_TOKENS = 64  # after a loop in a call, the tokens allowed for closing it
 _DIGITS = re.compile(r"\d+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _ENDS_SENTENCE = re.compile(r"[.!?\n]")
-_LIST_NUMBER = re.compile(r"(?m)^[ \t]*\d+[.)][ \t]*")
+_LIST_NUMBER = re.compile(r"(?m)^[ \t]*(?:\d+[.)]|[A-Za-z][.):])[ \t]*")  # "16. ", "4) ", "B: "
+_SAME_ITEMS = 6  # list items in a row saying one thing ("A: 90", "B: 90", ...) before it is a loop
 
 
 class Scorer:
@@ -136,17 +137,27 @@ def repeating(text: str, span: int = _LOOP_CHARS) -> bool:
 
 
 def listing(text: str, span: int = _LOOP_CHARS) -> bool:
-    """A numbered list that repeats one item ("16. Lebron James", "17. Lebron James", ...):
-    ``repeating`` with the list numbers at the starts of lines taken out.
+    """A numbered or lettered list that repeats one item ("16. Lebron James", "17. Lebron James",
+    ...; "A: 90", "B: 90", ...): ``repeating`` with the labels at the starts of lines taken out, or
+    the last ``_SAME_ITEMS`` complete lines all labelled items saying the same (items too short for
+    ``repeating`` to see).
 
     Example::
 
         >>> listing("".join(f"{n}. Lebron James\\n" for n in range(1, 9)))
         True
+        >>> listing("".join(f"{c}: 90\\n" for c in "ABCDEF")), listing("".join(f"{c}: 90\\n" for c in "ABCDE"))
+        (True, False)
         >>> listing("".join(f"{n}. Player number {n}\\n" for n in range(1, 9)))
         False
     """
-    return repeating(_LIST_NUMBER.sub("", text), span)
+    if repeating(_LIST_NUMBER.sub("", text), span):
+        return True
+    lines = text.split("\n")[-_SAME_ITEMS - 1 : -1]  # complete lines only
+    if len(lines) < _SAME_ITEMS or not all(_LIST_NUMBER.match(line) for line in lines):
+        return False
+    items = {_LIST_NUMBER.sub("", line, count=1).strip() for line in lines}
+    return len(items) == 1 and "" not in items
 
 
 def counting(text: str, question: str = "", span: int = _LOOP_CHARS) -> bool:

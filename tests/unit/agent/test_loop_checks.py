@@ -122,3 +122,21 @@ def test_a_numbered_list_repeating_one_item_is_a_loop_and_real_lists_are_not():
     players = "".join(f"{n}. Player {name}\n" for n, name in enumerate(["Ann", "Bo", "Cy", "Di", "Ed", "Flo"], 1))
     for text in (week, steps, players, "1. Yes\n2. Yes\n3. Yes\n"):
         assert not listing(text), text
+
+
+def test_a_lettered_list_repeating_a_short_item_is_a_loop_and_real_lists_are_not():
+    from corral.backends.deciding import listing
+
+    # BFCL parallel_multiple_152: after a prose answer, "A: 90" ... "Q:" ran to max_tokens. Each item
+    # is too short for a 48-character repeat to show before the budget ends.
+    ramble = "So, the best route for you to avoid tolls and highways is:\n\n"
+    assert listing(ramble + "".join(f"{c}: 90\n" for c in "ABCDEF"))
+    assert listing(ramble + "".join(f"{c}) n/a\n" for c in "abcdef"))
+    assert listing("".join(f"{n}. TBD\n" for n in range(1, 7)))
+    # Five alike are not yet a loop; the line being written does not count; different items never.
+    assert not listing(ramble + "".join(f"{c}: 90\n" for c in "ABCDE") + "F: 90")
+    assert not listing("".join(f"{c}: {v}\n" for c, v in zip("ABCDEFGH", [90, 85, 90, 70, 90, 60, 90, 90])))
+    quiz = "A: Paris\nB: Lyon\nC: Nice\nD: Lille\nE: Metz\nF: Pau\n"
+    faq = "Q: Is it open?\nA: Yes.\nQ: Is it free?\nA: Yes.\nQ: Is it far?\nA: Yes.\n"
+    for text in (quiz, faq, "Totals:\n" + "".join(f"{n}. 0\n" for n in range(1, 6))):
+        assert not listing(text), text

@@ -34,3 +34,12 @@ def test_a_word_every_tool_shares_counts_less_than_a_distinctive_one():
 def test_no_content_words_or_no_tools_give_zero_not_an_error():
     assert relevance("the of and", [WEATHER]) == {"getWeatherForecast": 0.0}
     assert relevance("weather", []) == {}
+
+
+def test_a_word_and_its_inflections_match_whichever_side_drops_a_final_e():
+    from corral.prompts.relevance import coverage
+
+    tool = {"name": "calc_binomial_prob", "description": "Calculates the probability over many times."}
+    assert words("calculate the time") == words("calculated the times") == {"calculat", "tim"}
+    # Every content word of the question but the coin is now found in the tool.
+    assert coverage("Calculate the probability for 100 times of a coin", [tool]) > 0.7
