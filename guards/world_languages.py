@@ -68,7 +68,7 @@ def _any(words: str, *, stem: bool = False) -> str:
 class Language:
     code: str
     pattern: re.Pattern[str]
-    needles: tuple[str, ...]  # the text holds one of these (folded) or the pattern cannot match
+    needles: tuple[str, ...]  # the rule runs only on text holding one of these (folded)
 
 
 def _verb(verbs: str, not_before: str = "", not_after: str = "") -> str:
@@ -156,7 +156,7 @@ _LANGUAGES = (
             "instrukcj|poleceni|poleceń|zasad|reguł|wytyczn|ograniczeń|ograniczeni",
             "powyżej|wcześniej|z góry",
         ),
-        "instrukcj|poleceni|poleceń|polecen",
+        "",  # Latin script: _LATIN_NEEDLES
     ),
     (
         "cs",
@@ -169,7 +169,7 @@ _LANGUAGES = (
             "pokyn|instrukc|pravidl|příkaz|omezení|směrnic",
             "výše|předtím|dříve",
         ),
-        "pokyn|instrukc",
+        "",  # Latin script: _LATIN_NEEDLES
     ),
     (
         "sv",
@@ -179,7 +179,7 @@ _LANGUAGES = (
             "instruktion|regl|anvisning|direktiv|kommando|begränsning|riktlinje",
             "ovan|innan|tidigare",
         ),
-        "instruktion|anvisning",
+        "",  # Latin script: _LATIN_NEEDLES
     ),
     (
         "id",
@@ -189,7 +189,7 @@ _LANGUAGES = (
             "instruksi|perintah|aturan|petunjuk|arahan|pedoman|batasan",
             "sebelumnya|di atas|terdahulu|yang diberikan|awal|sistem",
         ),
-        "instruksi|perintah|petunjuk|arahan",
+        "",  # Latin script: _LATIN_NEEDLES
     ),
     (
         "vi",
@@ -202,7 +202,7 @@ _LANGUAGES = (
             "hướng dẫn|chỉ dẫn|chỉ thị|mệnh lệnh|lệnh|quy tắc|nguyên tắc|giới hạn|yêu cầu",
             "trước đó|trước|ở trên|bên trên|ban đầu|trước đây|đã cho",
         ),
-        "hướng dẫn|huong dan|chỉ dẫn|chi dan|chỉ thị|chi thi|quy tắc|quy tac",
+        "",  # Latin script: _LATIN_NEEDLES
     ),
     (
         "tr",
@@ -214,7 +214,7 @@ _LANGUAGES = (
                 "|dikkate almayın|umursama|umursamayın|boşver|es geç"
             ),
         ),
-        "talimat|yönerge|yonerge",
+        "",  # Latin script: _LATIN_NEEDLES
     ),
     (
         "hi",
@@ -283,13 +283,15 @@ _LANGUAGES = (
     ),
 )
 
-LANGUAGES = tuple(Language(code, pattern, _needles(needles)) for code, pattern, needles in _LANGUAGES)
-
 _LATIN = ("pl", "cs", "sv", "id", "vi", "tr")
-# The Latin-script rule's needles: each language's commonest instruction noun, as an ASCII stem, and
-# its forms with diacritics (outside Latin-1, free on English text). A text that names its
-# instructions only with a rarer noun ("zasady", "anvisningar") is not read in these languages.
+# The Latin-script languages' shared needles: each language's commonest instruction noun, as an
+# ASCII stem, and its forms with diacritics (outside Latin-1, free on English text). A text that
+# names its instructions only with a rarer noun ("zasady", "anvisningar") is not read in these languages.
 _LATIN_NEEDLES = _needles("instruk|polece|poleceń|pokyn|perintah|petunjuk|huong dan|hướng dẫn|chỉ dẫn|chỉ thị|talimat")
+LANGUAGES = tuple(
+    Language(code, pattern, _LATIN_NEEDLES if code in _LATIN else _needles(needles))
+    for code, pattern, needles in _LANGUAGES
+)
 # (pattern, needles) for corral.guards.rules.
 RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile("|".join(lang.pattern.pattern for lang in LANGUAGES if lang.code in _LATIN)), _LATIN_NEEDLES),
