@@ -3,8 +3,8 @@
 An instruction can be written so that a reader-by-token never sees it while the model still does:
 encoded (base64, hex, percent-escapes, HTML character references), transformed (rot13, written
 backwards, upside down), or smuggled in invisible characters (Unicode tag characters, runs of
-variation selectors) or under accents (stacked, or one on each vowel). Each reading here is scored like the text itself; a reading
-that is not an instruction costs only its scoring.
+variation selectors) or under accents (stacked, or one on each vowel). Each reading here is scored
+like the text itself; a reading that is not an instruction costs only its scoring.
 
 Every scan has a cheap pre-check: English prose pays a translate, a split and a few substring
 tests, and no regex; text with other characters adds one character-class scan.

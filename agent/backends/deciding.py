@@ -153,7 +153,8 @@ def listing(text: str, span: int = _LOOP_CHARS) -> bool:
     """
     if repeating(_LIST_NUMBER.sub("", text), span):
         return True
-    lines = text.split("\n")[-_SAME_ITEMS - 1 : -1]  # complete lines only
+    # The last complete lines only: rsplit leaves the rest of a long answer unsplit.
+    lines = text.rsplit("\n", _SAME_ITEMS + 1)[-_SAME_ITEMS - 1 : -1]
     if len(lines) < _SAME_ITEMS or not all(_LIST_NUMBER.match(line) for line in lines):
         return False
     items = {_LIST_NUMBER.sub("", line, count=1).strip() for line in lines}
