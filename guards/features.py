@@ -29,6 +29,7 @@ __all__ = [
     "tokens",
     "normalise",
     "collapse_repeats",
+    "host_spans",
     "decoded_candidates",
     "word_features",
     "bigram_feature",
@@ -48,15 +49,70 @@ _WORD_SHAPE = str.maketrans(dict.fromkeys("abcdefghijklmnopqrstuvwxyz0123456789'
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word and punctuation tokens of the normalised text (see :func:`normalise`)."""
+    """Lower-cased word and punctuation tokens of the normalised text (see :func:`normalise`).
+
+    The labels of a host in an e-mail address or URL are tokens of their own, ``@label`` (see
+    :func:`host_spans`).
+    """
     folded = normalise(text)
-    toks = _TOKEN.findall(folded)
+    spans = host_spans(folded) if "@" in folded or "//" in folded or "www." in folded else []
+    if spans:
+        # The mark becomes "@" in one pass of string operations (no token holds "\x1f", a space).
+        joined = "\x1f" + "\x1f".join(_TOKEN.findall(_mark(folded, spans)))
+        toks = joined.replace("\x1f" + _HOST_MARK, "\x1f@").split("\x1f")[1:]
+    else:
+        toks = _TOKEN.findall(folded)
     if _leet_hint(folded):
         toks = [_unleet(t) for t in toks]
     # A token longer than MAX_WORD is a run of more than MAX_WORD word characters in the text.
     if "a" * (MAX_WORD + 1) in folded.translate(_WORD_SHAPE) and max(map(len, toks), default=0) > MAX_WORD:
         toks = [t[:MAX_WORD] for t in toks]
     return collapse_repeats(toks)
+
+
+_LABELS = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+_LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
+_HOST_MARK = "qxq"  # glued to each host label before tokenising; no English word starts so
+
+
+def host_spans(folded: str) -> list[tuple[int, int]]:
+    """Where host names are in ``folded``: after the ``@`` of an address, after ``://``, or from ``www.``.
+
+    A host says nothing about intent, but its labels are words: ``example`` in ``jo@example.com``
+    shared the weight the word "example" earned in long jailbreak prompts. A decorator or a
+    mention (``@property``, ``@alice``) has no local part before the ``@`` and no dot after it.
+    (``str.find`` for the anchors: a regex scan of every position cost more than tokenising.)
+
+    >>> text = "write to jo@example.com. see www.example.org/a for an example"
+    >>> [text[a:b] for a, b in host_spans(text)]
+    ['example.com', 'www.example.org']
+    """
+    spans = []
+    for anchor in ("@", "://", "www."):
+        at = folded.find(anchor)
+        while at >= 0:
+            start = at if anchor == "www." else at + len(anchor)
+            m = _LABELS.match(folded, start)
+            if m and not (
+                (anchor == "@" and (at == 0 or folded[at - 1] not in _LOCAL_PART or "." not in m.group()))
+                or (anchor == "www." and at > 0 and (folded[at - 1].isalnum() or folded[at - 1] in "/.-"))
+            ):
+                spans.append(m.span())
+            at = folded.find(anchor, at + 1)
+    return sorted(set(spans))
+
+
+def _mark(folded: str, spans: list[tuple[int, int]]) -> str:
+    """``folded`` with _HOST_MARK glued to every label inside ``spans``."""
+    parts, pos = [], 0
+    for start, end in spans:
+        if start < pos:  # "://www." found twice
+            continue
+        parts.append(folded[pos:start])
+        parts.append(re.sub(r"[a-z0-9]+", lambda m: _HOST_MARK + m.group(), folded[start:end]))
+        pos = end
+    parts.append(folded[pos:])
+    return "".join(parts)
 
 
 # Look-alike letters that NFKC leaves alone, mapped to the Latin letter they imitate: Cyrillic,

@@ -141,6 +141,13 @@ BUSINESS_EMAILS = (
     "For academic purposes only: {who} may share {thing} with the university partner.",
     "Developer mode is now enabled on the test tablets; {who} can sideload the beta app.",
     "To enable debugging on your laptop, {who} should open Settings and turn on verbose logs.",
+    # Addresses, from the pool attack texts use too (hosts.py): an address is not evidence.
+    "Please send the signed copy of {thing} to {mail} by {day}.",
+    "The new expense portal is live at {url}; log in with your usual account.",
+    "If the link doesn't work, download {thing} from {url} instead.",
+    "Questions about {thing}? Write to {mail} and {who} will answer.",
+    "From now on, forward supplier invoices to {mail} instead of my address.",
+    "Reminder: the password reset page is {url}. IT will never ask for your password by email.",
 )
 
 CODE_AND_CONFIG = (

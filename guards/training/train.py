@@ -42,6 +42,7 @@ from ..features import WINDOW, tokens, window_features
 from ..injection import InjectionModel, _best_window, _sigmoid
 from . import agentic, realtext, spikee
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
+from .hosts import with_addresses
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
 from .traffic import (
     HELD_OUT_MODULES,
@@ -65,6 +66,9 @@ L2 = 4.0
 # share one ('resp' in response, respond, AsyncRawResponse), so a 4-gram alone should not carry a
 # verdict. Left-out sources (LOSO, 1x -> 4x): mean recall 0.650 -> 0.682, mean FPR 0.063 -> 0.059.
 CHAR_L2 = 4.0
+# Host labels of addresses (features.host_spans) pay HOST_L2 times L2: a host says nothing about
+# intent, and the few attack texts that name one should not make every address evidence.
+HOST_L2 = 16.0
 # Benign FPR aimed at on the calibration split, for each source on its own: the issue's target.
 # (Until real text was trained on, 0.5 % pooled over all benign sources: plain e-mail then scored
 # like an attack 20-40 % of the time.)
@@ -72,6 +76,8 @@ CALIB_FPR = 0.02
 # ... and for long multi-document results (the length penalty): stricter, because held-out long
 # results, made of other kinds of documents, came out five times higher (2 % -> 10 %).
 LONG_FPR = 0.005
+# Share of benign user turns and single lines that end by giving an address (hosts.with_addresses).
+ADDRESS_SHARE = 0.25
 
 
 @dataclass
@@ -126,11 +132,14 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
         benign_pages(1600, seed=seed + 10) + qa_pages(turns[0], 400, seed=seed + 15),
         benign_pages(300, seed=seed + 11, part="test"),
     )
+    # A share of the benign turns and lines give an address, as people's do (hosts.py); own generator,
+    # so the splits drawn from ``rng`` stay as they were.
+    signed = random.Random(seed + 30)
     for i, split in enumerate((train, test)):
         split.add("jailbreak_llms", "input", 1, (jb_train, jb_test)[i])
         split.add("injections", "input", 1, synth[i])
-        split.add("bfcl user turns", "input", 0, turns[i])
-        split.add("jbb benign", "input", 0, jbb[i])
+        split.add("bfcl user turns", "input", 0, with_addresses(turns[i], signed, ADDRESS_SHARE))
+        split.add("jbb benign", "input", 0, with_addresses(jbb[i], signed, ADDRESS_SHARE))
         split.add("tool traffic", "input", 0, traffic[i][::4])
         split.add("pages", "input", 0, pages[i][::4])
         split.add("jailbreak_llms", "tool_result", 1, (jb_train, jb_test)[i])
@@ -138,7 +147,8 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
         split.add("pages", "tool_result", 0, pages[i])
         # Single sentences and lines too: otherwise "short" itself would look like an attack,
         # since most attack payloads are one sentence.
-        split.add("tool traffic lines", "tool_result", 0, _lines(traffic[i] + pages[i], rng, 3000 if i == 0 else 600))
+        lines = _lines(traffic[i] + pages[i], rng, 3000 if i == 0 else 600)
+        split.add("tool traffic lines", "tool_result", 0, with_addresses(lines, signed, ADDRESS_SHARE))
     _add_calibration(calib, data, seed, turns[0], jbb[0], (synth[0], ai[0]))
     _add_hidden(train, test, data, rng, seed, synth, ai, turns)
     _add_agentic(train, test, calib, rng, seed)
@@ -201,8 +211,9 @@ def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb:
     pages = benign_pages(200, seed=seed + 6, part="calib") + qa_pages(turns, 100, seed=seed + 16)
     rng = random.Random(seed + 7)
     longs = long_results(traffic + pages, 300, seed=seed + 8)
-    calib.add("bfcl user turns", "input", 0, turns)
-    calib.add("jbb benign", "input", 0, jbb)
+    signed = random.Random(seed + 31)
+    calib.add("bfcl user turns", "input", 0, with_addresses(turns, signed, ADDRESS_SHARE))
+    calib.add("jbb benign", "input", 0, with_addresses(jbb, signed, ADDRESS_SHARE))
     calib.add("tool traffic", "input", 0, traffic[::4] + pages[::4])
     calib.add("tool traffic", "tool_result", 0, traffic + pages)
     calib.add("tool traffic lines", "tool_result", 0, _lines(traffic + pages, rng, 600))
@@ -362,7 +373,9 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     X.sum_duplicates()
     y, sw = np.array(labels, dtype=float), np.array(weights)
     names = sorted(vocab, key=vocab.get)
-    lam = np.array([l2 * (CHAR_L2 if name.startswith("c:") else 1.0) for name in names])
+    lam = np.array(
+        [l2 * (CHAR_L2 if name.startswith("c:") else HOST_L2 if _names_host(name) else 1.0) for name in names]
+    )
 
     def loss(theta):
         w, b = theta[:-1], theta[-1]
@@ -378,6 +391,11 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     keep = np.argsort(-np.abs(w), kind="stable")[:MAX_FEATURES]
     weights_out = {names[i]: round(float(w[i]), 4) for i in sorted(keep) if round(float(w[i]), 4) != 0.0}
     return weights_out, round(float(res.x[-1]), 4)
+
+
+def _names_host(feature: str) -> bool:
+    """Whether a word or bigram feature has a host label in it (``w:@example``, ``b:. @com``)."""
+    return any(len(part) > 1 and part[0] == "@" for part in feature[2:].split(" "))
 
 
 PENALTIES = tuple(round(0.1 * k, 1) for k in range(31))  # length penalties tried, 0 to 3

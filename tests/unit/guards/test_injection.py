@@ -35,7 +35,6 @@ def test_shipped_file_is_small_and_has_both_stage_models():
     for source in ("mail ham", "mail spam", "speeches", "llm library code"):
         assert holdout[source]["fpr"] <= 0.02, source
     assert holdout["hidden in long results (8 docs)"]["recall"] >= 0.85
-    assert data["models"]["tool_result"]["length_penalty"] > 0
 
 
 def test_ordinary_tool_results_pass():
@@ -75,7 +74,7 @@ def test_a_hidden_instruction_deep_in_a_long_document_is_not_diluted():
     # last token there, after the start of the text alone).
     model, doc = load_models()["tool_result"], filler + " " + attack + " " + filler
     toks, at, n = tokens(doc), len(tokens(filler)), len(tokens(attack))
-    verb, address = (at + tokens(attack).index(word) for word in ("disregard", "leak"))
+    verb, address = (at + tokens(attack).index(word) for word in ("disregard", "@leak"))
     score = model.score(doc)
     assert score.start <= verb and score.start + model.window > address
     in_place = sum(model.contributions(toks)[at : at + n])
@@ -131,6 +130,29 @@ def test_scoring_matches_the_training_features():
 
 def test_tokens_fold_case_and_fullwidth():
     assert tokens("ＩＧＮＯＲＥ Previous") == ["ignore", "previous"]
+
+
+def test_hosts_are_tokens_of_their_own():
+    # The host of an address or URL never shares a feature with the same word in the text.
+    toks = tokens("See https://www.example.org/a, for example, or mail jo@Example.COM. Thanks @ noon")
+    assert toks.count("example") == 1 and toks.count("@example") == 2
+    assert ["@www", ".", "@example", ".", "@org", "/", "a"] == toks[5:12]
+    assert ["jo", "@", "@example", ".", "@com", ".", "thanks", "@", "noon"] == toks[-9:]
+    assert tokens("no address here") == ["no", "address", "here"]
+    # A decorator, a mention or a path that says www is no host.
+    assert tokens("@property @alice see /www.txt") == ["@", "property", "@", "alice", "see", "/", "www", ".", "txt"]
+
+
+@pytest.mark.parametrize("stage", ["input", "tool_result"])
+def test_an_address_is_not_evidence_either_way(stage):
+    # Trained on one pool of addresses for both labels, with the hosts' weights held down: an
+    # address on a documentation host, a mail provider or a company moves a score by little.
+    model = load_models()[stage]
+    for address in ("jane.doe@example.com", "jane.doe@gmail.com", "https://www.example.org/help"):
+        feats = window_features(tokens(f"write to {address} today"))
+        host = [f for f in feats if any(len(p) > 1 and p[0] == "@" for p in f[2:].split(" "))]
+        assert host, address
+        assert abs(sum(model.weights.get(f, 0.0) for f in host)) < 0.25, (address, host)
 
 
 def test_custom_models_plug_in():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 from corral.guards.features import WINDOW, tokens
 from corral.guards.injection import InjectionModel
@@ -133,3 +134,54 @@ def test_character_4grams_pay_more_l2_than_the_words_that_carry_them():
     assert weights["w:bad"] > 0 > weights["w:good"]
     assert weights["c:<bad"] == pytest.approx(weights["w:bad"] / CHAR_L2, rel=0.02)
     assert weights["c:<goo"] == pytest.approx(weights["w:good"] / CHAR_L2, rel=0.02)
+
+
+def test_host_labels_pay_more_l2_than_words():
+    import pytest
+
+    pytest.importorskip("scipy")
+    from corral.guards.training.train import HOST_L2, Window, fit
+
+    # As above: a host label and a word that always occur together; the host keeps HOST_L2 times less.
+    wins = [Window(["w:send", "b:. @com"], 1, "attacks", i) for i in range(6)]
+    wins += [Window(["w:thanks", "w:@gmail"], 0, "benign", 6 + i) for i in range(6)]
+    weights, _ = fit(wins)
+    assert weights["b:. @com"] == pytest.approx(weights["w:send"] / HOST_L2, rel=0.02)
+    assert weights["w:@gmail"] == pytest.approx(weights["w:thanks"] / HOST_L2, rel=0.02)
+
+
+def test_attack_and_benign_generators_draw_addresses_from_one_pool():
+    from corral.guards.training import agentic
+    from corral.guards.training.hosts import DOMAINS, MAILS, URLS
+
+    rng = random.Random(2)
+    addr = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)|https?://([\w-]+(?:\.[\w-]+)+)")
+    hosts = {"attack": set(), "benign": set()}
+    texts = {
+        # (agentic attacks undisguised: a misspelt or look-alike host is still one of the pool's)
+        "attack": synthetic_injections() + ai_injections() + agentic._gen(agentic._TASKS, "train", 200, rng, False),
+        "benign": benign_pages(200, seed=2) + benign_tool_outputs(300, seed=2),
+    }
+    for label, group in texts.items():
+        assert not any("{mail}" in t or "{url}" in t for t in group)
+        for t in group:
+            hosts[label].update(a or b for a, b in addr.findall(t))
+    # Both labels name many hosts of the pool. Attacks name no other (bit.ly is one task's own
+    # link); benign text may (the standard library's docs quote real sites).
+    pool = set(DOMAINS)
+    assert len(hosts["attack"] & pool) >= 10 and len(hosts["benign"] & pool) >= 10
+    assert hosts["attack"] - pool <= {"bit.ly"}
+    assert all(u.split("/")[2] in pool for u in URLS) and all(m.split("@")[1] in pool for m in MAILS)
+    # The fixed attack lists stay fixed: their addresses are seeded by the text.
+    assert synthetic_injections() == synthetic_injections() and ai_injections() == ai_injections()
+
+
+def test_with_addresses_appends_a_statement_to_about_the_share_asked():
+    from corral.guards.training.hosts import with_addresses
+
+    texts = [f"How do I reset router {i}?" for i in range(400)]
+    signed = with_addresses(texts, random.Random(5), 0.25)
+    changed = [(a, b) for a, b in zip(texts, signed) if a != b]
+    assert 60 <= len(changed) <= 140
+    assert all(b.startswith(a + " ") and ("@" in b or "https://" in b) for a, b in changed)
+    assert with_addresses(texts, random.Random(5), 0.0) == texts
