@@ -71,6 +71,7 @@ def tokens(text: str) -> list[str]:
 
 
 _LABELS = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+_LABEL = re.compile(r"[a-z0-9]+")
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
 _HOST_MARK = "qxq"  # glued to each host label before tokenising; no English word starts so
 
@@ -99,17 +100,16 @@ def host_spans(folded: str) -> list[tuple[int, int]]:
             ):
                 spans.append(m.span())
             at = folded.find(anchor, at + 1)
-    return sorted(set(spans))
+    return sorted(set(spans))  # "://www." is found by two anchors
 
 
 def _mark(folded: str, spans: list[tuple[int, int]]) -> str:
-    """``folded`` with _HOST_MARK glued to every label inside ``spans``."""
+    """``folded`` with _HOST_MARK glued to every label inside ``spans`` (sorted, never overlapping:
+    each starts after a character no label holds)."""
     parts, pos = [], 0
     for start, end in spans:
-        if start < pos:  # "://www." found twice
-            continue
         parts.append(folded[pos:start])
-        parts.append(re.sub(r"[a-z0-9]+", lambda m: _HOST_MARK + m.group(), folded[start:end]))
+        parts.append(_LABEL.sub(lambda m: _HOST_MARK + m.group(), folded[start:end]))
         pos = end
     parts.append(folded[pos:])
     return "".join(parts)
