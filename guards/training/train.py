@@ -69,6 +69,11 @@ CHAR_L2 = 4.0
 # Host labels of addresses (features.host_spans) pay HOST_L2 times L2: a host says nothing about
 # intent, and the few attack texts that name one should not make every address evidence.
 HOST_L2 = 16.0
+# Real sources a coding agent reads in files, not what users type: agent frameworks are full of
+# prompt templates, and calibrated at input they set its threshold at 0.96 (direct-injection recall
+# on held-out templates 0.84 -> 0.40). Code a user pastes is judged by the tool_result model anyway
+# (corral.guards.shape).
+TOOL_RESULT_ONLY = frozenset({"llm agent frameworks"})
 # Benign FPR aimed at on the calibration split, for each source on its own: the target.
 # (Until real text was trained on, 0.5 % pooled over all benign sources: plain e-mail then scored
 # like an attack 20-40 % of the time.)
@@ -163,7 +168,8 @@ def _add_real(train: Split, calib: Split, test: Split, seed: int) -> None:
     for name, drawn in realtext.parts(seed + realtext.SEED_OFFSET).items():
         for split, texts in zip((train, calib, test), drawn):
             split.add(name, "tool_result", 0, texts)
-            split.add(name, "input", 0, texts[::3] if split is train else texts[::2])
+            if name not in TOOL_RESULT_ONLY:
+                split.add(name, "input", 0, texts[::3] if split is train else texts[::2])
     rng = random.Random(seed + 41)
     carriers = test.items[("mail ham", "tool_result", 0)]
     payloads = [

@@ -72,7 +72,7 @@ def test_library_passages_leave_out_what_the_rules_flag(tmp_path, monkeypatch):
         z.writestr("demo/README.md", docs)
         z.writestr("demo-1.0.dist-info/METADATA", "Name: demo\n" * 40)
     monkeypatch.setattr(realtext, "WHEELS", {"demo": ("1.0", "unused")})
-    monkeypatch.setattr(realtext, "fetch_wheel", lambda name, cache=None: wheel)  # no pip download here
+    monkeypatch.setattr(realtext, "fetch_wheel", lambda name, cache=None, pins=None: wheel)  # no pip download here
     realtext.library_code.cache_clear()
     try:
         files = realtext.library_code(tmp_path)
@@ -83,6 +83,48 @@ def test_library_passages_leave_out_what_the_rules_flag(tmp_path, monkeypatch):
     assert any("client.chat" in p for p in passages)
     assert not any("previous instructions" in p for p in passages)  # a quoted attack is not benign data
     assert not any("Name: demo" in p for p in passages)
+
+
+def test_framework_passages_take_the_readme_from_the_metadata_body(tmp_path, monkeypatch):
+    wheel = tmp_path / "agentkit-1.0-py3-none-any.whl"
+    readme = "\n\n".join(f"Section {i}: build an agent with tools and a planner step. " * 3 for i in range(12))
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("agentkit/core.py", "\n".join(f"def step_{i}(agent):\n    return agent.plan()" for i in range(40)))
+        z.writestr("agentkit-1.0.dist-info/METADATA", "Metadata-Version: 2.4\nName: agentkit\n\n" + readme)
+        z.writestr("agentkit-1.0.dist-info/RECORD", "agentkit/core.py,sha256=x,1\n" * 40)
+    monkeypatch.setattr(realtext, "FRAMEWORK_WHEELS", {"agentkit": ("1.0", "unused")})
+    monkeypatch.setattr(realtext, "fetch_wheel", lambda name, cache=None, pins=None: wheel)  # no pip download here
+    realtext.framework_code.cache_clear()
+    try:
+        passages = [p for f in realtext.framework_code(tmp_path) for p in f]
+    finally:
+        realtext.framework_code.cache_clear()
+    assert any("Section 11" in p for p in passages) and any("agent.plan()" in p for p in passages)
+    assert not any("Name: agentkit" in p or "sha256=" in p for p in passages)  # headers and RECORD stay out
+    realtext.library_code.cache_clear()
+    try:  # the LLM-client source keeps to code and docs files
+        monkeypatch.setattr(realtext, "WHEELS", {"agentkit": ("1.0", "unused")})
+        assert not any("Section" in p for f in realtext.library_code(tmp_path) for p in f)
+    finally:
+        realtext.library_code.cache_clear()
+
+
+def test_the_unseen_libraries_are_never_trained_on():
+    trained = set(realtext.WHEELS) | set(realtext.FRAMEWORK_WHEELS)
+    assert trained.isdisjoint(realtext.UNSEEN_WHEELS)
+    assert len(realtext.UNSEEN_WHEELS) >= len(realtext.FRAMEWORK_WHEELS)
+
+
+def test_unseen_sets_draw_from_every_library(monkeypatch):
+    libraries = tuple(tuple((f"lib{k} file{f} passage{i}",) for f in range(5) for i in range(100)) for k in range(3))
+    monkeypatch.setattr(realtext, "unseen_code", lambda cache=None: libraries)
+    monkeypatch.setattr(realtext, "UNSEEN_WHEELS", {f"lib{k}": ("1", "x") for k in range(3)})
+    tool, text_input = realtext.unseen_library_sets(seed=5)
+    assert (tool.stage, text_input.stage) == ("tool_result", "input")
+    assert len(tool.texts) == 3 * realtext.UNSEEN_PER_LIBRARY == 2 * len(text_input.texts)
+    for k in range(3):
+        assert sum(t.startswith(f"lib{k} ") for t in tool.texts) == realtext.UNSEEN_PER_LIBRARY
+    assert tool.texts == realtext.unseen_library_sets(seed=5)[0].texts  # deterministic
 
 
 def test_parts_never_put_one_address_or_file_on_two_sides(monkeypatch):
@@ -99,11 +141,18 @@ def test_parts_never_put_one_address_or_file_on_two_sides(monkeypatch):
     monkeypatch.setattr(
         realtext, "library_code", lambda cache=None: tuple((f"file {f} a", f"file {f} b") for f in range(20))
     )
+    monkeypatch.setattr(
+        realtext, "framework_code", lambda cache=None: tuple((f"agent {f} a", f"agent {f} b") for f in range(20))
+    )
     cut = realtext.parts(seed=3)
     assert cut == realtext.parts(seed=3)  # deterministic
     for name, (train, calib, test) in cut.items():
         assert not set(train) & set(test) and not set(calib) & set(test) and not set(train) & set(calib), name
-    owner = {"speeches": lambda t: t.split(" part")[0], "llm library code": lambda t: t.rsplit(" ", 1)[0]}
+    owner = {
+        "speeches": lambda t: t.split(" part")[0],
+        "llm library code": lambda t: t.rsplit(" ", 1)[0],
+        "llm agent frameworks": lambda t: t.rsplit(" ", 1)[0],
+    }
     for name, key in owner.items():
         train, calib, test = cut[name]
         assert not {key(t) for t in train} & {key(t) for t in test}, name

@@ -185,3 +185,25 @@ def test_with_addresses_appends_a_statement_to_about_the_share_asked():
     assert 60 <= len(changed) <= 140
     assert all(b.startswith(a + " ") and ("@" in b or "https://" in b) for a, b in changed)
     assert with_addresses(texts, random.Random(5), 0.0) == texts
+
+
+def test_agent_frameworks_train_and_calibrate_the_tool_result_model_only(monkeypatch):
+    import corral.guards.training.realtext as realtext
+    from corral.guards.training import train as train_module
+
+    fake = {
+        name: (
+            [f"{name} train {i}" for i in range(9)],
+            [f"{name} calib {i}" for i in range(4)],
+            [f"{name} test {i}" for i in range(4)],
+        )
+        for name in ("mail ham", "llm library code", "llm agent frameworks")
+    }
+    monkeypatch.setattr(realtext, "parts", lambda seed, cache=None: fake)
+    splits = Split(), Split(), Split()
+    train_module._add_real(*splits, seed=1)
+    for split in splits:
+        stages = {(src, stage) for (src, stage, _label) in split.items}
+        assert ("llm agent frameworks", "tool_result") in stages
+        assert ("llm agent frameworks", "input") not in stages  # its prompt templates would set the input cut
+        assert {("llm library code", "input"), ("mail ham", "input")} <= stages
