@@ -282,7 +282,7 @@ class InjectionGuard:
         # learned code, the tool_result model did (and instructions hidden in it) (corral.guards.shape).
         model = self._model("tool_result" if stage != "tool_result" and looks_like_code(text) else stage)
         threshold = model.threshold if self.threshold is None else self.threshold
-        found = self._assess(text, model, threshold)
+        found = self._assess(text, model, threshold, third_party=stage == "tool_result")
         if found.reason is None:
             return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
@@ -307,12 +307,14 @@ class InjectionGuard:
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
 
-    def _assess(self, text: str, model: InjectionModel, threshold: float) -> _Finding:
-        """The text's finding: a rule, the classifier, or either on a decoded reading of it."""
-        found = _judge(text, model, threshold)
+    def _assess(self, text: str, model: InjectionModel, threshold: float, third_party: bool = True) -> _Finding:
+        """The text's finding: a rule, the classifier, or either on a decoded reading of it.
+        ``third_party`` adds the rules for text that speaks to the AI reading it (tool results; the
+        redaction helpers below run on nothing else, hence the default)."""
+        found = _judge(text, model, threshold, third_party)
         if found.reason is None:
             for how, plain, _span in decoded_candidates(text):
-                hidden = _judge(plain, model, threshold)
+                hidden = _judge(plain, model, threshold, third_party)
                 if hidden.reason is not None:
                     return _Finding(
                         hidden.score, f"{hidden.reason} (in a {how}-encoded payload)", dict(hidden.details, decoded=how)
@@ -409,8 +411,8 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _judge(text: str, model: InjectionModel, threshold: float) -> _Finding:
-    rule = _rule_hit(text)
+def _judge(text: str, model: InjectionModel, threshold: float, third_party: bool) -> _Finding:
+    rule = _rule_hit(text, third_party)
     if rule is not None:
         name, excerpt = rule
         return _Finding(

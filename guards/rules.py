@@ -29,6 +29,7 @@ import re
 from functools import lru_cache
 
 from . import other_languages, world_languages
+from .addressed import addressed_on
 from .features import _leet_hint, _unleet, normalise
 from .patterns import GAP, phrase, skip
 
@@ -568,13 +569,15 @@ _GLUED = re.compile(r"_(?=[A-Z])")
 _WORDISH = re.compile(r"[a-z0-9$@]+")
 
 
-def rule_hit(text: str) -> tuple[str, str] | None:
-    """(rule name, matched excerpt) for the first rule that matches ``text``, else None."""
+def rule_hit(text: str, third_party: bool = False) -> tuple[str, str] | None:
+    """(rule name, matched excerpt) for the first rule that matches ``text``, else None.
+    ``third_party`` (tool results) adds the rules for text that speaks to the AI reading it
+    (corral.guards.addressed)."""
     # "_" before a capital joins a name to a sentence for \b ("External_Ignore your previous
     # instructions"); snake_case names ("override_system_prompt") stay one word.
     low = normalise(_GLUED.sub(" ", text) if "_" in text else text)
     for reading in _readings(low):
-        hit = _rules_on(reading)
+        hit = _rules_on(reading) or (addressed_on(reading) if third_party else None)
         if hit is not None:
             return hit
     return None

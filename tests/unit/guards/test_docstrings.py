@@ -24,6 +24,8 @@ MODULES = [
     "provenance",
     "spotlight",
     "json_spans",
+    "addressed",
+    "rules",
 ]
 
 
