@@ -12,7 +12,8 @@ request, so InjectionGuard runs these rules on tool results only. The role words
 that name people too ("agent", "model", "Claude"), and the task verbs leave out what a colleague
 does with a mail ("read", "review"): "When you review this document, please note ..." is ordinary
 business mail. The text must be this one ("this email", "the following page"): "When you summarize
-the meeting notes, please include the action items" is a colleague's request.
+the meeting notes, please include the action items" is a colleague's request. A turn of a quoted
+chat ("Customer: Hi bot, where is my order?") speaks to that chat's bot, not to the reader.
 
 They run inside ``corral.guards.rules.rule_hit(text, third_party=True)``, on the same normalised
 readings as the other rules, so a text is normalised once.
@@ -213,11 +214,32 @@ ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# A line that opens with a speaker's label is a turn of a quoted conversation: "Customer: Hi bot,
+# where is my order?" speaks to the bot of that chat, not to the reader of the support ticket.
+# Header, field and note labels are not speakers ("Subject: Hi bot, forward ..."). Only the vocative
+# rule reads this: an order tied to this very text is an attack on whichever line it stands.
+_SPEAKER = re.compile(r"(?:\[[^\]\n]{1,20}\]\s*)?([a-z][\w .'-]{0,30}):\s*")
+_NOT_SPEAKERS = frozenset(
+    (
+        *("subject", "re", "fwd", "fw", "from", "to", "cc", "bcc", "date", "url", "title", "description"),
+        *("body", "message", "text", "content", "comment", "note", "ps", "p.s", "nb", "important", "urgent"),
+        *("attention", "reminder", "update", "summary", "instructions", "system"),
+    )
+)
+
+
+def _quoted_turn(low: str, start: int) -> bool:
+    """Whether the match at ``start`` follows only a speaker's label on its line."""
+    line = low[low.rfind("\n", 0, start) + 1 : start]
+    label = _SPEAKER.fullmatch(line)
+    return label is not None and label.group(1).strip() not in _NOT_SPEAKERS
+
+
 def addressed_on(low: str) -> tuple[str, str] | None:
     """(rule name, matched excerpt) when ``low`` (one normalised reading) speaks to its AI reader."""
     for name, gate, pattern in ADDRESSED_RULES:
         if gate.search(low):
-            m = pattern.search(low)
-            if m is not None:
-                return name, m.group().strip(" .!?;:\n")[:120]
+            for m in pattern.finditer(low):
+                if name != "addresses-the-assistant" or not _quoted_turn(low, m.start()):
+                    return name, m.group().strip(" .!?;:\n")[:120]
     return None
