@@ -240,6 +240,8 @@ def addressed_on(low: str) -> tuple[str, str] | None:
     for name, gate, pattern in ADDRESSED_RULES:
         if gate.search(low):
             for m in pattern.finditer(low):
-                if name != "addresses-the-assistant" or not _quoted_turn(low, m.start()):
+                # From the first word: a match at a sentence start opens with the mark before it.
+                start = m.end() - len(m.group().lstrip(".!?;\n \t"))
+                if name != "addresses-the-assistant" or not _quoted_turn(low, start):
                     return name, m.group().strip(" .!?;:\n")[:120]
     return None
