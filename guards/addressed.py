@@ -220,11 +220,8 @@ ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 # rule reads this: an order tied to this very text is an attack on whichever line it stands.
 _SPEAKER = re.compile(r"(?:\[[^\]\n]{1,20}\]\s*)?([a-z][\w .'-]{0,30}):\s*")
 _NOT_SPEAKERS = frozenset(
-    (
-        *("subject", "re", "fwd", "fw", "from", "to", "cc", "bcc", "date", "url", "title", "description"),
-        *("body", "message", "text", "content", "comment", "note", "ps", "p.s", "nb", "important", "urgent"),
-        *("attention", "reminder", "update", "summary", "instructions", "system"),
-    )
+    "subject re fwd fw from to cc bcc date url title description body message text content comment note ps p.s"
+    " nb important urgent attention reminder update summary instructions system".split()
 )
 
 

