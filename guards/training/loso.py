@@ -41,6 +41,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "agentic: user questions": ("agentic questions",),
     "spikee wrappers x instructions (PyPI)": ("spikee direct", "spikee alone", "spikee hidden"),
     "spikee finance questions (PyPI)": ("spikee benign questions",),
+    "PyRIT jailbreak templates (PyPI)": ("pyrit jailbreaks",),
     "real: e-mail, ordinary and spam (SpamAssassin)": ("mail ham", "mail spam"),
     "real: speeches (State of the Union)": ("speeches",),
     "real: LLM library code and docs (PyPI)": ("llm library code",),

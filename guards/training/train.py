@@ -11,7 +11,8 @@ the benign JailbreakBench behaviours, generated tool traffic (mail, news, JSON, 
 standard-library docs and code) and long realistic pages (recipes, how-tos, policies, FAQs,
 READMEs, product pages, Q&A threads) full of imperatives addressed to the human reader, and
 real text written by people (corral.guards.training.realtext: e-mail and spam, State of the Union
-addresses, the code and docs of LLM client libraries).
+addresses, the code and docs of LLM client libraries). Attacks also include the jailbreak templates
+of PyRIT that are not copies of the shared prompts (corral.guards.training.pyrit_jailbreaks).
 Harmful requests (HarmBench, JailbreakBench harmful) are left out on purpose: they attack no
 instruction and belong to Llama Guard; the evaluation reports them separately.
 
@@ -21,9 +22,9 @@ CALIB_FPR (2 %) for single documents and at LONG_FPR (0.5 %) for long multi-docu
 out (never trained on, never used for a choice): 20% of jailbreak prompts, one BIPIA payload per
 category, 20% of the injection templates, a quarter of every page sentence pool, tool traffic from
 other standard-library modules, 20 % of each real-text source, a quarter of spikee's wrappers and
-instructions (by a hash of their id), and long 8-document results with
-and without a hidden payload. User-style requests hidden in documents are measured there but not
-trained on (see _add_hidden).
+instructions (by a hash of their id), a quarter of PyRIT's jailbreak templates (by a hash of their
+path), and long 8-document results with and without a hidden payload. User-style requests hidden in
+documents are measured there but not trained on (see _add_hidden).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from ..features import WINDOW, tokens, window_features
 from ..injection import InjectionModel, _best_window, _sigmoid
-from . import agentic, realtext, spikee
+from . import agentic, pyrit_jailbreaks, realtext, spikee
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .hosts import with_addresses
 from .pages import AI_TEMPLATES, ai_injections, benign_pages, long_results, qa_pages
@@ -158,6 +159,7 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
     _add_hidden(train, test, data, rng, seed, synth, ai, turns)
     _add_agentic(train, test, calib, rng, seed)
     _add_spikee(train, test, rng, seed)
+    _add_pyrit(train, test, data)
     _add_real(train, calib, test, seed)
     return train, calib, test
 
@@ -211,6 +213,14 @@ def _add_spikee(train: Split, test: Split, rng: random.Random, seed: int) -> Non
         split.add("spikee benign questions", "input", 0, spikee.benign_questions(part=part))
 
 
+def _add_pyrit(train: Split, test: Split, data: Path) -> None:
+    """corral.guards.training.pyrit_jailbreaks: held-out templates are never trained on."""
+    for split, part in ((train, "train"), (test, "test")):
+        texts = pyrit_jailbreaks.attacks(part=part, data=data)
+        split.add("pyrit jailbreaks", "input", 1, texts)
+        split.add("pyrit jailbreaks", "tool_result", 1, texts)
+
+
 def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb: list[str], payloads) -> None:
     """Benign items drawn like the training ones but never trained on, and long results."""
     traffic = benign_tool_outputs(1000, seed=seed + 5, modules=TRAINING_MODULES)
@@ -222,7 +232,9 @@ def _add_calibration(calib: Split, data: Path, seed: int, turns: list[str], jbb:
     calib.add("jbb benign", "input", 0, with_addresses(jbb, signed, ADDRESS_SHARE))
     calib.add("tool traffic", "input", 0, traffic[::4] + pages[::4])
     calib.add("tool traffic", "tool_result", 0, traffic + pages)
-    calib.add("tool traffic lines", "tool_result", 0, _lines(traffic + pages, rng, 600))
+    # Signed like the training and held-out lines, so calibration sees the same kind of line.
+    lines = with_addresses(_lines(traffic + pages, rng, 600), signed, ADDRESS_SHARE)
+    calib.add("tool traffic lines", "tool_result", 0, lines)
     calib.add("long results", "tool_result", 0, longs)
     hidden = [embed(p, rng.choice(longs), rng) for group in payloads for p in group]
     calib.add("injections hidden in long results", "tool_result", 1, hidden)

@@ -26,6 +26,7 @@ MODULES = [
     "json_spans",
     "addressed",
     "rules",
+    "training.pyrit_jailbreaks",
 ]
 
 

@@ -35,6 +35,9 @@ def test_shipped_file_is_small_and_has_both_stage_models():
     for source in ("mail ham", "mail spam", "speeches", "llm library code", "llm agent frameworks"):
         assert holdout[source]["fpr"] <= 0.02, source
     assert holdout["hidden in long results (8 docs)"]["recall"] >= 0.85
+    # PyRIT's held-out jailbreak templates: other authors than the shared in-the-wild jailbreaks.
+    for stage in ("input", "tool_result"):
+        assert data["meta"]["holdout"][stage]["pyrit jailbreaks"]["recall"] >= 0.85, stage
 
 
 def test_ordinary_tool_results_pass():

@@ -207,3 +207,18 @@ def test_agent_frameworks_train_and_calibrate_the_tool_result_model_only(monkeyp
         assert ("llm agent frameworks", "tool_result") in stages
         assert ("llm agent frameworks", "input") not in stages  # its prompt templates would set the input cut
         assert {("llm library code", "input"), ("mail ham", "input")} <= stages
+
+
+def test_pyrit_templates_train_both_stages_and_the_held_out_quarter_is_never_trained_on(monkeypatch, tmp_path):
+    import corral.guards.training.pyrit_jailbreaks as pyrit
+    from corral.guards.training import train as train_module
+
+    monkeypatch.setattr(
+        pyrit, "attacks", lambda part, data=None, cache=None: [f"{part} template {i}" for i in range(3)]
+    )
+    train, test = Split(), Split()
+    train_module._add_pyrit(train, test, tmp_path)
+    for split, part in ((train, "train"), (test, "test")):
+        for stage in ("input", "tool_result"):
+            assert split.items[("pyrit jailbreaks", stage, 1)] == [f"{part} template {i}" for i in range(3)]
+    assert not any(t.startswith("test") for texts in train.items.values() for t in texts)
