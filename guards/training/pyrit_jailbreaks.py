@@ -10,7 +10,7 @@ slot. This source keeps the ones that are neither the shared set's study nor cop
 - templates that only change the answer's form (start with "Absolutely!", answer in JSON, nest it
   in code or a table) are attacks only through the request they wrap, which is Llama Guard's to
   judge; with an empty slot they are ordinary requests (FORM_ONLY).
-What stays (about 85): Pliny's per-model "GODMODE" prompts, Arth Singh's authority and
+What stays (84): Pliny's per-model "GODMODE" prompts, Arth Singh's authority and
 role-play templates, and the paper templates (refusal suppression, cipher chat, DecodingTrust).
 
 The slot is left empty, as in most shared prompts ("[INSERT PROMPT HERE]"): the wrapper is the
