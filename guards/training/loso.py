@@ -1,10 +1,12 @@
 """Leave-one-source-out figures: ``python -m corral.guards.training.loso [--markdown] [--only NAME]``.
 
 For each data source, train both stage models without it (train and calibration splits), then
-score every item of that source (all its splits) with the stage model it belongs to: recall for
-attack sources, false-positive rate for benign ones. These are the honest figures: the model
-never saw the source, its templates, or its style. (The in-distribution figures are the held-out
-split of ``python -m corral.guards.training.train``.)
+score every item of that source (its train and test splits) with InjectionGuard built from both
+fold models, so each text meets the model the shipped guard would send it to (source code typed at
+input goes to the tool_result model): recall for attack sources, false-positive rate for benign
+ones. These are the honest figures: the models never saw the source, its templates, or its
+style. (The in-distribution figures are the held-out split of ``python -m
+corral.guards.training.train``.)
 
 The guard's rules run too, as they do in InjectionGuard; a tool-result redaction counts as a
 detection. Needs the ``train`` extra (numpy, scipy), like training.
@@ -20,7 +22,7 @@ from ..injection import InjectionGuard
 from .corpus import default_data_dir
 from .train import SEED, STAGE_MODELS, Split, build_splits, train_stage
 
-__all__ = ["SOURCES", "leave_out", "run", "main"]
+__all__ = ["SOURCES", "leave_out", "fold_guard", "run", "main"]
 
 # Source name -> the split sources (prefixes) it covers. "shared" marks the public sets.
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -69,20 +71,26 @@ def run(data: Path, names: list[str], seed: int = SEED, on_row=None) -> list[tup
         train_wo, held_a = leave_out(train_split, prefixes)
         calib_wo, _ = leave_out(calib_split, prefixes)
         _, held_b = leave_out(test_split, prefixes)
+        print(f"{name}: training both stage models without it", file=sys.stderr)
+        guard = fold_guard(train_wo, calib_wo)
         for stage in STAGE_MODELS:
             held = {
                 k: held_a.items.get(k, []) + held_b.items.get(k, [])
                 for k in {**held_a.items, **held_b.items}
                 if k[1] == stage
             }
-            if not held:
-                continue
-            print(f"{name}: training {stage} without it", file=sys.stderr)
-            model, _ = train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split())
-            rows += _score(name, stage, held, InjectionGuard(models={"input": model, "tool_result": model}))
-            if on_row is not None:
-                on_row(rows)
+            if held:
+                rows += _score(name, stage, held, guard)
+        if on_row is not None:
+            on_row(rows)
     return rows
+
+
+def fold_guard(train_wo: Split, calib_wo: Split) -> InjectionGuard:
+    """The guard as shipped, with both stage models trained without the source: input-stage code is
+    judged by the tool_result model, as InjectionGuard routes it, so that model must not know it either."""
+    models = {stage: train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split())[0] for stage in STAGE_MODELS}
+    return InjectionGuard(models=models)
 
 
 def _score(name: str, stage: str, held: dict, guard: InjectionGuard) -> list[tuple[str, str, str, int, float]]:
@@ -110,9 +118,10 @@ def render(rows: list[tuple[str, str, str, int, float]], *, markdown: bool) -> s
 _HEADER = f"""# Leave-one-source-out figures of the injection classifier
 
 Written by `python -m corral.guards.training.loso --markdown --out guards/training/LOSO.md` (seed
-{SEED}). Each row: the stage model trained (and calibrated) without that source, then run as
-InjectionGuard (rules, decoding, redaction) on every item of the source; a redaction counts as a
-detection. Targets: recall >= 0.85 on attacks, FPR <= 0.02 on benign sources.
+{SEED}). Each row: both stage models trained (and calibrated) without that source, then run as
+InjectionGuard (rules, decoding, redaction, and code at input judged by the tool_result model) on
+every item of the source; a redaction counts as a detection. Targets: recall >= 0.85 on attacks,
+FPR <= 0.02 on benign sources.
 
 """
 

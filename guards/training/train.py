@@ -22,9 +22,9 @@ CALIB_FPR (2 %) for single documents and at LONG_FPR (0.5 %) for long multi-docu
 out (never trained on, never used for a choice): 20% of jailbreak prompts, one BIPIA payload per
 category, 20% of the injection templates, a quarter of every page sentence pool, tool traffic from
 other standard-library modules, 20 % of each real-text source, a quarter of spikee's wrappers and
-instructions (by a hash of their id), a quarter of PyRIT's jailbreak templates (by a hash of their
-path), and long 8-document results with and without a hidden payload. User-style requests hidden in
-documents are measured there but not trained on (see _add_hidden).
+instructions (by a hash of their id), PyRIT's jailbreak templates whose group of near-copies
+hashes to the fourth part, and long 8-document results with and without a hidden payload.
+User-style requests hidden in documents are measured there but not trained on (see _add_hidden).
 """
 
 from __future__ import annotations
