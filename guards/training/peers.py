@@ -4,11 +4,10 @@ last_layer (PyPI ``last_layer`` 0.1.33, an MIT wrapper around a closed compiled 
 offline prompt-injection detector on PyPI that runs here without a model hub. Its users call
 ``scan_prompt(text)`` and refuse the text when it does not pass. It is scored on every item of each
 source in corral.guards.training.loso.SOURCES that the LOSO table scores (its train and test
-splits), at both stages alike (it has no notion of stage):
-as its users configure it (any marker: PII, links, code, languages, ...) and with only its
-injection markers (INJECTION_MARKERS), since corral's PII and code guards are separate. Compare
-with guards/training/LOSO.md, where corral never saw the source; what last_layer was trained on is
-not published.
+splits), at both stages alike (it has no notion of stage): as its users configure it (any marker:
+PII, links, code, languages, ...) and with only its injection markers (INJECTION_MARKERS), since
+corral's PII and code guards are separate. Compare with guards/training/LOSO.md, where corral never
+saw the source; what last_layer was trained on is not published.
 
 Install it beside corral, never as a dependency: ``pip install --no-deps last_layer==0.1.33``.
 """
@@ -21,6 +20,7 @@ import os
 import sys
 import types
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from .corpus import default_data_dir
@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no peer: {exc}", file=sys.stderr)
         return 2
     train, _calibration, test = build_splits(args.data or default_data_dir(), SEED)
+    print(f"last_layer {metadata.version('last_layer')}, on the LOSO items (seed {SEED})\n")
     print("| source | stage | label | n | last_layer as configured | last_layer, injection markers |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, stage, label, n, refused, injection in rows(scan, (train, test)):

