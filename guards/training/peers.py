@@ -46,7 +46,7 @@ def last_layer() -> Callable[[str], frozenset[str]]:
         raise PeerUnavailable("last_layer is not installed: pip install --no-deps last_layer==0.1.33")
     root = spec.submodule_search_locations[0]
     if importlib.util.find_spec("pkg_resources") is None:
-        # last_layer finds its library with pkg_resources, which setuptools 81 removed; it needs one call.
+        # last_layer finds its library with pkg_resources, which recent setuptools no longer ships (84 here).
         shim = types.ModuleType("pkg_resources")
         shim.resource_filename = lambda _package, relative: os.path.join(root, relative)  # type: ignore[attr-defined]
         sys.modules["pkg_resources"] = shim
