@@ -1,7 +1,7 @@
 """A peer on the leave-one-source-out sources: ``python -m corral.guards.training.peers``.
 
 last_layer (PyPI ``last_layer`` 0.1.33, an MIT wrapper around a closed compiled model) is the one
-offline prompt-injection detector on PyPI that runs here without a model hub. Its users call
+offline prompt-injection detector on PyPI we found that runs here without a model hub. Its users call
 ``scan_prompt(text)`` and refuse the text when it does not pass. It is scored on every item of each
 source in corral.guards.training.loso.SOURCES that the LOSO table scores (its train and test
 splits), at both stages alike (it has no notion of stage): as its users configure it (any marker:
