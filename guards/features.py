@@ -179,9 +179,10 @@ _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|[nrt\"'/\\])")
 
 
 def _unescape(m: re.Match) -> str:
+    # An escaped line break stays one: rules anchor labels and quoted turns at a line's start.
     if m.group(1):
         return chr(int(m.group(1), 16))
-    return " " if m.group(0)[1] in "nrt" else m.group(0)[1]
+    return "\n" if m.group(0)[1] == "n" else " " if m.group(0)[1] in "rt" else m.group(0)[1]
 
 
 @lru_cache(maxsize=4)  # the rules and the scorer both read the same text's folded form

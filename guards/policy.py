@@ -66,7 +66,7 @@ class ToolPolicy:
     - ``requires_approval`` / ``approver``: see the module docs.
     - ``provenance``: True, a ``ProvenanceRule`` or its keyword arguments as a dict
       (``{"sensitive": {...}, "allow_values": [...]}``): sensitive arguments (recipients, IBANs,
-      amounts, URLs, paths, commands) must not be copied only from tool results (see
+      amounts, URLs, paths, commands, passwords) must not be copied only from tool results (see
       ``corral.guards.provenance``). The agent then hands the policy each call's provenance.
 
     Example::

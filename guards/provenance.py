@@ -7,9 +7,9 @@ Two ideas, both small:
   on it (PII redaction and the other guards still run). A tool marks its result the same way by
   returning ``trusted(...)``; a run's input by being passed as ``agent.run(trusted(prompt))``.
 - **Copied values.** ``ProvenanceRule`` (used by ``ToolPolicy(provenance=...)``) refuses a
-  tool call whose *sensitive* argument (a recipient, IBAN, amount, URL, path, command) was copied
-  from third-party content (a tool result) and does not occur in what the user or the system
-  wrote, nor on an allow-list: a simplified CaMeL/FIDES-style information-flow check.
+  tool call whose *sensitive* argument (a recipient, IBAN, amount, URL, path, command, password)
+  was copied from third-party content (a tool result) and does not occur in what the user or the
+  system wrote, nor on an allow-list: a simplified CaMeL/FIDES-style information-flow check.
 
 "Copied" means: the normalised value occurs, at word boundaries, in a tool result but not in any
 user or system message. Strings are compared case-folded with whitespace collapsed; numbers by
@@ -97,6 +97,11 @@ SENSITIVE_WORDS = frozenset(
         "address",
         "destination",
         "payee",
+        # Credentials: a password set to a value a mail or page chose is an account taken over.
+        "password",
+        "passphrase",
+        "passcode",
+        "pin",
     }
 )
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")

@@ -4,6 +4,7 @@ For each suite (workspace, slack, travel, banking) and each defence configuratio
 utility without attack, utility under attack and the attack success rate (ASR), all judged by
 AgentDojo's own checks on the environment's state. The model obeys every injection it sees
 (``corral.bench.obedient``), so with no guards ASR is about 100 % and the outcome is deterministic.
+The full run also reports AgentDojo's other fixed attacks (OTHER_ATTACKS), one line per attack.
 
 Needs the ``security`` extra (``pip install 'corral[security]'``); skipped without it.
 
@@ -23,10 +24,24 @@ from typing import Any
 
 from .report import Row, SectionResult
 
-__all__ = ["LAYERS", "SUITES", "ATTACKS", "Score", "run_security", "security_section", "markdown"]
+__all__ = [
+    "LAYERS",
+    "SUITES",
+    "ATTACKS",
+    "OTHER_ATTACKS",
+    "Score",
+    "run_security",
+    "security_section",
+    "markdown",
+    "markdown_by_attack",
+]
 
 SUITES = ("workspace", "slack", "travel", "banking")
 ATTACKS = ("important_instructions", "ignore_previous")
+# AgentDojo's other fixed attacks, in a table of their own: a plain task ("TODO: {goal}"), a forged
+# system label ("###(system_message) {goal}") and InjecAgent's override. The targets are set on ATTACKS.
+OTHER_ATTACKS = ("direct", "system_message", "injecagent")
+OTHER_LAYERS = ("none", "default", "default + provenance")
 BENCHMARK_VERSION = "v1.2.2"
 
 
@@ -190,6 +205,24 @@ def markdown(results: dict[str, dict[str, Score]]) -> str:
     return "\n".join(lines)
 
 
+def markdown_by_attack(results: dict[str, dict[str, dict[str, Score]]]) -> str:
+    """The table of OTHER_ATTACKS: one line per suite, attack and layer (results keyed by attack first)."""
+    lines = [
+        "| suite | attack | defences | utility under attack | ASR | attacks |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    suites = dict.fromkeys(suite for by_suite in results.values() for suite in by_suite)
+    for suite in suites:
+        for attack, by_suite in results.items():
+            for layer, score in by_suite.get(suite, {}).items():
+                d = score.to_dict()
+                lines.append(
+                    f"| {suite} | {attack} | {layer} | {_pct(d['utility_under_attack'])} | {_pct(d['asr'])} | "
+                    f"{d['attacks']} |"
+                )
+    return "\n".join(lines)
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
@@ -224,4 +257,22 @@ def security_section(config: Any) -> SectionResult:
         log=lambda line: print(line, file=sys.stderr),
     )
     data = {suite: {layer: s.to_dict() for layer, s in by.items()} for suite, by in results.items()}
-    return SectionResult(name="security", rows=_rows(results), data={"scores": data, "table": markdown(results)})
+    rows = _rows(results)
+    out: dict[str, Any] = {"scores": data, "table": markdown(results)}
+    if not quick:
+        other = {
+            attack: run_security(attacks=[attack], layers=OTHER_LAYERS, log=lambda line: print(line, file=sys.stderr))
+            for attack in OTHER_ATTACKS
+        }
+        for attack, by_suite in other.items():
+            for suite, by_layer in by_suite.items():
+                for layer, score in by_layer.items():
+                    rows.append(
+                        Row(metric=f"{suite} / {layer} / {attack}: ASR", value=score.to_dict()["asr"], unit="%")
+                    )
+        out["other_attacks"] = {
+            attack: {suite: {layer: s.to_dict() for layer, s in by.items()} for suite, by in by_suite.items()}
+            for attack, by_suite in other.items()
+        }
+        out["other_table"] = markdown_by_attack(other)
+    return SectionResult(name="security", rows=rows, data=out)

