@@ -583,12 +583,21 @@ def rule_hit(text: str, third_party: bool = False) -> tuple[str, str] | None:
     return None
 
 
+# A hyphen inside a word ("ig-nore prev-ious in-struc-tions") hides it from a reader-by-word.
+_SPLIT_WORD = re.compile(r"(?<=[a-z])-(?=[a-z])")
+
+
 def _readings(low: str):  # noqa: ANN202 - a generator of strings
-    """The normalised text, then with misspellings respelt, then with leetspeak folded (each only if it differs)."""
+    """The normalised text, then with misspellings respelt, then with words split by hyphens joined,
+    then with leetspeak folded (each only if it differs)."""
     yield low
     fixed = respell(low)
     if fixed != low:
         yield fixed
+    if "-" in low:
+        joined = _SPLIT_WORD.sub("", low)
+        if joined != low:
+            yield joined
     if _leet_hint(low):
         plain = _WORDISH.sub(lambda m: _unleet(m.group()), low)
         if plain != low:
