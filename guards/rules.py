@@ -585,6 +585,7 @@ def rule_hit(text: str, third_party: bool = False) -> tuple[str, str] | None:
 
 # A hyphen inside a word ("ig-nore prev-ious in-struc-tions") hides it from a reader-by-word.
 _SPLIT_WORD = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_HYPHENED = re.compile(r"[a-z]+(?:-[a-z]+)+")
 
 
 def _readings(low: str):  # noqa: ANN202 - a generator of strings
@@ -594,10 +595,8 @@ def _readings(low: str):  # noqa: ANN202 - a generator of strings
     fixed = respell(low)
     if fixed != low:
         yield fixed
-    if "-" in low:
-        joined = _SPLIT_WORD.sub("", low)
-        if joined != low:
-            yield joined
+    if "-" in low and any(_joins_a_needle(word) for word in set(_HYPHENED.findall(low))):
+        yield _SPLIT_WORD.sub("", low)
     if _leet_hint(low):
         plain = _WORDISH.sub(lambda m: _unleet(m.group()), low)
         if plain != low:
@@ -605,6 +604,15 @@ def _readings(low: str):  # noqa: ANN202 - a generator of strings
             again = respell(plain)
             if again != plain:
                 yield again
+
+
+_ALL_NEEDLES = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for group in needs for word in group))
+
+
+def _joins_a_needle(word: str) -> bool:
+    """Whether joining ``word``'s parts makes a word some rule needs ("ig-nore"; not "follow-up")."""
+    joined = word.replace("-", "")
+    return any(w in joined and w not in word for w in _ALL_NEEDLES)
 
 
 def _holds(low: str, group: tuple[str, ...], found: dict[tuple[str, ...], bool]) -> bool:
