@@ -188,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run_sections(config, names, log)
     print(markdown_table(results))
     _print_quality(results)
+    _print_security(results)
     if args.json:
         meta = {
             **config.to_dict(),
@@ -209,6 +210,15 @@ def _print_quality(results: list[SectionResult]) -> None:
 
             for half in ("held-out", "tune"):
                 print(f"\nBFCL quality, {half} half:\n\n{quality_markdown(result.data['summary'], half)}")
+
+
+def _print_security(results: list[SectionResult]) -> None:
+    """The security section's tables (every layer; AgentDojo's other attacks on a full run) below the main table."""
+    for result in results:
+        if result.name == "security" and result.status == "ok":
+            print(f"\nAgentDojo, per suite and defence layer:\n\n{result.data['table']}")
+            if "other_table" in result.data:
+                print(f"\nAgentDojo's other attacks:\n\n{result.data['other_table']}")
 
 
 def _llama_cpp_version() -> str | None:

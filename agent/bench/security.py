@@ -110,6 +110,8 @@ def _sample(items: Sequence[Any], n: int | None) -> list[Any]:
     """``n`` items spread evenly over ``items`` (all of them when ``n`` is None): a fixed sample."""
     if n is None or n >= len(items):
         return list(items)
+    if n <= 0:
+        return []
     step = len(items) / n
     return [items[int(i * step)] for i in range(n)]
 
@@ -260,8 +262,11 @@ def security_section(config: Any) -> SectionResult:
     rows = _rows(results)
     out: dict[str, Any] = {"scores": data, "table": markdown(results)}
     if not quick:
+        # tasks=0: utility without attack is the main table's; its runs would repeat per attack.
         other = {
-            attack: run_security(attacks=[attack], layers=OTHER_LAYERS, log=lambda line: print(line, file=sys.stderr))
+            attack: run_security(
+                attacks=[attack], layers=OTHER_LAYERS, tasks=0, log=lambda line: print(line, file=sys.stderr)
+            )
             for attack in OTHER_ATTACKS
         }
         for attack, by_suite in other.items():

@@ -50,3 +50,23 @@ def test_the_other_attacks_table_has_a_line_per_suite_attack_and_layer():
         "| banking | direct | default | 0.0 % | 0.0 % | 1 |",
         "| banking | injecagent | default | 0.0 % | 0.0 % | 1 |",
     ]
+
+
+def test_a_sample_of_none_is_empty_and_of_too_many_is_all():
+    from corral.bench.security import _sample
+
+    assert _sample(list(range(10)), 0) == []
+    assert _sample(list(range(10)), 3) == [0, 3, 6]
+    assert _sample([1, 2], 5) == [1, 2]
+
+
+def test_the_bench_prints_the_security_tables_below_its_rows(capsys):
+    from corral.bench.report import SectionResult
+    from corral.bench.runner import _print_security
+
+    data = {"table": "| suite | defences |", "other_table": "| suite | attack |"}
+    _print_security([SectionResult(name="security", data=data)])
+    out = capsys.readouterr().out
+    assert out.index("| suite | defences |") < out.index("| suite | attack |")
+    _print_security([SectionResult(name="security", data={"table": "| quick |"})])  # a quick run: no other attacks
+    assert "other attacks" not in capsys.readouterr().out
