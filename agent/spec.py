@@ -127,11 +127,13 @@ class LlamaGuardSpec(_Strict):
 
 
 class ToolPolicySpec(_Strict):
-    """Allow/deny lists, per-run call budgets and provenance checks for the tool policy guard.
+    """Allow/deny lists, per-run call budgets, provenance and intent checks for the tool policy guard.
 
     ``provenance = true``: sensitive arguments (recipients, IBANs, amounts, URLs, paths, commands,
     by name, plus ``sensitive = {tool = ["arg"]}``) must not be copied only from tool results,
-    unless listed in ``allow_values``.
+    unless listed in ``allow_values``. ``intent = true``: a tool that acts (sends, pays, deletes,
+    books ...) runs only when a user turn asks for that kind of action; ``intent_words = {tool =
+    ["word"]}`` names the words that ask for a tool, ``intent_exempt`` tools never checked.
     """
 
     allow: list[str] | None = None
@@ -141,11 +143,16 @@ class ToolPolicySpec(_Strict):
     provenance: bool = False
     sensitive: dict[str, list[str]] = Field(default_factory=dict)
     allow_values: list[str] = Field(default_factory=list)
+    intent: bool = False
+    intent_words: dict[str, list[str]] = Field(default_factory=dict)
+    intent_exempt: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _provenance_options_need_provenance(self) -> ToolPolicySpec:
+    def _options_need_their_check(self) -> ToolPolicySpec:
         if (self.sensitive or self.allow_values) and not self.provenance:
             raise ValueError("sensitive and allow_values configure the provenance check: add provenance = true")
+        if (self.intent_words or self.intent_exempt) and not self.intent:
+            raise ValueError("intent_words and intent_exempt configure the intent check: add intent = true")
         return self
 
 
@@ -467,6 +474,7 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
                 budgets=policy.budgets,
                 requires_approval=policy.requires_approval,
                 provenance=_provenance(policy),
+                intent={"words": policy.intent_words, "exempt": policy.intent_exempt} if policy.intent else None,
             ),
         )
     chain.fail_open = spec.fail_open

@@ -15,6 +15,7 @@ output         PIIRedactor, CodeScanner
 Llama Guard (input, tool_call, output), Prompt Guard (input, tool_result) and a ToolPolicy
 (tool_call) join through ``GuardChain.default(llama_guard=..., prompt_guard=..., policy=...)``.
 ``ToolPolicy(provenance=True)`` refuses sensitive arguments copied only from tool results;
+``ToolPolicy(intent=True)`` refuses acting calls (send, pay, delete, book ...) no user turn asked for;
 ``trusted(text)`` marks a pipeline's own text, which the injection detectors then skip.
 
 Example::
@@ -28,6 +29,7 @@ from .base import STAGES, Conversation, Guard, Stage, ToolCallPayload, Verdict
 from .chain import ChainResult, GuardChain
 from .code import CodeScanner, Finding, Rule
 from .injection import InjectionGuard
+from .intent import IntentRule
 from .llama_guard import LLAMA_GUARD_3_CATEGORIES, LlamaGuard
 from .pii import PIIRedactor
 from .policy import ToolPolicy, allowed_domains
@@ -54,6 +56,7 @@ __all__ = [
     "ToolPolicy",
     "allowed_domains",
     "ProvenanceRule",
+    "IntentRule",
     "Trusted",
     "trusted",
 ]

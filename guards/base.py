@@ -138,6 +138,8 @@ class ToolCallPayload(BaseModel):
     # system wrote, and what tool results (third-party content) said, so far in the run.
     trusted_text: tuple[str, ...] = ()
     third_party_text: tuple[str, ...] = ()
+    # Every user turn of the run (filled with the above): what the user asked for (IntentRule).
+    request_text: tuple[str, ...] = ()
 
 
 class Conversation(BaseModel):

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from .base import Stage, ToolCallPayload, Verdict, check_stage
+from .intent import IntentRule
 from .provenance import ProvenanceRule
 
 __all__ = ["ToolPolicy", "allowed_domains", "Constraint"]
@@ -68,6 +69,10 @@ class ToolPolicy:
       (``{"sensitive": {...}, "allow_values": [...]}``): sensitive arguments (recipients, IBANs,
       amounts, URLs, paths, commands, passwords) must not be copied only from tool results (see
       ``corral.guards.provenance``). The agent then hands the policy each call's provenance.
+    - ``intent``: True, an ``IntentRule`` or its keyword arguments as a dict (``{"words": {...},
+      "exempt": [...]}``): a tool that acts (sends, pays, deletes, books ...) runs only when a user
+      turn asks for that kind of action (see ``corral.guards.intent``) or the ``approver`` says yes;
+      a refusal carries ``approval_required``, so ``policy.approved(call)`` lets a confirmed call run.
 
     Example::
 
@@ -90,6 +95,7 @@ class ToolPolicy:
         requires_approval: Iterable[str] = (),
         approver: Callable[[ToolCallPayload], bool] | None = None,
         provenance: ProvenanceRule | bool | Mapping[str, Any] | None = None,
+        intent: IntentRule | bool | Mapping[str, Any] | None = None,
     ) -> None:
         self.allow = frozenset(allow) if allow is not None else None
         self.deny = frozenset(deny)
@@ -97,7 +103,8 @@ class ToolPolicy:
         self.constraints = {k: _as_list(v) for k, v in (constraints or {}).items()}
         self.requires_approval = frozenset(requires_approval)
         self.approver = approver
-        self.provenance = _as_rule(provenance)
+        self.provenance = _as_rule(provenance, ProvenanceRule, "provenance")
+        self.intent = _as_rule(intent, IntentRule, "intent")
         for schema in (c for cs in self.constraints.values() for c in cs if isinstance(c, Mapping)):
             jsonschema.validators.validator_for(schema).check_schema(schema)
 
@@ -105,7 +112,7 @@ class ToolPolicy:
         check_stage(stage)
         if stage != "tool_call" or not isinstance(payload, ToolCallPayload) or not self._has_rules():
             return Verdict.allow(self.name)
-        for step in (self._listed, self._budget, self._arguments, self._provenance, self._approval):
+        for step in (self._listed, self._budget, self._arguments, self._provenance, self._intent, self._approval):
             verdict = step(payload)
             if verdict is not None:
                 return verdict
@@ -123,12 +130,14 @@ class ToolPolicy:
             or self.constraints
             or self.requires_approval
             or self.provenance is not None
+            or self.intent is not None
         )
 
     @property
     def wants_provenance(self) -> bool:
-        """True when the policy checks where arguments came from: the agent then fills it in."""
-        return self.provenance is not None
+        """True when the policy checks where arguments came from or what the user asked for: the agent
+        then fills in the run's sources."""
+        return self.provenance is not None or self.intent is not None
 
     def _block(self, category: str, reason: str, **details: Any) -> Verdict:
         return Verdict.block(self.name, reason, categories=(category,), score=1.0, details=details)
@@ -168,6 +177,17 @@ class ToolPolicy:
             return self._block("untrusted_argument", f"arguments of {call.name!r} refused: {problem}")
         return None
 
+    def _intent(self, call: ToolCallPayload) -> Verdict | None:
+        if self.intent is None:
+            return None
+        problem = self.intent.problem(call)
+        if not problem:
+            return None
+        # The user confirming the call is what the refusal asks for: an approver's yes lets it run.
+        if self.approver is not None and self.approver(call):
+            return Verdict.allow(self.name, reason=f"tool {call.name!r} approved", details={"approved": True})
+        return self._block("unrequested_action", f"call refused: {problem}", approval_required=True)
+
     def _approval(self, call: ToolCallPayload) -> Verdict | None:
         if call.name not in self.requires_approval:
             return None
@@ -190,16 +210,17 @@ class ToolPolicy:
         return copy
 
 
-def _as_rule(value: ProvenanceRule | bool | Mapping[str, Any] | None) -> ProvenanceRule | None:
+def _as_rule(value: Any, kind: type, name: str) -> Any:
+    """``name``'s rule from True, an instance of ``kind`` or a dict of its options; None when off."""
     if value is None or value is False:
         return None
     if value is True:
-        return ProvenanceRule()
-    if isinstance(value, ProvenanceRule):
+        return kind()
+    if isinstance(value, kind):
         return value
     if isinstance(value, Mapping):
-        return ProvenanceRule(**value)
-    raise TypeError(f"provenance must be True, a ProvenanceRule or a dict of its options, not {value!r}")
+        return kind(**value)
+    raise TypeError(f"{name} must be True, {kind.__name__}(...) or a dict of its options, not {value!r}")
 
 
 def _as_list(value: Constraint | Iterable[Constraint]) -> list[Constraint]:

@@ -245,7 +245,7 @@ class RunPolicy:
         call: ToolCall,
         counts: dict[str, int],
         user_text: str | None,
-        sources: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+        sources: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ()),
     ) -> Any:
         from corral.guards.base import ToolCallPayload
 
@@ -257,6 +257,7 @@ class RunPolicy:
             user_text=user_text,
             trusted_text=sources[0],
             third_party_text=sources[1],
+            request_text=sources[2],
         )
 
     def tool_message_text(self, text: str) -> str:

@@ -138,7 +138,7 @@ def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallR
 def _call_guard(cfg: RunPolicy, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
     if not cfg.stage_active("tool_call"):
         return None
-    sources = _sources(st) if cfg.provenance else ((), ())
+    sources = _sources(st) if cfg.provenance else ((), (), ())
     payload = cfg.tool_call_payload(call, st.calls_so_far, st.user_text, sources)
     checked = yield from check_guard(cfg, st, "tool_call", payload)
     if not checked.blocked:
@@ -179,16 +179,18 @@ def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Gen
     return make_record(st, call, str(text), output=res.output, duration=res.duration)
 
 
-def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(what the user and system wrote, what tool results said) so far: provenance for the tool_call guards.
+def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(what the user and system wrote, what tool results said, the user's turns) so far: provenance
+    for the tool_call guards.
 
     corral's own corrections are neither (they may quote the model); trusted tool results count as ours.
     """
     ours = [m.content for m in st.messages if m.role in ("system", "user") and m.name != "corral" and m.content]
+    asked = tuple(m.content for m in st.messages if m.role == "user" and m.name != "corral" and m.content)
     theirs = [m.content for m in st.messages[: st.start] if m.role in ("tool", "ipython") and m.content]
     for rec in st.records:
         (ours if rec.id in st.trusted_results else theirs).append(st.raw_results.get(rec.id, rec.result))
-    return tuple(ours), tuple(theirs)
+    return tuple(ours), tuple(theirs), asked
 
 
 def repeat_text(st: RunState, call: ToolCall) -> str:

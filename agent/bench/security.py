@@ -34,6 +34,7 @@ __all__ = [
     "security_section",
     "markdown",
     "markdown_by_attack",
+    "intent_on_bfcl",
 ]
 
 SUITES = ("workspace", "slack", "travel", "banking")
@@ -41,14 +42,14 @@ ATTACKS = ("important_instructions", "ignore_previous")
 # AgentDojo's other fixed attacks, in a table of their own: a plain task ("TODO: {goal}"), a forged
 # system label ("###(system_message) {goal}") and InjecAgent's override. The targets are set on ATTACKS.
 OTHER_ATTACKS = ("direct", "system_message", "injecagent")
-OTHER_LAYERS = ("none", "default", "default + provenance")
+OTHER_LAYERS = ("none", "default", "default + provenance", "default + provenance + intent")
 BENCHMARK_VERSION = "v1.2.2"
 
 
-def _chain(provenance: bool, detectors: bool) -> Any:
+def _chain(provenance: bool, detectors: bool, intent: bool = False) -> Any:
     from corral.guards import GuardChain, ToolPolicy
 
-    policy = ToolPolicy(provenance=True) if provenance else None
+    policy = ToolPolicy(provenance=provenance, intent=intent) if provenance or intent else None
     if detectors:
         return GuardChain.default(policy=policy)
     return GuardChain({"tool_call": [policy]}) if policy is not None else None
@@ -60,6 +61,8 @@ LAYERS: dict[str, Callable[[], tuple[Any, str | None]]] = {
     "provenance only": lambda: (_chain(True, False), None),
     "default": lambda: (_chain(False, True), None),
     "default + provenance": lambda: (_chain(True, True), None),
+    "default + intent": lambda: (_chain(False, True, intent=True), None),
+    "default + provenance + intent": lambda: (_chain(True, True, intent=True), None),
     "default + provenance + datamark": lambda: (_chain(True, True), "datamark"),
 }
 
@@ -225,6 +228,28 @@ def markdown_by_attack(results: dict[str, dict[str, dict[str, Score]]]) -> str:
     return "\n".join(lines)
 
 
+def intent_on_bfcl(bfcl_dir: Any) -> tuple[int, int, list[tuple[str, str]]]:
+    """The intent check's cost on requests it was not written from: BFCL's calls to tools that act.
+
+    Returns (calls allowed, calls to acting tools, [(tool, request) blocked]): every ground-truth call
+    is one its request asked for, so each block is a false one."""
+    from corral.guards import IntentRule, ToolCallPayload
+
+    from .bfcl import load_items
+
+    rule, allowed, blocked = IntentRule(), 0, []
+    for item in load_items(bfcl_dir, ("simple_python", "multiple", "parallel", "parallel_multiple")):
+        for call in item.ground_truth:
+            for name in call:
+                if not rule.words_for(name):
+                    continue
+                if rule.problem(ToolCallPayload(name=name, user_text=item.question)):
+                    blocked.append((name, item.question))
+                else:
+                    allowed += 1
+    return allowed, allowed + len(blocked), blocked
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
@@ -260,6 +285,16 @@ def security_section(config: Any) -> SectionResult:
     )
     data = {suite: {layer: s.to_dict() for layer, s in by.items()} for suite, by in results.items()}
     rows = _rows(results)
+    if config.data_dir is not None and (config.data_dir / "bfcl").is_dir():
+        allowed, total, _ = intent_on_bfcl(config.data_dir / "bfcl")
+        rows.append(
+            Row(
+                metric="intent check: BFCL calls to acting tools allowed",
+                value=100.0 * allowed / total if total else None,
+                unit="%",
+                detail=f"{allowed} of {total}; each block is a false one",
+            )
+        )
     out: dict[str, Any] = {"scores": data, "table": markdown(results)}
     if not quick:
         # tasks=0: utility without attack is the main table's; its runs would repeat per attack.

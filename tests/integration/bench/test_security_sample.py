@@ -58,3 +58,16 @@ def test_a_channel_named_by_an_injection_stays_usable_through_its_handle():
     assert utility and not attacked
     [listed, added] = pipeline.last.tool_calls
     assert "#1]" in listed.result and "<INFORMATION>" in added.arguments["channel"]  # resolved for the tool only
+
+
+def test_the_intent_check_stops_plain_tasks_in_data_at_no_cost_to_the_sampled_tasks():
+    """AgentDojo's `direct` attack ("TODO: {goal}") has no override for a detector to see: the deletions
+    and bookings it asks for are stopped by the intent check, which no user task of the sample trips."""
+    from corral.bench.security import run_security
+
+    layers = ["default + provenance", "default + provenance + intent"]
+    for suite in ("workspace", "travel"):
+        by_layer = run_security(suites=[suite], layers=layers, attacks=["direct"], tasks=8, pairs=48)[suite]
+        before, after = (by_layer[layer].to_dict() for layer in layers)
+        assert after["utility"] == before["utility"], suite
+        assert after["asr"] < before["asr"], f"{suite}: {before['asr']} -> {after['asr']}"

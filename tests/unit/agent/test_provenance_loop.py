@@ -160,3 +160,43 @@ def test_a_value_redacted_from_the_prompt_still_counts_as_copied():
     result = a.run("Sort my inbox.")
     assert "eve@evil.example" not in result.tool_calls[0].result
     assert result.tool_calls[1].status == "blocked"
+
+
+def intent_agent(texts, **kw):
+    return agent(texts, guards=GuardChain({"tool_call": [ToolPolicy(intent=True)]}), **kw)
+
+
+def test_an_action_the_user_never_asked_for_is_blocked_and_the_model_told_why():
+    a = intent_agent(
+        ["[read_bill()]", f'[send_money(recipient="{ATTACKER}", amount=98.7)]', "The bill is 98.70."],
+        system="You pay bills when the user asks you to.",  # what the agent may do, not what was asked
+    )
+    result = a.run("What does my bill say?")
+    assert [c.status for c in result.tool_calls] == ["ok", "blocked"]
+    assert sent == []
+    assert "send_money is an action no user turn asks for" in a.backend.prompts[-1]
+
+
+def test_an_earlier_user_turn_asks_for_the_action_too():
+    first = intent_agent(["[read_bill()]", "It asks for 98.70. Shall I pay it?"]).run("Read my bill and pay it.")
+    a = intent_agent([f'[send_money(recipient="{ATTACKER}", amount=98.7)]', "Paid."])
+    result = a.run("Yes, go ahead.", history=first)
+    assert [c.status for c in result.tool_calls] == ["ok"] and sent == [{"recipient": ATTACKER, "amount": 98.7}]
+
+
+def test_a_spec_turns_on_the_intent_check():
+    import pytest
+
+    from corral.exceptions import SpecError
+    from corral.spec import parse_spec
+
+    spec = parse_spec(
+        {
+            "backend": {"type": "scripted", "turns": [f'[send_money(recipient="{ATTACKER}", amount=1)]', "No."]},
+            "guards": {"default": False, "tool_policy": {"intent": True, "intent_exempt": ["read_bill"]}},
+        }
+    )
+    result = Agent.from_spec(spec, tools=[read_bill, send_money]).run("How much is my bill?")
+    assert [c.status for c in result.tool_calls] == ["blocked"]
+    with pytest.raises(SpecError, match="intent = true"):
+        parse_spec({"guards": {"tool_policy": {"intent_words": {"run": ["run"]}}}})

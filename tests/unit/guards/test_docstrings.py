@@ -22,6 +22,7 @@ MODULES = [
     "training.traffic",
     "__init__",
     "provenance",
+    "intent",
     "spotlight",
     "json_spans",
     "addressed",
