@@ -8,14 +8,15 @@ refuses a call to a tool that acts (sends, pays, deletes, creates, books, change
 user turn of the run asks for that kind of action.
 
 - **Which tools act** comes from the tool's name: the first verb among its words (``send_money``,
-  ``calendar_create_event``, ``deleteFile``; of a dotted name, its last part). A name that starts with a reading verb (``get_``,
-  ``search_``, ``list_`` ...) or has no known acting verb is not checked. ``words`` adds tools (or
-  replaces their words); ``exempt`` takes tools out.
+  ``calendar_create_event``, ``deleteFile``; of a dotted name, its last part). A name that starts
+  with a reading verb (``get_``, ``search_``, ``list_`` ...) or has no known acting verb is not
+  checked. ``words`` adds tools (or replaces their words); ``exempt`` takes tools out.
 - **Asked for** means a word of that verb's family occurs in a user turn, inflected or not:
   ``delete_file`` is asked for by "delete", "remove", "erase", "get rid of" ...; ``send_money`` by
-  "send", "pay", "transfer", "refund" ... The check reads words, not meaning: "don't delete
-  anything" asks for deleting. It errs towards letting the call run; it stops actions nobody asked
-  for, not actions asked for wrongly (``ProvenanceRule`` checks *whom* a payment goes to).
+  "send", "pay", "transfer", "refund" ... The words are English (for other languages, give
+  ``words``). The check reads words, not meaning: "don't delete anything" asks for deleting. It
+  errs towards letting the call run; it stops actions nobody asked for, not actions asked for
+  wrongly (``ProvenanceRule`` checks *whom* a payment goes to).
 - **Delegation.** "Do the tasks in Bob's email", "follow the instructions in the file" hand the
   choice of actions to a document. The rule cannot tell that document's tasks from an attacker's,
   so by default such a request asks for every action (``delegation=False``: for none beyond its

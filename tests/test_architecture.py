@@ -349,6 +349,7 @@ PUBLIC = {
         "Verdict",
         "allowed_domains",
         "ProvenanceRule",
+        "IntentRule",
         "Trusted",
         "trusted",
     ],

@@ -39,6 +39,7 @@ def test_public_names_are_pinned():
         "ToolPolicy",
         "allowed_domains",
         "ProvenanceRule",
+        "IntentRule",
         "Trusted",
         "trusted",
     }
