@@ -131,6 +131,7 @@ class Agent:
             format_name="server" if chat_mode else _format_name(self.format, format),
             tool_specs=[t.to_openai() for t in self.tools],
             approval_names=frozenset(t.name for t in self.tools if t.requires_approval),
+            acts={t.name: t.acts for t in self.tools if t.acts is not None},
             guard_stages=_guard_stages(self.guards),
             inline_chain=self.guards if self.guards is not None and getattr(self.guards, "inline", False) else None,
             conversation_at_output=self.guards is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
 
 app = MCPServer("notes")
 NOTES = {
@@ -24,14 +25,15 @@ NOTES = {
 }
 
 
-@app.tool(name="notes.search")
+# Read-only hints tell clients (corral's intent check among them) that these calls change nothing.
+@app.tool(name="notes.search", annotations=ToolAnnotations(read_only_hint=True))
 def search(query: str) -> str:
     """Search the notes; returns every note whose title or text mentions the query."""
     hits = [f"{title}: {text}" for title, text in NOTES.items() if query.lower() in (title + text).lower()]
     return "\n".join(hits) or f"No note mentions {query!r}."
 
 
-@app.tool(name="notes.list-titles")
+@app.tool(name="notes.list-titles", annotations=ToolAnnotations(read_only_hint=True))
 def list_titles() -> str:
     """The titles of all notes, comma-separated."""
     return ", ".join(sorted(NOTES))

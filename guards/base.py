@@ -140,6 +140,8 @@ class ToolCallPayload(BaseModel):
     third_party_text: tuple[str, ...] = ()
     # Every user turn of the run (filled with the above): what the user asked for (IntentRule).
     request_text: tuple[str, ...] = ()
+    # What the tool declares about its effects (``Tool.acts``): True acts, False only reads, None unsaid.
+    acts: bool | None = None
 
 
 class Conversation(BaseModel):

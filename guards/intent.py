@@ -7,10 +7,11 @@ and the model is about to *delete* something. ``IntentRule`` (used by ``ToolPoli
 refuses a call to a tool that acts (sends, pays, deletes, creates, books, changes, runs ...) when no
 user turn of the run asks for that kind of action.
 
-- **Which tools act** comes from the tool's name: the first verb among its words (``send_money``,
-  ``calendar_create_event``, ``deleteFile``; of a dotted name, its last part). A name that starts
-  with a reading verb (``get_``, ``search_``, ``list_`` ...) or has no known acting verb is not
-  checked. ``words`` adds tools (or replaces their words); ``exempt`` takes tools out.
+- **Which tools act**: what the tool declares (``@tool(acts=True)`` or ``False``; an MCP server's
+  ``readOnlyHint`` / ``destructiveHint``), else its name: the first verb among its words
+  (``send_money``, ``calendar_create_event``, ``deleteFile``; of a dotted name, its last part). A
+  name that starts with a reading verb (``get_``, ``search_``, ``list_`` ...) or has no known acting
+  verb is not checked. ``words`` adds tools (or replaces their words); ``exempt`` takes tools out.
 - **Asked for** means a word of that verb's family occurs in a user turn, inflected or not:
   ``delete_file`` is asked for by "delete", "remove", "erase", "get rid of" ...; ``send_money`` by
   "send", "pay", "transfer", "refund" ... The words are English (for other languages, give
@@ -203,13 +204,19 @@ class IntentRule:
         self.exempt = frozenset(exempt)
         self.delegation = delegation
 
-    def words_for(self, tool: str) -> tuple[str, ...]:
-        """The request words that ask for ``tool``; () for a tool that is not checked."""
-        if tool in self.exempt:
+    def words_for(self, tool: str, acts: bool | None = None) -> tuple[str, ...]:
+        """The request words that ask for ``tool``; () for a tool that is not checked.
+
+        ``acts``: what the tool declares (``Tool.acts``, an MCP server's hints): False, never
+        checked; True, checked even when its name has no known verb (then its first word asks for it).
+        """
+        if tool in self.exempt or acts is False:
             return ()
         if tool in self.words:
             return self.words[tool]
         verb = acting_verb(tool)
+        if verb is None and acts:
+            verb = next(iter(_name_words(tool)), None)
         if verb is None:
             return ()
         family = _FAMILIES.get(verb, verb).split()
@@ -220,7 +227,7 @@ class IntentRule:
 
     def problem(self, call: Any) -> str:
         """'' when the call passes; otherwise what the user's request does not ask for."""
-        wanted = self.words_for(call.name)
+        wanted = self.words_for(call.name, getattr(call, "acts", None))
         if not wanted:
             return ""
         turns = tuple(getattr(call, "request_text", ()) or ()) or ((call.user_text,) if call.user_text else ())

@@ -14,18 +14,19 @@ import sys
 import time
 
 from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
 
 app = MCPServer("files")
 FILES = {"notes.txt": "Tea is best at 80 degrees.", "todo.txt": "Buy milk."}
 
 
-@app.tool(name="fs.read-file")
+@app.tool(name="fs.read-file", annotations=ToolAnnotations(read_only_hint=True))
 def read_file(path: str) -> str:
     """Read a text file by name."""
     return FILES.get(path, f"no such file: {path}")
 
 
-@app.tool(name="fs.list")
+@app.tool(name="fs.list", annotations=ToolAnnotations(read_only_hint=True))
 def list_files() -> list[str]:
     """List the file names."""
     return sorted(FILES)
@@ -57,6 +58,12 @@ def slow(seconds: float, marker: str = "") -> str:
 def fail(reason: str) -> str:
     """Raise an error on the server."""
     raise ValueError(reason)
+
+
+@app.tool(name="fs.tidy", annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True))
+def tidy() -> str:
+    """Tidy the folder: remove empty files (a tool whose name does not say it acts; its hints do)."""
+    return "tidied"
 
 
 @app.tool()

@@ -46,6 +46,9 @@ class Tool:
 
     ``timeout`` (seconds) overrides the dispatcher's default; ``math.inf`` means no limit.
     ``requires_approval`` asks the agent to get a human's yes before running the call.
+    ``acts``: whether a call changes something outside the run (sends, pays, deletes, books): the
+    intent check (``ToolPolicy(intent=True)``) then checks it (True) or never does (False); None
+    leaves it to the tool's name (``corral.guards.intent``).
     ``thread="caller"`` keeps a sync tool on the dispatching thread (a sqlite connection or another
     thread-bound object then works), even when the turn's other calls run concurrently in workers.
     Calling the tool calls ``func``. Build one with :func:`tool`, :meth:`from_function`,
@@ -66,6 +69,7 @@ class Tool:
     timeout: float | None = None
     requires_approval: bool = False
     thread: str = "worker"  # "caller": never moved to a worker thread (see dispatcher.py)
+    acts: bool | None = None
     # Compiled once per tool so dispatch does no per-call setup (see validation.py).
     _validator: Any = field(init=False, repr=False, compare=False)
     _adapters: dict[str, TypeAdapter[Any]] = field(init=False, repr=False, compare=False)
@@ -80,6 +84,8 @@ class Tool:
         _check_parameters(self.name, self.parameters)
         if self.thread not in ("worker", "caller"):
             raise ToolDefinitionError(f"tool {self.name!r}: thread must be 'worker' or 'caller', got {self.thread!r}")
+        if self.acts not in (None, True, False):
+            raise ToolDefinitionError(f"tool {self.name!r}: acts must be True, False or None, got {self.acts!r}")
         if self.func is not None and not callable(self.func):
             raise ToolDefinitionError(f"tool {self.name!r}: func must be callable, got {self.func!r}")
         object.__setattr__(self, "parameters", copy.deepcopy(self.parameters))
@@ -134,6 +140,7 @@ class Tool:
         timeout: float | None = None,
         requires_approval: bool = False,
         thread: str = "worker",
+        acts: bool | None = None,
     ) -> Tool:
         """Build a tool from a typed function; the docstring supplies the descriptions.
 
@@ -161,6 +168,7 @@ class Tool:
             timeout=timeout,
             requires_approval=requires_approval,
             thread=thread,
+            acts=acts,
         )
 
     @classmethod
@@ -298,6 +306,7 @@ def tool(
     timeout: float | None = None,
     requires_approval: bool = False,
     thread: str = "worker",
+    acts: bool | None = None,
 ) -> Callable[[F], Tool]: ...
 
 
@@ -310,11 +319,13 @@ def tool(
     timeout: float | None = None,
     requires_approval: bool = False,
     thread: str = "worker",
+    acts: bool | None = None,
 ) -> Any:
     """Turn a typed function (sync or async) into a :class:`Tool`; usable bare or with options.
 
     ``thread="caller"``: the sync tool always runs on the thread that dispatches the turn (for
     thread-bound objects such as a sqlite connection); other sync calls of a busy turn run in workers.
+    ``acts=True``/``False``: the tool changes something outside the run, or never does (see :class:`Tool`).
 
     Example::
 
@@ -328,7 +339,13 @@ def tool(
 
     def wrap(f: Any) -> Tool:
         return Tool.from_function(
-            f, name=name, description=description, timeout=timeout, requires_approval=requires_approval, thread=thread
+            f,
+            name=name,
+            description=description,
+            timeout=timeout,
+            requires_approval=requires_approval,
+            thread=thread,
+            acts=acts,
         )
 
     return wrap if fn is None else wrap(fn)

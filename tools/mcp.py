@@ -258,7 +258,7 @@ class MCPServer:
         # Inline $defs and drop generated titles (noise for a small model), as for our own tools.
         schema = tidy_schema(dict(spec.input_schema or {"type": "object", "properties": {}}))
         return Tool.from_schema(
-            name, spec.description or "", schema, _RemoteCall(self, spec.name), timeout=self.timeout
+            name, spec.description or "", schema, _RemoteCall(self, spec.name), timeout=self.timeout, acts=_acts(spec)
         )
 
     # --- calls (on the portal's loop) -------------------------------------------------------
@@ -301,6 +301,16 @@ class MCPServer:
 
     def _where(self) -> str:
         return self.url or " ".join([self.command or "", *self.args])
+
+
+def _acts(spec: Any) -> bool | None:
+    """What the server's annotations say about the tool's effects (``Tool.acts``). Only hints the
+    server set count: MCP's defaults call every unannotated tool destructive, which says nothing."""
+    hints = getattr(spec, "annotations", None)
+    read_only = getattr(hints, "read_only_hint", None)
+    if read_only is not None:
+        return not read_only
+    return True if getattr(hints, "destructive_hint", None) is True else None
 
 
 class _RemoteCall:

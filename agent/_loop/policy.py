@@ -44,6 +44,7 @@ class RunPolicy:
     format_name: str
     tool_specs: list[dict[str, Any]]
     approval_names: frozenset[str] = frozenset()
+    acts: dict[str, bool] = field(default_factory=dict)  # tools that declare their effects (Tool.acts)
     guard_stages: frozenset[str] = frozenset()
     guard_names: tuple[str, ...] = ()
     # An output guard judges answers in their conversation (``wants_conversation``, e.g. LlamaGuard).
@@ -258,6 +259,7 @@ class RunPolicy:
             trusted_text=sources[0],
             third_party_text=sources[1],
             request_text=sources[2],
+            acts=self.acts.get(call.name),
         )
 
     def tool_message_text(self, text: str) -> str:

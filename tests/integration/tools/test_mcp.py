@@ -364,3 +364,17 @@ def test_an_agent_calls_tools_over_http_and_survives_a_server_restart(http_port)
     assert lost.status == "error" and "MCP server 'web-files'" in lost.result
     assert again.status == "ok" and again.result == "Tea is best at 80 degrees."
     assert result.stop_reason == "final" and not server.connected
+
+
+def test_the_servers_hints_say_which_tools_act_and_the_intent_check_uses_them():
+    from corral.guards import GuardChain, ToolPolicy
+
+    with stdio_server(allow=["fs.read-file", "fs.list", "fs.tidy", "pid"]) as server:
+        acts = {t.name: t.acts for t in server.registry()}
+        assert acts == {"fs.read-file": False, "fs.list": False, "fs.tidy": True, "pid": None}
+        guards = GuardChain({"tool_call": [ToolPolicy(intent=True)]})
+        # "tidy" is no verb the name heuristics know: the server's hints make the call one to check
+        asked = Agent(ScriptedBackend([call("fs.tidy"), "Done."]), tools=[server], guards=guards)
+        assert asked.run("Please tidy the folder.").tool_calls[0].status == "ok"
+        unasked = Agent(ScriptedBackend([call("fs.tidy"), "ok"]), tools=[server], guards=guards)
+        assert unasked.run("What is in notes.txt?").tool_calls[0].status == "blocked"

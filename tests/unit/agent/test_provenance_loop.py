@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from corral import Agent
+from corral.exceptions import ToolDefinitionError
 from corral.guards import GuardChain, PIIRedactor, ToolPolicy, trusted
 from corral.testing import ScriptedBackend
 from corral.tools import tool
@@ -200,3 +203,25 @@ def test_a_spec_turns_on_the_intent_check():
     assert [c.status for c in result.tool_calls] == ["blocked"]
     with pytest.raises(SpecError, match="intent = true"):
         parse_spec({"guards": {"tool_policy": {"intent_words": {"run": ["run"]}}}})
+
+
+def test_a_tool_that_declares_its_effects_is_checked_by_them():
+    @tool(acts=False)
+    def send_digest() -> str:
+        """Format today's notes as a digest (sends nothing, whatever its name says)."""
+        return "digest"
+
+    @tool(acts=True)
+    def tidy_inbox() -> str:
+        """Archive old mail."""
+        return "tidied"
+
+    guards = GuardChain({"tool_call": [ToolPolicy(intent=True)]})
+    a = Agent(
+        ScriptedBackend(["[send_digest()]", "[tidy_inbox()]", "Here it is."]),
+        tools=[send_digest, tidy_inbox],
+        guards=guards,
+    )
+    assert [c.status for c in a.run("What did I note today?").tool_calls] == ["ok", "blocked"]
+    with pytest.raises(ToolDefinitionError, match="acts must be True, False or None"):
+        tool(name="noop", acts="yes")(lambda: None)

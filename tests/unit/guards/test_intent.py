@@ -135,3 +135,13 @@ def test_a_human_who_confirms_the_call_lets_it_run():
     other = call.model_copy(update={"arguments": {"file_id": "14"}})
     assert policy.approved(call).check("tool_call", other).action == "block"  # only the call confirmed
     assert ToolPolicy(intent=True, approver=lambda c: True).check("tool_call", call).action == "allow"
+
+
+def test_what_a_tool_declares_beats_its_name():
+    rule = IntentRule()
+    assert rule.words_for("send_digest", acts=False) == ()  # declared read-only: never checked
+    assert rule.words_for("tidy_folder") == () and rule.words_for("tidy_folder", acts=True) == ("tidy",)
+    assert rule.words_for("purge_cache", acts=True) == rule.words_for("purge_cache")  # a known verb keeps its family
+    payload = ToolCallPayload(name="tidy_folder", acts=True, request_text=("What is in my folder?",))
+    assert ToolPolicy(intent=True).check("tool_call", payload).action == "block"
+    assert ToolPolicy(intent=True).check("tool_call", payload.model_copy(update={"acts": None})).action == "allow"
