@@ -115,6 +115,13 @@ _NOUNISH = frozenset("email mail message book post contact schedule record plan 
 _DETERMINERS = frozenset(
     "the a an my your his her their our its this that these those of any each every some no".split()
 )
+# Acting verbs that are nouns as often ("book", "order"): at the head of a name they may name the
+# thing a later verb acts on or reads, and before an attribute ("order_status") they are nouns.
+_NOUN_VERBS = frozenset("email mail message book post order schedule text call dm record plan".split())
+_ATTRIBUTES = frozenset(
+    "status details detail info information count list history summary id ids data content contents "
+    "url link body preview metadata stats price prices type types options availability".split()
+)
 _NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _TEXT_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _IRREGULAR = {
@@ -154,13 +161,30 @@ def acting_verb(name: str) -> str | None:
 
         >>> acting_verb("send_money"), acting_verb("get_sent_emails"), acting_verb("slack_postMessage")
         ('send', None, 'post')
+        >>> acting_verb("email_search"), acting_verb("order_status"), acting_verb("email_send")
+        (None, None, 'send')
     """
-    for word in _name_words(name):
+    words = _name_words(name)
+    for i, word in enumerate(words):
         if word in READ_VERBS:
             return None
         if word in _FAMILIES or word in _OTHER_ACTING:
+            # A word that is also a noun may name the thing read: "email_search", "order_status".
+            if word in _NOUN_VERBS and _names_a_thing(words[i + 1 :]):
+                continue
             return word
     return None
+
+
+def _names_a_thing(rest: list[str]) -> bool:
+    """Whether the words after a noun-like verb make it a noun: a reading verb or an attribute
+    follows ("email_search", "order_status"), or an acting verb that is no noun ("email_send")."""
+    if not rest:
+        return False
+    if rest[0] in _ATTRIBUTES:
+        return True
+    following = next((w for w in rest if w in READ_VERBS or w in _FAMILIES or w in _OTHER_ACTING), None)
+    return following is not None and (following in READ_VERBS or following not in _NOUN_VERBS)
 
 
 def _lemmas(word: str) -> Iterator[str]:

@@ -64,6 +64,15 @@ def test_tools_that_only_read_or_are_unknown_are_not_checked():
         assert acting_verb(name) is None
         assert check(name, "Hello").action == "allow"
     assert acting_verb("calendar_create_event") == "create"  # a namespace before the verb
+    # a verb that is also a noun names the thing when a reading verb or an attribute follows it
+    for name in ("email_search", "order_status", "book_details", "message_count"):
+        assert acting_verb(name) is None, name
+    assert [acting_verb(n) for n in ("email_send", "book_hotel", "post_message", "order_pizza")] == [
+        "send",
+        "book",
+        "post",
+        "order",
+    ]
     assert acting_verb("video_games.store_price") is None  # the last part of a dotted name
 
 
