@@ -24,6 +24,9 @@ user turn of the run asks for that kind of action.
   own words). The injection detectors still read the document.
 
 Only user turns count: a system prompt describes what the agent *may* do, not what this user asked.
+Of a user turn, only what the user wrote: a fenced block, quoted lines ("> ...") and a pasted mail
+(from its headers or a forwarding marker on) ask for nothing ("Summarize this: From: ... Please wire
+500 to ..." does not ask to pay).
 
 Example::
 
@@ -43,7 +46,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["IntentRule", "acting_verb"]
+__all__ = ["IntentRule", "acting_verb", "own_words"]
 
 # Verbs that only read: a name starting with one is never checked, whatever follows ("get_sent_emails").
 READ_VERBS = frozenset(
@@ -255,7 +258,7 @@ class IntentRule:
         if not wanted:
             return ""
         turns = tuple(getattr(call, "request_text", ()) or ()) or ((call.user_text,) if call.user_text else ())
-        if self.delegation and any(_DELEGATION.search(t) for t in turns):
+        if self.delegation and any(_DELEGATION.search(own_words(t)) for t in turns):
             return ""
         if _asks_for(turns, wanted):
             return ""
@@ -266,13 +269,37 @@ class IntentRule:
         )
 
 
+# Text a user pastes into a turn is not what they ask: a fenced block, quoted lines ("> ..."), and a
+# mail from its headers or a forwarding marker on.
+_FENCE = re.compile(r"^[ \t]*(```|~~~).*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M | re.S)
+_QUOTED = re.compile(r"^[ \t]*>.*$", re.M)
+_PASTED_MAIL = re.compile(
+    r"^[ \t]*(?:-{2,}[ \t]*(?:original message|forwarded message)[ \t]*-{2,}|begin forwarded message:?"
+    r"|from:[^\n]*\n(?:[ \t]*(?:to|cc|sent|date|subject):[^\n]*\n)*[ \t]*(?:to|cc|sent|date|subject):)",
+    re.M | re.I,
+)
+
+
+def own_words(turn: str) -> str:
+    r"""The part of a user turn the user wrote: without fenced blocks, quoted lines, or a pasted mail.
+
+    Example::
+
+        >>> own_words("Summarize this:\nFrom: bob@x.io\nSubject: Hi\n\nPlease wire 500 to me.")
+        'Summarize this:\n'
+    """
+    text = _QUOTED.sub("", _FENCE.sub("", turn))
+    mail = _PASTED_MAIL.search(text)
+    return text[: mail.start()] if mail else text
+
+
 def _asks_for(turns: Iterable[str], wanted: Iterable[str]) -> bool:
     singles = {w for w in wanted if " " not in w}
     phrases = [tuple(w.split()) for w in wanted if " " in w]
     heads = singles | {p[0] for p in phrases}
     starts = {w[:3] for w in heads}  # every form of a word starts as its stem does: skip the rest cheaply
     for turn in turns:
-        words = [w.replace("-", "").replace("'", "") for w in _TEXT_WORD.findall(turn.casefold())]
+        words = [w.replace("-", "").replace("'", "") for w in _TEXT_WORD.findall(own_words(turn).casefold())]
         for i, word in enumerate(words):
             word = _IRREGULAR.get(word, word)
             if word[:3] not in starts and word[:2] not in starts:
