@@ -191,10 +191,9 @@ def _names_a_thing(rest: list[str]) -> bool:
 
 
 def _lemmas(word: str) -> Iterator[str]:
-    """The word and the stems a regular inflection may hide ('booked' -> 'book', 'deleting' -> 'delete')."""
+    """The word and the stems a regular inflection may hide ('booked' -> 'book', 'deleting' -> 'delete');
+    irregular forms ('sent', 'paid') are mapped before."""
     yield word
-    if word in _IRREGULAR:
-        yield _IRREGULAR[word]
     for suffix in ("ing", "ed", "es", "s", "d", "ion", "al"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             stem = word[: -len(suffix)]
@@ -237,10 +236,12 @@ class IntentRule:
         ``acts``: what the tool declares (``Tool.acts``, an MCP server's hints): False, never
         checked; True, checked even when its name has no known verb (then its first word asks for it).
         """
-        if tool in self.exempt or acts is False:
+        if tool in self.exempt:
             return ()
-        if tool in self.words:
+        if tool in self.words:  # the policy's own words win over what the tool declares
             return self.words[tool]
+        if acts is False:
+            return ()
         verb = acting_verb(tool)
         if verb is None and acts:
             verb = next(iter(_name_words(tool)), None)
