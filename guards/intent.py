@@ -68,8 +68,10 @@ _SCHEDULE = "schedule reschedule plan arrange book recurring set create add"
 _RESERVE = "reserve reservation book booking hold"
 _UPDATE = (
     "update change modify edit adjust set fix correct move reschedule shift rename replace switch amend "
-    "revise alter postpone reset configure"
+    "revise alter postpone reset configure upgrade downgrade mark"
 )
+_EXCHANGE = "exchange swap replace switch trade return"
+_RETURN = "return refund exchange"
 _INVITE = "invite invitation add onboard welcome"
 _SHARE = "share send give grant invite"
 _APPEND = "append add write insert include extend attach"
@@ -99,6 +101,8 @@ _FAMILIES: dict[str, str] = {
     **dict.fromkeys("post publish upload submit put push commit".split(), _PUBLISH),
     **dict.fromkeys("run execute exec launch start install deploy".split(), _RUN),
     **dict.fromkeys("buy purchase order checkout".split(), _BUY),
+    **dict.fromkeys("exchange swap".split(), _EXCHANGE),
+    **dict.fromkeys("return".split(), _RETURN),
     **dict.fromkeys("cancel revoke abort".split(), _CANCEL),
     **dict.fromkeys("call dial phone".split(), _CALL),
 }

@@ -34,7 +34,6 @@ __all__ = [
     "security_section",
     "markdown",
     "markdown_by_attack",
-    "intent_on_bfcl",
 ]
 
 SUITES = ("workspace", "slack", "travel", "banking")
@@ -228,28 +227,6 @@ def markdown_by_attack(results: dict[str, dict[str, dict[str, Score]]]) -> str:
     return "\n".join(lines)
 
 
-def intent_on_bfcl(bfcl_dir: Any) -> tuple[int, int, list[tuple[str, str]]]:
-    """The intent check's cost on requests it was not written from: BFCL's calls to tools that act.
-
-    Returns (calls allowed, calls to acting tools, [(tool, request) blocked]): every ground-truth call
-    is one its request asked for, so each block is a false one."""
-    from corral.guards import IntentRule, ToolCallPayload
-
-    from .bfcl import load_items
-
-    rule, allowed, blocked = IntentRule(), 0, []
-    for item in load_items(bfcl_dir, ("simple_python", "multiple", "parallel", "parallel_multiple")):
-        for call in item.ground_truth:
-            for name in call:
-                if not rule.words_for(name):
-                    continue
-                if rule.problem(ToolCallPayload(name=name, user_text=item.question)):
-                    blocked.append((name, item.question))
-                else:
-                    allowed += 1
-    return allowed, allowed + len(blocked), blocked
-
-
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
@@ -286,13 +263,15 @@ def security_section(config: Any) -> SectionResult:
     data = {suite: {layer: s.to_dict() for layer, s in by.items()} for suite, by in results.items()}
     rows = _rows(results)
     if config.data_dir is not None and (config.data_dir / "bfcl").is_dir():
-        allowed, total, _ = intent_on_bfcl(config.data_dir / "bfcl")
+        from .intent import intent_on_bfcl
+
+        tally = intent_on_bfcl(config.data_dir / "bfcl")
         rows.append(
             Row(
                 metric="intent check: BFCL calls to acting tools allowed",
-                value=100.0 * allowed / total if total else None,
+                value=100.0 * tally.allowed / tally.total if tally.total else None,
                 unit="%",
-                detail=f"{allowed} of {total}; each block is a false one",
+                detail=f"{tally.allowed} of {tally.total}; each refusal is a false one (corral.bench.intent)",
             )
         )
     out: dict[str, Any] = {"scores": data, "table": markdown(results)}

@@ -34,6 +34,9 @@ def test_an_action_no_user_turn_asks_for_is_blocked_with_the_reason():
         ("send_direct_message", "Find the restaurant message and reply to Bob."),
         ("send_email", "Write an e-mail to my wife with the hotel's name."),
         ("slack.postMessage", "Post the summary in #general."),
+        ("exchange_delivered_order_items", "I want to swap my T-shirt for a smaller one."),  # not 'order'
+        ("return_delivered_order_items", "The bike arrived damaged; I want a refund."),
+        ("update_task_status", "Mark the task as completed."),
     ],
 )
 def test_a_request_that_asks_for_the_kind_of_action_lets_it_run(tool, asked):
@@ -129,10 +132,10 @@ def test_a_noun_after_a_determiner_asks_for_nothing():
 
 def test_it_lets_most_of_bfcls_acting_calls_run(data_dir):
     # BFCL's requests were not read to write the word families; every ground-truth call was asked for.
-    from corral.bench.security import intent_on_bfcl
+    from corral.bench.intent import intent_on_bfcl
 
-    allowed, total, blocked = intent_on_bfcl(data_dir / "bfcl")
-    assert total >= 50 and allowed / total >= 0.9, blocked
+    tally = intent_on_bfcl(data_dir / "bfcl")
+    assert tally.total >= 50 and tally.allowed / tally.total >= 0.9, tally.blocked
 
 
 def test_a_human_who_confirms_the_call_lets_it_run():
