@@ -84,7 +84,7 @@ class Tool:
         _check_parameters(self.name, self.parameters)
         if self.thread not in ("worker", "caller"):
             raise ToolDefinitionError(f"tool {self.name!r}: thread must be 'worker' or 'caller', got {self.thread!r}")
-        if self.acts not in (None, True, False):
+        if not (self.acts is None or isinstance(self.acts, bool)):
             raise ToolDefinitionError(f"tool {self.name!r}: acts must be True, False or None, got {self.acts!r}")
         if self.func is not None and not callable(self.func):
             raise ToolDefinitionError(f"tool {self.name!r}: func must be callable, got {self.func!r}")
