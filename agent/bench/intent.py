@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -97,8 +98,8 @@ def tau2_tasks(wheel: Path) -> Iterator[tuple[str, str, str, list[str]]]:
                 if isinstance(goal, dict):
                     goal = "\n".join(str(goal.get(k) or "") for k in ("reason_for_call", "task_instructions"))
                 actions = (task.get("evaluation_criteria") or {}).get("actions") or []
-                names = [a["name"] for a in actions if a.get("requestor", "assistant") == "assistant"]
-                yield domain, tau2_half(domain, str(task["id"])), str(goal), names
+                names = [a["name"] for a in actions if a.get("name") and a.get("requestor", "assistant") == "assistant"]
+                yield domain, tau2_half(domain, str(task.get("id", ""))), str(goal), names
 
 
 def intent_on_tau2(wheel: Path) -> dict[str, Tally]:
@@ -119,12 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.bfcl is None and args.tau2 is None:
         parser.error("give --bfcl, --tau2 or both")
+    try:
+        lines = []
+        if args.bfcl is not None:
+            lines.append(intent_on_bfcl(args.bfcl).line("BFCL (dev data)"))
+        if args.tau2 is not None:
+            lines += [t.line(f"tau2-bench, {half} half") for half, t in intent_on_tau2(args.tau2).items()]
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        print(f"corral.bench.intent: {exc}", file=sys.stderr)
+        return 2
     print("| requests | acting calls allowed | share | refused |\n| --- | --- | --- | --- |")
-    if args.bfcl is not None:
-        print(intent_on_bfcl(args.bfcl).line("BFCL (dev data)"))
-    if args.tau2 is not None:
-        for half, tally in intent_on_tau2(args.tau2).items():
-            print(tally.line(f"tau2-bench, {half} half"))
+    print("\n".join(lines))
     return 0
 
 

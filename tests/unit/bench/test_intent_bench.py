@@ -61,3 +61,8 @@ def test_a_wheel_without_tau2_is_a_clear_error_and_the_cli_prints_a_table(tmp_pa
     assert "tau2-bench, " in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main([])
+    assert main(["--tau2", str(tmp_path / "missing.whl")]) == 2
+    (tmp_path / "not-a-zip.whl").write_text("no")
+    assert main(["--tau2", str(tmp_path / "not-a-zip.whl")]) == 2
+    assert main(["--tau2", str(empty)]) == 2  # no tau2 files in it
+    assert "is it an inspect_evals wheel" in capsys.readouterr().err
