@@ -55,14 +55,16 @@ READ_VERBS = frozenset(
     "convert estimate compare validate verify is has can".split()
 )
 
-# Families of request words, by kind of action. Phrases are matched word for word.
-_DELETE = "delete deletion remove removal erase trash discard purge wipe clear destroy drop unlink empty"
-_DELETE_PHRASES = ("get rid", "clean up", "throw away")
+# Families of request words, by kind of action; "get_rid" is the phrase "get rid", matched word for word.
+_DELETE = (
+    "delete deletion remove removal erase trash discard purge wipe clear destroy drop unlink empty get_rid "
+    "clean_up throw_away"
+)
 _SEND = "send email mail message forward reply respond write post notify dm contact share inform ping"
 _PAY = "pay payment send transfer refund wire remit reimburse repay settle tip"
 _CREATE = (
     "create add make new schedule book arrange organize organise plan put remind reminder draft write save "
-    "register insert record generate enter"
+    "register insert record generate enter set_up"
 )
 _SCHEDULE = "schedule reschedule plan arrange book recurring set create add"
 _RESERVE = "reserve reservation book booking hold"
@@ -79,7 +81,7 @@ _WRITE = "write save create add append insert put store record update edit overw
 _PUBLISH = "post publish upload write share put submit"
 _RUN = "run execute exec launch start install"
 _BUY = "buy purchase order checkout pay"
-_CANCEL = "cancel cancellation delete remove drop abort revoke"
+_CANCEL = "cancel cancellation delete remove drop abort revoke call_off"
 _CALL = "call dial phone ring"
 
 # An acting verb at the head of a tool's name -> the request words that ask for it.
@@ -114,17 +116,15 @@ _OTHER_ACTING = frozenset(
 )
 # A name's object that turns any acting verb into a payment ("send_money", "make_payment").
 _MONEY = frozenset("money payment payments funds transaction transactions cash invoice".split())
-_PHRASES = {"delete": _DELETE_PHRASES, "set": ("set up",), "call": ("call off",)}
 
-# Request words that are nouns as often as verbs: after a determiner ("the email from Bob", "their
-# email addresses", "a book") they name a thing and ask for nothing.
-_NOUNISH = frozenset("email mail message book post contact schedule record plan order call text".split())
+# Verbs that are nouns as often ("email", "book", "order"). In a request, after a determiner ("the
+# email from Bob", "their email addresses") they name a thing and ask for nothing; at the head of a
+# tool's name, before an attribute or another verb ("order_status", "email_search"), they name the
+# thing acted on or read.
+_NOUN_VERBS = frozenset("email mail message book post contact order schedule text call dm record plan".split())
 _DETERMINERS = frozenset(
     "the a an my your his her their our its this that these those of any each every some no".split()
 )
-# Acting verbs that are nouns as often ("book", "order"): at the head of a name they may name the
-# thing a later verb acts on or reads, and before an attribute ("order_status") they are nouns.
-_NOUN_VERBS = frozenset("email mail message book post order schedule text call dm record plan".split())
 _ATTRIBUTES = frozenset(
     "status details detail info information count list history summary id ids data content contents "
     "url link body preview metadata stats price prices type types options availability".split()
@@ -139,10 +139,8 @@ _IRREGULAR = {
     "written": "write",
     "gave": "give",
     "given": "give",
-    "began": "start",
     "bought": "buy",
     "ran": "run",
-    "shared": "share",
 }
 # A request that hands its tasks to a document: "do the actions specified in the email", "follow
 # the instructions", "complete the tasks on my TODO list". Not "perform the following tasks: 1. ...",
@@ -254,8 +252,7 @@ class IntentRule:
         family = _FAMILIES.get(verb, verb).split()
         if _MONEY & set(_name_words(tool)):
             family += _PAY.split()
-        phrases = [p for w in dict.fromkeys([verb, *family]) for p in _PHRASES.get(w, ())]
-        return tuple(dict.fromkeys([verb, *family, *phrases]))
+        return tuple(dict.fromkeys(w.replace("_", " ") for w in [verb, *family]))
 
     def problem(self, call: Any) -> str:
         """'' when the call passes; otherwise what the user's request does not ask for."""
@@ -263,9 +260,10 @@ class IntentRule:
         if not wanted:
             return ""
         turns = tuple(getattr(call, "request_text", ()) or ()) or ((call.user_text,) if call.user_text else ())
-        if self.delegation and any(_DELEGATION.search(own_words(t)) for t in turns):
+        own = [own_words(t) for t in turns]
+        if self.delegation and any(_DELEGATION.search(t) for t in own):
             return ""
-        if _asks_for(turns, wanted):
+        if _asks_for(own, wanted):
             return ""
         examples = ", ".join(repr(w) for w in wanted[:3])
         return (
@@ -299,19 +297,20 @@ def own_words(turn: str) -> str:
 
 
 def _asks_for(turns: Iterable[str], wanted: Iterable[str]) -> bool:
+    """Whether a turn (the user's own words) holds a word or phrase of ``wanted``, inflected or not."""
     singles = {w for w in wanted if " " not in w}
     phrases = [tuple(w.split()) for w in wanted if " " in w]
     heads = singles | {p[0] for p in phrases}
     starts = {w[:3] for w in heads}  # every form of a word starts as its stem does: skip the rest cheaply
     for turn in turns:
-        words = [w.replace("-", "").replace("'", "") for w in _TEXT_WORD.findall(own_words(turn).casefold())]
+        words = [w.replace("-", "").replace("'", "") for w in _TEXT_WORD.findall(turn.casefold())]
         for i, word in enumerate(words):
             word = _IRREGULAR.get(word, word)
             if word[:3] not in starts and word[:2] not in starts:
                 continue
             forms = set(_lemmas(word))
             found = singles & forms
-            if found and not (found <= _NOUNISH and i > 0 and words[i - 1] in _DETERMINERS):
+            if found and not (found <= _NOUN_VERBS and i > 0 and words[i - 1] in _DETERMINERS):
                 return True
             if any(p[0] in forms and tuple(words[i + 1 : i + len(p)]) == p[1:] for p in phrases):
                 return True

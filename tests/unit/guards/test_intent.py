@@ -25,6 +25,8 @@ def test_an_action_no_user_turn_asks_for_is_blocked_with_the_reason():
     [
         ("delete_file", "Find and delete the largest file in the drive."),
         ("delete_file", "Please get rid of the old drafts."),  # a phrase of the family
+        ("create_calendar_event", "Please set up a meeting with Ana on Friday."),  # 'set' alone asks for no event
+        ("cancel_calendar_event", "Call off Friday's meeting, please."),
         ("delete_file", "Deleting the backup is fine."),  # inflected
         ("send_money", "Can you please pay the bill for me?"),  # a payment, by its object
         ("send_money", "Refund GB29NWBK60161331926819 for what they sent me."),
