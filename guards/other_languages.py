@@ -44,7 +44,7 @@ _VERB_WORDS = (
     "deja de seguir", "no sigas",
     # de
     "ignoriere", "ignorier", "ignorieren", "vergiss", "vergesse", "vergessen", "missachte", "missachten",
-    "überspringe", "verwirf", "verwerfe",
+    "überspringe", "verwirf", "verwerfe", "abweichend von", "abweichend zu",
     # fr
     "ignorez", "ignorer", "oublie", "oubliez", "oublier", "ne tiens pas compte des", "ne tenez pas compte des",
     "fais abstraction des", "faites abstraction des", "passe outre", "passez outre", "ne suis plus", "ne suivez plus",
@@ -60,7 +60,7 @@ _NOUNS = _alt(
     "instrucciones", "instrucción", "indicaciones", "reglas", "órdenes", "directrices", "normas", "directivas",
     "pautas", "restricciones",
     "anweisungen", "anweisung", "anleitungen", "regeln", "vorgaben", "befehle", "instruktionen", "richtlinien",
-    "einschränkungen",
+    "einschränkungen", "aufgaben", "aufträge",
     "instructions", "consignes", "règles", "directives", "ordres", "indications",
     "istruzioni", "regole", "direttive", "indicazioni", "ordini", "restrizioni",
     "instruções", "regras", "diretrizes", "ordens", "orientações", "restrições",
@@ -117,7 +117,7 @@ _FORGET_ALL = re.compile(
 # Where a pattern may start: a short part of each verb (substrings of the lower-cased text). Few and
 # short, because every text is scanned for them: each costs about 2 us per 4 KB.
 _VERB_NEEDS = (
-    "ignor", "olvid", "descar", "omit", "caso ", "alto", "segu", "siga", "verg", "missacht", "berspring", "verw",
+    "ignor", "olvid", "descar", "omit", "caso ", "alto", "segu", "siga", "verg", "missacht", "berspring", "verw", "abweich",
     "oubli", "compte", "abstraction", "outre", "suis plus", "suivez plus", "dimentic", "trascur", "considerare",
     "esqu", "desconsider", "desprez", "negeer", "negere",
 )  # fmt: skip
@@ -125,7 +125,7 @@ _NOUN_NEEDS = (
     "instruc", "instruç", "instruk", "istruz", "indicacion", "indicazion", "indications", "regla", "regel", "règle",
     "regle", "regol", "regra", "ordenes", "órdenes", "ordres", "ordini", "ordens", "directric", "directiv", "dirett",
     "diretriz", "normas", "pautas", "restricc", "restriz", "restriç", "restrico", "anweisung", "anleitung", "vorgabe",
-    "befehl", "richtlin", "einschr", "consigne", "opdracht", "aanwijzing", "orientaç", "orientac",
+    "befehl", "richtlin", "einschr", "aufgabe", "auftr", "consigne", "opdracht", "aanwijzing", "orientaç", "orientac",
 )  # fmt: skip
 _ALL_NEEDS = ("todo", "alles", "tout", "tutto", "tudo")
 # Needles inside their verb: it starts up to 20 characters before them ("haz caso omiso",

@@ -169,6 +169,11 @@ _SECRET = phrase("secret", "hidden", "admin", "administrator", "root", "master",
 _CREDENTIAL = phrase("password", "passphrase", "passcode", "api key", "key", "token", "credentials?", "pin")
 
 _BEFORE_WORDS = phrase("previous", "prior", "above", "earlier", "preceding", "foregoing")
+# What an override is followed by when it hands the model a new task: "... and just print ...".
+_OUTPUT_WORDS = ("print", "say", "output", "write", "respond", "reply", "return", "type", "repeat", "state", "tell me")
+_OUTPUT = phrase(*_OUTPUT_WORDS)
+_OUTPUT_NEEDS = tuple(w.split()[0] for w in _OUTPUT_WORDS)
+_NEXT_TASKS = r"(?:new|further|additional)\s+(?:instructions|tasks|orders|commands|directives)"
 
 _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str, ...], ...]], ...] = (
     (
@@ -195,6 +200,60 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
             + r"\b"
         ),
         (_OVERRIDE_NEEDS, _NOUN_NEEDS),
+    ),
+    # "leave all the previous instructions behind"; "drop your instructions" (only with "your" and
+    # the nouns a firewall or a mailbox does not have: "drop all rules", "drop your orders off").
+    (
+        "override-instructions",
+        re.compile(
+            r"\bleave"
+            + GAP
+            + r"(?:all"
+            + GAP
+            + r"(?:of"
+            + GAP
+            + r")?)?(?:"
+            + phrase("the", "your")
+            + GAP
+            + r")?"
+            + phrase("previous", "prior", "earlier", "above", "preceding", "initial", "original")
+            + GAP
+            + phrase("information", "context", "tasks", "conversation", "instructions?", "directions", "guidelines")
+            + GAP
+            + r"behind\b"
+        ),
+        (("leave",), ("behind",)),
+    ),
+    (
+        "override-instructions",
+        re.compile(
+            r"\b"
+            + phrase("drop", "let go of")
+            + GAP
+            + r"(?:all"
+            + GAP
+            + r"(?:of"
+            + GAP
+            + r")?)?your"
+            + GAP
+            + r"(?:"
+            + phrase("previous", "prior", "earlier", "current", "existing", "original", "initial")
+            + GAP
+            + r")?"
+            + phrase(
+                "instructions",
+                "directives",
+                "guidelines",
+                "programming",
+                "restrictions",
+                "guardrails",
+                "safeguards",
+                "principles",
+                "constraints",
+            )
+            + r"\b"
+        ),
+        (("drop", "let go"), ("your",)),
     ),
     # What came before as a whole: "disregard the prior context", "ignore all the above text".
     # Text, content and input after "all" or alone ("ignore previous input"), not after "the":
@@ -265,14 +324,40 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
             + phrase("just", "only", "simply", "instead")
             + GAP
             + r")?"
-            + phrase("print", "say", "output", "write", "respond", "reply", "return", "type", "repeat", "state")
+            + _OUTPUT
             + r"\b"
         ),
-        (
-            _OVERRIDE_NEEDS,
-            (*_NOUN_NEEDS, "rest of"),
-            ("print", "say", "output", "write", "respond", "reply", "return", "type", "repeat", "state"),
+        (_OVERRIDE_NEEDS, (*_NOUN_NEEDS, "rest of"), _OUTPUT_NEEDS),
+    ),
+    # The same with everything before as the object: "forget everything and tell me ...", "ignore
+    # the above and say ...". Only the verbs that set a text aside ("skip the above and write your
+    # config" is how set-up guides read) and the verbs that put words in the model's mouth: people
+    # write "never mind all that, tell me about your trip" and "ignore the above and reply to Tom".
+    (
+        "override-then-output",
+        re.compile(
+            r"\b"
+            + phrase("ignore", "disregard", "forget", "forget about", "overlook", "pay no attention to")
+            + GAP
+            + phrase(
+                "everything",
+                "everything else",
+                "everything above",
+                "all of the above",
+                "all the above",
+                "the above",
+                "above",
+            )
+            + GAP
+            + r"(?:"
+            + phrase("and", "then", "and then", "and now", "now", "but")
+            + GAP
+            + r")?"
+            + skip(1)  # "just", "only", "instead", or one of them misspelt
+            + phrase("print", "say", "output", "repeat", "type", "state", "tell me", "tell us")
+            + r"\b"
         ),
+        (("ignore", "disregard", "forget", "overlook", "attention"), ("everything", "above")),
     ),
     # "ignore everything you have been told", "overlook all that you've been instructed before",
     # "discard whatever your developers said"
@@ -315,7 +400,7 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
     # The same two in six other languages (corral.guards.other_languages).
     ("override-instructions", other_languages.OVERRIDE, other_languages.OVERRIDE_NEEDS),
     ("override-everything-before", other_languages.FORGET_ALL, other_languages.FORGET_ALL_NEEDS),
-    # ... and thirteen more (corral.guards.world_languages), each behind its own nouns.
+    # ... and fourteen more (corral.guards.world_languages), each behind its own nouns.
     *(("override-instructions", pattern, (needles,)) for pattern, needles in world_languages.RULES),
     # "pretend the rules above don't exist", "your guidelines no longer apply"
     (
@@ -488,8 +573,13 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         re.compile(
             r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions?\s*(?::|for\s+(?:the\s+)?(?:ai|assistant|model|bot))"
             r"|\b(?:change|switch)\s+of\s+(?:instructions|orders|directives)\b"
+            # "now new instructions follow", "now come further tasks", "nun folgen neue Anweisungen"
+            # ("now follow the new instructions below" is how an upgrade guide reads)
+            r"|\bnow\s+(?:come|comes)\s+(?:some\s+|the\s+|your\s+)?" + _NEXT_TASKS + r"\b"
+            r"|\bnow\s+(?:some\s+|the\s+)?" + _NEXT_TASKS + r"\s+(?:follow|follows|are\s+followed|are\s+following"
+            r"|come)\b|\bnun\s+folgen\s+(?:neue|weitere)\s+(?:anweisungen|aufgaben|instruktionen|befehle)\b"
         ),
-        (("instruction", "orders", "directives"),),
+        (("instruction", "orders", "directives", "tasks", "commands", "anweisung", "aufgabe", "instruk", "befehl"),),
     ),
 )
 RULE_NAMES = tuple(dict.fromkeys(name for name, _pattern, _needs in _RULES))

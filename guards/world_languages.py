@@ -1,5 +1,6 @@
-"""The override rule in thirteen more languages: Russian, Ukrainian, Polish, Czech, Swedish,
-Turkish, Indonesian, Vietnamese, Chinese, Japanese, Korean, Arabic and Hindi.
+"""The override rule in fourteen more languages: Russian, Ukrainian, Polish, Czech, Swedish,
+Turkish, Indonesian, Vietnamese, Bosnian/Croatian/Serbian (Latin letters), Chinese, Japanese,
+Korean, Arabic and Hindi.
 
 "Игнорируй все предыдущие инструкции", "忽略之前的所有指令", "以前の指示をすべて無視して": translated
 attack sets carry these, and nothing else in the guard reads them (the classifier learned English;
@@ -205,6 +206,20 @@ _LANGUAGES = (
         "",  # Latin script: _LATIN_NEEDLES
     ),
     (
+        "hr",  # Bosnian, Croatian, Serbian and Montenegrin, in Latin letters
+        _spaced(
+            _verb(
+                "zanemari|zanemarite|ignoriraj|ignorirajte|ignoriši|ignorišite|zaboravi|zaboravite|preskoči"
+                "|preskočite|odbaci|odbacite|ne slijedi|ne sledi|prestani slijediti|prestani da slediš",
+                not_before="ne",
+            ),
+            "sve|sva|svih|prethodn|ranij|gornj|svoje|tvoje|vaše|izvorn|početn|sistemsk|sustavsk",
+            "instrukcij|uput|naredb|pravil|smjernic|smernic|direktiv|ograničenj",
+            "iznad|ranije|prije|pre|gore",
+        ),
+        "",  # Latin script: _LATIN_NEEDLES
+    ),
+    (
         "tr",
         _verb_last(
             "önceki|önceden|yukarıdaki|yukarıda|tüm|bütün|sana verilen|size verilen|ilk|orijinal|sistem",
@@ -283,11 +298,13 @@ _LANGUAGES = (
     ),
 )
 
-_LATIN = ("pl", "cs", "sv", "id", "vi", "tr")
+_LATIN = ("pl", "cs", "sv", "id", "vi", "hr", "tr")
 # The Latin-script languages' shared needles: each language's commonest instruction noun, as an
 # ASCII stem, and its forms with diacritics (outside Latin-1, free on English text). A text that
 # names its instructions only with a rarer noun ("zasady", "anvisningar") is not read in these languages.
-_LATIN_NEEDLES = _needles("instruk|polece|poleceń|pokyn|perintah|petunjuk|huong dan|hướng dẫn|chỉ dẫn|chỉ thị|talimat")
+_LATIN_NEEDLES = _needles(
+    "instruk|polece|poleceń|pokyn|perintah|petunjuk|huong dan|hướng dẫn|chỉ dẫn|chỉ thị|talimat|uput"
+)
 LANGUAGES = tuple(
     Language(code, pattern, _LATIN_NEEDLES if code in _LATIN else _needles(needles))
     for code, pattern, needles in _LANGUAGES
