@@ -135,7 +135,10 @@ class Agent:
             guard_stages=_guard_stages(self.guards),
             inline_chain=self.guards if self.guards is not None and getattr(self.guards, "inline", False) else None,
             conversation_at_output=self.guards is not None
-            and any(getattr(g, "wants_conversation", False) for g in self.guards.guards("output")),
+            and any(
+                getattr(g, "wants_conversation", False) or getattr(g, "wants_context", False)
+                for g in self.guards.guards("output")
+            ),
             guard_names=_guard_names(self.guards),
             tool_choice=tool_choice,
             output_type=output_type,

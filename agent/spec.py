@@ -169,6 +169,20 @@ class GuardsSpec(_Strict):
     references: bool = Field(
         True, description="number redacted regions of tool results so a tool call can pass them on unread"
     )
+    image_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts whose images answers may always show; the default chain removes other remote images"
+        " whose address the model composed",
+    )
+
+    @model_validator(mode="after")
+    def _hosts_need_the_default_chain(self) -> GuardsSpec:
+        if self.image_hosts and not self.default:
+            raise ValueError("image_hosts configures the default chain's ImageGuard: keep default = true")
+        bad = [h for h in self.image_hosts if not h.strip() or "/" in h or " " in h]
+        if bad:
+            raise ValueError(f"image_hosts takes host names such as 'docs.example.com', not {bad!r}")
+        return self
 
 
 class LimitsSpec(_Strict):
@@ -459,7 +473,7 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
             custom_categories=spec.llama_guard.custom_categories or None,
         )
     if spec.default:
-        chain = GuardChain.default(llama_guard=llama_guard)
+        chain = GuardChain.default(llama_guard=llama_guard, image_hosts=spec.image_hosts)
     elif llama_guard is not None:
         chain = GuardChain.none().add(LLAMA_GUARD_STAGES, llama_guard)
     else:

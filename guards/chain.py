@@ -81,15 +81,22 @@ class GuardChain:
 
     @classmethod
     def default(
-        cls, *, llama_guard: Guard | None = None, prompt_guard: Guard | None = None, policy: Guard | None = None
+        cls,
+        *,
+        llama_guard: Guard | None = None,
+        prompt_guard: Guard | None = None,
+        policy: Guard | None = None,
+        image_hosts: Iterable[str] = (),
     ) -> GuardChain:
         """The chain used when nothing is configured (see the module docs of corral.guards).
 
         Llama Guard joins on input, tool_call and output, Prompt Guard on input and tool_result,
         a ToolPolicy (``policy``) on tool_call, when given. (A policy without rules allows every
-        call, so none runs by default.)
+        call, so none runs by default.) ``image_hosts``: hosts whose images an answer may always
+        show (ImageGuard removes the others when the model composed their address).
         """
         from .code import CodeScanner
+        from .images import ImageGuard
         from .injection import InjectionGuard
         from .pii import PIIRedactor
 
@@ -98,7 +105,7 @@ class GuardChain:
             "input": [injection],
             "tool_call": [code] + ([policy] if policy is not None else []),
             "tool_result": [injection, pii],
-            "output": [pii, code],
+            "output": [ImageGuard(allow_hosts=image_hosts), pii, code],
         }
         for stage in LLAMA_GUARD_STAGES:
             stages[stage] += [llama_guard] if llama_guard is not None else []
@@ -264,8 +271,11 @@ def _by_cost(guards: Sequence[Guard]) -> tuple[Guard, ...]:
 
 def _payload_for(guard: Guard, payload: Any) -> Any:
     # The Guard protocol hands text guards the answer text at ``output``; a guard that judges the
-    # answer in its conversation (``wants_conversation = True``, as LlamaGuard) gets the user's turn too.
-    if isinstance(payload, Conversation) and not getattr(guard, "wants_conversation", False):
+    # answer in its conversation (``wants_conversation = True``, as LlamaGuard) gets the user's turn too,
+    # and one that reads the texts of the run (``wants_context = True``, as ImageGuard) gets those.
+    if isinstance(payload, Conversation) and not (
+        getattr(guard, "wants_conversation", False) or getattr(guard, "wants_context", False)
+    ):
         return payload.agent
     return payload
 

@@ -336,6 +336,7 @@ PUBLIC = {
         "Finding",
         "Guard",
         "GuardChain",
+        "ImageGuard",
         "InjectionGuard",
         "LLAMA_GUARD_3_CATEGORIES",
         "LlamaGuard",

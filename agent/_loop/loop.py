@@ -39,7 +39,7 @@ from .steps import (  # noqa: F401  (the request types are part of this module's
     finish,
     spend_retry,
 )
-from .toolphase import append_results, make_record, repeat_text, tool_phase
+from .toolphase import append_results, make_record, repeat_text, run_sources, tool_phase
 
 __all__ = ["Complete", "Chat", "CheckGuard", "CallTools", "AskApproval", "Start", "TIMED_OUT", "run_steps"]
 
@@ -213,9 +213,10 @@ def _final(cfg: RunPolicy, st: RunState, text: str, value: Any) -> Generator[Any
     """Check the answer at the output stage, then finish."""
     st.mistakes = 0
     if cfg.stage_active("output"):
-        # With the user's turn when a guard judges answers in their conversation (Llama Guard); the
-        # chain hands text guards the answer alone, and gives back the answer text.
-        payload = _with_user_turn(st.user_text, text) if cfg.conversation_at_output and st.user_text else text
+        # With the user's turn when a guard judges answers in their conversation (Llama Guard), and the
+        # texts of the run when one reads them (ImageGuard); the chain hands text guards the answer
+        # alone, and gives back the answer text.
+        payload = _with_user_turn(st, text) if cfg.conversation_at_output else text
         checked = yield from check_guard(cfg, st, "output", payload)
         if checked.blocked:
             return (yield from blocked_finish(cfg, st, "output", checked))
@@ -285,10 +286,11 @@ def _structured_call(cfg: RunPolicy, st: RunState, call: ToolCall) -> Phase:
     return (yield from _final(cfg, st, text, value))
 
 
-def _with_user_turn(user: str, answer: str) -> Any:
+def _with_user_turn(st: RunState, answer: str) -> Any:
     from corral.guards.base import Conversation  # only with such a guard: corral.guards loads lazily
 
-    return Conversation(user=user, agent=answer)
+    ours, theirs, _asked = run_sources(st)
+    return Conversation(user=st.user_text or "", agent=answer, context=ours + theirs)
 
 
 def _last_user_text(messages: list[Message]) -> str | None:

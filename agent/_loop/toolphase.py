@@ -138,7 +138,7 @@ def make_record(st: RunState, call: ToolCall, text: str, **kw: Any) -> ToolCallR
 def _call_guard(cfg: RunPolicy, st: RunState, call: ToolCall) -> Generator[Any, Any, ToolCallRecord | None]:
     if not cfg.stage_active("tool_call"):
         return None
-    sources = _sources(st) if cfg.provenance else ((), (), ())
+    sources = run_sources(st) if cfg.provenance else ((), (), ())
     payload = cfg.tool_call_payload(call, st.calls_so_far, st.user_text, sources)
     checked = yield from check_guard(cfg, st, "tool_call", payload)
     if not checked.blocked:
@@ -179,7 +179,7 @@ def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Gen
     return make_record(st, call, str(text), output=res.output, duration=res.duration)
 
 
-def _sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def run_sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(what the user and system wrote, what tool results said, the user's turns) so far: provenance
     for the tool_call guards.
 

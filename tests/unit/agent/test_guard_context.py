@@ -18,7 +18,9 @@ def test_calls_and_answers_carry_the_user_turn(make_agent):
     [(_, call)] = [s for s in plain.seen if s[0] == "tool_call"]
     assert isinstance(call, ToolCallPayload) and call.user_text == "What is 1 + 2?"
     assert ("output", "It is 3.") in plain.seen  # the protocol: text guards get the answer text
-    assert contextual.seen == [("output", Conversation(user="What is 1 + 2?", agent="It is 3."))]
+    # ... with every text the model was given: the user's turn and the tool's result
+    context = ("What is 1 + 2?", "3")
+    assert contextual.seen == [("output", Conversation(user="What is 1 + 2?", agent="It is 3.", context=context))]
 
 
 def test_a_continued_run_answers_the_last_user_turn_not_a_correction(make_agent):
@@ -35,7 +37,8 @@ def test_redaction_at_output_keeps_working_beside_a_contextual_guard(make_agent)
     agent, _ = make_agent(["Mail bob@example.com."], guards=chain)
     result = agent.run("Who do I mail?")
     assert result.output == "Mail [EMAIL]."
-    assert contextual.seen == [("output", Conversation(user="Who do I mail?", agent="Mail [EMAIL]."))]
+    redacted = Conversation(user="Who do I mail?", agent="Mail [EMAIL].", context=("Who do I mail?",))
+    assert contextual.seen == [("output", redacted)]
 
 
 def test_llama_guard_sees_the_user_turn_at_output(make_agent):

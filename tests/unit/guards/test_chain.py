@@ -36,6 +36,7 @@ def test_public_names_are_pinned():
         "Rule",
         "Finding",
         "PIIRedactor",
+        "ImageGuard",
         "ToolPolicy",
         "allowed_domains",
         "ProvenanceRule",
@@ -121,7 +122,7 @@ def test_default_chain_composition_and_description():
     assert active["input"] == ("injection",)
     assert active["tool_call"] == ("code_scanner",)  # a rule-less ToolPolicy would allow everything
     assert set(active["tool_result"]) == {"injection", "pii"}
-    assert set(active["output"]) == {"pii", "code_scanner"}
+    assert set(active["output"]) == {"images", "pii", "code_scanner"}
     assert "tool_result: pii, injection" in chain.describe()
     assert GuardChain.none().describe().count("-") == 4
 

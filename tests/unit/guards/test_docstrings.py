@@ -28,6 +28,8 @@ MODULES = [
     "addressed",
     "rules",
     "training.pyrit_jailbreaks",
+    "training.deepset",
+    "images",
 ]
 
 
