@@ -2,6 +2,11 @@
 
 Ctrl-C while the model works stops that turn (the history stays as it was before it); Ctrl-C at
 the prompt clears the line; Ctrl-D, ``/exit`` or end of input quits. Works with piped stdin too.
+
+A call that needs a person's yes is asked about at the prompt (``approve send_money(...)? [y/N]``),
+and the next line answers it: a tool marked ``requires_approval`` (the run pauses, then resumes
+with the decision), and a call the tool policy holds for approval (its ``requires_approval`` list,
+or the intent check's "no user turn asked for this action"). Anything but y or yes declines.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import ModelDelta, RunFinished
+from ..result import Approve, Reject
 from .commands import agent_from_args
 from .output import AnswerStream, GuardedAnswerStream, TurnPrinter, answer_stream
 
@@ -29,10 +35,20 @@ class ChatSession:
         >>> session.handle("What is 2 + 2?")        # doctest: +SKIP
     """
 
-    def __init__(self, agent: Any, out: Any = None) -> None:
+    def __init__(self, agent: Any, out: Any = None, ask: Callable[[str], str | None] | None = None) -> None:
         self.agent = agent
         self.out = out if out is not None else sys.stdout
         self.history: Any = None
+        # How a yes or no for a held call is read (None: nobody to ask, such calls stay refused).
+        self.ask = ask
+        if ask is not None:
+            _ask_policies(agent, self.confirm)
+
+    def confirm(self, name: str, arguments: dict[str, Any]) -> bool:
+        """Ask whether the call may run; only "y" or "yes" says it may."""
+        shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        answer = self.ask(f"approve {name}({shown})? [y/N] ") if self.ask is not None else None
+        return (answer or "").strip().lower() in ("y", "yes")
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -61,6 +77,12 @@ class ChatSession:
         live = answer_stream(self.agent, self.out, "assistant> ")
         try:
             result = self._run(line, printer, live)
+            while result.stop_reason == "approval_required" and self.ask is not None:
+                decisions = {
+                    p.id: Approve() if self.confirm(p.name, p.arguments) else Reject("The user declined this call.")
+                    for p in result.pending
+                }
+                result = self._run(None, printer, live, history=result, approvals=decisions)
         except KeyboardInterrupt:
             self.say("\n(turn stopped; the conversation is as it was before it)")
             return
@@ -73,12 +95,22 @@ class ChatSession:
             self.say(f"assistant> {answer}")
         self.history = result
 
-    def _run(self, line: str, printer: TurnPrinter, live: AnswerStream | None) -> Any:
-        """The run, its answer streamed token by token when nothing must judge it whole first."""
+    def _run(
+        self,
+        line: str | None,
+        printer: TurnPrinter,
+        live: AnswerStream | None,
+        *,
+        history: Any = None,
+        approvals: dict[str, Any] | None = None,
+    ) -> Any:
+        """The run (or a paused one resumed with ``approvals``), its answer streamed token by token
+        when nothing must judge it whole first."""
+        history = history if history is not None else self.history
         if live is None:
-            return self.agent.run(line, history=self.history, hooks=[printer])
+            return self.agent.run(line, history=history, approvals=approvals, hooks=[printer])
         result = None
-        for event in self.agent.stream(line, history=self.history, hooks=[printer]):
+        for event in self.agent.stream(line, history=history, approvals=approvals, hooks=[printer]):
             if isinstance(event, ModelDelta):
                 live(event)
             elif isinstance(event, RunFinished):
@@ -86,6 +118,16 @@ class ChatSession:
         if isinstance(live, GuardedAnswerStream):
             live.finish()
         return result
+
+
+def _ask_policies(agent: Any, confirm: Callable[[str, dict[str, Any]], bool]) -> None:
+    """Let each tool policy without an approver of its own ask the person at the prompt."""
+    from corral.guards import ToolPolicy  # the CLI may run without guards: load them only here
+
+    chain = agent.guards
+    for guard in chain.guards("tool_call") if chain is not None else ():
+        if isinstance(guard, ToolPolicy) and guard.approver is None:
+            guard.approver = lambda call: confirm(call.name, call.arguments)
 
 
 def _read(prompt: str, reader: Callable[[str], str]) -> str | None:
@@ -101,10 +143,17 @@ def _read(prompt: str, reader: Callable[[str], str]) -> str | None:
 def cmd_chat(args: argparse.Namespace, reader: Callable[[str], str] = input) -> int:
     """Read lines until end of input or /exit; each line is one user turn."""
     _, agent = agent_from_args(args)
-    session = ChatSession(agent)
+    interactive = sys.stdin.isatty()
+
+    def ask(question: str) -> str | None:
+        answer = _read(question if interactive else "", reader)
+        if not interactive:
+            session.say(f"{question}{answer if answer is not None else '(end of input)'}")
+        return answer
+
+    session = ChatSession(agent, ask=ask)
     tools = ", ".join(agent.policy.tool_names) or "none"
     session.say(f"corral chat: tools: {tools}; guards: {'on' if agent.guards is not None else 'off'}. {HELP}")
-    interactive = sys.stdin.isatty()
     while True:
         line = _read("you> " if interactive else "", reader)
         if line is None:
