@@ -1,8 +1,9 @@
 """corral.guards: the safety layer, on all four stages (input, tool_call, tool_result, output).
 
 Every guard has ``check(stage, payload) -> Verdict`` and ``acheck``. Payloads: the text for
-``input``, ``tool_result`` and ``output`` (``output`` also takes ``Conversation(user, agent)`` so
-Llama Guard sees the user's turn); a ``ToolCallPayload`` for ``tool_call``. Guards compose per
+``input``, ``tool_result`` and ``output`` (``output`` also takes ``Conversation(user, agent,
+context)`` so Llama Guard sees the user's turn and ImageGuard the texts the model was given); a
+``ToolCallPayload`` for ``tool_call``. Guards compose per
 stage into a ``GuardChain``; ``GuardChain.default()`` is what runs when nothing is configured:
 
 =============  ==============================================

@@ -192,7 +192,8 @@ class Guard(Protocol):
     Payloads: the text itself for ``input``, ``tool_result`` and ``output``; a ``ToolCallPayload``
     for ``tool_call`` (its ``user_text`` is the user turn the call serves). A guard with
     ``wants_conversation = True`` gets ``Conversation(user, agent)`` at ``output`` instead of the
-    answer alone, when the user's turn is known. A guard with ``inline = True`` says it is offline
+    answer alone, and one with ``wants_context = True`` gets it with ``context``, the texts the
+    model was given (system prompt, user turns, tool results). A guard with ``inline = True`` says it is offline
     and synchronous (no I/O, microseconds): a chain of such guards runs inside the agent loop
     rather than through its driver. A guard that does not apply to a stage returns ``Verdict.allow``.
     """

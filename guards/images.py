@@ -10,7 +10,10 @@ README's badges in its summary); ``strict=True`` removes those too. Hosts on ``a
 their subdomains) always stay; ``data:`` and relative addresses fetch nothing remote and stay.
 
 Markdown images (inline ``![alt](url)`` and reference ``![alt][ref]`` with ``[ref]: url``) and
-HTML ``<img>`` tags are read. ``links=True`` treats Markdown links and bare addresses the same way
+the HTML a renderer that passes HTML through fetches without a click (``<img>``, ``<video>``,
+``<audio>``, ``<source>``, ``<iframe>``, ``<embed>``, ``<object>``, SVG ``<image>``; their
+``src``, ``srcset``, ``poster``, ``data`` or ``href``, and CSS ``url(...)`` in a ``style``) are
+read. ``links=True`` treats Markdown links and bare addresses the same way
 (a link leaks only when clicked, so by default they stay). An answer is read whole: the chain hands
 this guard the answer with the texts of the run (``Conversation.context``); given the answer alone,
 every remote image off the allow-list goes.
@@ -42,8 +45,16 @@ _MD_IMAGE = re.compile(r"!\[[^\]\n]{0,1000}\]\(\s*" + _URL + _TITLE + r"\s*\)")
 _MD_LINK = re.compile(r"(?<!!)\[[^\]\n]{0,1000}\]\(\s*" + _URL + _TITLE + r"\s*\)")
 _REF_IMAGE = re.compile(r"!\[([^\]\n]{0,1000})\](?:\[([^\]\n]{0,200})\])?")
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]\n]{1,200})\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.MULTILINE)
-_HTML_IMG = re.compile(r"<img\b[^>]{0,2000}>", re.IGNORECASE)
-_HTML_SRC = re.compile(r"""\b(?:src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+# Tags whose addresses load as the page renders, and the attributes that hold them.
+_HTML_IMG = re.compile(
+    r"<(?:img|image|video|audio|source|track|iframe|embed|object|input|picture|svg:image)\b[^>]{0,2000}>", re.IGNORECASE
+)
+_HTML_SRC = re.compile(
+    r"""\b(?:src|srcset|poster|data|href|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE
+)
+# Any other tag whose style loads a background: <div style="background:url(https://...)">.
+_STYLED = re.compile(r"<[a-z][\w:-]*\b[^>]{0,2000}\burl\([^>]{0,2000}>", re.IGNORECASE)
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)["']?\s*\)""", re.IGNORECASE)
 # Any other address: bare, an autolink "<https://...>", an HTML href (links=True only).
 _BARE = re.compile(r"(?<![\w/])(?:https?:)?//[^\s<>\"'()\[\]]+", re.IGNORECASE)
 
@@ -154,7 +165,9 @@ class ImageGuard:
 
         text = _MD_IMAGE.sub(inline, text)
         text = self._references(text, used, drop) if used else text
-        text = _HTML_IMG.sub(lambda m: self._html(m.group(0), drop), text)
+        if "<" in text:
+            text = _HTML_IMG.sub(lambda m: self._html(m.group(0), drop), text)
+            text = _STYLED.sub(lambda m: self._html(m.group(0), drop, attributes=False), text)
         if self.links:
             text = _MD_LINK.sub(lambda m: inline(m, "link"), text)
             text = _BARE.sub(lambda m: self._bare(m.group(0), drop), text)
@@ -178,12 +191,16 @@ class ImageGuard:
         return _REF_DEF.sub(definition, text)
 
     @staticmethod
-    def _html(tag: str, drop: Any) -> str:
-        for m in _HTML_SRC.finditer(tag):
+    def _html(tag: str, drop: Any, *, attributes: bool = True) -> str:
+        # ``attributes``: a loading tag's own addresses; without, only its CSS (an <a>'s href is a link).
+        urls = []
+        for m in _HTML_SRC.finditer(tag) if attributes else ():
             value = next(g for g in m.groups() if g is not None)
             # srcset lists "url 2x, url 640w": every candidate is fetched.
-            for url in [part.split()[0] for part in value.split(",") if part.split()] or [value]:
-                marker = drop(url, "image")
-                if marker is not None:
-                    return marker
+            urls += [part.split()[0] for part in value.split(",") if part.split()] or [value]
+        urls += [m.group(1) for m in _CSS_URL.finditer(tag)]
+        for url in urls:
+            marker = drop(url, "image")
+            if marker is not None:
+                return marker
         return tag

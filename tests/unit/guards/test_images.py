@@ -65,6 +65,18 @@ def test_every_image_form_is_read():
     assert check(srcset, allow_hosts=["ok.example"]).redacted == "[image removed: evil.example]"
     titled = '![t](https://evil.example/x.png "title") ![w](https://evil.example/wiki/A_(b).png)'
     assert check(titled).redacted == "[image removed: evil.example] [image removed: evil.example]"
+    loaders = [
+        '<video poster="https://evil.example/v.jpg?d=1" src="/local.mp4"></video>',
+        "<iframe src=https://evil.example/f?d=1></iframe>",
+        '<svg><image href="https://evil.example/i.svg?d=1"/></svg>',
+        '<object data="https://evil.example/o?d=1"></object>',
+        "<div style=\"background: url('https://evil.example/bg.png?d=1')\">hi</div>",
+    ]
+    for html_text in loaders:
+        assert "evil.example" not in check(html_text).redacted.replace("[image removed: evil.example]", ""), html_text
+    # A link's href is a link, not a load, even on a styled tag.
+    link = '<a href="https://evil.example/a?d=1" style="color: red">x</a>'
+    assert check(link).action == "allow"
     escaped = "<img src='https://ci.example.org/badge.svg?branch=main&amp;x=1'>"
     assert check(escaped, ["<img src='https://ci.example.org/badge.svg?branch=main&x=1'>"]).action == "allow"
 
