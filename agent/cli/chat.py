@@ -73,7 +73,7 @@ class ChatSession:
 
     def handle(self, line: str) -> None:
         """One user turn: stream the run, show calls and verdicts, keep the result as history."""
-        printer = TurnPrinter(self.out, show_answer=False)
+        printer = TurnPrinter(self.out, show_answer=False, asks=self.ask is not None)
         live = answer_stream(self.agent, self.out, "assistant> ")
         try:
             result = self._run(line, printer, live)

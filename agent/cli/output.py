@@ -52,7 +52,8 @@ class TurnPrinter:
     """Prints turns, tool calls, results and guard verdicts as they happen (to stderr by default).
 
     ``all_verdicts`` also shows guards that allowed (the demo does, to show what is checked);
-    ``show_guards`` lists the active guards when a run starts.
+    ``show_guards`` lists the active guards when a run starts; ``asks`` says a person is asked
+    about paused calls next (the chat), instead of repeating how code resumes them.
     """
 
     def __init__(
@@ -62,11 +63,13 @@ class TurnPrinter:
         all_verdicts: bool = False,
         show_answer: bool = True,
         show_guards: bool = False,
+        asks: bool = False,
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.all_verdicts = all_verdicts
         self.show_answer = show_answer
         self.show_guards = show_guards
+        self.asks = asks
         self.result: Any = None
 
     def say(self, text: str) -> None:
@@ -104,7 +107,9 @@ class TurnPrinter:
     def _on_run_finished(self, event: ev.RunFinished) -> None:
         self.result = event.result
         result = event.result
-        if result.stop_reason != "final":
+        if result.stop_reason == "approval_required" and self.asks:
+            self.say(f"-- paused: {', '.join(p.name for p in result.pending)} waits for your approval")
+        elif result.stop_reason != "final":
             self.say(f"-- stopped: {result.stop_reason}: {short(result.stop_message, 200)}")
         if self.show_answer:
             self.say(f"answer: {_output_text(result.output)}")

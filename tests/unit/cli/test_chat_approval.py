@@ -78,7 +78,8 @@ def written(tmp_path, name):
 @pytest.mark.parametrize(("answer", "runs"), [("y", True), ("no", False)])
 def test_a_tool_that_requires_approval_is_asked_about_and_the_answer_decides(tmp_path, answer, runs):
     out = chat(tmp_path, "note", f"Tell the team hi\n{answer}\n/exit\n")
-    assert "approve send_note(text='hi team')? [y/N] " + answer in out
+    assert "-- paused: send_note waits for your approval\napprove send_note(text='hi team')? [y/N] " + answer in out
+    assert "Resume with agent.run" not in out  # how code resumes is not the person's business
     assert written(tmp_path, "sent.txt") == (["hi", "team"] if runs else [])
     assert ("Result: sent" in out) is runs
     assert ("The user declined this call." in out) is not runs
