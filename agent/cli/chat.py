@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import ModelDelta, RunFinished
-from ..result import Approve, Reject
+from .approvals import Asker
 from .commands import agent_from_args
 from .output import AnswerStream, GuardedAnswerStream, TurnPrinter, answer_stream
 
@@ -39,16 +39,10 @@ class ChatSession:
         self.agent = agent
         self.out = out if out is not None else sys.stdout
         self.history: Any = None
-        # How a yes or no for a held call is read (None: nobody to ask, such calls stay refused).
-        self.ask = ask
-        if ask is not None:
-            _ask_policies(agent, self.confirm)
-
-    def confirm(self, name: str, arguments: dict[str, Any]) -> bool:
-        """Ask whether the call may run; only "y" or "yes" says it may."""
-        shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
-        answer = self.ask(f"approve {name}({shown})? [y/N] ") if self.ask is not None else None
-        return (answer or "").strip().lower() in ("y", "yes")
+        # Who decides held calls (None: nobody to ask, such calls stay refused or paused).
+        self.asker = Asker(ask) if ask is not None else None
+        if self.asker is not None:
+            self.asker.serve_policies(agent)
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -73,15 +67,13 @@ class ChatSession:
 
     def handle(self, line: str) -> None:
         """One user turn: stream the run, show calls and verdicts, keep the result as history."""
-        printer = TurnPrinter(self.out, show_answer=False, asks=self.ask is not None)
+        printer = TurnPrinter(self.out, show_answer=False, asks=self.asker is not None)
         live = answer_stream(self.agent, self.out, "assistant> ")
         try:
             result = self._run(line, printer, live)
-            while result.stop_reason == "approval_required" and self.ask is not None:
-                decisions = {
-                    p.id: Approve() if self.confirm(p.name, p.arguments) else Reject("The user declined this call.")
-                    for p in result.pending
-                }
+            while result.stop_reason == "approval_required" and self.asker is not None:
+                decisions = self.asker.decisions(result)
+                live = answer_stream(self.agent, self.out, "assistant> ")  # the resumed answer streams afresh
                 result = self._run(None, printer, live, history=result, approvals=decisions)
         except KeyboardInterrupt:
             self.say("\n(turn stopped; the conversation is as it was before it)")
@@ -118,16 +110,6 @@ class ChatSession:
         if isinstance(live, GuardedAnswerStream):
             live.finish()
         return result
-
-
-def _ask_policies(agent: Any, confirm: Callable[[str, dict[str, Any]], bool]) -> None:
-    """Let each tool policy without an approver of its own ask the person at the prompt."""
-    from corral.guards import ToolPolicy  # the CLI may run without guards: load them only here
-
-    chain = agent.guards
-    for guard in chain.guards("tool_call") if chain is not None else ():
-        if isinstance(guard, ToolPolicy) and guard.approver is None:
-            guard.approver = lambda call: confirm(call.name, call.arguments)
 
 
 def _read(prompt: str, reader: Callable[[str], str]) -> str | None:

@@ -20,6 +20,7 @@ from ..batch_rows import agent_runner, in_shard, parse_shard
 from ..events import ModelDelta, RunFinished
 from ..exceptions import FileFormatError, UsageError
 from ..spec import AgentSpec, load_spec, load_tools, parse_spec
+from .approvals import Asker
 from .output import AnswerStream, GuardedAnswerStream, TurnPrinter, answer_stream
 from .progress import make_progress
 
@@ -139,13 +140,26 @@ def _question(args: argparse.Namespace) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``corral run QUESTION``: print the answer (or the RunResult as JSON); exit 1 if not answered."""
+    """``corral run QUESTION``: print the answer (or the RunResult as JSON); exit 1 if not answered.
+
+    In a terminal (stdin a tty, no ``--json``), a call that needs a person's yes is asked about on
+    stderr and answered on stdin; otherwise such a run stops at ``approval_required``."""
     _, agent = agent_from_args(args)
     question = _question(args)
+    asker = Asker(_ask_on_terminal) if sys.stdin.isatty() and not args.json and args.question != "-" else None
+    if asker is not None:
+        asker.serve_policies(agent)
     printer = TurnPrinter(sys.stderr, show_answer=False, show_guards=True) if args.verbose else None
     hooks = [printer] if printer else []
     live = None if args.json else _live_answer(agent)
     result = agent.run(question, hooks=hooks) if live is None else _streamed_run(agent, question, hooks, live)
+    while result.stop_reason == "approval_required" and asker is not None:
+        decisions = asker.decisions(result)
+        if live is None:
+            result = agent.run(history=result, approvals=decisions, hooks=hooks)
+        else:  # the resumed run's answer streams afresh
+            live = _live_answer(agent) or live
+            result = _streamed_run(agent, None, hooks, live, history=result, approvals=decisions)
     if args.json:
         print(json.dumps({"ok": result.ok, **result.summary()}, ensure_ascii=False, indent=2, default=str))
     else:
@@ -171,9 +185,16 @@ def _live_answer(agent: Agent) -> AnswerStream | None:
     return answer_stream(agent, sys.stdout)
 
 
-def _streamed_run(agent: Agent, question: str, hooks: list[Any], live: AnswerStream) -> Any:
+def _ask_on_terminal(question: str) -> str | None:
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    return line if line else None  # "" is end of input
+
+
+def _streamed_run(agent: Agent, question: str | None, hooks: list[Any], live: AnswerStream, **resume: Any) -> Any:
     result = None
-    for event in agent.stream(question, hooks=hooks):
+    for event in agent.stream(question, hooks=hooks, **resume):
         if isinstance(event, ModelDelta):
             live(event)
         elif isinstance(event, RunFinished):

@@ -11,6 +11,8 @@ import textwrap
 
 import pytest
 
+from corral import cli
+
 TOOLS = textwrap.dedent('''
     from corral.tools import tool
 
@@ -96,3 +98,46 @@ def test_end_of_input_at_the_question_declines(tmp_path):
     out = chat(tmp_path, "tidy", "What is in the folder?\n", "tool_policy = { intent = true }")
     assert "approve delete_file(path='old.log')? [y/N] (end of input)" in out
     assert written(tmp_path, "deleted.txt") == []
+
+
+class _Terminal:
+    """stdin as a terminal that answers each question with the next of ``lines``."""
+
+    def __init__(self, lines):
+        self.lines = list(lines)
+
+    def isatty(self):
+        return True
+
+    def readline(self):
+        return self.lines.pop(0) if self.lines else ""
+
+
+def one_shot(tmp_path, monkeypatch):
+    (tmp_path / "chat_tools.py").write_text(TOOLS, encoding="utf-8")
+    spec = tmp_path / "agent.toml"
+    spec.write_text(
+        'tools = ["chat_tools:send_note"]\n[backend]\ntype = "function"\nfunction = "chat_tools:note"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return ["run", "Tell the team hi", "--spec", str(spec)]
+
+
+@pytest.mark.parametrize("answer", ["yes\n", "\n", ""])  # yes, a bare Enter, end of input
+def test_run_in_a_terminal_asks_on_stderr_and_resumes(tmp_path, monkeypatch, capsys, answer):
+    argv = one_shot(tmp_path, monkeypatch)
+    monkeypatch.setattr("sys.stdin", _Terminal([answer]))
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "approve send_note(text='hi team')? [y/N] " in err
+    runs = answer == "yes\n"
+    assert written(tmp_path, "sent.txt") == (["hi", "team"] if runs else [])
+    assert out.strip() == ("Result: sent" if runs else "Result: Rejected by the user: The user declined this call.")
+
+
+def test_run_without_a_terminal_stops_at_the_pause_as_before(tmp_path, monkeypatch, capsys):
+    argv = one_shot(tmp_path, monkeypatch)
+    assert cli.main(argv) == 1  # stdin is not a terminal here
+    assert "(approval_required)" in capsys.readouterr().err and written(tmp_path, "sent.txt") == []
