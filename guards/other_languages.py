@@ -117,8 +117,8 @@ _FORGET_ALL = re.compile(
 # Where a pattern may start: a short part of each verb (substrings of the lower-cased text). Few and
 # short, because every text is scanned for them: each costs about 2 us per 4 KB.
 _VERB_NEEDS = (
-    "ignor", "olvid", "descar", "omit", "caso ", "alto", "segu", "siga", "verg", "missacht", "berspring", "verw", "abweich",
-    "oubli", "compte", "abstraction", "outre", "suis plus", "suivez plus", "dimentic", "trascur", "considerare",
+    "ignor", "olvid", "descar", "omit", "caso ", "alto", "segu", "siga", "verg", "missacht", "berspring", "verw",
+    "abweich", "oubli", "compte", "abstraction", "outre", "suis plus", "suivez plus", "dimentic", "trascur", "considerare",
     "esqu", "desconsider", "desprez", "negeer", "negere",
 )  # fmt: skip
 _NOUN_NEEDS = (

@@ -33,7 +33,8 @@ def test_a_composed_image_is_removed_and_a_copied_one_stays():
 
 
 def test_strict_removes_copied_images_and_the_allow_list_keeps_hosts_and_their_subdomains():
-    assert check(BADGE, [PAGE], strict=True).redacted == "[image removed: ci.example.org]"
+    strict = check(BADGE, [PAGE], strict=True)
+    assert strict.redacted == "[image removed: ci.example.org]" and "off the allow-list" in strict.reason
     assert check(LEAK, [], allow_hosts=["example.net"]).action == "allow"
     assert check(LEAK, [], allow_hosts=["net.example"]).action == "redact"  # not a suffix of a label
     assert check(LEAK.replace("collect.", "COLLECT."), [], allow_hosts=["Collect.Example.Net."]).action == "allow"
@@ -77,6 +78,8 @@ def test_every_image_form_is_read():
     # A link's href is a link, not a load, even on a styled tag.
     link = '<a href="https://evil.example/a?d=1" style="color: red">x</a>'
     assert check(link).action == "allow"
+    encoded = "![x](https:&#47;&#47;evil.example/p.png?d=1) <img src='https&#58;&#x2F;&#x2F;evil.example/q.png'>"
+    assert check(encoded).redacted == "[image removed: evil.example] [image removed: evil.example]"
     escaped = "<img src='https://ci.example.org/badge.svg?branch=main&amp;x=1'>"
     assert check(escaped, ["<img src='https://ci.example.org/badge.svg?branch=main&x=1'>"]).action == "allow"
 
