@@ -107,6 +107,8 @@ class ChatSession:
                 live(event)
             elif isinstance(event, RunFinished):
                 result = event.result
+            elif isinstance(live, GuardedAnswerStream):
+                live.note(event)
         if isinstance(live, GuardedAnswerStream):
             live.finish()
         return result

@@ -199,6 +199,8 @@ def _streamed_run(agent: Agent, question: str | None, hooks: list[Any], live: An
             live(event)
         elif isinstance(event, RunFinished):
             result = event.result
+        elif isinstance(live, GuardedAnswerStream):
+            live.note(event)
     if isinstance(live, GuardedAnswerStream):
         live.finish()
     return result

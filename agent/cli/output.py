@@ -172,13 +172,25 @@ class GuardedAnswerStream(AnswerStream):
     blocks. A fenced code block is held until it closes, so the code scanner judges it whole.
     The run's answer is still checked whole by the loop; when that differs from what was shown,
     ``streamed`` is False and the CLI prints the checked answer. For guards that judge per
-    segment (the default output chain: PII, code scanner); not for guards that need the whole
-    conversation (Llama Guard).
+    segment (the default output chain: images, PII, code scanner); not for guards that need the
+    whole conversation (Llama Guard). Segments are checked with the texts the model was given, as
+    far as the run's events show them (``note``: the rendered prompt, tool results), so ImageGuard
+    keeps an image copied from them while streaming as the loop will.
     """
 
     def __init__(self, out: Any, chain: Any, prefix: str = "") -> None:
         super().__init__(out, prefix)
         self.chain, self.pending, self.fences, self.stopped = chain, "", 0, False
+        # What the model was given, as the run's events show it.
+        self.prompt = ""
+        self.results: list[str] = []
+
+    def note(self, event: Any) -> None:
+        """Keep what a run's event shows the model was given: the latest prompt, each tool result."""
+        if isinstance(event, ev.PromptRendered):
+            self.prompt = event.prompt
+        elif isinstance(event, ev.ToolResultReady):
+            self.results.append(str(event.record.result))
 
     def __call__(self, event: Any) -> None:
         if event.turn != self.turn:
@@ -198,6 +210,9 @@ class GuardedAnswerStream(AnswerStream):
             segment, self.pending = self.pending, ""
             self._emit(segment)
 
+    def _payload(self, segment: str) -> Any:
+        return _segment_payload(segment, tuple(t for t in (self.prompt, *self.results) if t))
+
     def _ready(self) -> int:
         """The longest prefix of ``pending`` that ends at a break outside a code block (0: none).
 
@@ -216,12 +231,18 @@ class GuardedAnswerStream(AnswerStream):
         self.fences += segment.count(_FENCE)
         if self.stopped:
             return
-        checked = self.chain.check("output", segment)
+        checked = self.chain.check("output", self._payload(segment))
         if checked.blocked:
             self.stopped = True
             super()._write(WITHHELD)
         else:
             super()._write(str(checked.payload))
+
+
+def _segment_payload(segment: str, context: tuple[str, ...]) -> Any:
+    from corral.guards.base import Conversation  # only with output guards: corral.guards loads lazily
+
+    return Conversation(agent=segment, context=context) if context else segment
 
 
 def answer_stream(agent: Any, out: Any, prefix: str = "") -> AnswerStream | None:

