@@ -68,12 +68,12 @@ class ChatSession:
     def handle(self, line: str) -> None:
         """One user turn: stream the run, show calls and verdicts, keep the result as history."""
         printer = TurnPrinter(self.out, show_answer=False, asks=self.asker is not None)
-        live = answer_stream(self.agent, self.out, "assistant> ")
+        live = self._live(line)
         try:
             result = self._run(line, printer, live)
             while result.stop_reason == "approval_required" and self.asker is not None:
                 decisions = self.asker.decisions(result)
-                live = answer_stream(self.agent, self.out, "assistant> ")  # the resumed answer streams afresh
+                live = self._live(line)  # the resumed answer streams afresh
                 result = self._run(None, printer, live, history=result, approvals=decisions)
         except KeyboardInterrupt:
             self.say("\n(turn stopped; the conversation is as it was before it)")
@@ -86,6 +86,15 @@ class ChatSession:
             answer = result.output if result.output is not None else "(no answer)"
             self.say(f"assistant> {answer}")
         self.history = result
+
+    def _live(self, line: str) -> AnswerStream | None:
+        """How this turn's answer is shown as it is written (see answer_stream), knowing what the
+        model is given besides the run's events: the system prompt, the history and the line."""
+        live = answer_stream(self.agent, self.out, "assistant> ")
+        if isinstance(live, GuardedAnswerStream):
+            earlier = [m.text for m in self.history.messages if m.text] if self.history is not None else []
+            live.given += [self.agent.system or "", *earlier, line]
+        return live
 
     def _run(
         self,

@@ -151,14 +151,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         asker.serve_policies(agent)
     printer = TurnPrinter(sys.stderr, show_answer=False, show_guards=True) if args.verbose else None
     hooks = [printer] if printer else []
-    live = None if args.json else _live_answer(agent)
+    live = None if args.json else _live_answer(agent, question)
     result = agent.run(question, hooks=hooks) if live is None else _streamed_run(agent, question, hooks, live)
     while result.stop_reason == "approval_required" and asker is not None:
         decisions = asker.decisions(result)
         if live is None:
             result = agent.run(history=result, approvals=decisions, hooks=hooks)
         else:  # the resumed run's answer streams afresh
-            live = _live_answer(agent) or live
+            live = _live_answer(agent, question) or live
             result = _streamed_run(agent, None, hooks, live, history=result, approvals=decisions)
     if args.json:
         print(json.dumps({"ok": result.ok, **result.summary()}, ensure_ascii=False, indent=2, default=str))
@@ -179,10 +179,13 @@ def _print_outcome(result: Any, live: AnswerStream | None) -> None:
         print(_text(result.output))
 
 
-def _live_answer(agent: Agent) -> AnswerStream | None:
+def _live_answer(agent: Agent, question: str) -> AnswerStream | None:
     """Stream the answer as it is written: through the output guards segment by segment when there
     are any (a streamed answer cannot be taken back), not at all for a structured answer."""
-    return answer_stream(agent, sys.stdout)
+    live = answer_stream(agent, sys.stdout)
+    if isinstance(live, GuardedAnswerStream):
+        live.given += [agent.system or "", question]
+    return live
 
 
 def _ask_on_terminal(question: str) -> str | None:

@@ -174,23 +174,25 @@ class GuardedAnswerStream(AnswerStream):
     ``streamed`` is False and the CLI prints the checked answer. For guards that judge per
     segment (the default output chain: images, PII, code scanner); not for guards that need the
     whole conversation (Llama Guard). Segments are checked with the texts the model was given, as
-    far as the run's events show them (``note``: the rendered prompt, tool results), so ImageGuard
-    keeps an image copied from them while streaming as the loop will.
+    far as the caller (``given``: system prompt, history, question) and the run's events (``note``:
+    the rendered prompt, tool results) show them, so ImageGuard keeps an image copied from them
+    while streaming as the loop will.
     """
 
     def __init__(self, out: Any, chain: Any, prefix: str = "") -> None:
         super().__init__(out, prefix)
         self.chain, self.pending, self.fences, self.stopped = chain, "", 0, False
-        # What the model was given, as the run's events show it.
+        # What the model was given: the texts the caller knows (``given``), and as the run's events
+        # show it (the latest rendered prompt; a server's chat mode renders none).
         self.prompt = ""
-        self.results: list[str] = []
+        self.given: list[str] = []
 
     def note(self, event: Any) -> None:
         """Keep what a run's event shows the model was given: the latest prompt, each tool result."""
         if isinstance(event, ev.PromptRendered):
             self.prompt = event.prompt
         elif isinstance(event, ev.ToolResultReady):
-            self.results.append(str(event.record.result))
+            self.given.append(str(event.record.result))
 
     def __call__(self, event: Any) -> None:
         if event.turn != self.turn:
@@ -211,7 +213,7 @@ class GuardedAnswerStream(AnswerStream):
             self._emit(segment)
 
     def _payload(self, segment: str) -> Any:
-        return _segment_payload(segment, tuple(t for t in (self.prompt, *self.results) if t))
+        return _segment_payload(segment, tuple(t for t in (self.prompt, *self.given) if t))
 
     def _ready(self) -> int:
         """The longest prefix of ``pending`` that ends at a break outside a code block (0: none).

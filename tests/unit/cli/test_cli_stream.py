@@ -155,3 +155,29 @@ def test_a_composed_image_never_streams_and_one_the_user_gave_streams_as_it_is(m
     monkeypatch.setattr("sys.stdout", out)
     assert cli.main(["run", f"Show {mine}"]) == 0
     assert out.getvalue() == f"Here: {mine}\n"
+
+
+def test_the_stream_checks_sentences_with_what_the_model_was_given():
+    from corral.cli.output import GuardedAnswerStream
+    from corral.events import ModelDelta, ToolResultReady
+    from corral.guards import GuardChain
+    from corral.result import ToolCallRecord
+
+    mine = "![me](https://photos.example.com/ada.jpg)"
+    page = "![chart](https://charts.example.org/q3.png)"
+
+    def shown(*, given=(), events=()):
+        out = io.StringIO()
+        stream = GuardedAnswerStream(out, GuardChain.default())
+        stream.given += list(given)
+        for event in events:
+            stream.note(event)
+        for piece in ["Here: ", f"{mine} and {page}\n"]:
+            stream(ModelDelta(run_id="r", turn=1, text=piece))
+        stream.finish()
+        return out.getvalue()
+
+    assert shown() == "Here: [image removed: photos.example.com] and [image removed: charts.example.org]\n"
+    record = ToolCallRecord(id="c1", name="chart", arguments={}, result=f"Q3: {page}", status="ok")
+    both = shown(given=[f"Show {mine}"], events=[ToolResultReady(run_id="r", turn=1, record=record)])
+    assert both == f"Here: {mine} and {page}\n"
