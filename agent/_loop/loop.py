@@ -216,7 +216,7 @@ def _final(cfg: RunPolicy, st: RunState, text: str, value: Any) -> Generator[Any
         # With the user's turn when a guard judges answers in their conversation (Llama Guard), and the
         # texts of the run when one reads them (ImageGuard); the chain hands text guards the answer
         # alone, and gives back the answer text.
-        payload = _with_user_turn(st, text) if cfg.conversation_at_output else text
+        payload = _conversation(st, text) if cfg.conversation_at_output else text
         checked = yield from check_guard(cfg, st, "output", payload)
         if checked.blocked:
             return (yield from blocked_finish(cfg, st, "output", checked))
@@ -286,7 +286,8 @@ def _structured_call(cfg: RunPolicy, st: RunState, call: ToolCall) -> Phase:
     return (yield from _final(cfg, st, text, value))
 
 
-def _with_user_turn(st: RunState, answer: str) -> Any:
+def _conversation(st: RunState, answer: str) -> Any:
+    """The answer with the user's turn and every text the model was given (system, user, tool results)."""
     from corral.guards.base import Conversation  # only with such a guard: corral.guards loads lazily
 
     ours, theirs, _asked = run_sources(st)

@@ -47,7 +47,8 @@ class RunPolicy:
     acts: dict[str, bool] = field(default_factory=dict)  # tools that declare their effects (Tool.acts)
     guard_stages: frozenset[str] = frozenset()
     guard_names: tuple[str, ...] = ()
-    # An output guard judges answers in their conversation (``wants_conversation``, e.g. LlamaGuard).
+    # An output guard judges answers in their conversation (``wants_conversation``, e.g. LlamaGuard)
+    # or against the texts the model was given (``wants_context``, e.g. ImageGuard).
     conversation_at_output: bool = False
     # A chain of offline, synchronous guards (GuardChain.inline): the step machine runs it directly,
     # as there is nothing for a driver to wait on.

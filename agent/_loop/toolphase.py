@@ -181,7 +181,7 @@ def _result_guard(cfg: RunPolicy, st: RunState, call: ToolCall, res: Any) -> Gen
 
 def run_sources(st: RunState) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(what the user and system wrote, what tool results said, the user's turns) so far: provenance
-    for the tool_call guards.
+    for the tool_call guards, and what the model was given for the output guards that read it.
 
     corral's own corrections are neither (they may quote the model); trusted tool results count as ours.
     """

@@ -213,7 +213,10 @@ class GuardedAnswerStream(AnswerStream):
             self._emit(segment)
 
     def _payload(self, segment: str) -> Any:
-        return _segment_payload(segment, tuple(t for t in (self.prompt, *self.given) if t))
+        from corral.guards.base import Conversation  # only with output guards: corral.guards loads lazily
+
+        context = tuple(t for t in (self.prompt, *self.given) if t)
+        return Conversation(agent=segment, context=context) if context else segment
 
     def _ready(self) -> int:
         """The longest prefix of ``pending`` that ends at a break outside a code block (0: none).
@@ -239,12 +242,6 @@ class GuardedAnswerStream(AnswerStream):
             super()._write(WITHHELD)
         else:
             super()._write(str(checked.payload))
-
-
-def _segment_payload(segment: str, context: tuple[str, ...]) -> Any:
-    from corral.guards.base import Conversation  # only with output guards: corral.guards loads lazily
-
-    return Conversation(agent=segment, context=context) if context else segment
 
 
 def answer_stream(agent: Any, out: Any, prefix: str = "") -> AnswerStream | None:
