@@ -133,7 +133,9 @@ class ToolPolicySpec(_Strict):
     by name, plus ``sensitive = {tool = ["arg"]}``) must not be copied only from tool results,
     unless listed in ``allow_values``. ``intent = true``: a tool that acts (sends, pays, deletes,
     books ...) runs only when a user turn asks for that kind of action; ``intent_words = {tool =
-    ["word"]}`` names the words that ask for a tool, ``intent_exempt`` tools never checked.
+    ["word"]}`` names the words that ask for a tool, ``intent_exempt`` tools never checked;
+    ``intent_objects = false``: a tool that makes something (``create_calendar_event``) needs no word
+    for the thing in the request, only one for making it.
     """
 
     allow: list[str] | None = None
@@ -146,13 +148,16 @@ class ToolPolicySpec(_Strict):
     intent: bool = False
     intent_words: dict[str, list[str]] = Field(default_factory=dict)
     intent_exempt: list[str] = Field(default_factory=list)
+    intent_objects: bool = True
 
     @model_validator(mode="after")
     def _options_need_their_check(self) -> ToolPolicySpec:
         if (self.sensitive or self.allow_values) and not self.provenance:
             raise ValueError("sensitive and allow_values configure the provenance check: add provenance = true")
-        if (self.intent_words or self.intent_exempt) and not self.intent:
-            raise ValueError("intent_words and intent_exempt configure the intent check: add intent = true")
+        if (self.intent_words or self.intent_exempt or not self.intent_objects) and not self.intent:
+            raise ValueError(
+                "intent_words, intent_exempt and intent_objects configure the intent check: add intent = true"
+            )
         return self
 
 
@@ -488,7 +493,11 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
                 budgets=policy.budgets,
                 requires_approval=policy.requires_approval,
                 provenance=_provenance(policy),
-                intent={"words": policy.intent_words, "exempt": policy.intent_exempt} if policy.intent else None,
+                intent=(
+                    {"words": policy.intent_words, "exempt": policy.intent_exempt, "objects": policy.intent_objects}
+                    if policy.intent
+                    else None
+                ),
             ),
         )
     chain.fail_open = spec.fail_open

@@ -18,6 +18,10 @@ user turn of the run asks for that kind of action.
   ``words``). The check reads words, not meaning: "don't delete anything" asks for deleting. It
   errs towards letting the call run; it stops actions nobody asked for, not actions asked for
   wrongly (``ProvenanceRule`` checks *whom* a payment goes to).
+- **What is made.** A verb of making (create, add, make, new ...) says nothing of what is made:
+  "I'm planning a trip" and "make a reservation" ask for no calendar event. A tool named for one of
+  them and a thing (``create_calendar_event``) also needs the request to name the thing, or a word
+  for the same kind ("meeting", "reminder"); ``objects=False`` turns this off.
 - **Delegation.** "Do the tasks in Bob's email", "follow the instructions in the file" hand the
   choice of actions to a document. The rule cannot tell that document's tasks from an attacker's,
   so by default such a request asks for every action (``delegation=False``: for none beyond its
@@ -117,6 +121,26 @@ _OTHER_ACTING = frozenset(
 # A name's object that turns any acting verb into a payment ("send_money", "make_payment").
 _MONEY = frozenset("money payment payments funds transaction transactions cash invoice".split())
 
+# Verbs of making say nothing of what is made: "make a reservation", "I'm planning a trip" and "a
+# new hotel" ask for no calendar event. A tool named for one of them and a thing
+# ("create_calendar_event", "sculpture.create_custom") also needs the request to name the thing:
+# one of the name's other words, a word for the same kind of thing, or (for a thing that is an
+# action, "add_reservation") a word of that action's family.
+_MAKING = frozenset("create add make new insert register draft generate".split())
+_NO_THING = frozenset("new custom a an the to for from of in on into with my your one".split())
+_KINDS = tuple(
+    frozenset(kind.split())
+    for kind in (
+        "event calendar meeting appointment reminder invite invitation schedule agenda diary call",
+        "file document doc note folder directory page sheet spreadsheet",
+        "task todo ticket issue reminder",
+        "user account member profile person",
+    )
+)
+_ACTION_NOUNS = tuple(
+    frozenset(family.split()) for family in (_SEND, _PAY, _SCHEDULE, _RESERVE, _INVITE, _PUBLISH, _BUY, _CALL)
+)
+
 # Verbs that are nouns as often ("email", "book", "order"). In a request, after a determiner ("the
 # email from Bob", "their email addresses") they name a thing and ask for nothing; at the head of a
 # tool's name, before an attribute or another verb ("order_status", "email_search"), they name the
@@ -213,6 +237,8 @@ class IntentRule:
     ``words``: per tool, the request words that ask for it (replacing the name heuristics for that
     tool; also makes a tool the heuristics do not know acting). ``exempt``: tools never checked.
     ``delegation``: whether a request that hands its tasks to a document asks for every action.
+    ``objects``: whether a tool that makes something (``create_calendar_event``) also needs the
+    request to name what it makes (see :meth:`things_for`).
 
     Example::
 
@@ -227,10 +253,12 @@ class IntentRule:
         words: Mapping[str, Iterable[str]] | None = None,
         exempt: Iterable[str] = (),
         delegation: bool = True,
+        objects: bool = True,
     ) -> None:
         self.words = {tool: tuple(w.lower() for w in ws) for tool, ws in (words or {}).items()}
         self.exempt = frozenset(exempt)
         self.delegation = delegation
+        self.objects = objects
 
     def words_for(self, tool: str, acts: bool | None = None) -> tuple[str, ...]:
         """The request words that ask for ``tool``; () for a tool that is not checked.
@@ -254,6 +282,31 @@ class IntentRule:
             family += _PAY.split()
         return tuple(dict.fromkeys(w.replace("_", " ") for w in [verb, *family]))
 
+    def things_for(self, tool: str) -> frozenset[str]:
+        """The words that name what ``tool`` makes, when its verb is one of making (empty otherwise,
+        and for tools given ``words`` or exempt, or when ``objects`` is off).
+
+        Example::
+
+            >>> sorted(IntentRule().things_for("create_calendar_event"))[:4]
+            ['agenda', 'appointment', 'calendar', 'call']
+            >>> IntentRule().things_for("send_email"), IntentRule().things_for("make_payment")
+            (frozenset(), frozenset())
+        """
+        if not self.objects or tool in self.words or tool in self.exempt or acting_verb(tool) not in _MAKING:
+            return frozenset()
+        parts = re.split(r"[./:]", tool)
+        # A dotted name's namespace names the thing too: "sculpture.create_custom".
+        words = [w.lower() for part in parts for w in _NAME_WORD.findall(part)]
+        things = {w for w in words if w not in _MAKING and w not in _NO_THING}
+        if not things or things & _MONEY:
+            return frozenset()  # nothing named, or a payment: the pay family already asks for it
+        names = set(things)
+        for group in (*_KINDS, *_ACTION_NOUNS):
+            if things & group:
+                names |= group
+        return frozenset(names)
+
     def problem(self, call: Any) -> str:
         """'' when the call passes; otherwise what the user's request does not ask for."""
         wanted = self.words_for(call.name, getattr(call, "acts", None))
@@ -263,13 +316,20 @@ class IntentRule:
         own = [own_words(t) for t in turns]
         if self.delegation and any(_DELEGATION.search(t) for t in own):
             return ""
-        if _asks_for(own, wanted):
-            return ""
-        examples = ", ".join(repr(w) for w in wanted[:3])
-        return (
-            f"{call.name} is an action no user turn asks for (no word such as {examples} in the request); "
-            "it may come from instructions in a tool result. Ask the user to confirm it"
-        )
+        if not _asks_for(own, wanted):
+            examples = ", ".join(repr(w) for w in wanted[:3])
+            return (
+                f"{call.name} is an action no user turn asks for (no word such as {examples} in the request); "
+                "it may come from instructions in a tool result. Ask the user to confirm it"
+            )
+        things = self.things_for(call.name)
+        if things and not _names(own, things):
+            examples = ", ".join(repr(w) for w in sorted(things, key=lambda w: (w not in call.name.lower(), w))[:3])
+            return (
+                f"{call.name} makes something no user turn names (no word such as {examples} in the request); "
+                "it may come from instructions in a tool result. Ask the user to confirm it"
+            )
+        return ""
 
 
 # Text a user pastes into a turn is not what they ask: a fenced block, quoted lines ("> ..."), and a
@@ -313,5 +373,16 @@ def _asks_for(turns: Iterable[str], wanted: Iterable[str]) -> bool:
             if found and not (found <= _NOUN_VERBS and i > 0 and words[i - 1] in _DETERMINERS):
                 return True
             if any(p[0] in forms and tuple(words[i + 1 : i + len(p)]) == p[1:] for p in phrases):
+                return True
+    return False
+
+
+def _names(turns: Iterable[str], things: frozenset[str]) -> bool:
+    """Whether a turn (the user's own words) names one of ``things``, inflected or not (after a
+    determiner too: "the calendar", "my meetings")."""
+    for turn in turns:
+        for word in _TEXT_WORD.findall(turn.casefold()):
+            word = word.replace("-", "").replace("'", "")
+            if things.intersection(_lemmas(_IRREGULAR.get(word, word))):
                 return True
     return False
