@@ -51,7 +51,7 @@ from .features import (
 from .json_spans import redact_json
 from .rules import respell  # noqa: F401 - re-exported: corral.guards.injection.respell
 from .rules import rule_hit as _rule_hit
-from .shape import looks_like_code
+from .shape import looks_like_code, pasted_mail
 
 __all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
 
@@ -243,7 +243,9 @@ class InjectionGuard:
 
     Two models ship: one for user ``input`` (also used for ``output``) and one for third-party
     ``tool_result`` text, where any instruction addressed to the assistant is an attack. Source code
-    at ``input`` is judged with the ``tool_result`` model, which learned code (``corral.guards.shape``). A
+    at ``input`` is judged with the ``tool_result`` model, which learned code (``corral.guards.shape``),
+    and so is an e-mail pasted into a user turn (from its headers on; the user's words before it
+    stay ``input``). A
     ``tool_call`` is allowed (the policy and the code scanner judge calls). ``threshold``
     overrides the shipped thresholds (a probability); ``models`` swaps in other InjectionModels by
     stage. A block's ``details`` carry the strongest features and the window that scored highest.
@@ -278,6 +280,9 @@ class InjectionGuard:
         if stage == "tool_call" or isinstance(payload, ToolCallPayload):
             return Verdict.allow(self.name)
         text = text_of(payload)
+        mail = pasted_mail(text) if stage == "input" else None
+        if mail is not None:
+            return self._check_pasted(text[:mail], text[mail:])
         # Source code typed or pasted by the user is judged as a document: the input model never
         # learned code, the tool_result model did (and instructions hidden in it) (corral.guards.shape).
         model = self._model("tool_result" if stage != "tool_result" and looks_like_code(text) else stage)
@@ -306,6 +311,28 @@ class InjectionGuard:
 
     async def acheck(self, stage: Stage, payload: Any) -> Verdict:
         return self.check(stage, payload)
+
+    def _check_pasted(self, own: str, mail: str) -> Verdict:
+        """A user turn with a pasted mail: the user's words judged as input, the mail as tool results
+        are (the input model learned what users type, not mail). Not redacted: the user sees their
+        own turn refused and why."""
+        best = 0.0
+        for text, stage, where in ((own, "input", "the text"), (mail, "tool_result", "the pasted e-mail")):
+            if not text.strip():
+                continue
+            model = self._model("tool_result" if looks_like_code(text) else stage)
+            threshold = model.threshold if self.threshold is None else self.threshold
+            found = self._assess(text, model, threshold, third_party=stage == "tool_result")
+            if found.reason is not None:
+                return Verdict.block(
+                    self.name,
+                    f"{found.reason} in {where}",
+                    categories=("prompt_injection",),
+                    score=found.score,
+                    details=dict(found.details, threshold=threshold),
+                )
+            best = max(best, found.score)
+        return Verdict.allow(self.name, score=best)
 
     def _assess(self, text: str, model: InjectionModel, threshold: float, third_party: bool = True) -> _Finding:
         """The text's finding: a rule, the classifier, or either on a decoded reading of it.

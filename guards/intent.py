@@ -50,6 +50,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from .shape import pasted_mail
+
 __all__ = ["IntentRule", "acting_verb", "own_words"]
 
 # Verbs that only read: a name starting with one is never checked, whatever follows ("get_sent_emails").
@@ -336,11 +338,6 @@ class IntentRule:
 # mail from its headers or a forwarding marker on.
 _FENCE = re.compile(r"^[ \t]*(```|~~~).*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M | re.S)
 _QUOTED = re.compile(r"^[ \t]*>.*$", re.M)
-_PASTED_MAIL = re.compile(
-    r"^[ \t]*(?:-{2,}[ \t]*(?:original message|forwarded message)[ \t]*-{2,}|begin forwarded message:?"
-    r"|from:[^\n]*\n(?:[ \t]*(?:to|cc|sent|date|subject):[^\n]*\n)*[ \t]*(?:to|cc|sent|date|subject):)",
-    re.M | re.I,
-)
 
 
 def own_words(turn: str) -> str:
@@ -352,8 +349,8 @@ def own_words(turn: str) -> str:
         'Summarize this:\n'
     """
     text = _QUOTED.sub("", _FENCE.sub("", turn))
-    mail = _PASTED_MAIL.search(text)
-    return text[: mail.start()] if mail else text
+    mail = pasted_mail(text)
+    return text if mail is None else text[:mail]
 
 
 def _asks_for(turns: Iterable[str], wanted: Iterable[str]) -> bool:

@@ -8,17 +8,25 @@ routing). So at ``input``, code is judged as a document is, by the ``tool_result
 learned code and configs as benign and instructions planted in their comments as attacks. Not by
 the rules alone: a jailbreak written as comment lines would then pass.
 
+An e-mail pasted into a user turn (from its headers, or a forwarding marker, on) is a document too:
+``pasted_mail`` finds where it starts, so the user's own words and the mail can each be judged as
+what they are.
+
 Example::
 
     >>> looks_like_code("import os\\n\\ndef main():\\n    path = os.getcwd()\\n    return path\\n")
     True
     >>> looks_like_code("Dear team,\\nthe review moves to Friday.\\nPlease bring the figures.\\n")
     False
+    >>> pasted_mail("Is this spam?\\nFrom: win@prize.example\\nSubject: You won\\n\\nClaim it now.")
+    14
 """
 
 from __future__ import annotations
 
-__all__ = ["looks_like_code"]
+import re
+
+__all__ = ["looks_like_code", "pasted_mail"]
 
 # A line reads as code when it starts with a statement keyword or a comment, bracket or decorator
 # mark, ends with a bracket, colon, semicolon or comma, assigns or compares, or is a short
@@ -66,3 +74,17 @@ def _code_line(line: str) -> bool:
         return True
     # "port: 8080", "name: corral": a key and a short value
     return first.endswith(":") and first[:-1].replace("_", "").replace("-", "").isalnum() and rest.count(" ") < 3
+
+
+# A pasted mail: a forwarding marker, or a "From:" line followed by header lines.
+_PASTED_MAIL = re.compile(
+    r"^[ \t]*(?:-{2,}[ \t]*(?:original message|forwarded message)[ \t]*-{2,}|begin forwarded message:?"
+    r"|from:[^\n]*\n(?:[ \t]*(?:to|cc|sent|date|subject):[^\n]*\n)*[ \t]*(?:to|cc|sent|date|subject):)",
+    re.M | re.I,
+)
+
+
+def pasted_mail(text: str) -> int | None:
+    """Where an e-mail pasted into ``text`` starts (its headers or a forwarding marker), or None."""
+    found = _PASTED_MAIL.search(text)
+    return found.start() if found else None
