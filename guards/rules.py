@@ -615,19 +615,83 @@ _SPELLED = (
     "guidelines",
     "directives",
     "programmed",
+    # session 25: more of the words the rules hinge on, each with no English word one edit away
+    # but its own inflections (checked against Debian's wamerican word list)
+    "bypass",
+    "dismiss",
+    "circumvent",
+    "prompts",
+    "guidance",
+    "restrictions",
+    "constraints",
+    "guardrails",
+    "safeguards",
+    "protocols",
+    "directive",
+    "before",
+    "initial",
+    "system",
+    "developer",
+    "developers",
+    "everything",
+    "anything",
+    "whatever",
+    "instead",
 )
 _DELETES: dict[str, str] = {}
 for _word in _SPELLED:
     for _variant in (_word, *(_word[:i] + _word[i + 1 :] for i in range(len(_word)))):
         _DELETES.setdefault(_variant, _word)
-_SPELLED_FIRST = frozenset(w[0] for w in _SPELLED) | frozenset(w[1] for w in _SPELLED)
+# Shorter words, and longer ones with an English word one edit away ("forest" from "forget",
+# "discord" from "discard", "roles" from "rules"), are read through the two slips that make no
+# English word of them: two neighbouring letters swapped ("rlues", "froget") and a letter typed
+# twice ("abbove", "weere"). No variant is a word of Debian's wamerican list but "weer" and
+# "exits", left out.
+_SLIPPED = (
+    "forget",
+    "forgot",
+    "discard",
+    "abandon",
+    "skip",
+    "pretend",
+    "rules",
+    "orders",
+    "commands",
+    "policies",
+    "principles",
+    "above",
+    "prior",
+    "safety",
+    "told",
+    "said",
+    "were",
+    "your",
+    "prompt",
+    "exist",
+)
+_SLIPS = {
+    variant: word
+    for word in _SLIPPED
+    for i in range(len(word))
+    for variant in (word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :], word[:i] + word[i] + word[i:])
+    if variant != word and variant not in ("weer", "exits")
+}
+_SPELLED_FIRST = frozenset(w[0] for w in _SPELLED) | frozenset(w[1] for w in _SPELLED) | {v[0] for v in _SLIPS}
 _LONG_WORD = re.compile(r"[a-z]{5,14}")
+# Four-letter slips ("siad", "yuor") are found by one scan for them: every four-letter word of a
+# text looked up one by one cost 8 % more rule time.
+_SHORT_SLIP = re.compile(r"\b(?:" + "|".join(sorted(v for v in _SLIPS if len(v) == 4)) + r")\b")
+_ANY_WORD = re.compile(r"[a-z]{4,14}")
 
 
 @lru_cache(maxsize=65536)  # texts share most of their words: each is looked up once
 def _respelt(word: str) -> str:
+    if word in _SLIPS:
+        return _SLIPS[word]
     if word in _DELETES:
-        return _DELETES[word] if len(word) >= len(_DELETES[word]) - 1 else word
+        whole = _DELETES[word]
+        # a lexicon word less its last "s" is its singular ("prompt", "protocol"), not a slip
+        return whole if len(word) >= len(whole) - 1 and whole != word + "s" else word
     for i in range(len(word)):
         hit = _DELETES.get(word[:i] + word[i + 1 :])
         # "ignores", "disregarded": an inflected word is not a misspelling (a report, not an order)
@@ -637,12 +701,15 @@ def _respelt(word: str) -> str:
 
 
 def respell(low: str) -> str:
-    """``low`` (normalised text) with words one edit from an override word spelt as that word.
+    """``low`` (normalised text) with words one edit from an override word spelt as that word
+    (for short words and those with a near-word, one swap or doubled letter).
 
     Example::
 
         >>> respell("ignore your previus iunstructions, not the forest")
         'ignore your previous instructions, not the forest'
+        >>> respell("froget the rlues abbove, the roles of the forest")
+        'forget the rules above, the roles of the forest'
     """
     # Each distinct word is looked up once; most texts have nothing to respell and are returned as is.
     fixes = {
@@ -650,6 +717,10 @@ def respell(low: str) -> str:
         for word in set(_LONG_WORD.findall(low))
         if word[0] in _SPELLED_FIRST and (fixed := _respelt(word)) != word
     }
+    short = {word: _SLIPS[word] for word in _SHORT_SLIP.findall(low)}
+    if short:
+        fixes.update(short)
+        return _ANY_WORD.sub(lambda m: fixes.get(m.group(), m.group()), low)
     if not fixes:
         return low
     return _LONG_WORD.sub(lambda m: fixes.get(m.group(), m.group()), low)
