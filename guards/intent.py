@@ -18,7 +18,7 @@ user turn of the run asks for that kind of action.
   ``words``). The check reads words, not meaning: "don't delete anything" asks for deleting. It
   errs towards letting the call run; it stops actions nobody asked for, not actions asked for
   wrongly (``ProvenanceRule`` checks *whom* a payment goes to).
-- **What is made.** A verb of making (create, add, make, new ...) says nothing of what is made:
+- **What is made.** A verb of making (create, make, new ...) says nothing of what is made:
   "I'm planning a trip" and "make a reservation" ask for no calendar event. A tool named for one of
   them and a thing (``create_calendar_event``) also needs the request to name the thing, or a word
   for the same kind ("meeting", "reminder"); ``objects=False`` turns this off.
@@ -127,8 +127,10 @@ _MONEY = frozenset("money payment payments funds transaction transactions cash i
 # new hotel" ask for no calendar event. A tool named for one of them and a thing
 # ("create_calendar_event", "sculpture.create_custom") also needs the request to name the thing:
 # one of the name's other words, a word for the same kind of thing, or (for a thing that is an
-# action, "add_reservation") a word of that action's family.
-_MAKING = frozenset("create add make new insert register draft generate".split())
+# action, "make_reservation") a word of that action's family.
+# Not "add" or "insert": they attach as often as they make ("add_user_to_channel" for "add Alice
+# to #general", where the request names a person and a channel, not a user).
+_MAKING = frozenset("create make new draft generate".split())
 _NO_THING = frozenset("new custom a an the to for from of in on into with my your one".split())
 _KINDS = tuple(
     frozenset(kind.split())

@@ -202,7 +202,7 @@ def test_a_tool_that_makes_something_needs_the_request_to_name_it(request_text):
         ("calendar.create_event", "Create an event for the launch party."),
         ("create_file", "Make a new document with the notes from today."),
         ("create_task", "Create a new task called 'Important Meeting' for user_1."),
-        ("add_reservation", "Book a table for two at 8 pm, please."),  # the thing is an action: its family names it
+        ("make_reservation", "Book a table for two at 8 pm, please."),  # the thing is an action: its family names it
         ("sculpture.create_custom", "I want to create a custom bronze sculpture of a horse."),  # the namespace names it
         ("make_payment", "Make sure the rent gets paid."),  # a payment: the pay family asks for it
         ("create_histograms", "Create histograms of the two data sets."),  # inflected
@@ -219,6 +219,8 @@ def test_objects_can_be_turned_off_and_words_for_a_tool_replace_them():
     own_words_policy = ToolPolicy(intent={"words": {"create_calendar_event": ["plan"]}})
     assert check("create_calendar_event", planning, policy=own_words_policy).action == "allow"
     assert IntentRule().things_for("delete_file") == frozenset()  # only verbs of making name a thing
+    assert IntentRule().things_for("add_user_to_channel") == frozenset()  # adding attaches as often
+    assert check("add_user_to_channel", "Add Alice to #general.").action == "allow"
     assert IntentRule().things_for("create") == frozenset()  # nothing named
 
 
