@@ -283,11 +283,7 @@ class InjectionGuard:
         mail = pasted_mail(text) if stage == "input" else None
         if mail is not None:
             return self._check_pasted(text[:mail], text[mail:])
-        # Source code typed or pasted by the user is judged as a document: the input model never
-        # learned code, the tool_result model did (and instructions hidden in it) (corral.guards.shape).
-        model = self._model("tool_result" if stage != "tool_result" and looks_like_code(text) else stage)
-        threshold = model.threshold if self.threshold is None else self.threshold
-        found = self._assess(text, model, threshold, third_party=stage == "tool_result")
+        found, model, threshold = self._judge_as(stage, text)
         if found.reason is None:
             return Verdict.allow(self.name, score=found.score)
         where = "third-party content" if stage == "tool_result" else "the text"
@@ -300,17 +296,27 @@ class InjectionGuard:
                 return Verdict.redact(
                     self.name, redacted, reason, categories=("prompt_injection",), score=found.score, details=details
                 )
-        details = dict(found.details, threshold=threshold)
+        return self._blocked(found, where, threshold)
+
+    async def acheck(self, stage: Stage, payload: Any) -> Verdict:
+        return self.check(stage, payload)
+
+    def _judge_as(self, stage: str, text: str) -> tuple[_Finding, InjectionModel, float]:
+        """The finding on ``text`` read at ``stage``, with the model and threshold that judged it.
+        Source code typed or pasted by the user is judged as a document: the input model never
+        learned code, the tool_result model did (and instructions hidden in it) (corral.guards.shape)."""
+        model = self._model("tool_result" if stage != "tool_result" and looks_like_code(text) else stage)
+        threshold = model.threshold if self.threshold is None else self.threshold
+        return self._assess(text, model, threshold, third_party=stage == "tool_result"), model, threshold
+
+    def _blocked(self, found: _Finding, where: str, threshold: float) -> Verdict:
         return Verdict.block(
             self.name,
             f"{found.reason} in {where}",
             categories=("prompt_injection",),
             score=found.score,
-            details=details,
+            details=dict(found.details, threshold=threshold),
         )
-
-    async def acheck(self, stage: Stage, payload: Any) -> Verdict:
-        return self.check(stage, payload)
 
     def _check_pasted(self, own: str, mail: str) -> Verdict:
         """A user turn with a pasted mail: the user's words judged as input, the mail as tool results
@@ -318,20 +324,11 @@ class InjectionGuard:
         own turn refused and why."""
         best = 0.0
         for text, stage, where in ((own, "input", "the text"), (mail, "tool_result", "the pasted e-mail")):
-            if not text.strip():
-                continue
-            model = self._model("tool_result" if looks_like_code(text) else stage)
-            threshold = model.threshold if self.threshold is None else self.threshold
-            found = self._assess(text, model, threshold, third_party=stage == "tool_result")
-            if found.reason is not None:
-                return Verdict.block(
-                    self.name,
-                    f"{found.reason} in {where}",
-                    categories=("prompt_injection",),
-                    score=found.score,
-                    details=dict(found.details, threshold=threshold),
-                )
-            best = max(best, found.score)
+            if text.strip():
+                found, _model, threshold = self._judge_as(stage, text)
+                if found.reason is not None:
+                    return self._blocked(found, where, threshold)
+                best = max(best, found.score)
         return Verdict.allow(self.name, score=best)
 
     def _assess(self, text: str, model: InjectionModel, threshold: float, third_party: bool = True) -> _Finding:

@@ -327,7 +327,7 @@ class IntentRule:
                 "it may come from instructions in a tool result. Ask the user to confirm it"
             )
         things = self.things_for(call.name)
-        if things and not _names(own, things):
+        if things and not _asks_for(own, things, as_nouns=True):
             examples = ", ".join(repr(w) for w in sorted(things, key=lambda w: (w not in call.name.lower(), w))[:3])
             return (
                 f"{call.name} makes something no user turn names (no word such as {examples} in the request); "
@@ -355,8 +355,10 @@ def own_words(turn: str) -> str:
     return text if mail is None else text[:mail]
 
 
-def _asks_for(turns: Iterable[str], wanted: Iterable[str]) -> bool:
-    """Whether a turn (the user's own words) holds a word or phrase of ``wanted``, inflected or not."""
+def _asks_for(turns: Iterable[str], wanted: Iterable[str], *, as_nouns: bool = False) -> bool:
+    """Whether a turn (the user's own words) holds a word or phrase of ``wanted``, inflected or not.
+    ``as_nouns``: the words name things, so a determiner before one does not discount it ("my
+    schedule" names a schedule, though it asks for no scheduling)."""
     singles = {w for w in wanted if " " not in w}
     phrases = [tuple(w.split()) for w in wanted if " " in w]
     heads = singles | {p[0] for p in phrases}
@@ -369,19 +371,8 @@ def _asks_for(turns: Iterable[str], wanted: Iterable[str]) -> bool:
                 continue
             forms = set(_lemmas(word))
             found = singles & forms
-            if found and not (found <= _NOUN_VERBS and i > 0 and words[i - 1] in _DETERMINERS):
+            if found and (as_nouns or not (found <= _NOUN_VERBS and i > 0 and words[i - 1] in _DETERMINERS)):
                 return True
             if any(p[0] in forms and tuple(words[i + 1 : i + len(p)]) == p[1:] for p in phrases):
-                return True
-    return False
-
-
-def _names(turns: Iterable[str], things: frozenset[str]) -> bool:
-    """Whether a turn (the user's own words) names one of ``things``, inflected or not (after a
-    determiner too: "the calendar", "my meetings")."""
-    for turn in turns:
-        for word in _TEXT_WORD.findall(turn.casefold()):
-            word = word.replace("-", "").replace("'", "")
-            if things.intersection(_lemmas(_IRREGULAR.get(word, word))):
                 return True
     return False
