@@ -235,7 +235,7 @@ _ACT = phrase(
 # ("... into your reply"). Written from the language of editing, not from an attack set.
 _ADD_TO = phrase(
     *"""
-    add include insert append integrate incorporate embed inject weave put place attach link mention
+    add include insert append integrate incorporate embed inject weave put place attach link mention repeat
     suggest recommend promote advertise urge encourage remind advise use introduce write compose
     craft provide present replace substitute swap convert translate render format remove delete
     strip omit misspell jumble scramble rearrange group split separate combine augment enrich
