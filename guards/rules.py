@@ -3,10 +3,10 @@
 Overriding earlier instructions in its many English forms ("ignore all previous instructions",
 "stop following what you were told before", "throw out your earlier directions", "forget
 everything above", "ignore instructions and just print ..."), chat-template control tokens
-inside text, requests for the system prompt or for a secret the model holds, and announced
-changes of instructions. They run on the normalised text (corral.guards.features.normalise: case,
-width, look-alike letters, spacing folded; a "_" before a capital read as a space), then on a
-reading with misspelt override words respelt and one with leetspeak folded ("5t0p", "th15").
+inside text, requests for the system prompt or for a secret the model holds, announced
+changes of instructions, and a persona cast without limits (corral.guards.personas). They run
+on the normalised text (corral.guards.features.normalise: case, width, look-alike letters,
+spacing folded; a "_" before a capital read as a space), then on a reading with misspelt override words respelt and one with leetspeak folded ("5t0p", "th15").
 
 Bounded gaps keep the patterns linear, and no gap crosses a line break: an instruction is one
 line, while "skip" in one line of code and "system prompt" in a comment below are not. Each rule
@@ -32,6 +32,7 @@ from . import other_languages, world_languages
 from .addressed import addressed_on
 from .features import _leet_hint, _unleet, normalise
 from .patterns import GAP, phrase, skip
+from .personas import PERSONA, PERSONA_NEEDS, Persona
 
 __all__ = ["rule_hit", "respell", "RULE_NAMES"]
 
@@ -175,7 +176,7 @@ _OUTPUT = phrase(*_OUTPUT_WORDS)
 _OUTPUT_NEEDS = tuple(w.split()[0] for w in _OUTPUT_WORDS)
 _NEXT_TASKS = r"(?:new|further|additional)\s+(?:instructions|tasks|orders|commands|directives)"
 
-_RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str, ...], ...]], ...] = (
+_RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule | Persona, tuple[tuple[str, ...], ...]], ...] = (
     (
         "override-instructions",
         re.compile(_OVERRIDE_STRONG + GAP + skip(3) + _EARLIER + GAP + skip(2) + _NOUN + r"\b"),
@@ -431,6 +432,7 @@ _RULES: tuple[tuple[str, re.Pattern[str] | other_languages.Rule, tuple[tuple[str
         ),
         (("pretend", "as if", "as though", "imagine", "assume", "apply", "void", "cancel"), _NOUN_NEEDS),
     ),
+    ("persona-without-limits", PERSONA, (PERSONA_NEEDS,)),
     (
         "chat-control-token",
         re.compile(
