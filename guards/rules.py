@@ -6,7 +6,8 @@ everything above", "ignore instructions and just print ..."), chat-template cont
 inside text, requests for the system prompt or for a secret the model holds, announced
 changes of instructions, and a persona cast without limits (corral.guards.personas). They run
 on the normalised text (corral.guards.features.normalise: case, width, look-alike letters,
-spacing folded; a "_" before a capital read as a space), then on a reading with misspelt override words respelt and one with leetspeak folded ("5t0p", "th15").
+spacing folded; a "_" before a capital read as a space), then on a reading with misspelt
+override words respelt and one with leetspeak folded ("5t0p", "th15").
 
 Bounded gaps keep the patterns linear, and no gap crosses a line break: an instruction is one
 line, while "skip" in one line of code and "system prompt" in a comment below are not. Each rule

