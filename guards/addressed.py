@@ -276,8 +276,9 @@ _SHAPE = phrase(
     """.split()
 )
 _RESPONSE = r"your\s+(?:responses?|answers?|repl(?:y|ies)|outputs?)\b"
-# A clause start (a payload set into a sentence follows a comma), then softeners.
-_CLAUSE_START = r"(?:^|[.!?;:,\n]\s*)(?:(?:please|also|and|now|then|kindly|always)\s+)*"
+# A clause start (a payload set into a sentence follows a comma), its markup (a list's dash, a
+# quote, a JSON string's opening quote), then softeners.
+_CLAUSE_START = r"""(?:^|[.!?;:,\n])[\s"'`*#>(\[{-]*(?:(?:please|also|and|now|then|kindly|always)\s+)*"""
 # Up to the response on the same sentence; a dot inside a link ("example.com") does not end it. Not
 # past "your": "include your order number in your reply" asks for the reader's own details, as mail does.
 _SAME_SENTENCE = r"(?:(?!your\b)[^.!?\n]|[.!?](?=\S)){0,80}?"
