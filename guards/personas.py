@@ -37,9 +37,10 @@ _ROLE = re.compile(
     r"|you\s+will\s+(?:be|act|play|respond\s+as)|role\s*-?\s*play|immerse\s+yourself|simulate|persona"
     r"|respond\s+as|answer\s+as|in\s+the\s+role\s+of|take\s+on\s+the\s+role)\b"
 )
-_OWN_RULES = phrase(
-    *"rules restrictions filter filters censorship morals ethics boundaries guidelines policies constraints limitations".split()
+_OWN_RULES_WORDS = tuple(
+    "rules restrictions filter filters censorship morals ethics boundaries guidelines policies constraints limitations".split()
 )
+_OWN_RULES = phrase(*_OWN_RULES_WORDS)
 # Words of a persona's freedom, when they describe the persona ("an amoral AI", "EvilBot is
 # unfiltered", "the uncensored response"), not a film or a market ("uncensored footage").
 _FREE = r"(?:amoral|uncensored|unfiltered|unrestricted)"
@@ -75,10 +76,15 @@ _LIMIT = re.compile(
     + r")\b"
 )
 # The words a text must hold for a limit to be found (substring tests, for rule_hit's pre-check).
-PERSONA_NEEDS = (
-    *"amoral uncensored unfiltered unrestricted without refuse decline care".split(),
-    *("anything now", "broken free", "bound by", "no rule", "no restriction", "no filter", "no censor"),
-    *("no moral", "no ethic", "no boundar", "no guideline", "no polic", "no constraint", "no limitation"),
+# "without" and "care" alone occur in most long texts; the phrases they need are rarer.
+PERSONA_NEEDS = tuple(
+    dict.fromkeys(
+        (
+            *"amoral uncensored unfiltered unrestricted refuse decline".split(),
+            *("anything now", "broken free", "bound by", "without any", "t care", "never care"),
+            *(f"{lead} {word.rstrip('s')}" for lead in ("no", "without") for word in _OWN_RULES_WORDS),
+        )
+    )
 )
 
 
