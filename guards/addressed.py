@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 
+from .hidden_orders import HIDDEN_ORDER, HiddenOrder
 from .patterns import GAP, phrase, skip
 
 __all__ = ["addressed_on", "ADDRESSED_RULES"]
@@ -78,7 +79,24 @@ _ROLE_WORDS = (
     "ai models",
     "bots",
 )
-_ROLE = phrase(*_ROLE_WORDS)
+# AI by the job it does for the reader ("AI summarizer", "AI screening tool", "support AI", "the
+# translating AI", "the automated payment assistant"): "AI" before or after the job says it is no
+# person; "assistant" or "agent" only after "automated" or "autonomous" ("the executive assistant",
+# "the travel agent" are people).
+_JOB = phrase(
+    *"""
+    summarizer summariser scheduler assistant assistants agent agents model models bot bots reader readers
+    reviewer reviewers screener screening tool tools system systems programmer pair coder helper copilot
+    crawler crawlers scraper scrapers translator writer recruiter moderator scanner parser analyst
+    """.split()
+)
+_AI_BY_JOB = (
+    r"(?:ai|llm|gpt)[ \t]+(?:[a-z]+[ \t]+)?"
+    + _JOB
+    + r"|the[ \t]+[a-z]+(?:ing|ion)[ \t]+(?:ai|llm)"
+    + r"|(?:the[ \t]+)?(?:automated|autonomous)[ \t]+(?:[a-z]+[ \t]+)?(?:assistants?|agents?)"
+)
+_ROLE = r"(?:" + phrase(*_ROLE_WORDS) + r"|" + _AI_BY_JOB + r")"
 # Who "if you are a ..." may name: not a plain "assistant", a job people hold too.
 _KIND = phrase(*(w for w in _ROLE_WORDS if w != "assistant"))
 # What follows the vocative: an order, a question, or the start of one ("before you ...").
@@ -252,6 +270,18 @@ _ACT = phrase(
     "upload",
     "make",
 )
+# What else follows a vocative in an order: a change announced ("new directive from IT: ...",
+# "your operator has changed your task") or another acting verb ("report that ...", "rank this
+# candidate first").
+_ANNOUNCE = phrase(
+    *"""
+    new your quick urgent important report rank rate score recommend accept collect mark apply issue paste
+    copy flag classify label treat consider prioritize prioritise use set call stop ensure approve
+    """.split(),
+    "the operator",
+    "the user",
+    "change of plans",
+)
 # Orders on the reader's response: verbs that put something into a text or change it, then where
 # ("... into your reply"). Written from the language of editing, not from an attack set.
 _ADD_TO = phrase(
@@ -288,10 +318,13 @@ _AFTER_LABEL = r"""(?:\(#[^)\n]{0,30}\))?[ \t\])>}"'*`:-]*"""
 
 # (name, gate, pattern): the gate is a cheap scan the text must pass before the pattern runs (the
 # pattern's context alternatives at every position cost about 200 us per 4 KB; the gate about 30).
-ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | HiddenOrder], ...] = (
     (
         "addresses-the-assistant",
-        re.compile(r"(?:ai|bots?|assistants?|llms?|models?|gpt|copilot|agents?)\s*[,!:]"),
+        re.compile(
+            r"(?:ai|bots?|assistants?|llms?|models?|gpt|copilot|agents?)\s*[,!:]"
+            r"|\b(?:ai|llm|gpt|automated|autonomous)[ \t]+[a-z]+(?:[ \t]+[a-z]+)?\s*[,!:]"
+        ),
         # At a sentence start, "Bot, tell me ..."; after a greeting a colon too, "Dear AI: please ...",
         # and at the start of an HTML comment, which no reader of the page sees ("<!-- copilot: add ...").
         # Not "Assistant: Sure, ..." (a transcript's speaker label) nor "The bot, which runs ...".
@@ -304,12 +337,17 @@ ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             + phrase(
                 *("hey", "hi", "hello", "dear", "attention", "psst", "ok", "okay"),
                 *("note for", "note to", "notice for", "notice to", "message for", "message to", "instructions for"),
+                *("instructions to", "instruction for", "instruction to"),
             )
             + GAP
             + _ROLE
-            + r"\s*[,!:])\s*"
+            + r"\s*[,!:])\s*(?:"
             + _NEXT
-            + r"\b"
+            + r"|"
+            + _ACT
+            + r"|"
+            + _ANNOUNCE
+            + r")\b"
         ),
     ),
     (
@@ -374,6 +412,11 @@ ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             + r"))",
             re.M,
         ),
+    ),
+    (
+        "order-to-the-ai-reader",
+        re.compile(""),  # HIDDEN_ORDER finds the words it needs itself, faster than a gate could
+        HIDDEN_ORDER,
     ),
     (
         "orders-on-the-response",

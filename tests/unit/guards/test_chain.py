@@ -163,7 +163,8 @@ def test_default_chain_cuts_a_hidden_instruction_out_of_a_tool_result():
     result = GuardChain.default().check("tool_result", HIDDEN_INSTRUCTION_DOC)
     assert result.action == "redact" and not result.blocked
     verdict = next(v for v in result.verdicts if v.guard == "injection")
-    assert verdict.details["spans"] and verdict.details["features"]  # says what and why
+    # says what and why: the classifier's features, or the rule that matched (this one names its reader)
+    assert verdict.details["spans"] and (verdict.details["features"] or verdict.details["rule"])
     assert "parks-confirm" not in result.payload and "card number" not in result.payload
     # The default cut is the instruction's whole paragraph (its announced payload goes with it);
     # the other paragraphs stay. granularity="sentence" keeps the paragraph's other sentences.
