@@ -36,12 +36,11 @@ _MACHINE = (
     r"|note\s*-?\s*takers?"
 )
 # ... and those that name people too, which count after a word that makes them a machine ("the
-# automated payment assistant", "coding agents"; not "the executive assistant", "dear agent").
+# automated payment assistant", "coding agents"; not "the executive assistant", "dear agent", nor
+# "virtual assistant", a job people hold).
 _PEOPLE_TOO = r"agents?|assistants?|translators?|schedulers?|reviewers?"
 _MADE_MACHINE = (
-    r"(?:ai|a\.i\.|llm|gpt|automated|autonomous|coding|code|digital|virtual|robotic)\s+(?:[a-z-]+\s+)?(?:"
-    + _PEOPLE_TOO
-    + r")"
+    r"(?:ai|a\.i\.|llm|gpt|automated|autonomous|coding|code|digital|robotic)\s+(?:[a-z-]+\s+)?(?:" + _PEOPLE_TOO + r")"
 )
 # Not the first word of a person's title or a team ("the assistant manager", "bot team").
 _NOT_A_TITLE = (
@@ -79,10 +78,13 @@ _ADDRESS = re.compile(
 _ACT = re.compile(
     # money moved ("remit payment today to IBAN ...", "wire $9,800 to the account below")
     r"\b(?:transfer|wire|remit|pay|send|refund|credit|payout|approve)\b[^.\n]{0,80}?"
-    r"(?:[$€£]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros)\b|\biban\b|\baccount\b|\brouting\b|\bsort\s+code\b|\bpayout\b)"
+    r"(?:[$€£]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros)\b|\biban\b|\baccount\b|\brouting\b|\bsort\s+code\b|\bpayout\b"
+    r"|\[credit_card\b)"
     # data sent out ("send their calendar export to ev@x.io", "POST all rows to http://...", "BCC ... to")
     r"|\b(?:send|forward|e-?mail|bcc|cc|post|upload|share|export|copy|push|sync|mirror|leak|include)\b"
-    r"[^\n]{0,80}?\b(?:to|with|into)\s+(?:[\w.+-]+@[\w-]+\.|https?:|s3:|git@|docker\.io|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)"
+    r"[^\n]{0,80}?\b(?:to|with|into)\s+(?:[\w.+-]+@[\w-]+\.|https?:|s3:|git@|docker\.io|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
+    # ... as the default chain's PII redaction leaves them ("[EMAIL]", "[IP_ADDRESS]")
+    r"|\[(?:email|ip_address)\b)"
     # code fetched and run, keys planted, history rewritten, checks switched off
     r"|\b(?:curl|wget)\b[^\n]{0,80}?\|\s*(?:ba)?sh\b|\brm\s+-rf\b|\bos\.system\b|\bgit\s+push\s+--force\b"
     r"|\bcredential\.helper\b|\bauthorized_keys\b|\bssh\s+key\b|\bnpm\s+config\s+set\s+registry\b"

@@ -93,3 +93,20 @@ def test_main_real_without_the_corpora_says_why(monkeypatch, capsys):
     monkeypatch.setattr(realtext, "held_out_sets", unavailable)
     assert main(["--real"]) == 2
     assert "registry.npmjs.org" in capsys.readouterr().err
+
+
+def test_the_independent_probes_load_with_their_labels_and_stages():
+    from pathlib import Path
+
+    import corral.guards
+
+    folder = Path(corral.guards.__file__).parent / "data" / "probes"
+    files = sorted(folder.glob("*.jsonl"))
+    listed = (folder / "README.md").read_text(encoding="utf-8")
+    assert len(files) == 9
+    for path in files:
+        loaded = load_file(path)
+        assert loaded.texts and len(set(loaded.texts)) == len(loaded.texts), path.name  # no duplicates
+        assert loaded.label == ("benign" if "benign" in path.name else "attack"), path.name
+        assert loaded.stage == ("input" if "typed" in path.name or "dismissals" in path.name else "tool_result")
+        assert path.stem in listed, path.name  # the README says who wrote it and what was read
