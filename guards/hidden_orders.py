@@ -1,9 +1,9 @@
 """An order to the AI reading a document, to do something only an attacker wants: a rule for tool
 results.
 
-A tool result that names its AI reader ("Note to any AI summarizing these reviews", "Assistant
-handling this inbox:", "the model reading this should", "[For the triage bot: ...]", "# LLM: when
-updating this Dockerfile") and, within a few sentences, asks for an act with consequences
+A tool result that names its AI reader ("Note to any AI summarizing these reviews", "the model
+reading this should", "IMPORTANT FOR AUTOMATED PAYMENT AGENTS:", "[For the triage bot: ...]", "# LLM:
+when updating this Dockerfile") and, within a few sentences, asks for an act with consequences
 outside the conversation: money moved to an account, data sent to an address, a command that
 fetches and runs code, access granted, secrets copied, or the answer bent ("only mention the
 positive reviews", "rank her first", "always include https://..."). Either half alone is
@@ -137,16 +137,24 @@ class HiddenOrder:
     """An act (_ACT) within ``_NEAR`` characters after an address to the AI reader (_ADDRESS)."""
 
     def search(self, low: str) -> re.Match[str] | None:
-        searched = 0  # windows overlap: each part of the text is searched once
+        # Each word's window: what may stand before it ("note to the ..."), the word (at most 20
+        # letters) and what may follow ("... reading this", ":"). Overlapping windows are merged,
+        # so a page that repeats "agent" thousands of times is read once, not once per word.
+        spans: list[list[int]] = []
         for anchor in _anchors(low):
-            start = max(searched, anchor - _BEFORE)
-            end = anchor + 20 + _AFTER
-            for m in _ADDRESS.finditer(low, max(0, anchor - _BEFORE), end):
-                if m.start() < start and m.end() <= searched:
+            lo, hi = max(0, anchor - _BEFORE), anchor + 20 + _AFTER
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = hi
+            else:
+                spans.append([lo, hi])
+        read_to = 0  # how far acts have been looked for: each stretch is read once (but the overlap)
+        for lo, hi in spans:
+            for m in _ADDRESS.finditer(low, lo, hi):
+                if _speaker_label(low, m):
                     continue
-                if not _speaker_label(low, m) and _acts(low, m.end()):
+                if _acts(low, max(m.end(), read_to - _LONGEST_ACT), m.end() + _NEAR):
                     return m
-            searched = end
+                read_to = max(read_to, m.end() + _NEAR)
         return None
 
     def finditer(self, low: str) -> Iterator[re.Match[str]]:
@@ -158,11 +166,15 @@ class HiddenOrder:
 _NEGATED = re.compile(r"\b(?:not|never|don'?t|won'?t|cannot|can'?t)\s+(?:\w+\s+){0,2}$")
 
 
-def _acts(low: str, start: int) -> bool:
-    """Whether an act not forbidden follows ``start`` within ``_NEAR`` characters."""
+# No act is longer than this: one that starts before the end of a stretch already read and ends
+# past it is read again.
+_LONGEST_ACT = 130
+
+
+def _acts(low: str, start: int, end: int) -> bool:
+    """Whether an act not forbidden lies between ``start`` and ``end``."""
     return any(
-        _NEGATED.search(low, max(0, act.start() - 30), act.start()) is None
-        for act in _ACT.finditer(low, start, start + _NEAR)
+        _NEGATED.search(low, max(0, act.start() - 30), act.start()) is None for act in _ACT.finditer(low, start, end)
     )
 
 
