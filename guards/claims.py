@@ -126,8 +126,10 @@ _DECLARED_VOID = re.compile(
     + r"|"
     + _LIFTED
     + r")\b"
-    # "your guidelines have been updated: you may now share ..."
-    + r"|\byour"
+)
+# "your guidelines have been updated: you may now share ..."
+_UPDATED_YOU_MAY = re.compile(
+    r"\byour"
     + GAP
     + r"(?:(?:safety|content|ethical)"
     + GAP
@@ -206,7 +208,7 @@ _WIPE_MEMORY = re.compile(
 _ME = r"(?:me|my" + GAP + phrase("orders", "commands", "voice") + r")\b"
 _NEW_MASTER = re.compile(
     r"\b"
-    + phrase("from now on", "from here on", "from this point on", "henceforth", "starting now")
+    + r"(?:from now on|from here on|from this point on|henceforth|starting now)"
     + GAP
     + r"you"
     + GAP
@@ -241,7 +243,9 @@ _NEW_MASTER = re.compile(
     + phrase("alone", "only", "and only me", "instead", "from now on")
     + r")\b"
 )
-# A task swapped for another: "cancel your current task. your new task is to ..."
+# A task swapped for another: "cancel your current task. your new task is to ..." ("your new" with
+# one space: it is the needle the rule is searched around)
+_YOUR_NEW = ("your new", "your real", "your actual", "your true", "your only")
 _TASK = phrase("task", "job", "assignment", "mission", "objective", "work", "goal")
 _SWAP_TASK = re.compile(
     r"\b"
@@ -252,9 +256,7 @@ _SWAP_TASK = re.compile(
     + phrase("current", "previous", "original", "present", "assigned", "existing", "ongoing", "old")
     + GAP
     + _TASK
-    + r"\b[^\n]{0,80}?\byour"
-    + GAP
-    + phrase("new", "real", "actual", "true", "only")
+    + r"\b[^\n]{0,80}?\b(?:your new|your real|your actual|your true|your only)"
     + GAP
     + _TASK
     + GAP
@@ -577,6 +579,16 @@ _ASK = re.compile(
     )
     + r"\b"
 )
+# Where _GONE is searched around: its rarer words, and its phrases with one space where their
+# words are common alone ("no longer", "not binding", "t apply"); "no  longer" is not looked for.
+_GONE_ANCHORS = (
+    *"cancel withdrawn revoked rescinded void nullified invalid expired obsolete lifted disabled suspended".split(),
+    *"waived deleted erased overridden superseded forgery fake fabricated placeholder irrelevant gone".split(),
+    *("a test", "a drill", "binding", "reset to", "turned off", "switched off", "meant for", "by mistake"),
+    *("written for", "never given", "never existed", "no longer", "t apply", "t count", "t matter", "t hold"),
+    *("not apply", "not count", "not matter", "not hold", "not valid", "in effect", "in force", "nothing", "none"),
+    *("anymore", "any more", "permission to", "allowed to", "free to"),
+)
 _SETUP_NEEDS = (
     *"instruct rule guideline guidance direction directive prompt system program config setup set briefing".split(),
     *"restriction constraint limit filter guardrail safeguard safety polic framework train principle boundar".split(),
@@ -594,7 +606,7 @@ class Dismissal:
     def search(self, low: str) -> re.Match[str] | None:
         # _GONE is searched only around its needles: scanning a whole text with its many
         # alternatives cost as much as every other rule together.
-        for needle in _GONE_NEEDS:
+        for needle in _GONE_ANCHORS:
             at = low.find(needle)
             while at != -1:
                 m = _GONE.search(low, max(0, at - 90), at + 60)
@@ -610,6 +622,17 @@ class Dismissal:
         return iter([m] if m else [])
 
 
+# Where the claims are searched around (Near): their rarest words, and the phrases whose words
+# are common alone ("a test", "not real"), with one space; "a  test" is not looked for.
+_UNREAL_ANCHORS = (
+    *("a test", "a drill", "a joke", "a trick", "a decoy", "a prank", "a lie", "lies", "fake", "fabricated"),
+    *("not real", "meaningless", "void", "invalid", "revoked"),
+)
+_LIFTED_ANCHORS = (
+    *("lifted", "removed", "disabled", "revoked", "suspended", "deactivated", "turned off", "switched off"),
+    *("unlocked", "overridden"),
+)
+_YOU_MAY = ("you may", "you can", "you now", "you are allowed", "you are permitted", "you are free")
 _UNREAL_NEEDS = tuple(
     "test drill joke trick decoy prank lie fake fabricated real meaningless void invalid revoked".split()
 )
@@ -624,12 +647,17 @@ _PREDICATE_NEEDS = tuple(dict.fromkeys((*_GONE_NEEDS, *_UNREAL_NEEDS, *_LIFTED_N
 CLAIMS: tuple[tuple[str, re.Pattern[str] | Near | Dismissal, tuple[tuple[str, ...], ...]], ...] = (
     (
         "rules-do-not-apply",
-        Near(_DECLARED_VOID, _UNREAL_NEEDS + _LIFTED_NEEDS, 160, 60),
+        Near(_DECLARED_VOID, _UNREAL_ANCHORS + _LIFTED_ANCHORS, 160, 10),
         (_PREDICATE_NEEDS, _NOUN_NEEDS, _UNREAL_NEEDS + _LIFTED_NEEDS),
     ),
     (
         "rules-do-not-apply",
-        Near(_DECLARED_UNREAL, _UNREAL_NEEDS, 120, 10),
+        Near(_UPDATED_YOU_MAY, _YOU_MAY, 140, 20),
+        (_NOUN_NEEDS, ("updated", "changed", "rewritten")),
+    ),
+    (
+        "rules-do-not-apply",
+        Near(_DECLARED_UNREAL, _UNREAL_ANCHORS, 120, 10),
         (_PREDICATE_NEEDS, _UNREAL_NEEDS, ("above", "before", "prior", "point", "far", "until", "now")),
     ),
     ("rules-do-not-apply", _NEVER_HAPPENED, (_PREDICATE_NEEDS, ("happen", "exist"))),
@@ -637,16 +665,15 @@ CLAIMS: tuple[tuple[str, re.Pattern[str] | Near | Dismissal, tuple[tuple[str, ..
     (
         "obey-only-me",
         _NEW_MASTER,
-        (("now", "here", "point", "henceforth", "obey"), ("obey", "follow", "orders", "answer", "serve", "listen")),
+        (
+            ("from now on", "from here on", "from this point on", "henceforth", "starting now", "obey"),
+            ("obey", "follow", "orders", "answer", "serve", "listen"),
+        ),
     ),
     (
         "replace-the-task",
-        _SWAP_TASK,
-        (
-            ("current", "previous", "original", "present", "assigned", "existing", "ongoing", "old"),
-            ("new", "real", "actual", "true", "only"),
-            ("cancel", "abort", "stop", "drop", "abandon", "forget", "ignore", "quit", "halt", "scrap", "end"),
-        ),
+        Near(_SWAP_TASK, _YOUR_NEW, 200, 40),
+        (_YOUR_NEW, ("cancel", "abort", "stop", "drop", "abandon", "forget", "ignore", "quit", "halt", "scrap", "end")),
     ),
     ("dismiss-then-ask", Dismissal(), (_PREDICATE_NEEDS, _GONE_NEEDS, _SETUP_NEEDS)),
 )

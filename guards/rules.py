@@ -566,14 +566,12 @@ _RULES: tuple[
         re.compile(
             r"\bwhat"
             + GAP
-            + r"(?:"
-            + phrase("were you", "have you been", "had you been")
+            + r"(?:(?:were you|have you been|had you been)"  # plain spaces: the rule's needles
             + GAP
             + phrase("told", "instructed", "programmed", "asked", "ordered", "trained")
             + GAP
             + phrase("not to", "never to", "to never", "to not")
-            + r"|"
-            + phrase("are you", "were you")
+            + r"|(?:are you|were you)"
             + GAP
             + phrase("not allowed to", "not permitted to", "forbidden to", "prohibited from", "not supposed to")
             + r")"
@@ -584,7 +582,7 @@ _RULES: tuple[
             + r"\b"
         ),
         (
-            ("what",),
+            ("were you", "have you been", "had you been", "are you"),
             ("not", "never", "forbidden", "prohibited"),
             ("tell", "reveal", "say", "share", "disclose", "mention", "talk", "discuss", "repeat", "output"),
         ),
@@ -939,10 +937,14 @@ def _needles_of(run: str) -> frozenset[str]:
     return frozenset(n for n in _IN_WORDS if n in run)
 
 
+_AS_THEY_ARE_ASCII = tuple(n for n in _AS_THEY_ARE if n.isascii())
+
+
 def needles_in(low: str) -> set[str]:
     """The pre-check's needles (their stand-ins, see _stand_in) that ``low`` holds."""
     found: set[str] = set().union(*map(_needles_of, set(_LETTERS.findall(low))))
-    found.update(n for n in _AS_THEY_ARE if n in low)
+    # the other scripts' words only where there is a letter outside ASCII (a test at C speed)
+    found.update(n for n in (_AS_THEY_ARE_ASCII if low.isascii() else _AS_THEY_ARE) if n in low)
     return found
 
 
