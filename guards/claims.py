@@ -586,7 +586,7 @@ _GONE_ANCHORS = (
     *"waived deleted erased overridden superseded forgery fake fabricated placeholder irrelevant gone".split(),
     *("a test", "a drill", "binding", "reset to", "turned off", "switched off", "meant for", "by mistake"),
     *("written for", "never given", "never existed", "no longer", "t apply", "t count", "t matter", "t hold"),
-    *("not apply", "not count", "not matter", "not hold", "not valid", "in effect", "in force", "nothing", "none"),
+    *("not apply", "not count", "not matter", "not hold", "not valid", "in effect", "in force", "nothing", "none of"),
     *("anymore", "any more", "permission to", "allowed to", "free to"),
 )
 _SETUP_NEEDS = (
@@ -604,12 +604,12 @@ class Dismissal:
     and a request within ``_SPAN`` characters."""
 
     def search(self, low: str) -> re.Match[str] | None:
-        # _GONE is searched only around its needles: scanning a whole text with its many
-        # alternatives cost as much as every other rule together.
+        # _GONE is searched only around its anchors ("none of", not Python's "None"): scanning a
+        # whole text with its many alternatives cost as much as every other rule together.
         for needle in _GONE_ANCHORS:
             at = low.find(needle)
             while at != -1:
-                m = _GONE.search(low, max(0, at - 90), at + 60)
+                m = _GONE.search(low, max(0, at - 90), at + 90)
                 if m is not None:
                     near = _SETUP.search(low, max(0, m.start() - 100), m.end() + 100)
                     if near and _ASK.search(low, max(0, min(near.start(), m.start()) - _SPAN), m.end() + _SPAN):
