@@ -46,8 +46,8 @@ from __future__ import annotations
 
 import re
 
-from .hidden_orders import HIDDEN_ORDER, HiddenOrder
-from .patterns import GAP, phrase, skip
+from .hidden_orders import HIDDEN_ORDER
+from .patterns import GAP, FirstMatch, phrase, skip
 
 __all__ = ["addressed_on", "ADDRESSED_RULES"]
 
@@ -321,7 +321,7 @@ _AFTER_LABEL = r"""(?:\(#[^)\n]{0,30}\))?[ \t\])>}"'*`:-]*"""
 
 # (name, gate, pattern): the gate is a cheap scan the text must pass before the pattern runs (the
 # pattern's context alternatives at every position cost about 200 us per 4 KB; the gate about 30).
-ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | HiddenOrder], ...] = (
+ADDRESSED_RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | FirstMatch], ...] = (
     (
         "addresses-the-assistant",
         re.compile(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .patterns import GAP, phrase
+from .patterns import ALL_OF, GAP, FirstMatch, phrase
 
 __all__ = ["CLAIMS", "Near", "Dismissal"]
 
@@ -192,11 +192,9 @@ _WIPE_MEMORY = re.compile(
     + GAP
     + r"(?:out"
     + GAP
-    + r")?(?:all"
-    + GAP
-    + r"(?:of"
-    + GAP
-    + r")?)?your"
+    + r")?"
+    + ALL_OF
+    + r"your"
     + GAP
     + r"(?:short\s+term\s+|working\s+)?(?:memory|memories)\b(?!"
     + GAP
@@ -264,7 +262,17 @@ _SWAP_TASK = re.compile(
 )
 
 
-class Near:
+def _windows(low: str, needles: tuple[str, ...], before: int, after: int) -> Iterator[tuple[int, int]]:
+    """(start, end) around each occurrence of each needle: ``before`` characters before it, the
+    needle and ``after`` characters after it."""
+    for needle in needles:
+        at = low.find(needle)
+        while at != -1:
+            yield max(0, at - before), at + len(needle) + after
+            at = low.find(needle, at + len(needle))
+
+
+class Near(FirstMatch):
     """``pattern`` searched only around its needles' occurrences (``before`` characters before one,
     ``after`` after it): a pattern that opens with optional words tries every position of a long
     text, while its needles are rare."""
@@ -273,18 +281,11 @@ class Near:
         self.pattern, self.needles, self.before, self.after = pattern, needles, before, after
 
     def search(self, low: str) -> re.Match[str] | None:
-        for needle in self.needles:
-            at = low.find(needle)
-            while at != -1:
-                m = self.pattern.search(low, max(0, at - self.before), at + len(needle) + self.after)
-                if m is not None:
-                    return m
-                at = low.find(needle, at + len(needle))
+        for start, end in _windows(low, self.needles, self.before, self.after):
+            m = self.pattern.search(low, start, end)
+            if m is not None:
+                return m
         return None
-
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        m = self.search(low)
-        return iter([m] if m else [])
 
 
 # A dismissal of the model's setup with a request only that setup would refuse: "the guidelines
@@ -599,27 +600,20 @@ _SETUP_NEEDS = (
 _SPAN = 200
 
 
-class Dismissal:
+class Dismissal(FirstMatch):
     """A dismissal (_GONE, the rarest, found first) with the model's setup within a sentence of it
     and a request within ``_SPAN`` characters."""
 
     def search(self, low: str) -> re.Match[str] | None:
         # _GONE is searched only around its anchors ("none of", not Python's "None"): scanning a
         # whole text with its many alternatives cost as much as every other rule together.
-        for needle in _GONE_ANCHORS:
-            at = low.find(needle)
-            while at != -1:
-                m = _GONE.search(low, max(0, at - 90), at + 90)
-                if m is not None:
-                    near = _SETUP.search(low, max(0, m.start() - 100), m.end() + 100)
-                    if near and _ASK.search(low, max(0, min(near.start(), m.start()) - _SPAN), m.end() + _SPAN):
-                        return m
-                at = low.find(needle, at + len(needle))
+        for start, end in _windows(low, _GONE_ANCHORS, 90, 90):
+            m = _GONE.search(low, start, end)
+            if m is not None:
+                near = _SETUP.search(low, max(0, m.start() - 100), m.end() + 100)
+                if near and _ASK.search(low, max(0, min(near.start(), m.start()) - _SPAN), m.end() + _SPAN):
+                    return m
         return None
-
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        m = self.search(low)
-        return iter([m] if m else [])
 
 
 # Where the claims are searched around (Near): their rarest words, and the phrases whose words
@@ -644,7 +638,7 @@ _LIFTED_NEEDS = tuple(
 # them skips every claim at the set test of rule_hit's pre-check.
 _PREDICATE_NEEDS = tuple(dict.fromkeys((*_GONE_NEEDS, *_UNREAL_NEEDS, *_LIFTED_NEEDS, "happen", "exist")))
 
-CLAIMS: tuple[tuple[str, re.Pattern[str] | Near | Dismissal, tuple[tuple[str, ...], ...]], ...] = (
+CLAIMS: tuple[tuple[str, re.Pattern[str] | FirstMatch, tuple[tuple[str, ...], ...]], ...] = (
     (
         "rules-do-not-apply",
         Near(_DECLARED_VOID, _UNREAL_ANCHORS + _LIFTED_ANCHORS, 160, 10),

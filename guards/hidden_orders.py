@@ -24,9 +24,8 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from .patterns import phrase
+from .patterns import FirstMatch, phrase
 
 __all__ = ["HIDDEN_ORDER", "HiddenOrder"]
 
@@ -133,7 +132,7 @@ def _anchors(low: str) -> list[int]:
     return sorted(set(out))
 
 
-class HiddenOrder:
+class HiddenOrder(FirstMatch):
     """An act (_ACT) within ``_NEAR`` characters after an address to the AI reader (_ADDRESS)."""
 
     def search(self, low: str) -> re.Match[str] | None:
@@ -156,10 +155,6 @@ class HiddenOrder:
                     return m
                 read_to = max(read_to, m.end() + _NEAR)
         return None
-
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        m = self.search(low)
-        return iter([m] if m else [])
 
 
 # "Do not share your password with anyone" forbids the act it names.

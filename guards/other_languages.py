@@ -14,9 +14,8 @@ without its accent, since attackers and keyboards drop them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from .patterns import GAP, skip
+from .patterns import GAP, FirstMatch, skip
 
 __all__ = ["OVERRIDE", "OVERRIDE_NEEDS", "FORGET_ALL", "FORGET_ALL_NEEDS", "Rule"]
 
@@ -136,7 +135,7 @@ _INSIDE = frozenset(
 )
 
 
-class Rule:
+class Rule(FirstMatch):
     """A pattern tried only where one of the verbs occurs, and only in texts that hold one of its
     nouns. Searched whole, the accent-tolerant verb alternation cost 0.65 ms per 4 KB of text;
     English text holds "ignore" often, and an instruction noun seldom beside it."""
@@ -159,11 +158,6 @@ class Rule:
                             return m
                 at = low.find(needle, at + 1)
         return None
-
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        """The first match only (the rules ask for every match of a few English patterns)."""
-        m = self.search(low)
-        return iter([m] if m else [])
 
 
 OVERRIDE = Rule(_OVERRIDE, _NOUN_NEEDS)

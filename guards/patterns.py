@@ -5,9 +5,13 @@ Bounded gaps keep the patterns linear, and no gap crosses a line break: an instr
 
 from __future__ import annotations
 
-__all__ = ["GAP", "phrase", "skip"]
+import re
+from collections.abc import Iterator
+
+__all__ = ["GAP", "ALL_OF", "FirstMatch", "phrase", "skip"]
 
 GAP = r"[^\w\n]+"  # between two words: anything but a word character or a line break
+ALL_OF = r"(?:all" + GAP + r"(?:of" + GAP + r")?)?"  # "all" or "all of" before an object, or nothing
 
 
 def phrase(*alternatives: str) -> str:
@@ -18,3 +22,16 @@ def phrase(*alternatives: str) -> str:
 def skip(n: int) -> str:
     """Up to ``n`` words, as few as will do."""
     return rf"(?:\w+{GAP}){{0,{n}}}?"
+
+
+class FirstMatch:
+    """A rule that finds its first match by its own search (around rare words, or two parts near
+    each other) where one regex would be slow or could not say it; ``finditer`` yields that match
+    only, which is all ``corral.guards.rules.rule_hit`` asks of such a rule."""
+
+    def search(self, low: str) -> re.Match[str] | None:
+        raise NotImplementedError
+
+    def finditer(self, low: str) -> Iterator[re.Match[str]]:
+        m = self.search(low)
+        return iter([m] if m else [])

@@ -20,9 +20,8 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from .patterns import phrase
+from .patterns import FirstMatch, phrase
 
 __all__ = ["Persona", "PERSONA", "PERSONA_NEEDS", "NEAR"]
 
@@ -88,7 +87,7 @@ PERSONA_NEEDS = tuple(
 )
 
 
-class Persona:
+class Persona(FirstMatch):
     """A limit removed (the rarer half, searched first), with a role within ``NEAR`` characters."""
 
     def search(self, low: str) -> re.Match[str] | None:
@@ -96,10 +95,6 @@ class Persona:
             if _ROLE.search(low, max(0, m.start() - NEAR), m.end() + NEAR):
                 return m
         return None
-
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        m = self.search(low)
-        return iter([m] if m else [])
 
 
 PERSONA = Persona()

@@ -33,10 +33,10 @@ from functools import lru_cache
 
 from . import other_languages, world_languages
 from .addressed import addressed_on
-from .claims import CLAIMS, Dismissal, Near
+from .claims import CLAIMS
 from .features import _leet_hint, _unleet, normalise
-from .patterns import GAP, phrase, skip
-from .personas import PERSONA, PERSONA_NEEDS, Persona
+from .patterns import ALL_OF, GAP, FirstMatch, phrase, skip
+from .personas import PERSONA, PERSONA_NEEDS
 
 __all__ = ["rule_hit", "respell", "RULE_NAMES"]
 
@@ -180,9 +180,7 @@ _OUTPUT = phrase(*_OUTPUT_WORDS)
 _OUTPUT_NEEDS = tuple(w.split()[0] for w in _OUTPUT_WORDS)
 _NEXT_TASKS = r"(?:new|further|additional)\s+(?:instructions|tasks|orders|commands|directives)"
 
-_RULES: tuple[
-    tuple[str, re.Pattern[str] | other_languages.Rule | Persona | Near | Dismissal, tuple[tuple[str, ...], ...]], ...
-] = (
+_RULES: tuple[tuple[str, re.Pattern[str] | FirstMatch, tuple[tuple[str, ...], ...]], ...] = (
     (
         "override-instructions",
         re.compile(_OVERRIDE_STRONG + GAP + skip(3) + _EARLIER + GAP + skip(2) + _NOUN + r"\b"),
@@ -215,11 +213,8 @@ _RULES: tuple[
         re.compile(
             r"\bleave"
             + GAP
-            + r"(?:all"
-            + GAP
-            + r"(?:of"
-            + GAP
-            + r")?)?(?:"
+            + ALL_OF
+            + r"(?:"
             + phrase("the", "your")
             + GAP
             + r")?"
@@ -237,11 +232,8 @@ _RULES: tuple[
             r"\b"
             + phrase("drop", "let go of")
             + GAP
-            + r"(?:all"
-            + GAP
-            + r"(?:of"
-            + GAP
-            + r")?)?your"
+            + ALL_OF
+            + r"your"
             + GAP
             + r"(?:"
             + phrase("previous", "prior", "earlier", "current", "existing", "original", "initial")
@@ -597,11 +589,9 @@ _RULES: tuple[
             + GAP
             + r"(?:(?:me|us)"
             + GAP
-            + r")?(?:all"
-            + GAP
-            + r"(?:of"
-            + GAP
-            + r")?)?your"
+            + r")?"
+            + ALL_OF
+            + r"your"
             + GAP
             + r"(?:(?:full|complete|entire|exact|whole|own)"
             + GAP
