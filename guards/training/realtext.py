@@ -26,6 +26,19 @@ haystack-ai 3.4.1 and smolagents 1.26.0 (Apache-2.0), code, docs and each wheel'
 more (``UNSEEN_WHEELS``) are never trained on: ``unseen_library_sets`` scores them in
 ``corral.guards.evaluate --real``, the check of what a user's own LLM code meets.
 
+Prose about AI products is evaluated, not trained on: the READMEs of 859 small packages on PyPI
+(MCP servers, agents, chatbots, prompt tools), each its wheel's metadata body, pinned by version
+and sha256 in ``ai_readmes.json`` (``unseen_readme_sets``, in ``corral.guards.evaluate --real``).
+How they were chosen, by a rule fixed before any was read: every project in PyPI's simple index
+(December 2026) whose name has a word such as llm, gpt, chatbot, prompt, agent, rag, mcp, openai or
+ai, none naming an attack (jailbreak, inject, attack, redteam, fuzz, garak, adversarial, pentest,
+exploit, hack), none of the libraries above; in the order of the sha256 of their names, the first
+600 of the first 3,000 and the first 300 of the next 1,500 under an MIT, Apache, BSD, ISC, 0BSD,
+Unlicense or CC0 licence with a README of 1,500 characters or more and no earlier README opening
+the same way; of those, the 859 with a wheel of 2 MB or less. Trained on, they cut the false alarms
+on READMEs nobody had trained on by three to four times, but the classifier then let AgentDojo's
+"important message from me to you" attack through (guards/EVALUATION.md, session 28).
+
 Spam counts as benign here: it addresses its human reader, not the model reading it, which is
 what an injection does.
 
@@ -77,6 +90,11 @@ __all__ = [
     "UNSEEN_WHEELS",
     "unseen_library_sets",
     "unseen_code",
+    "README_PINS",
+    "readme_pins",
+    "unseen_readme_sets",
+    "fetch_wheels",
+    "package_readmes",
     "chunks",
 ]
 
@@ -180,6 +198,38 @@ def fetch_wheel(name: str, cache: Path | None = None, pins: dict[str, tuple[str,
     return found[0]
 
 
+def fetch_wheels(pins: list[tuple[str, str, str, str]], cache: Path | None = None) -> list[Path]:
+    """Each (name, version, wheel file name, sha256) in ``pins`` from the cache; the missing ones and
+    those not matching their sha256 are fetched with ``pip download`` (one call per hundred) and
+    checked again. A wheel that cannot be had is left out; more than one in twenty is an error."""
+    folder = (cache or cache_dir()) / "wheels"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def matches(file: str, sha256: str) -> bool:
+        return (folder / file).is_file() and hashlib.sha256((folder / file).read_bytes()).hexdigest() == sha256
+
+    missing = []
+    for name, version, file, sha256 in pins:
+        if not matches(file, sha256):
+            (folder / file).unlink(missing_ok=True)  # a damaged or tampered copy is fetched again
+            missing.append((name, version))
+    for start in range(0, len(missing), 100):
+        specs = [f"{name}=={version}" for name, version in missing[start : start + 100]]
+        # Wheels only, whatever Python they ask for: only their metadata is read, never their code.
+        flags = ["--no-deps", "--only-binary=:all:", "--ignore-requires-python", "-q", "-d", str(folder)]
+        command = [sys.executable, "-m", "pip", "download", *flags]
+        # One package gone from the index fails the whole call; the rest are then fetched one by one.
+        if subprocess.run([*command, *specs], capture_output=True, check=False).returncode != 0:
+            for spec in specs:
+                subprocess.run([*command, spec], capture_output=True, check=False)
+    found = [folder / file for _, _, file, sha256 in pins if matches(file, sha256)]
+    if len(found) < 0.95 * len(pins):
+        raise RealTextUnavailable(
+            f"only {len(found)} of {len(pins)} pinned wheels could be downloaded and matched their sha256 into {folder}"
+        )
+    return found
+
+
 def _matches(data: bytes, integrity: str) -> bool:
     algo, _, digest = integrity.partition("-")
     return base64.b64encode(hashlib.new(algo, data).digest()).decode() == digest
@@ -263,6 +313,46 @@ def framework_code(cache: Path | None = None, size: int = 1500) -> tuple[tuple[s
     return _wheel_passages(FRAMEWORK_WHEELS, cache, size, readme=True)
 
 
+README_PINS = Path(__file__).with_name("ai_readmes.json")
+README_PASSAGES = 3  # drawn from each package's README, so that no one package weighs much
+
+
+def readme_pins() -> list[tuple[str, str, str, str]]:
+    """Pinned wheels whose READMEs are read: (name, version, wheel file name, sha256)."""
+    rows = json.loads(README_PINS.read_text(encoding="utf-8"))
+    return [(name, version, file, sha256) for name, version, file, sha256 in rows]
+
+
+@lru_cache(maxsize=4)
+def package_readmes(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
+    """Each pinned AI package's README (its wheel's metadata body) cut at blank lines into passages,
+    one tuple per package. Passages corral's rules flag stay: a user's READMEs do not leave them out."""
+    out = []
+    for path in fetch_wheels(readme_pins(), cache):
+        with zipfile.ZipFile(path) as wheel:
+            meta = next((m for m in wheel.namelist() if m.endswith(".dist-info/METADATA")), None)
+            if meta is None:
+                continue
+            text = _text(wheel, meta).partition("\n\n")[2]  # headers end at a blank line
+        passages = [p for p in _pieces(text.split("\n\n"), "\n\n", size) if len(p) >= 200]
+        if passages:
+            out.append(tuple(passages))
+    return tuple(out)
+
+
+def unseen_readme_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
+    """``README_PASSAGES`` passages of each AI package's README, at tool_result and at input."""
+    rng = random.Random(seed)
+    texts = []
+    for passages in package_readmes(cache):
+        texts += rng.sample(passages, min(README_PASSAGES, len(passages)))
+    name = f"READMEs of AI packages never trained on ({len(readme_pins())})"
+    return [
+        LabeledSet(name=name, label="benign", stage="tool_result", texts=tuple(texts)),
+        LabeledSet(name=name, label="benign", stage="input", texts=tuple(texts)),
+    ]
+
+
 def _wheel_passages(
     pins: dict[str, tuple[str, str]], cache: Path | None, size: int, readme: bool
 ) -> tuple[tuple[str, ...], ...]:
@@ -335,7 +425,7 @@ def parts(seed: int, cache: Path | None = None) -> dict[str, tuple[list[str], li
 
 def held_out_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
     """The held-out part of every source as evaluation sets, at tool_result (all) and input (every
-    other), then the libraries never trained on."""
+    other), then the libraries and the AI packages' READMEs never trained on."""
     names = {
         "mail ham": "real e-mail",
         "mail spam": "real spam",
@@ -347,7 +437,7 @@ def held_out_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
     for name, (_train, _calib, test) in parts(seed, cache).items():
         out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="tool_result", texts=tuple(test)))
         out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="input", texts=tuple(test[::2])))
-    return out + unseen_library_sets(seed, cache)
+    return out + unseen_library_sets(seed, cache) + unseen_readme_sets(seed, cache)
 
 
 def unseen_library_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
