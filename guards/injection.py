@@ -49,6 +49,7 @@ from .features import (
     word_features,
 )
 from .json_spans import redact_json
+from .mentions import set_aside
 from .rules import respell  # noqa: F401 - re-exported: corral.guards.injection.respell
 from .rules import rule_hit as _rule_hit
 from .shape import looks_like_code, pasted_mail
@@ -436,7 +437,9 @@ def _is_json(text: str) -> bool:
 
 
 def _judge(text: str, model: InjectionModel, threshold: float, third_party: bool) -> _Finding:
-    rule = _rule_hit(text, third_party)
+    # A user's question about an attack phrase ("what does 'ignore previous instructions' mean?")
+    # is read by the rules without the quoted phrase; the classifier reads it all (corral.guards.mentions).
+    rule = _rule_hit(text if third_party else set_aside(text), third_party)
     if rule is not None:
         name, excerpt = rule
         return _Finding(

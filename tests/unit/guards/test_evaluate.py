@@ -103,10 +103,11 @@ def test_the_independent_probes_load_with_their_labels_and_stages():
     folder = Path(corral.guards.__file__).parent / "data" / "probes"
     files = sorted(folder.glob("*.jsonl"))
     listed = (folder / "README.md").read_text(encoding="utf-8")
-    assert len(files) == 9
+    assert len(files) == 11
     for path in files:
         loaded = load_file(path)
         assert loaded.texts and len(set(loaded.texts)) == len(loaded.texts), path.name  # no duplicates
         assert loaded.label == ("benign" if "benign" in path.name else "attack"), path.name
-        assert loaded.stage == ("input" if "typed" in path.name or "dismissals" in path.name else "tool_result")
+        typed = any(word in path.name for word in ("typed", "dismissals", "set4"))  # what a user types
+        assert loaded.stage == ("input" if typed else "tool_result"), path.name
         assert path.stem in listed, path.name  # the README says who wrote it and what was read
