@@ -213,11 +213,11 @@ def fetch_wheels(pins: list[tuple[str, str, str, str]], cache: Path | None = Non
         if not matches(file, sha256):
             (folder / file).unlink(missing_ok=True)  # a damaged or tampered copy is fetched again
             missing.append((name, version))
+    # Wheels only, whatever Python they ask for: only their metadata is read, never their code.
+    flags = ["--no-deps", "--only-binary=:all:", "--ignore-requires-python", "-q", "-d", str(folder)]
+    command = [sys.executable, "-m", "pip", "download", *flags]
     for start in range(0, len(missing), 100):
         specs = [f"{name}=={version}" for name, version in missing[start : start + 100]]
-        # Wheels only, whatever Python they ask for: only their metadata is read, never their code.
-        flags = ["--no-deps", "--only-binary=:all:", "--ignore-requires-python", "-q", "-d", str(folder)]
-        command = [sys.executable, "-m", "pip", "download", *flags]
         # One package gone from the index fails the whole call; the rest are then fetched one by one.
         if subprocess.run([*command, *specs], capture_output=True, check=False).returncode != 0:
             for spec in specs:
