@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import inspect
 import zipfile
 
 import pytest
@@ -145,6 +144,11 @@ def test_parts_never_put_one_address_or_file_on_two_sides(monkeypatch):
     monkeypatch.setattr(
         realtext, "framework_code", lambda cache=None: tuple((f"agent {f} a", f"agent {f} b") for f in range(20))
     )
+
+    def never(*_a, **_k):
+        raise AssertionError("training read the AI packages' READMEs, which are for evaluation only")
+
+    monkeypatch.setattr(realtext, "package_readmes", never)
     cut = realtext.parts(seed=3)
     assert cut == realtext.parts(seed=3)  # deterministic
     for name, (train, calib, test) in cut.items():
@@ -218,7 +222,7 @@ def test_readme_passages_come_from_the_metadata_body_flagged_ones_too(tmp_path, 
     assert any("previous instructions" in p for p in passages)  # evaluated as users meet them
 
 
-def test_the_readme_packages_are_pinned_once_and_trained_on_nowhere():
+def test_the_readme_packages_are_pinned_once_and_are_none_of_the_libraries():
     names = [name.lower() for name, *_ in realtext.readme_pins()]
     assert len(names) == len(set(names)) >= 800
     others = {n.lower() for n in (*realtext.WHEELS, *realtext.FRAMEWORK_WHEELS, *realtext.UNSEEN_WHEELS)}
@@ -226,8 +230,6 @@ def test_the_readme_packages_are_pinned_once_and_trained_on_nowhere():
     assert all(file.endswith(".whl") and len(sha256) == 64 for _, _, file, sha256 in realtext.readme_pins())
     # The selection rule left out packages named for attacks (their READMEs may hold them).
     assert not [n for n in names if any(w in n for w in ("jailbreak", "inject", "attack", "redteam"))]
-    # No training source reads them: parts() has no source for them.
-    assert "package_readmes" not in inspect.getsource(realtext.parts)
 
 
 def test_readme_sets_draw_a_few_passages_from_every_package(monkeypatch):
