@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .patterns import ALL_OF, GAP, FirstMatch, phrase
+from .patterns import ALL_OF, GAP, GIVEN_TO_YOU, FirstMatch, phrase
 
 __all__ = ["CLAIMS", "Near", "Dismissal"]
 
@@ -66,12 +66,7 @@ _THEIRS = (
     + _NOUN
     + GAP
     + phrase(
-        "you were given",
-        "you have been given",
-        "you've been given",
-        "you got",
-        "you received",
-        "given to you",
+        *GIVEN_TO_YOU,
         "above",
         "before this",
         "before this one",

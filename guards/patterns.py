@@ -12,6 +12,8 @@ __all__ = ["GAP", "ALL_OF", "FirstMatch", "phrase", "skip"]
 
 GAP = r"[^\w\n]+"  # between two words: anything but a word character or a line break
 ALL_OF = r"(?:all" + GAP + r"(?:of" + GAP + r")?)?"  # "all" or "all of" before an object, or nothing
+# Words after an instruction noun that make it the model's own: "the rules you were given".
+GIVEN_TO_YOU = ("you were given", "you have been given", "you've been given", "you got", "you received", "given to you")
 
 
 def phrase(*alternatives: str) -> str:

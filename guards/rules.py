@@ -35,7 +35,7 @@ from . import other_languages, world_languages
 from .addressed import addressed_on
 from .claims import CLAIMS
 from .features import _leet_hint, _unleet, normalise
-from .patterns import ALL_OF, GAP, FirstMatch, phrase, skip
+from .patterns import ALL_OF, GAP, GIVEN_TO_YOU, FirstMatch, phrase, skip
 from .personas import PERSONA, PERSONA_NEEDS
 
 __all__ = ["rule_hit", "respell", "RULE_NAMES"]
@@ -132,12 +132,7 @@ _EARLIER = phrase(
 )
 # ... or after the noun: "the rules you were given", "the instructions before this one".
 _AFTER = phrase(
-    "you were given",
-    "you have been given",
-    "you've been given",
-    "you got",
-    "you received",
-    "given to you",
+    *GIVEN_TO_YOU,
     "before",
     "above",
     "so far",
