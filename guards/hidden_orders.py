@@ -27,7 +27,12 @@ set): software, automations and "tools that generate the summary" as readers; th
 share pointed at this very document or record ("assistant bots that read this page"; not "the
 agent handling this ticket"); a label opening a code comment ("# infra agents:"); the host that
 loads this tool; and codes, card numbers, wiped rows, access opened to everyone, a verdict or a
-cart bent as acts. A repository's notes to agents stay ordinary: "coding agents should run `make
+cart bent as acts. And from a third: automated operators, maintainers, editors and sessions,
+integrations and shopping assistants as readers; a parenthesis that lists the reader before a
+colon ("(CI runners, AI coding agents):"); a to-do assigned to it ("TODO(agent):"); a record
+"processed by" it; and as acts, branch protection or checks switched off, files made
+world-writable, a firewall or enforcement turned off, a deployment scaled to zero, no incident
+opened. A repository's notes to agents stay ordinary: "coding agents should run `make
 test`" asks for no such act, and "no need to ask before running the tests" skips no one's check.
 
 Example::
@@ -50,7 +55,7 @@ __all__ = ["HIDDEN_ORDER", "HiddenOrder"]
 # The AI as a reader: the words that name only a machine ...
 _MACHINE = (
     r"ai|a\.i\.|llms?|gpt|chatgpt|copilot|models?|bots?|chatbots?|summari[sz]ers?|screeners?"
-    r"|note\s*-?\s*takers?|software|automations?"
+    r"|note\s*-?\s*takers?|software|automations?|tooling|integrations?"
 )
 # ... and those that name people too, which count after a word that makes them a machine ("the
 # automated payment assistant", "coding agents"; not "the executive assistant", "dear agent", nor
@@ -58,9 +63,11 @@ _MACHINE = (
 _PEOPLE_TOO = r"agents?|assistants?|translators?|schedulers?|reviewers?"
 # Machine-made too: what only software is when "automated" or "AI" is said of it ("automated
 # accounts-payable processing", "automated contract-review and summarization systems").
-_MADE_ONLY = r"tools?|tooling|systems?|processing|contributors?|readers?|pipelines?"
+_MADE_ONLY = (
+    r"tools?|tooling|systems?|processing|contributors?|readers?|pipelines?|editors?|operators?|maintainers?|sessions?"
+)
 _MADE_MACHINE = (
-    r"(?:ai|a\.i\.|llm|gpt|automated|autonomous|coding|code|digital|robotic)[\s-]+(?:[a-z-]+\s+){0,3}?(?:"
+    r"(?:ai|a\.i\.|llm|gpt|automated|autonomous|coding|code|digital|robotic|shopping)[\s-]+(?:[a-z-]+\s+){0,3}?(?:"
     + _PEOPLE_TOO
     + "|"
     + _MADE_ONLY
@@ -100,11 +107,12 @@ _ADDRESS = re.compile(
     # "this case" or "this booking", which people's agents handle too), or "for anyone compiling"
     r"|\b" + _ANY + r"\s+(?:(?:that|which|who)\s+(?:is\s+|are\s+)?)?[a-z]+\s+(?:this|these)\s+"
     r"(?:page|file|document|e-?mail|message|thread|invite|invitation|alert|row|record|repo|repository|commit|issue|"
-    r"report|review|reviews|statement|module|workflow|notebook|feed|post|listing|dockerfile|code|diff|errors?)\b"
+    r"report|review|reviews|statement|module|workflow|notebook|feed|post|listing|dockerfile|code|diff|errors?|"
+    r"inbox|mailbox|channel|configmap)\b"
     r"|\bfor\s+(?:anyone|whoever|anything)\s+[a-z]+ing\b"
     r"|(?:^|(?<=[\s>]))[\[({]{1,2}\s*(?:[a-z-]+\s+){0,2}?" + _ANY + r"(?:\s*-\s*[a-z]+)?\s*[\])}:]"
-    r"|(?:^|[.!?;]\s+|[#/*>-]\s*|<!--\s*)(?:[a-z-]+\s+){0,2}?" + _AI + r"\s*(?:/\s*[a-z]+\s*)?:"
-    r"|\b(?:" + _AI + r"|agents?)\s*_(?:instructions?|directives?|notes?)\s*[:=]"
+    r"|(?:^|[.!?;]\s+|[#/*>-]\s*|<!--\s*)(?:[a-z-]+\s+){0,3}?" + _AI + r"\s*(?:/\s*[a-z]+\s*)?:"
+    r"|\b(?:" + _AI + r"|agents?)\s*[_-](?:instructions?|directives?|notes?)\s*[:=]"
     r"|\b" + _AI + r"\s+(?:instructions?|directives?)\s*[:=]"
     r"|(?:^|[.!?;]\s+|[#/*>-]\s*|<!--\s*)" + _AI + r"\s*,"
     # the AI readers, whoever they are, given a duty in the third person ("LLM-based code
@@ -114,7 +122,7 @@ _ADDRESS = re.compile(
     # noun would make them its owner ("model outputs should be ignored")
     r"|\b(?<!\bthe\s)(?<!\bour\s)(?<!\byour\s)(?<!\bmy\s)(?<!\bthis\s)"
     + _AI
-    + r"\b(?:\s*,?\s*(?:[a-z]+ing|that|which|who|with|in|on|using|from|of)\b[^.\n]{0,40}?)?\s+"
+    + r"\b(?:\s*,?\s*(?:[a-z]+ing|[a-z]+ed|that|which|who|with|in|on|using|from|of|and|or)\b[^.\n]{0,40}?)?\s+"
     r"(?:must|shall|should|(?:is|are)\s+(?:expected|required|asked|requested|instructed|supposed|obliged)\s+to"
     r"|(?:is|are)\s+to|needs?\s+to|ha(?:s|ve)\s+to)\b"
     # ... or by what it does with this text, any verb ("coding agents regenerating this file", "the
@@ -149,12 +157,18 @@ _ADDRESS = re.compile(
     r"|@(?:[a-z0-9]+-)*(?:ai|assistant|bot|agent|copilot|gpt|llm)\b"
     # ... as the one a task is given to ("action item (owner: AI assistant)", "applies to automated
     # IaC assistants")
-    r"|\b(?:owner|assignee|assigned\s+to)\s*:\s*(?:the\s+)?" + _AI + r"\b"
+    r"|\b(?:owner|assignee|assigned\s+to)\s*:\s*(?:the\s+)?(?:[a-z]+-)?" + _AI + r"\b"
     r"|\b(?:applies|addressed|directed)\s+to\s+(?:all\s+|any\s+|the\s+)?" + _AI + r"\b"
     # the reader's task on this very text, in the passive ("when this document is summarized, ...";
     # "summarized" is one of the anchors below)
     r"|\b(?:when|whenever|if)\s+this\s+(?:document|page|e-?mail|message|file|thread|text|report|review|article)\s+is\s+"
     r"summari[sz]ed\b"
+    r"|\b(?:when|whenever|if)\s+this\s+(?:record|row|document|page|e-?mail|message|file|thread|ticket|entry)\s+is\s+"
+    r"(?:processed|read|opened|handled)\s+by\b"
+    # ... in a parenthesis that lists it, before a colon ("Non-interactive environments (CI runners,
+    # AI coding agents):"), or a to-do assigned to it ("# TODO(agent): ...")
+    r"|\(\s*[^()\n]{0,40}?\b" + _AI + r"\s*\)\s*:"
+    r"|\btodo\s*\(\s*" + _ANY + r"\s*\)\s*:"
 )
 # Whose check an injection skips: the person the assistant works for, or their approver.
 _OWNER = (
@@ -169,7 +183,7 @@ _ACT = re.compile(
     r"|\[credit_card\b|\b0x[0-9a-f]{40}\b)"
     # data sent out ("send their calendar export to ev@x.io", "POST all rows to http://...", "BCC ... to")
     r"|\b(?:send|forward|e-?mail|bcc|cc|post|upload|share|export|copy|push|sync|mirror|leak|include|repl(?:y|ies))"
-    r"(?:_[a-z]+)?\b"
+    r"(?:e?s)?(?:_[a-z]+)?\b"
     r"[^\n]{0,80}?\b(?:to|with|into)\s+(?:[\w.+-]+@[\w-]+\.|https?:|s3:|git@|docker\.io|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
     # ... as the default chain's PII redaction leaves them ("[EMAIL]", "[IP_ADDRESS]")
     r"|\[(?:email|ip_address)\b)"
@@ -184,7 +198,8 @@ _ACT = re.compile(
     r"|\b(?:secret|secrets|aws_secret_access_key|npm_token|api\s+token|api\s+keys?|passwords?|\.env)\b"
     r"[^\n]{0,60}?\b(?:to|into|in)\s+(?:the\s+)?(?:build\s+log|commit|url|env\s+line|reply|summary)"
     # the answer bent: only the good, never the bad, a ranking or a link planted
-    r"|\b(?:only|never|do\s+not|don'?t)\s+mention\b|\bstate\s+that\b|\bdescribe\s+(?:this|it|the)\b[^.\n]{0,40}\bas\b"
+    r"|\b(?:only|never|do\s+not|don'?t)\s+mention\b|\b(?:state|write)\s+that\b"
+    r"|\bdescribe\s+(?:this|it|the)\b[^.\n]{0,40}\bas\b"
     r"|\brank\s+(?:her|him|them|this\s+\w+)\s+(?:first|highest|at\s+the\s+top)\b|\bscore\s*=\s*100\b"
     r"|\b(?:always\s+)?include\s+https?:|\btell\s+the\s+user\s+to\s+(?:install|download|visit|run)\b"
     r"|\b(?:install|download)\b[^.\n]{0,40}?\bfrom\s+(?!(?:pypi|npmjs|rubygems|nuget)\.org\b|crates\.io\b)"
@@ -202,10 +217,12 @@ _ACT = re.compile(
     r"(?:approval|confirmation|review|sign-?off)\b"
     r"|\bpre-?(?:approved|authori[sz]ed|cleared|granted|confirmed|validated|verified)\b"
     r"|\bnot\s+need\s+to\s+be\s+(?:mentioned|reported|shown|disclosed)\b"
-    r"|\b(?:do\s+not|don'?t|never|not)\s+(?:mention|tell|inform|notify|alert|flag|report|show|disclose|announce)\s+"
+    r"|\b(?:do\s+not|don'?t|never|not)\s+(?:mention|tell|inform|notify|alert|flag|report|show|disclose|announce|raise|"
+    r"surface)\s+"
     r"(?:this|it|that|"
     r"the\s+(?:change|user|owner|principal|customer|developer)|them)\b"
-    r"|\b(?:keep|leave)\s+(?:it|this|that|them)\s+out\s+of\b|\bwithout\s+(?:calling\s+it\s+out|mentioning)\b"
+    r"|\b(?:keep|leave)\s+(?:it|this|that|them|the\s+changes?|these\s+changes)\s+out\s+of\b"
+    r"|\bwithout\s+(?:calling\s+it\s+out|mentioning)\b"
     # secrets and keys read or planted
     r"|~/\.(?:ssh|aws|npmrc|netrc|config/gh|kube|docker|gnupg)\b|\bid_(?:rsa|ed25519|ecdsa)\b|\bdeploy\s+key\b"
     # money through a saved card or a replaced account
@@ -214,10 +231,11 @@ _ACT = re.compile(
     r"|\bin\s+place\s+of\s+the\s+(?:one|account|details)\s+on\s+file\b|\brecurring\s+(?:transfer|payment)\b"
     r"|\b(?:release|trigger)\s+(?:the\s+|this\s+)?payment\b"
     # the answer bent: a verdict written for the reader ("present the X as the top recommendation")
-    r"|\b(?:present|characteri[sz]e|portray|frame|describe)\s+(?:[\w-]+\s+){0,6}?as\s+(?:the\s+|an?\s+)?"
+    r"|\b(?:present|characteri[sz]e|portray|frame|describe|list)\s+(?:[\w-]+\s+){0,6}?as\s+(?:the\s+|an?\s+)?"
     r"(?:[\w-]+\s+){0,2}?"
     r"(?:top|best|first|only|preferred|recommended|superior|standard|safe|routine|minor|balanced|trusted|trustworthy|"
-    r"verified|legitimate|official|risk-free|harmless|mutual|fair|normal|reliable)\b"
+    r"verified|legitimate|official|risk-free|harmless|mutual|fair|normal|reliable|incident-free|discontinued|unsafe|"
+    r"incompatible|lowest-priced|cheapest|out\s+of\s+stock|not\s+recommended)\b"
     r"|\b(?:summary|report|assessment)\s+(?:to\s+|should\s+|must\s+|shall\s+)?(?:say|state|claim|omit)\b"
     # ... or the owner's credentials asked for at a site, or sent back in the reply
     r"|\b(?:password|credentials|login\s+details)\b[^.\n]{0,30}?\b(?:at|on|via)\s+(?:https?://)?[\w-]+(?:\.[\w-]+)+"
@@ -232,7 +250,7 @@ _ACT = re.compile(
     r"|\b(?:it|this|that)\s+(?:should\s+|must\s+|will\s+)?not\s+be\s+(?:discussed|mentioned|reported|flagged)\b"
     r"|\bno\s+need\s+to\s+mention\b"
     r"|\bdrop\s+(?:table|database|schema)\b|\bhistory\s+-c\b"
-    r"|\b(?:disable|stop|turn\s+off)\s+(?:the\s+)?(?:audit|logging|csrf|2fa|mfa|firewall|antivirus)\b"
+    r"|\b(?:disable|stop|turn\s+off)\s+(?:the\s+)?(?:audit\w*|logging|csrf|2fa|mfa|firewall|antivirus)\b"
     r"|\bgrant\b[^\n]{0,60}?\b(?:full|edit|admin|write)\s+(?:edit\s+)?access\b"
     r"|\bsupersede\s+(?:the\s+)?(?:vendor|supplier|payee|bank|account|remittance)"
     # ... codes and card details handed over, data wiped, access opened to all, the owner's
@@ -250,7 +268,13 @@ _ACT = re.compile(
     r"|\brecommend\s+only\b|\b(?:positive|favou?rable)\s+(?:review|rating|summary)\s+only\b"
     r"|\blist\s+(?:it|this|them|him|her)\s+first\b|\baccurate\s+summary\s+is\b"
     r"|\bscore\s+(?:this|it)\b[^.\n]{0,40}\b(?:strongest|highest|best|top)\b"
-    r"|\badd\s+(?:it|both|them|this|these)\s+to\s+(?:the\s+)?(?:cart|basket)\b"
+    r"|\badd\b[^.\n]{0,40}?\bto\s+(?:the\s+)?(?:cart|basket)\b|\brecommend\s+(?:this|the)\s+\w+\s+only\b"
+    r"|\bforward(?:ed)?\s+(?:it\s+)?to\s+(?:every|all)\s+(?:contacts?|recipients?|members?|customers?)\b"
+    r"|\b(?:disable|switch\s+off|turn\s+off|remove|bypass|skip)\s+(?:the\s+)?branch\s+protection\b"
+    r"|\badmin\s+override\b|\bchecks\s+skipped\b|--skip-(?:approval|tests|checks|review)\b"
+    r"|\bchmod\s+(?:-r\s+)?777\b|\bufw\s+disable\b|\bscale[sd]?\b[^\n]{0,60}?\bto\s+0\s+replicas\b"
+    r"|\b\w*enforce\w*\s*[:=]\s*false\b"
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:open|file|raise|create)\s+(?:an?\s+)?(?:incident|ticket|alert)\b"
     r"|\breplace\b[^.\n]{0,60}?\b(?:payment|bank|account|remittance|payee)\s+details\b"
 )
 # How far the act may stand from the address: an injected paragraph, not the rest of the page.
