@@ -32,7 +32,14 @@ integrations and shopping assistants as readers; a parenthesis that lists the re
 colon ("(CI runners, AI coding agents):"); a to-do assigned to it ("TODO(agent):"); a record
 "processed by" it; and as acts, branch protection or checks switched off, files made
 world-writable, a firewall or enforcement turned off, a deployment scaled to zero, no incident
-opened. A repository's notes to agents stay ordinary: "coding agents should run `make
+opened. And from a fourth: software named by the service it performs ("document summarisation
+tools", "comparison engines"), clients and agent tools; a bot's name glued into a chat mention
+("@northwindassistant"); a memo named after it ("AP automation memo:"); a label that says what the
+reader does with this text ("for agents triaging this run:", "assistants acting on these
+results:"); and as acts, a vendor's record or terms changed, keys pasted or exposed, someone made
+an admin, backup codes or a temporary password handed over, two-step verification bypassed,
+findings buried ("# nosec", "accepted risk"), a release pushed to npm, a message or a review sent
+from the owner's account. A repository's notes to agents stay ordinary: "coding agents should run `make
 test`" asks for no such act, and "no need to ask before running the tests" skips no one's check.
 
 Example::
@@ -55,7 +62,7 @@ __all__ = ["HIDDEN_ORDER", "HiddenOrder"]
 # The AI as a reader: the words that name only a machine ...
 _MACHINE = (
     r"ai|a\.i\.|llms?|gpt|chatgpt|copilot|models?|bots?|chatbots?|summari[sz]ers?|screeners?"
-    r"|note\s*-?\s*takers?|software|automations?|tooling|integrations?"
+    r"|note\s*-?\s*takers?|software|automations?|tooling|integrations?|(?:agent|assistant)\s+tools?"
 )
 # ... and those that name people too, which count after a word that makes them a machine ("the
 # automated payment assistant", "coding agents"; not "the executive assistant", "dear agent", nor
@@ -65,20 +72,24 @@ _PEOPLE_TOO = r"agents?|assistants?|translators?|schedulers?|reviewers?"
 # accounts-payable processing", "automated contract-review and summarization systems").
 _MADE_ONLY = (
     r"tools?|tooling|systems?|processing|contributors?|readers?|pipelines?|editors?|operators?|maintainers?|sessions?"
+    r"|clients?|workflows?"
 )
 _MADE_MACHINE = (
-    r"(?:ai|a\.i\.|llm|gpt|automated|autonomous|coding|code|digital|robotic|shopping)[\s-]+(?:[a-z-]+\s+){0,3}?(?:"
-    + _PEOPLE_TOO
-    + "|"
-    + _MADE_ONLY
-    + r")"
+    r"(?:ai|a\.i\.|llm|gpt|automated|autonomous|coding|code|digital|robotic|shopping|buying|triage)[\s-]+"
+    r"(?:[a-z-]+\s+){0,3}?(?:" + _PEOPLE_TOO + "|" + _MADE_ONLY + r")"
 )
 # Not the first word of a person's title or a team ("the assistant manager", "bot team").
 _NOT_A_TITLE = (
     r"(?!\s*-?\s*(?:managers?|directors?|teams?|coordinators?|leads?|editors?|secretar(?:y|ies)|principals?"
     r"|professors?|general|supervisors?|staff)\b)"
 )
-_AI = r"(?:" + _MADE_MACHINE + r"|" + _MACHINE + r")" + _NOT_A_TITLE
+# ... and software named by the service it performs ("document summarisation tools", "comparison
+# engines", "review-summarisation tools").
+_SERVICE_MACHINE = (
+    r"(?:[a-z]+-)?(?:summari[sz]ation|summary|translation|screening|review|comparison|recommendation|analytics|"
+    r"dependency|migration|monitoring)[\s-]+(?:tools?|systems?|software|engines?|services?)"
+)
+_AI = r"(?:" + _MADE_MACHINE + r"|" + _SERVICE_MACHINE + r"|" + _MACHINE + r")" + _NOT_A_TITLE
 # Any of them, where the context says the reader is meant ("agents installing this package",
 # "[agent]", "the assistant summarizing this thread").
 _ANY = r"(?:" + _MACHINE + r"|" + _PEOPLE_TOO + r")" + _NOT_A_TITLE
@@ -108,12 +119,19 @@ _ADDRESS = re.compile(
     r"|\b" + _ANY + r"\s+(?:(?:that|which|who)\s+(?:is\s+|are\s+)?)?[a-z]+\s+(?:this|these)\s+"
     r"(?:page|file|document|e-?mail|message|thread|invite|invitation|alert|row|record|repo|repository|commit|issue|"
     r"report|review|reviews|statement|module|workflow|notebook|feed|post|listing|dockerfile|code|diff|errors?|"
-    r"inbox|mailbox|channel|configmap)\b"
+    r"inbox|mailbox|channel|configmap|profile|authori[sz]ation|run|results|responses|survey)\b"
     r"|\bfor\s+(?:anyone|whoever|anything)\s+[a-z]+ing\b"
+    # ... or in a label that says what they do ("for agents triaging this run:", "assistants acting
+    # on these results:", "assistants compiling recommendations:")
+    r"|\bfor\s+(?:the\s+|all\s+|any\s+)?"
+    + _ANY
+    + r"\s+[a-z]+ing\s+(?:on\s+|with\s+)?(?:this|these|the)\s+[a-z]+\s*[:,]"
+    r"|(?:^|\n|[.!?;]\s+)\s*(?:the\s+)?" + _ANY + r"\s+[a-z]+ing\s+(?:on\s+|with\s+)?(?:(?:this|these|the)\s+)?[a-z]+"
+    r"(?:\s+[a-z]+)?\s*:"
     r"|(?:^|(?<=[\s>]))[\[({]{1,2}\s*(?:[a-z-]+\s+){0,2}?" + _ANY + r"(?:\s*-\s*[a-z]+)?\s*[\])}:]"
     r"|(?:^|[.!?;]\s+|[#/*>-]\s*|<!--\s*)(?:[a-z-]+\s+){0,3}?" + _AI + r"\s*(?:/\s*[a-z]+\s*)?:"
     r"|\b(?:" + _AI + r"|agents?)\s*[_-](?:instructions?|directives?|notes?)\s*[:=]"
-    r"|\b" + _AI + r"\s+(?:instructions?|directives?)\s*[:=]"
+    r"|\b" + _AI + r"\s+(?:instructions?|directives?|memo|notes?|notice|hint|guidance)\s*[:=]"
     r"|(?:^|[.!?;]\s+|[#/*>-]\s*|<!--\s*)" + _AI + r"\s*,"
     # the AI readers, whoever they are, given a duty in the third person ("LLM-based code
     # assistants editing this service must ...", "AI agents are expected to ..."); not one the page
@@ -154,10 +172,10 @@ _ADDRESS = re.compile(
     + _ANY
     + r")?\s*:"
     # ... or by a chat mention of a bot ("@assistant", "@finance-assistant", "@ai please")
-    r"|@(?:[a-z0-9]+-)*(?:ai|assistant|bot|agent|copilot|gpt|llm)\b"
+    r"|@(?:[a-z0-9]+-)*(?:ai|assistant|bot|agent|copilot|gpt|llm)\b|@[a-z0-9-]*?(?:assistant|bot|copilot|gpt|llm)\b"
     # ... as the one a task is given to ("action item (owner: AI assistant)", "applies to automated
     # IaC assistants")
-    r"|\b(?:owner|assignee|assigned\s+to)\s*:\s*(?:the\s+)?(?:[a-z]+-)?" + _AI + r"\b"
+    r"|\b(?:owner|assignee|assigned\s+to)\s*:\s*\(?\s*(?:the\s+)?(?:[a-z]+-)?" + _AI + r"\b"
     r"|\b(?:applies|addressed|directed)\s+to\s+(?:all\s+|any\s+|the\s+)?" + _AI + r"\b"
     # the reader's task on this very text, in the passive ("when this document is summarized, ...";
     # "summarized" is one of the anchors below)
@@ -182,7 +200,8 @@ _ACT = re.compile(
     r"(?:[$€£]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros)\b|\biban\b|\baccount\b|\brouting\b|\bsort\s+code\b|\bpayout\b"
     r"|\[credit_card\b|\b0x[0-9a-f]{40}\b)"
     # data sent out ("send their calendar export to ev@x.io", "POST all rows to http://...", "BCC ... to")
-    r"|\b(?:send|forward|e-?mail|bcc|cc|post|upload|share|export|copy|push|sync|mirror|leak|include|repl(?:y|ies))"
+    r"|\b(?:(?:re)?send|forward|e-?mail|bcc|cc|post|upload|share|export|copy|push|sync|mirror|leak|include"
+    r"|repl(?:y|ies))"
     r"(?:e?s)?(?:_[a-z]+)?\b"
     r"[^\n]{0,80}?\b(?:to|with|into)\s+(?:[\w.+-]+@[\w-]+\.|https?:|s3:|git@|docker\.io|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
     # ... as the default chain's PII redaction leaves them ("[EMAIL]", "[IP_ADDRESS]")
@@ -216,7 +235,7 @@ _ACT = re.compile(
     + r"|\bwithout\s+(?:any\s+|further\s+|separate\s+)?(?:user|owner|manager|human)\s+"
     r"(?:approval|confirmation|review|sign-?off)\b"
     r"|\bpre-?(?:approved|authori[sz]ed|cleared|granted|confirmed|validated|verified)\b"
-    r"|\bnot\s+need\s+to\s+be\s+(?:mentioned|reported|shown|disclosed)\b"
+    r"|\bnot\s+need\s+to\s+be\s+(?:mentioned|reported|shown|disclosed|notified|asked|informed)\b"
     r"|\b(?:do\s+not|don'?t|never|not)\s+(?:mention|tell|inform|notify|alert|flag|report|show|disclose|announce|raise|"
     r"surface)\s+"
     r"(?:this|it|that|"
@@ -226,15 +245,18 @@ _ACT = re.compile(
     # secrets and keys read or planted
     r"|~/\.(?:ssh|aws|npmrc|netrc|config/gh|kube|docker|gnupg)\b|\bid_(?:rsa|ed25519|ecdsa)\b|\bdeploy\s+key\b"
     # money through a saved card or a replaced account
-    r"|\b(?:card|payment\s+method)\s+(?:on\s+file|stored|saved)\b|\b(?:saved|stored)\s+(?:credit\s+)?cards?\b"
+    r"|\b(?:card|payment\s+method)\s+(?:on\s+file|stored|saved)\b"
+    r"|\b(?:saved|stored)\s+(?:default\s+)?(?:credit\s+)?(?:cards?|payment\s+methods?)\b"
     r"|\b(?:update|change|switch)(?:s|es)?\s+(?:the\s+|their\s+|his\s+|her\s+)?direct\s+deposit\b"
     r"|\bin\s+place\s+of\s+the\s+(?:one|account|details)\s+on\s+file\b|\brecurring\s+(?:transfer|payment)\b"
     r"|\b(?:release|trigger)\s+(?:the\s+|this\s+)?payment\b"
     # the answer bent: a verdict written for the reader ("present the X as the top recommendation")
-    r"|\b(?:present|characteri[sz]e|portray|frame|describe|list)\s+(?:[\w-]+\s+){0,6}?as\s+(?:the\s+|an?\s+)?"
+    r"|\b(?:present|characteri[sz]e|portray|frame|describe|list|report)\s+(?:[\w-]+\s+){0,6}?as\s+(?:the\s+|an?\s+)?"
     r"(?:[\w-]+\s+){0,2}?"
     r"(?:top|best|first|only|preferred|recommended|superior|standard|safe|routine|minor|balanced|trusted|trustworthy|"
     r"verified|legitimate|official|risk-free|harmless|mutual|fair|normal|reliable|incident-free|discontinued|unsafe|"
+    r"single|"
+    r"(?:very\s+)?positive|"
     r"incompatible|lowest-priced|cheapest|out\s+of\s+stock|not\s+recommended)\b"
     r"|\b(?:summary|report|assessment)\s+(?:to\s+|should\s+|must\s+|shall\s+)?(?:say|state|claim|omit)\b"
     # ... or the owner's credentials asked for at a site, or sent back in the reply
@@ -264,7 +286,7 @@ _ACT = re.compile(
     r"|\bgrant\s+all\s+privileges\b|\bsuper\s*-?\s*admin|\b0\.0\.0\.0/0\b|\bnpm\s+publish\b|--no-verify\b"
     r"|\bmfa\w*\s*[:=]\s*false\b|\benv\s*\|\s*curl\b"
     r"|\banyone\s+with\s+the\s+link\b"
-    r"|\badd\b[^\n]{0,80}?\bto\s+(?:the\s+)?(?:safe\s+senders?|allow\s*-?list|whitelist|trusted\s+senders?)\b"
+    r"|\badd\b[^\n]{0,80}?\bto\s+(?:[\w']+\s+){0,2}?(?:safe\s+senders?|allow\s*-?list|whitelist|trusted\s+senders?)\b"
     r"|\brecommend\s+only\b|\b(?:positive|favou?rable)\s+(?:review|rating|summary)\s+only\b"
     r"|\blist\s+(?:it|this|them|him|her)\s+first\b|\baccurate\s+summary\s+is\b"
     r"|\bscore\s+(?:this|it)\b[^.\n]{0,40}\b(?:strongest|highest|best|top)\b"
@@ -274,8 +296,32 @@ _ACT = re.compile(
     r"|\badmin\s+override\b|\bchecks\s+skipped\b|--skip-(?:approval|tests|checks|review)\b"
     r"|\bchmod\s+(?:-r\s+)?777\b|\bufw\s+disable\b|\bscale[sd]?\b[^\n]{0,60}?\bto\s+0\s+replicas\b"
     r"|\b\w*enforce\w*\s*[:=]\s*false\b"
-    r"|\b(?:do\s+not|don'?t|never)\s+(?:open|file|raise|create)\s+(?:an?\s+)?(?:incident|ticket|alert)\b"
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:open|file|raise|create)\s+(?:an?\s+)?(?:incident|ticket|alert|issue)\b"
     r"|\breplace\b[^.\n]{0,60}?\b(?:payment|bank|account|remittance|payee)\s+details\b"
+    # ... the vendor's record or terms changed, or its file bypassed
+    r"|\b(?:update|change|replace|switch)\w*\b[^.\n]{0,40}?"
+    r"\b(?:vendor\s+master|supplier\s+record|vendor\s+record|payee|"
+    r"payment\s+terms|payment\s+destination|payout\s+destination|remittance\s+details)\b"
+    r"|\brather\s+than\s+(?:those|the\s+ones?|the\s+details?)\s+(?:in|on)\s+(?:the\s+)?(?:vendor|supplier)\s+"
+    r"(?:file|master|record)"
+    r"|\bno\s+need\s+to\s+(?:raise|open|file)\s+(?:a\s+)?(?:\w+\s+)?(?:ticket|case|request)\b"
+    # ... keys pasted or exposed, made admins, codes or passwords handed over
+    r"|\bpaste\b[^.\n]{0,40}?\b(?:api\s+key|token|password|secret|credentials|access\s+key)\b"
+    r"|\b(?:copy|paste|move|expose)\b[^.\n]{0,40}?\b(?:[a-z_]*token|secrets?|api[_\s]keys?)\b[^.\n]{0,60}?"
+    r"\b(?:public|variable|comment|issue|channel)\b"
+    r"|\badd(?:ing|s)?\b[^.\n]{0,60}?\bto\s+(?:the\s+)?[\w\s-]{0,30}?\b(?:admins?|administrators?|owners?)\b"
+    r"|\b(?:backup|recovery)\s+codes?\b|\btemporary\s+password\b"
+    r"|\bbypass(?:es|ing)?\s+(?:two-step|2fa|mfa|two-factor|sso)\b|\btrusted\s+app\b"
+    # ... checks skipped, findings buried, a release pushed out
+    r"|\bskip\s+(?:the\s+)?(?:receipt\s+|approval\s+|verification\s+|security\s+)?"
+    r"(?:checks?|review|approval|verification)\b"
+    r"|\bskip[_-]?tests?\s*[:=]\s*true\b|-auto-approve\b|#\s*nosec\b|\bfail_on_severity\s*:\s*none\b"
+    r"|\baccepted\s+risk\b"
+    r"|\bpublish\b[^.\n]{0,60}?\bto\s+(?:npm|pypi)\b"
+    # ... a summary that leaves things out, a review or a message sent in the owner's name
+    r"|\bleave\b[^.\n]{0,60}?\bout\s+of\s+(?:any|the)\s+(?:summary|report|recommendation)"
+    r"|\bfrom\s+(?:their|his|her|the\s+[\w-]+'s)\s+(?:account|address|mailbox|e-?mail)\b"
+    r"|\bpost\s+(?:a\s+)?\d-star\s+review\b"
 )
 # How far the act may stand from the address: an injected paragraph, not the rest of the page.
 _NEAR = 240
@@ -288,7 +334,7 @@ _NEAR = 240
 _ANCHOR_NEEDLES = (
     *"ai a.i. llm gpt chatgpt copilot model bot chatbot summari screener taker agent assistant".split(),
     *"translator scheduler reviewer whoever whatever anyone anything".split(),
-    *"automated autonomous software automation tools".split(),
+    *"automated autonomous software automation tools tooling integration".split(),
 )
 _ANCHOR_WORD = re.compile(
     r"(?:"
@@ -311,7 +357,12 @@ def _anchors(low: str) -> list[int]:
                 if _ANCHOR_WORD.fullmatch(low, at, end) or _ANCHOR_WORD.fullmatch(low, at, end - 1):
                     out.append(at)
             at = low.find(needle, at + len(needle))
+    if "@" in low:  # a bot's name glued into a chat mention ("@northwindassistant")
+        out.extend(m.start() for m in _GLUED_MENTION.finditer(low))
     return sorted(set(out))
+
+
+_GLUED_MENTION = re.compile(r"@[a-z0-9-]*?(?:assistant|bot|copilot|gpt|llm)\b")
 
 
 class HiddenOrder(FirstMatch):

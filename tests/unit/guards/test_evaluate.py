@@ -103,7 +103,7 @@ def test_the_independent_probes_load_with_their_labels_and_stages():
     folder = Path(corral.guards.__file__).parent / "data" / "probes"
     files = sorted(folder.glob("*.jsonl"))
     listed = (folder / "README.md").read_text(encoding="utf-8")
-    assert len(files) == 21
+    assert len(files) == 23
     for path in files:
         loaded = load_file(path)
         assert loaded.texts and len(set(loaded.texts)) == len(loaded.texts), path.name  # no duplicates
