@@ -94,6 +94,10 @@ _AI = r"(?:" + _MADE_MACHINE + r"|" + _SERVICE_MACHINE + r"|" + _MACHINE + r")" 
 # "[agent]", "the assistant summarizing this thread").
 _ANY = r"(?:" + _MACHINE + r"|" + _PEOPLE_TOO + r")" + _NOT_A_TITLE
 _AI_WORDS = _MACHINE + r"|" + _PEOPLE_TOO
+# A chat mention of a bot: "@assistant", "@finance-assistant", "@ai", or a name glued to its kind
+# ("@northwindassistant"; "ai" and "agent" only after a hyphen: "@kai" is a person).
+_MENTION = r"@(?:[a-z0-9]+-)*(?:ai|agent)\b|@[a-z0-9-]*?(?:assistant|bot|copilot|gpt|llm)\b"
+_MENTION_RE = re.compile(_MENTION)
 # ... and the ways a text turns to it: a note or notice for it, a greeting, "whoever / the model
 # reading this", "if you are an LLM", "agents installing this package", "[agent]", "# LLM: ...".
 _ADDRESS = re.compile(
@@ -172,17 +176,18 @@ _ADDRESS = re.compile(
     + _ANY
     + r")?\s*:"
     # ... or by a chat mention of a bot ("@assistant", "@finance-assistant", "@ai please")
-    r"|@(?:[a-z0-9]+-)*(?:ai|assistant|bot|agent|copilot|gpt|llm)\b|@[a-z0-9-]*?(?:assistant|bot|copilot|gpt|llm)\b"
+    r"|"
+    + _MENTION
     # ... as the one a task is given to ("action item (owner: AI assistant)", "applies to automated
     # IaC assistants")
-    r"|\b(?:owner|assignee|assigned\s+to)\s*:\s*\(?\s*(?:the\s+)?(?:[a-z]+-)?" + _AI + r"\b"
+    + r"|\b(?:owner|assignee|assigned\s+to)\s*:\s*\(?\s*(?:the\s+)?(?:[a-z]+-)?"
+    + _AI
+    + r"\b"
     r"|\b(?:applies|addressed|directed)\s+to\s+(?:all\s+|any\s+|the\s+)?" + _AI + r"\b"
     # the reader's task on this very text, in the passive ("when this document is summarized, ...";
     # "summarized" is one of the anchors below)
-    r"|\b(?:when|whenever|if)\s+this\s+(?:document|page|e-?mail|message|file|thread|text|report|review|article)\s+is\s+"
-    r"summari[sz]ed\b"
-    r"|\b(?:when|whenever|if)\s+this\s+(?:record|row|document|page|e-?mail|message|file|thread|ticket|entry)\s+is\s+"
-    r"(?:processed|read|opened|handled)\s+by\b"
+    r"|\b(?:when|whenever|if)\s+this\s+(?:document|page|e-?mail|message|file|thread|text|report|review|article|record|"
+    r"row|ticket|entry)\s+is\s+(?:summari[sz]ed|(?:processed|read|opened|handled)\s+by)\b"
     # ... in a parenthesis that lists it, before a colon ("Non-interactive environments (CI runners,
     # AI coding agents):"), or a to-do assigned to it ("# TODO(agent): ...")
     r"|\(\s*[^()\n]{0,40}?\b" + _AI + r"\s*\)\s*:"
@@ -358,11 +363,8 @@ def _anchors(low: str) -> list[int]:
                     out.append(at)
             at = low.find(needle, at + len(needle))
     if "@" in low:  # a bot's name glued into a chat mention ("@northwindassistant")
-        out.extend(m.start() for m in _GLUED_MENTION.finditer(low))
+        out.extend(m.start() for m in _MENTION_RE.finditer(low))
     return sorted(set(out))
-
-
-_GLUED_MENTION = re.compile(r"@[a-z0-9-]*?(?:assistant|bot|copilot|gpt|llm)\b")
 
 
 class HiddenOrder(FirstMatch):
