@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 
 from .hidden_orders import HIDDEN_ORDER
-from .patterns import GAP, FirstMatch, phrase, skip
+from .patterns import GAP, FirstMatch, anchored, finditer_in, phrase, search_in, skip
 
 __all__ = ["addressed_on", "ADDRESSED_RULES"]
 
@@ -467,11 +467,19 @@ def _quoted_turn(low: str, start: int) -> bool:
     return label is not None and label.group(1).strip() not in _NOT_SPEAKERS
 
 
-def addressed_on(low: str) -> tuple[str, str] | None:
-    """(rule name, matched excerpt) when ``low`` (one normalised reading) speaks to its AI reader."""
-    for name, gate, pattern in ADDRESSED_RULES:
-        if gate.search(low):
-            for m in pattern.finditer(low):
+# The same rules, each regex tried only where its opening words occur (patterns.Anchored).
+_SEARCHED = tuple(
+    (name, anchored(gate), anchored(pattern) if isinstance(pattern, re.Pattern) else pattern)
+    for name, gate, pattern in ADDRESSED_RULES
+)
+
+
+def addressed_on(low: str, seen: dict | None = None) -> tuple[str, str] | None:
+    """(rule name, matched excerpt) when ``low`` (one normalised reading) speaks to its AI reader.
+    ``seen``: where the patterns' openings occur in ``low``, shared with the other rules (optional)."""
+    for name, gate, pattern in _SEARCHED:
+        if search_in(gate, low, seen):
+            for m in finditer_in(pattern, low, seen):
                 # From the first word: a match at a sentence start opens with the mark before it.
                 start = m.end() - len(m.group().lstrip(".!?;\n \t"))
                 if name != "addresses-the-assistant" or not _quoted_turn(low, start):

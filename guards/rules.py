@@ -35,7 +35,7 @@ from . import other_languages, world_languages
 from .addressed import addressed_on
 from .claims import CLAIMS
 from .features import _leet_hint, _unleet, normalise
-from .patterns import ALL_OF, GAP, GIVEN_TO_YOU, FirstMatch, phrase, skip
+from .patterns import ALL_OF, GAP, GIVEN_TO_YOU, FirstMatch, anchored, finditer_in, phrase, search_in, skip
 from .personas import PERSONA, PERSONA_NEEDS
 
 __all__ = ["rule_hit", "respell", "RULE_NAMES"]
@@ -769,7 +769,7 @@ _SPELLED_FIRST = frozenset(w[0] for w in _SPELLED) | frozenset(w[1] for w in _SP
 _LONG_WORD = re.compile(r"[a-z]{5,14}")
 # Four-letter slips ("siad", "yuor") are found by one scan for them: every four-letter word of a
 # text looked up one by one cost 8 % more rule time.
-_SHORT_SLIP = re.compile(r"\b(?:" + "|".join(sorted(v for v in _SLIPS if len(v) == 4)) + r")\b")
+_SHORT_SLIP = anchored(re.compile(r"\b(?:" + "|".join(sorted(v for v in _SLIPS if len(v) == 4)) + r")\b"))
 _ANY_WORD = re.compile(r"[a-z]{4,14}")
 
 
@@ -806,7 +806,7 @@ def respell(low: str) -> str:
         for word in set(_LONG_WORD.findall(low))
         if word[0] in _SPELLED_FIRST and (fixed := _respelt(word)) != word
     }
-    short = {word: _SLIPS[word] for word in _SHORT_SLIP.findall(low)}
+    short = {m.group(): _SLIPS[m.group()] for m in finditer_in(_SHORT_SLIP, low)}
     if short:
         fixes.update(short)
         return _ANY_WORD.sub(lambda m: fixes.get(m.group(), m.group()), low)
@@ -827,7 +827,8 @@ def rule_hit(text: str, third_party: bool = False) -> tuple[str, str] | None:
     # instructions"); snake_case names ("override_system_prompt") stay one word.
     low = normalise(_GLUED.sub(" ", text) if "_" in text else text)
     for reading in _readings(low):
-        hit = _rules_on(reading) or (addressed_on(reading) if third_party else None)
+        seen: dict = {}  # where the anchored patterns' openings occur in this reading (patterns.Anchored)
+        hit = _rules_on(reading, seen) or (addressed_on(reading, seen) if third_party else None)
         if hit is not None:
             return hit
     return None
@@ -836,6 +837,23 @@ def rule_hit(text: str, third_party: bool = False) -> tuple[str, str] | None:
 # A hyphen inside a word ("ig-nore prev-ious in-struc-tions") hides it from a reader-by-word.
 _SPLIT_WORD = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _HYPHENED = re.compile(r"[a-z]+(?:-[a-z]+)+")
+_WORD_OR_HYPHEN = frozenset("abcdefghijklmnopqrstuvwxyz-")
+
+
+def _hyphened(low: str) -> set[str]:
+    """The hyphened words of ``low`` (``_HYPHENED``'s matches). Scanning all of a text with the
+    regex cost 250 us per 4 KB; it runs only over the runs of letters and hyphens around each hyphen."""
+    words: set[str] = set()
+    at = low.find("-")
+    while at != -1:
+        lo, hi = at, at + 1
+        while lo and low[lo - 1] in _WORD_OR_HYPHEN:
+            lo -= 1
+        while hi < len(low) and low[hi] in _WORD_OR_HYPHEN:
+            hi += 1
+        words.update(_HYPHENED.findall(low, lo, hi))  # no match crosses a character outside the run
+        at = low.find("-", hi)
+    return words
 
 
 def _readings(low: str):  # noqa: ANN202 - a generator of strings
@@ -845,7 +863,7 @@ def _readings(low: str):  # noqa: ANN202 - a generator of strings
     fixed = respell(low)
     if fixed != low:
         yield fixed
-    if "-" in low and any(_joins_a_needle(word) for word in set(_HYPHENED.findall(low))):
+    if "-" in low and any(_joins_a_needle(word) for word in _hyphened(low)):
         yield _SPLIT_WORD.sub("", low)
     if _leet_hint(low):
         plain = _WORDISH.sub(lambda m: _unleet(m.group()), low)
@@ -897,7 +915,7 @@ def _stand_in(needle: str) -> str:
 _GROUPS = tuple(
     (
         name,
-        pattern,
+        anchored(pattern) if isinstance(pattern, re.Pattern) else pattern,
         tuple(frozenset(map(_stand_in, group)) for group in needs),
         tuple(group for group in needs if any(_stand_in(n) != n for n in group)),
     )
@@ -935,7 +953,7 @@ def _holds(low: str, group: tuple[str, ...], found: dict[tuple[str, ...], bool])
     return found[group]
 
 
-def _rules_on(low: str) -> tuple[str, str] | None:
+def _rules_on(low: str, seen: dict | None = None) -> tuple[str, str] | None:
     present = needles_in(low)
     if present.isdisjoint(_FIRST):
         return None
@@ -943,7 +961,7 @@ def _rules_on(low: str) -> tuple[str, str] | None:
     found: dict[tuple[str, ...], bool] = {}
     for name, pattern, groups, exact in _GROUPS:
         if all(not group.isdisjoint(present) for group in groups) and all(_holds(low, g, found) for g in exact):
-            for m in pattern.finditer(low) if name in _IMPERATIVE else [pattern.search(low)]:
+            for m in finditer_in(pattern, low, seen) if name in _IMPERATIVE else [search_in(pattern, low, seen)]:
                 if m and (name not in _IMPERATIVE or _CLAUSE_LEAD.search(low, max(0, m.start() - 12), m.start())):
                     return name, m.group(0)[:120]
     return None

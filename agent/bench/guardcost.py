@@ -4,6 +4,10 @@ The message is ordinary third-party text of the kind tool results carry: prose, 
 an e-mail address and a phone number, and a fenced code block, cut to exactly 4,096 characters.
 Each repetition checks ``guard_messages`` distinct variants with every guard in turn (guards
 interleaved, so drift hits them alike); the median over repetitions is reported.
+
+That message repeats five parts, and a rule pays for the words a text holds: the injection guard
+and the default chain are also timed on ``guard_messages`` different 4 KB pieces of generated
+benign tool traffic, text as varied as real tool results.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from .config import BenchConfig
 from .report import Row, SectionResult
 from .stats import median
 
-__all__ = ["guard_section", "message_4k", "MESSAGE_BYTES"]
+__all__ = ["guard_section", "message_4k", "varied_4k", "MESSAGE_BYTES"]
 
 MESSAGE_BYTES = 4096
 
@@ -39,6 +43,23 @@ def message_4k(variant: int = 0) -> str:
         text += _PARTS[i % len(_PARTS)]
         i += 1
     return text[:MESSAGE_BYTES]
+
+
+def varied_4k(count: int) -> list[str]:
+    """``count`` 4,096-character pieces of generated benign tool traffic (mail, articles, JSON,
+    tables, logs and how-tos written from standard-library documentation), each piece different."""
+    from corral.guards.training.traffic import benign_tool_outputs
+
+    pieces: list[str] = []
+    text, seed = "", 0
+    while len(pieces) < count:
+        for doc in benign_tool_outputs(50, seed=seed):
+            text += doc + "\n\n"
+            while len(text) >= MESSAGE_BYTES:
+                pieces.append(text[:MESSAGE_BYTES])
+                text = text[MESSAGE_BYTES:]
+        seed += 1
+    return pieces[:count]
 
 
 def _subjects() -> dict[str, Callable[[str], Any]]:
@@ -78,19 +99,31 @@ def guard_section(config: BenchConfig) -> SectionResult:
     messages = [message_4k(i) for i in range(count)]
     for check in subjects.values():  # warm-up: lazy model loads and regex compilation
         check(messages[0])
+    varied = varied_4k(count)
+    on_varied = {name: subjects[name] for name in _ON_VARIED}
     samples: dict[str, list[float]] = {name: [] for name in subjects}
+    samples.update({f"{name}, varied": [] for name in on_varied})
     for _ in range(config.size.repetitions):
         for name, check in subjects.items():
             samples[name].append(_time_per_message(check, messages))
+        for name, check in on_varied.items():
+            samples[f"{name}, varied"].append(_time_per_message(check, varied))
     rows = [
         Row(
-            metric=f"{name}, per 4 KB message",
+            metric=f"{name.removesuffix(', varied')}, per 4 KB "
+            + ("piece of varied tool traffic" if name.endswith(", varied") else "message"),
             value=median(values),
             unit="us",
-            detail=f"median of {len(values)} x {count}",
+            detail=f"median of {len(values)} x {len(varied) if name.endswith(', varied') else count}",
         )
         for name, values in samples.items()
     ]
     return SectionResult(
-        name="guards", rows=rows, data={"message_chars": MESSAGE_BYTES, "messages": count, "us_per_message": samples}
+        name="guards",
+        rows=rows,
+        data={"message_chars": MESSAGE_BYTES, "messages": count, "varied": len(varied), "us_per_message": samples},
     )
+
+
+# Timed on varied text too: the guard whose rules read every word, and the chain around it.
+_ON_VARIED = ("InjectionGuard (tool_result)", "default chain: input", "default chain: tool_result")

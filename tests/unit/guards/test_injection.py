@@ -87,7 +87,9 @@ def test_a_hidden_instruction_deep_in_a_long_document_is_not_diluted():
 
     alone_sum = model.score(attack).logit - model.bias
     assert in_place == pytest.approx(alone_sum - first_bigrams("^") + first_bigrams(toks[at - 1]))
-    assert verdict.score == pytest.approx(alone.score, abs=0.01)  # neither diluted nor inflated by the filler
+    # The classifier flags the document on its own, filler or not. (Not the verdict's score against the
+    # attack's alone: a rule may judge one at 1.0 and the classifier the other just below it.)
+    assert score.probability >= model.threshold and alone.action != "allow"
 
 
 def test_rules_catch_canonical_overrides_and_control_tokens():
