@@ -34,7 +34,7 @@ from functools import lru_cache
 from . import other_languages, world_languages
 from .addressed import addressed_on
 from .claims import CLAIMS
-from .features import _leet_hint, _unleet, normalise
+from .features import MAX_WORD, _leet_hint, _unleet, normalise
 from .patterns import ALL_OF, GAP, GIVEN_TO_YOU, FirstMatch, anchored, finditer_in, phrase, search_in, skip
 from .personas import PERSONA, PERSONA_NEEDS
 
@@ -866,12 +866,32 @@ def _readings(low: str):  # noqa: ANN202 - a generator of strings
     if "-" in low and any(_joins_a_needle(word) for word in _hyphened(low)):
         yield _SPLIT_WORD.sub("", low)
     if _leet_hint(low):
-        plain = _WORDISH.sub(lambda m: _unleet(m.group()), low)
+        plain = _fold_leet(low)
         if plain != low:
             yield plain
             again = respell(plain)
             if again != plain:
                 yield again
+
+
+# Identifiers are not leetspeak: a UUID, a hexadecimal run of seven or more characters (a commit,
+# a hash) and any token longer than MAX_WORD (base64, a key) keep their digits. Read as words, a
+# UUID's "41d4" became "aida" and every record that carries one was read twice over.
+_HEX_ID = re.compile(r"(?<![a-z0-9$@])(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{7,})(?![a-z0-9$@])")
+
+
+def _fold_leet(low: str) -> str:
+    """``low`` with leetspeak folded in each word (features._unleet), identifiers left as they are."""
+    parts, end = [], 0
+    for m in _HEX_ID.finditer(low):
+        parts += [_WORDISH.sub(_unleet_word, low[end : m.start()]), m.group()]
+        end = m.end()
+    return "".join(parts) + _WORDISH.sub(_unleet_word, low[end:])
+
+
+def _unleet_word(m: re.Match[str]) -> str:
+    word = m.group()
+    return word if len(word) > MAX_WORD else _unleet(word)
 
 
 _ALL_NEEDLES = tuple(dict.fromkeys(word for _name, _pattern, needs in _RULES for group in needs for word in group))

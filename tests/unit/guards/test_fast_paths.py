@@ -106,7 +106,14 @@ def _slow_rule_hit(text: str):
     """Every rule's regex on the normalised text, its respelt form, then both with leetspeak folded
     word by word (no needle shortcuts)."""
     low = normalise(text)
-    plain = "".join(_unleet(w) if i % 2 == 0 else w for i, w in enumerate(re.split(r"([^a-z0-9$@]+)", low)))
+    # leetspeak folded word by word, but for identifiers (UUIDs, hashes, long tokens), which keep their digits
+    ids = [m.span() for m in rules_module._HEX_ID.finditer(low)]
+    folded, at = [], 0
+    for i, w in enumerate(re.split(r"([^a-z0-9$@]+)", low)):
+        kept = i % 2 or len(w) > MAX_WORD or any(a <= at < b for a, b in ids)
+        folded.append(w if kept else _unleet(w))
+        at += len(w)
+    plain = "".join(folded)
     for form in (low, rules_module.respell(low), plain, rules_module.respell(plain)):
         for name, pattern, _needs in rules_module._RULES:
             m = pattern.search(form)
