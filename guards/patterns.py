@@ -1,6 +1,15 @@
-"""Pieces the rule patterns are written with (corral.guards.rules, corral.guards.other_languages).
+"""Pieces the rule patterns are written with (corral.guards.rules, corral.guards.other_languages),
+and the way they are searched (``Anchored``: only where a match can open).
 
 Bounded gaps keep the patterns linear, and no gap crosses a line break: an instruction is one line.
+
+Example::
+
+    >>> rule = anchored(re.compile(r"\\b(?:ignore|disregard)\\s+previous"))
+    >>> rule.openings
+    (('disregar', True), ('ignore', True))
+    >>> [m.group() for m in rule.finditer("xignore previous; ignore previous")]
+    ['ignore previous']
 """
 
 from __future__ import annotations
