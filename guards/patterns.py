@@ -22,8 +22,11 @@ try:  # the regex parser the re module compiles with; private, so anchoring fall
     from re import _constants as _sre  # type: ignore[attr-defined]
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
-    import sre_constants as _sre
-    import sre_parse as _sre_parse
+    try:
+        import sre_constants as _sre
+        import sre_parse as _sre_parse
+    except ImportError:  # a Python without either: every pattern is searched as it is
+        _sre = _sre_parse = None
 
 __all__ = ["GAP", "ALL_OF", "FirstMatch", "Anchored", "anchored", "search_in", "finditer_in", "phrase", "skip"]
 
@@ -179,8 +182,8 @@ class Anchored:
 
 def anchored(pattern: re.Pattern[str]) -> Anchored | re.Pattern[str]:
     """``pattern`` as an :class:`Anchored` when every match begins with a literal opening, else as is."""
-    if pattern.flags & (re.IGNORECASE | re.ASCII | re.LOCALE):  # openings are compared as written; "\b" as Unicode's
-        return pattern
+    if _sre_parse is None or pattern.flags & (re.IGNORECASE | re.ASCII | re.LOCALE):
+        return pattern  # (openings are compared as written, and "\b" as Unicode's)
     try:
         openings = _prefixes(list(_sre_parse.parse(pattern.pattern, pattern.flags)))
     except Exception:  # noqa: BLE001 - a parser that changed shape: search as the pattern is
