@@ -393,10 +393,8 @@ def test_anchored_patterns_agree_on_real_attacks_and_find_them(data_dir):
 
 def test_anchoring_takes_only_patterns_whose_every_match_opens_with_a_word():
     word = anchored(re.compile(r"\b(?:ignore|disregard)\s+(?:all\s+)?previous"))
-    assert isinstance(word, Anchored) and word.openings == (
-        ("disregar", True),
-        ("ignore", True),
-    )  # openings are cut at 8 letters
+    # Openings are cut at 8 letters; after "\b" each must begin a word.
+    assert isinstance(word, Anchored) and word.openings == (("disregar", True), ("ignore", True))
     assert [m.group() for m in word.finditer("xignore previous; ignore all previous")] == ["ignore all previous"]
     optional = anchored(re.compile(r"(?:please\s+)?(?<!not )ignore"))
     assert isinstance(optional, Anchored) and {w for w, _ in optional.openings} == {"please", "ignore"}
