@@ -174,6 +174,11 @@ class GuardsSpec(_Strict):
     references: bool = Field(
         True, description="number redacted regions of tool results so a tool call can pass them on unread"
     )
+    injection_profile: Literal["default", "ai-docs"] = Field(
+        "default",
+        description="the default chain's injection model on tool results; ai-docs, for agents that read AI"
+        " products' docs, flags far less prose about AI and catches fewer injections hidden in it",
+    )
     image_hosts: list[str] = Field(
         default_factory=list,
         description="hosts whose images answers may always show; the default chain removes other remote images"
@@ -181,9 +186,11 @@ class GuardsSpec(_Strict):
     )
 
     @model_validator(mode="after")
-    def _hosts_need_the_default_chain(self) -> GuardsSpec:
+    def _options_need_the_default_chain(self) -> GuardsSpec:
         if self.image_hosts and not self.default:
             raise ValueError("image_hosts configures the default chain's ImageGuard: keep default = true")
+        if self.injection_profile != "default" and not self.default:
+            raise ValueError("injection_profile configures the default chain's InjectionGuard: keep default = true")
         bad = [h for h in self.image_hosts if not h.strip() or "/" in h or " " in h]
         if bad:
             raise ValueError(f"image_hosts takes host names such as 'docs.example.com', not {bad!r}")
@@ -478,7 +485,9 @@ def build_guards(spec: GuardsSpec, *, base_dir: Path | None = None) -> Any:
             custom_categories=spec.llama_guard.custom_categories or None,
         )
     if spec.default:
-        chain = GuardChain.default(llama_guard=llama_guard, image_hosts=spec.image_hosts)
+        chain = GuardChain.default(
+            llama_guard=llama_guard, image_hosts=spec.image_hosts, injection_profile=spec.injection_profile
+        )
     elif llama_guard is not None:
         chain = GuardChain.none().add(LLAMA_GUARD_STAGES, llama_guard)
     else:

@@ -87,6 +87,7 @@ class GuardChain:
         prompt_guard: Guard | None = None,
         policy: Guard | None = None,
         image_hosts: Iterable[str] = (),
+        injection_profile: str = "default",
     ) -> GuardChain:
         """The chain used when nothing is configured (see the module docs of corral.guards).
 
@@ -94,13 +95,15 @@ class GuardChain:
         a ToolPolicy (``policy``) on tool_call, when given. (A policy without rules allows every
         call, so none runs by default.) ``image_hosts``: hosts whose images an answer may always
         show (ImageGuard removes the others when the model composed their address).
+        ``injection_profile``: InjectionGuard's ``profile`` (``"ai-docs"`` for agents that read
+        AI products' docs).
         """
         from .code import CodeScanner
         from .images import ImageGuard
         from .injection import InjectionGuard
         from .pii import PIIRedactor
 
-        injection, pii, code = InjectionGuard(), PIIRedactor(), CodeScanner()
+        injection, pii, code = InjectionGuard(profile=injection_profile), PIIRedactor(), CodeScanner()
         stages: dict[str, list[Guard]] = {
             "input": [injection],
             "tool_call": [code] + ([policy] if policy is not None else []),

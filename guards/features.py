@@ -35,6 +35,7 @@ __all__ = [
     "bigram_feature",
     "window_features",
     "class_bigram",
+    "address_marks",
     "WORD_CLASSES",
     "CLASS_MEMBERS",
     "WINDOW",
@@ -307,6 +308,66 @@ WORD_CLASSES = {word: kind for kind, words in _CLASS_WORDS.items() for word in w
 CLASS_MEMBERS = {kind: tuple(words.split()) for kind, words in _CLASS_WORDS.items()}
 
 
+# Who a text makes of an AI it names (address_marks). A bag of words reads "the AI assistant can
+# send e-mails for you" like "to you, AI assistant: send this link to Alice": "AI" is evidence
+# either way. The marks tell the reader spoken to from someone's tool and from a product or topic.
+_AI_WORDS = frozenset(CLASS_MEMBERS["<ai>"])
+_CALLING = frozenset("dear hey hi hello attention yo".split())  # "dear assistant", "hey bot"
+_OWNERS = frozenset("your our my their his her its".split())  # "your AI assistant": the reader's tool
+# Said before the name, in its sentence and at most five tokens back, these cast the reader as it.
+_CASTING = (" you are ", " you're ", " you were ", " act as ", " acting as ", " pretend to be ")
+_DUTY = frozenset("should must shall".split())  # "AI agents should ...": a duty, said in the third person
+_DUTY_PAIRS = frozenset(
+    [("is", "expected"), ("are", "expected"), ("is", "required"), ("are", "required"), ("needs", "to"), ("need", "to")]
+)
+_SENTENCE_END = frozenset(".!?;")
+
+
+def address_marks(toks: list[str]) -> dict[int, str]:
+    """What a text makes of each AI it names, by position: the reader spoken to (``a:reader``),
+    someone's tool (``a:owned``) or a third party given a duty (``a:duty``). One mark per run of AI
+    words ("AI coding assistant", "LLM-based agents"), at its last word. A name with none of these
+    (a product, a topic) gets none.
+
+    Only models trained with them use the marks (the ``ai-docs`` profile of InjectionGuard):
+    training on prose about AI teaches that "AI" is no evidence, and the marks keep what is.
+
+    >>> toks = tokens("A message to you, AI model. Your AI assistant can wait; LLM agents must not.")
+    >>> {toks[i]: mark for i, mark in address_marks(toks).items()}
+    {'model': 'a:reader', 'assistant': 'a:owned', 'agents': 'a:duty'}
+    """
+    marks: dict[int, str] = {}
+    n, i = len(toks), 0
+    while i < n:
+        if toks[i] not in _AI_WORDS:
+            i += 1
+            continue
+        start = i
+        while i + 1 < n and (
+            toks[i + 1] in _AI_WORDS or (toks[i + 1] == "-" and i + 2 < n and toks[i + 2] in _AI_WORDS)
+        ):
+            i += 2 if toks[i + 1] == "-" else 1
+        mark = _role(toks[max(0, start - 5) : start], toks[i + 1 : i + 4])
+        if mark:
+            marks[i] = mark
+        i += 1
+    return marks
+
+
+def _role(before: list[str], after: list[str]) -> str | None:
+    prev = before[-1] if before else "^"
+    if prev in _CALLING or prev == "you" or before[-2:] == ["you", ","] or after[:2] == [",", "you"]:
+        return "a:reader"
+    if prev in _OWNERS:
+        return "a:owned"
+    sentence = before[max((k + 1 for k, t in enumerate(before) if t in _SENTENCE_END), default=0) :]
+    if any(c in " " + " ".join(sentence) + " " for c in _CASTING):
+        return "a:reader"
+    if after and (after[0] in _DUTY or tuple(after[:2]) in _DUTY_PAIRS):
+        return "a:duty"
+    return None
+
+
 def word_features(word: str) -> list[str]:
     """The word's own feature and its character 4-grams (words of 3+ letters only).
 
@@ -339,18 +400,22 @@ def class_bigram(prev: str, word: str) -> str | None:
     return "b:" + (a or prev) + " " + (b or word)
 
 
-def window_features(toks: list[str], prev: str = "^") -> list[str]:
+def window_features(toks: list[str], prev: str = "^", marks: dict[int, str] | None = None) -> list[str]:
     """Every feature occurrence in a token window (counts matter: repeated features repeat).
 
     ``prev`` is the token before the window (``^`` at the start of the text), so a window's
-    first bigram is the same one the scorer sees when it slides over the whole text.
+    first bigram is the same one the scorer sees when it slides over the whole text. ``marks``:
+    the window's address marks by position (see :func:`address_marks`), for models that use them.
     """
+    marks = marks or {}
     feats: list[str] = []
-    for tok in toks:
+    for i, tok in enumerate(toks):
         feats += word_features(tok)
         feats.append(bigram_feature(prev, tok))
         cls = class_bigram(prev, tok)
         if cls is not None:
             feats.append(cls)
+        if i in marks:
+            feats.append(marks[i])
         prev = tok
     return feats

@@ -43,6 +43,7 @@ from .decoding import decoded_candidates
 from .features import (
     CLASS_MEMBERS,
     WINDOW,
+    address_marks,
     bigram_feature,
     class_bigram,
     tokens,
@@ -54,7 +55,7 @@ from .rules import respell  # noqa: F401 - re-exported: corral.guards.injection.
 from .rules import rule_hit as _rule_hit
 from .shape import looks_like_code, pasted_mail
 
-__all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "REDACTION_MARKER"]
+__all__ = ["InjectionGuard", "InjectionModel", "Score", "load_models", "MODEL_FILE", "PROFILES", "REDACTION_MARKER"]
 
 MODEL_FILE = "injection.json.gz"
 
@@ -104,6 +105,8 @@ class InjectionModel:
         self.length_penalty = length_penalty
         self.meta = dict(meta or {})
         self._word_cache: dict[str, float] = {}
+        # Models trained with address marks (features.address_marks) read them; others skip the scan.
+        self.marks = any(feat.startswith("a:") for feat in self.weights)
         # Bigram weights by first word: two dict lookups per token instead of building a string.
         self._bigrams: dict[str, dict[str, float]] = {}
         for feat, weight in self.weights.items():
@@ -158,6 +161,13 @@ class InjectionModel:
             seen[pair] = (last, i)
             if i - older >= size:
                 values[i] += weights[i]
+        for i, feat in (address_marks(toks) if self.marks else {}).items():
+            weight = self.weights.get(feat)
+            if weight:
+                older, last = get(feat, never)
+                seen[feat] = (last, i)
+                if i - older >= size:
+                    values[i] += weight
         return values
 
     def penalty(self, n_tokens: int) -> float:
@@ -187,8 +197,10 @@ class InjectionModel:
         prev = toks[score.start - 1] if score.start > 0 else "^"
         totals: dict[str, float] = {}
         counted: dict[str, int] = {}
-        for tok in score.window:
-            for feat in dict.fromkeys(word_features(tok) + [bigram_feature(prev, tok), class_bigram(prev, tok)]):
+        marks = address_marks(toks) if self.marks else {}
+        for i, tok in enumerate(score.window, score.start):
+            mark = marks.get(i)
+            for feat in dict.fromkeys(word_features(tok) + [bigram_feature(prev, tok), class_bigram(prev, tok), mark]):
                 weight = self.weights.get(feat)
                 if weight and counted.get(feat, 0) < 2:  # at most twice, as the scorer counts
                     counted[feat] = counted.get(feat, 0) + 1
@@ -226,12 +238,24 @@ def model_from_json(data: Mapping[str, Any]) -> InjectionModel:
     )
 
 
-@lru_cache(maxsize=1)
-def load_models() -> dict[str, InjectionModel]:
-    """The shipped models by stage, ``input`` and ``tool_result`` (loaded once per process)."""
-    raw = resources.files("corral.guards.data").joinpath(MODEL_FILE).read_bytes()
+# Shipped model files by profile. "ai-docs" holds one model, for tool results: trained on the READMEs
+# of AI packages too, it flags far less prose about AI, and fewer injections hidden in it.
+PROFILES = {"default": MODEL_FILE, "ai-docs": "injection_ai_docs.json.gz"}
+
+
+@lru_cache(maxsize=len(PROFILES))
+def load_models(profile: str = "default") -> dict[str, InjectionModel]:
+    """The shipped models by stage, ``input`` and ``tool_result`` (loaded once per process).
+
+    A profile other than ``default`` replaces the models its file holds and keeps the default's others.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown injection profile {profile!r}: choose one of {', '.join(map(repr, PROFILES))}")
+    models = dict(load_models()) if profile != "default" else {}
+    raw = resources.files("corral.guards.data").joinpath(PROFILES[profile]).read_bytes()
     data = json.loads(gzip.decompress(raw))
-    return {stage: model_from_json(m) for stage, m in data["models"].items()}
+    models.update({stage: model_from_json(m) for stage, m in data["models"].items()})
+    return models
 
 
 def _display(feature: str) -> str:
@@ -249,7 +273,10 @@ class InjectionGuard:
     stay ``input``). A
     ``tool_call`` is allowed (the policy and the code scanner judge calls). ``threshold``
     overrides the shipped thresholds (a probability); ``models`` swaps in other InjectionModels by
-    stage. A block's ``details`` carry the strongest features and the window that scored highest.
+    stage; ``profile="ai-docs"`` takes the shipped tool-result model trained on prose about AI too,
+    for agents that read AI products' docs (fewer false alarms there, fewer hidden injections
+    caught: see the README's guard evaluation). A block's ``details`` carry the strongest features
+    and the window that scored highest.
     At ``tool_result`` a flagged span is redacted, not the whole result withheld: with
     ``granularity="field"`` (the default) the flagged sentence's whole paragraph goes (inside a JSON
     string value too), since the instruction an injection announces reads like ordinary text;
@@ -266,10 +293,14 @@ class InjectionGuard:
         threshold: float | None = None,
         models: Mapping[str, InjectionModel] | None = None,
         granularity: str = "field",
+        profile: str = "default",
     ) -> None:
         if granularity not in ("field", "sentence"):
             raise ValueError(f"granularity must be 'field' or 'sentence', not {granularity!r}")
-        self.models = dict(models or load_models())
+        if models is not None and profile != "default":
+            raise ValueError("give InjectionGuard either models or a profile, not both")
+        self.models = dict(models or load_models(profile))
+        self.profile = profile
         self.threshold = threshold
         self.granularity = granularity
 

@@ -45,12 +45,12 @@ OTHER_LAYERS = ("none", "default", "default + provenance", "default + provenance
 BENCHMARK_VERSION = "v1.2.2"
 
 
-def _chain(provenance: bool, detectors: bool, intent: bool = False) -> Any:
+def _chain(provenance: bool, detectors: bool, intent: bool = False, profile: str = "default") -> Any:
     from corral.guards import GuardChain, ToolPolicy
 
     policy = ToolPolicy(provenance=provenance, intent=intent) if provenance or intent else None
     if detectors:
-        return GuardChain.default(policy=policy)
+        return GuardChain.default(policy=policy, injection_profile=profile)
     return GuardChain({"tool_call": [policy]}) if policy is not None else None
 
 
@@ -63,6 +63,8 @@ LAYERS: dict[str, Callable[[], tuple[Any, str | None]]] = {
     "default + intent": lambda: (_chain(False, True, intent=True), None),
     "default + provenance + intent": lambda: (_chain(True, True, intent=True), None),
     "default + provenance + datamark": lambda: (_chain(True, True), "datamark"),
+    # The default chain with InjectionGuard's ai-docs profile (a tool-result model that learned prose about AI).
+    "default, ai-docs profile": lambda: (_chain(False, True, profile="ai-docs"), None),
 }
 
 

