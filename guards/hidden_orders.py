@@ -39,8 +39,9 @@ reader does with this text ("for agents triaging this run:", "assistants acting 
 results:"); and as acts, a vendor's record or terms changed, keys pasted or exposed, someone made
 an admin, backup codes or a temporary password handed over, two-step verification bypassed,
 findings buried ("# nosec", "accepted risk"), a release pushed to npm, a message or a review sent
-from the owner's account. A repository's notes to agents stay ordinary: "coding agents should run `make
-test`" asks for no such act, and "no need to ask before running the tests" skips no one's check.
+from the owner's account. Session 31, written from the language: an audit log, backups or a
+production table destroyed. A repository's notes to agents stay ordinary: "coding agents should run
+`make test`" asks for no such act, and "no need to ask before running the tests" skips no one's check.
 
 Example::
 
@@ -288,6 +289,11 @@ _ACT = re.compile(
     r"[^.\n]{0,40}?\b(?:at|on|via)\s+(?:https?://)?[\w-]+\."
     r"|\bdelete\s+from\b|\bkubectl\s+delete\b"
     r"|\bdelete\s+(?:every|all)\s+(?:rows?|records?|messages?|files?|e-?mails?)\b"
+    # ... the traces and the safety copies destroyed, or production data
+    r"|\b(?:delete|erase|wipe|purge|clear|shred|remove|destroy)\s+(?:the\s+|all\s+)?audit\s*-?\s*(?:logs?|trails?|history|records?)\b"
+    r"|\b(?:delete|erase|wipe|purge|destroy)\s+(?:the\s+|all\s+)?(?:\w+\s+)?backups?\b"
+    r"|\b(?:wipe|truncate|drop)\s+(?:the\s+)?(?:production|prod|users?|customers?|accounts?|orders?|payments?)\s+"
+    r"(?:tables?|databases?|db)\b"
     r"|\bgrant\s+all\s+privileges\b|\bsuper\s*-?\s*admin|\b0\.0\.0\.0/0\b|\bnpm\s+publish\b|--no-verify\b"
     r"|\bmfa\w*\s*[:=]\s*false\b|\benv\s*\|\s*curl\b"
     r"|\banyone\s+with\s+the\s+link\b"

@@ -74,9 +74,8 @@ def fold_guard(train_wo: Split, calib_wo: Split, profile: str = "default") -> In
     (A profile's fold trains its own stages and keeps the shipped models of the others.)"""
     models = dict(load_models()) if profile != "default" else {}
     for stage in PROFILE_STAGES[profile]:
-        models[stage] = train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split(), marks=profile != "default")[
-            0
-        ]
+        model, _metrics = train_stage(train_wo.stage(stage), calib_wo.stage(stage), Split(), marks=profile != "default")
+        models[stage] = model
     return InjectionGuard(models=models)
 
 

@@ -94,7 +94,7 @@ __all__ = [
     "readme_pins",
     "unseen_readme_sets",
     "fetch_wheels",
-    "package_readmes",
+    "readme_passages",
     "chunks",
 ]
 
@@ -325,17 +325,12 @@ def readme_pins() -> list[tuple[str, str, str, str]]:
     return [(name, version, file, sha256) for name, version, file, sha256 in rows]
 
 
-@lru_cache(maxsize=4)
-def package_readmes(cache: Path | None = None, size: int = 1500) -> tuple[tuple[str, ...], ...]:
-    """Each pinned AI package's README (its wheel's metadata body) cut at blank lines into passages,
-    one tuple per package. Passages corral's rules flag stay: a user's READMEs do not leave them out."""
-    return readme_passages(readme_pins(), cache, size)
-
-
 def readme_passages(
     pins: list[tuple[str, str, str, str]], cache: Path | None = None, size: int = 1500
 ) -> tuple[tuple[str, ...], ...]:
-    """The README passages of the packages ``pins`` names (see :func:`package_readmes`)."""
+    """The README (its wheel's metadata body) of each package ``pins`` names, cut at blank lines into
+    passages, one tuple per package. Passages corral's rules flag stay: a user's READMEs do not leave
+    them out."""
     out = []
     for path in fetch_wheels(pins, cache):
         with zipfile.ZipFile(path) as wheel:
