@@ -39,10 +39,10 @@ def _only(factory: Callable[[], object], stages: tuple[str, ...]) -> Callable[[]
     return lambda: GuardChain({s: [factory()] for s in stages})
 
 
-def _injection():
+def _injection(profile: str = "default"):
     from .injection import InjectionGuard
 
-    return InjectionGuard()
+    return InjectionGuard(profile=profile)
 
 
 def _pii():
@@ -58,23 +58,23 @@ def _code():
 
 
 ALL = STAGES
+_INJECTION_STAGES = ("input", "tool_result", "output")
 CHAINS: dict[str, Callable[[], GuardChain]] = {
     "default": GuardChain.default,
     "none": GuardChain.none,
-    "injection": _only(_injection, ("input", "tool_result", "output")),
+    "injection": _only(_injection, _INJECTION_STAGES),
     "pii": _only(_pii, ALL),
     "code": _only(_code, ALL),
 }
 
 
 def _chain(name: str, profile: str) -> GuardChain:
+    """CHAINS[name], with InjectionGuard's ``profile`` in the chains that hold it."""
     if profile == "default":
         return CHAINS[name]()
     if name == "default":
         return GuardChain.default(injection_profile=profile)
-    from .injection import InjectionGuard
-
-    return GuardChain({s: [InjectionGuard(profile=profile)] for s in ("input", "tool_result", "output")})
+    return _only(lambda: _injection(profile), _INJECTION_STAGES)()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -128,3 +128,30 @@ def test_the_security_benchmark_has_a_layer_for_the_profile():
     guards, spotlight = LAYERS["default, ai-docs profile"]()
     assert spotlight is None
     assert [g.profile for g in guards.guards("tool_result") if g.name == "injection"] == ["ai-docs"]
+
+
+def test_training_knows_every_shipped_profile_and_writes_each_to_its_own_file(monkeypatch, tmp_path):
+    # The README's `python -m corral.guards.training.train --profile ai-docs`: the fit itself needs the
+    # data and minutes, so train() is replaced; what is wired around it is real.
+    from pathlib import Path
+
+    from corral.guards.training import train as train_module
+
+    assert set(train_module.PROFILE_STAGES) == set(PROFILES)
+    real_train = train_module.train
+    calls, written = [], []
+    model = InjectionModel({"a:reader": 1.0}, bias=0.0, threshold=0.5)
+
+    def fake_train(data, seed, l2, profile):
+        calls.append(profile)
+        return {stage: model for stage in train_module.PROFILE_STAGES[profile]}, {}
+
+    monkeypatch.setattr(train_module, "train", fake_train)
+    monkeypatch.setattr(
+        train_module, "save", lambda models, metrics, out, seed, profile: written.append((out, profile))
+    )
+    monkeypatch.setattr(Path, "stat", lambda self, **_: type("S", (), {"st_size": 1})())  # nothing was written
+    assert train_module.main(["--profile", "ai-docs", "--data", str(tmp_path)]) == 0
+    assert calls == ["ai-docs"] and written[0][0].name == PROFILES["ai-docs"] and written[0][1] == "ai-docs"
+    with pytest.raises(ValueError, match="unknown profile 'docs'"):
+        real_train(tmp_path, profile="docs")
